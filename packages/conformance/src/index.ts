@@ -1,0 +1,60 @@
+/**
+ * @stepwise/conformance: the one suite every backend runs.
+ *
+ *   // packages/<backend>/test/conformance.test.ts
+ *   import { runConformance } from '@stepwise/conformance';
+ *   runConformance('cpu-js', () => cpuJs());
+ *
+ * Each area lives in its own file under `suites/` and registers its tests with the
+ * context; this file only wires them together.
+ */
+import * as torch from '@stepwise/core';
+import type { Backend, DType } from '@stepwise/core';
+import { afterEach, beforeAll, beforeEach, describe } from 'vitest';
+import type { ConformanceContext } from './context.js';
+import { suites } from './suites/index.js';
+
+export type { ConformanceContext } from './context.js';
+export { expectClose, fromFixture, type FixtureNumber } from './assert.js';
+export { loadFixture } from './fixtures.js';
+export { tolerance, type Tolerance } from './tolerance.js';
+
+export interface ConformanceOptions {
+  /** Run only the suites whose name is listed (for debugging a backend); default: all. */
+  readonly only?: readonly string[];
+}
+
+export function runConformance(
+  name: string,
+  factory: () => Backend | Promise<Backend>,
+  options: ConformanceOptions = {},
+): void {
+  let backend: Backend | undefined;
+  const ctx: ConformanceContext = {
+    name,
+    backend: () => {
+      if (!backend) throw new Error('conformance: the backend is created in beforeAll; use it inside tests');
+      return backend;
+    },
+    supports: (d: DType) => ctx.backend().dtypes.includes(d),
+    get syncReads() {
+      return ctx.backend().syncReads;
+    },
+  };
+  describe(`conformance: ${name}`, () => {
+    beforeAll(async () => {
+      backend = await factory();
+      torch.registerBackend(backend);
+    });
+    beforeEach(() => {
+      torch.setBackend(backend!);
+    });
+    afterEach(() => {
+      torch.setBackend(backend!);
+    });
+    for (const [suiteName, register] of Object.entries(suites)) {
+      if (options.only && !options.only.includes(suiteName)) continue;
+      describe(suiteName, () => register(ctx));
+    }
+  });
+}

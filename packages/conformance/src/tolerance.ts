@@ -1,0 +1,32 @@
+/**
+ * The one place tolerances live. Compared against PyTorch 1.13 CPU fixtures.
+ * float64: PyTorch and stepwise run the same formulas in double precision; only operation
+ * order differs, so agreement is near machine epsilon.
+ * float32: a relative 1e-5 elementwise (a few ulps of accumulated rounding); long
+ * reductions and trajectories that compound rounding over many steps get `loose`.
+ */
+import type { DType } from '@stepwise/core';
+
+export interface Tolerance {
+  readonly rtol: number;
+  readonly atol: number;
+}
+
+const tight: Record<string, Tolerance> = {
+  float64: { rtol: 1e-10, atol: 1e-12 },
+  float32: { rtol: 1e-5, atol: 1e-6 },
+  int32: { rtol: 0, atol: 0 },
+  bool: { rtol: 0, atol: 0 },
+};
+
+const loose: Record<string, Tolerance> = {
+  float64: { rtol: 1e-8, atol: 1e-10 },
+  float32: { rtol: 1e-4, atol: 1e-5 },
+  int32: { rtol: 0, atol: 0 },
+  bool: { rtol: 0, atol: 0 },
+};
+
+/** `kind`: 'elementwise' for single ops; 'loose' for long reductions, matmuls and trajectories. */
+export function tolerance(dtype: DType, kind: 'elementwise' | 'loose' = 'elementwise'): Tolerance {
+  return (kind === 'loose' ? loose : tight)[dtype]!;
+}

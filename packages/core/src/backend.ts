@@ -1,0 +1,250 @@
+/**
+ * The Backend interface: the small set of things that differ per device.
+ *
+ * A backend owns storage and kernels, nothing else. Core owns shapes, broadcasting, dtype
+ * rules, argument checks, error messages, autograd and optimizer bookkeeping, and calls a
+ * backend only with arguments it has already validated. So a kernel may assume:
+ *  - every storage it receives was allocated by this backend and is not freed;
+ *  - sizes and shapes are consistent (core checked them);
+ *  - an output storage never aliases an input unless the kernel's doc says it may
+ *    (in-place kernels: `fused`, `indexAdd`, `scatterAdd`, `fill`).
+ *
+ * Kernels enqueue work and return nothing (no host data): cpu-js and wasm-simd run them
+ * at once, webgpu records them into a command stream. Only `read` returns data.
+ */
+import type { DType } from './dtype.js';
+import type { FusedProgram } from './fused.js';
+
+/** Typed arrays used to move data between host and device, one per dtype. */
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/**
+ * An opaque handle to a backend's storage: a flat, contiguous run of `size` elements of
+ * `dtype`. Backends extend it with whatever they need (a typed array, a heap offset, a
+ * GPUBuffer). Core never looks inside.
+ */
+export interface Storage {
+  readonly dtype: DType;
+  /** Number of elements (not bytes). */
+  readonly size: number;
+}
+
+/**
+ * A strided view into a storage, used where a kernel reads an input with broadcasting or a
+ * permutation. `strides` are in elements; a stride of 0 broadcasts that dimension.
+ * `shape.length === strides.length`; `shape` may be `[]` for a scalar.
+ */
+export interface View {
+  readonly storage: Storage;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export type UnaryOp =
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'abs'
+  | 'sign'
+  | 'square'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  /** log(1 + exp(x)), computed stably; PyTorch's softplus with beta=1, threshold=20. */
+  | 'softplus'
+  | 'reciprocal'
+  /** Logical not: 1 where x == 0 else 0 (output dtype is whatever `out` is). */
+  | 'not';
+
+/**
+ * Binary ops. Arithmetic ops produce the inputs' dtype; comparisons produce `out`'s dtype
+ * (bool, stored as 0/1). For int32 `div` core always casts to float first, so a backend
+ * never sees an integer division. `pow` follows Math.pow.
+ */
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  /** Logical and/or of two bool (0/1) inputs. */
+  | 'and'
+  | 'or';
+
+/**
+ * Reductions along one axis of a contiguous tensor seen as `[outer, len, inner]`; the
+ * output is contiguous `[outer, inner]`. `argmax`/`argmin` write int32 indices (first
+ * occurrence wins, as PyTorch); NaN propagates through max/min/argmax as in PyTorch.
+ */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+
+/** Geometry shared by the conv2d kernels. Input NCHW, weight [Cout, Cin/groups, kH, kW]. */
+export interface Conv2dGeometry {
+  batch: number;
+  inChannels: number;
+  inH: number;
+  inW: number;
+  outChannels: number;
+  outH: number;
+  outW: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  groups: number;
+}
+
+/** Geometry of max pooling (NCHW; `channels` is N*C folded, the kernel does not care). */
+export interface Pool2dGeometry {
+  channels: number;
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+}
+
+/** One tensor's part of a fused call: its per-element buffers and its scalars. */
+export interface FusedTensorArgs {
+  /** `program.buffers.length` storages, each of `size` elements, same float dtype. */
+  readonly buffers: readonly Storage[];
+  /** `program.scalars.length` numbers (computed on the host each step, never read back). */
+  readonly scalars: ArrayLike<number>;
+}
+
+export interface Backend {
+  /** Registry name: 'cpu-js', 'wasm-simd', 'webgpu', ... */
+  readonly name: string;
+  /** The dtypes this backend stores. Core raises a clear error for any other. */
+  readonly dtypes: readonly DType[];
+  /**
+   * True when `readSync` exists and is cheap (cpu-js, wasm-simd). Synchronous reads
+   * (`dataSync`, `item`, `tolist`) on a backend without it throw an error naming
+   * `await t.data()`.
+   */
+  readonly syncReads: boolean;
+
+  // ---- storage ----
+  /** Allocates `size` elements of `dtype`, filled with zeros. */
+  alloc(dtype: DType, size: number): Storage;
+  /** Releases a storage. Core calls it exactly once per storage. */
+  free(s: Storage): void;
+  /** Copies host data (same dtype, `data.length === s.size`) into the storage. */
+  write(s: Storage, data: TypedArray): void;
+  /** Reads the whole storage back to the host (a fresh typed array the caller owns). */
+  read(s: Storage): Promise<TypedArray>;
+  /** Synchronous read, only where `syncReads` is true. */
+  readSync?(s: Storage): TypedArray;
+  /** Bytes currently allocated, for `torch.memory()`. */
+  memoryBytes(): number;
+
+  // ---- data movement ----
+  /** Sets every element of `s` to `value` (in place). */
+  fill(s: Storage, value: number): void;
+  /** Converts `src` elementwise into `out` (same size, other dtype; to bool: x != 0). */
+  cast(src: Storage, out: Storage): void;
+  /**
+   * Gathers a strided view into the contiguous `out` (size = product of `src.shape`), in
+   * row-major order of `src.shape`. Transpose, permute, expand, narrow and contiguous all
+   * lower to this.
+   */
+  copy(src: View, out: Storage): void;
+
+  // ---- elementwise ----
+  /** `out[i] = op(x[i])`, contiguous, same size and dtype (`not`: out may be bool). */
+  unary(op: UnaryOp, x: Storage, out: Storage): void;
+  /**
+   * `out = op(a, b)` over `outShape` (row-major, contiguous out). `a` and `b` are views whose
+   * shapes equal `outShape` (broadcast dims have stride 0). Core passes same-shape
+   * contiguous views as offset 0, natural strides, so a fast path can test for that.
+   */
+  binary(op: BinaryOp, a: View, b: View, out: Storage, outShape: readonly number[]): void;
+  /** Binary op with a scalar: `out[i] = op(a[i], s)`, or `op(s, a[i])` when `scalarFirst`. */
+  binaryScalar(op: BinaryOp, a: Storage, s: number, out: Storage, scalarFirst: boolean): void;
+  /** `out = cond != 0 ? a : b`, all views shaped `outShape` as in `binary`. */
+  where(cond: View, a: View, b: View, out: Storage, outShape: readonly number[]): void;
+
+  // ---- reductions ----
+  reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, out: Storage): void;
+
+  // ---- linear algebra ----
+  /**
+   * Batched matrix product: for each batch index `i`, `out[i] = op(a[i]) @ op(b[i])`, with
+   * `op(a[i])` of shape [m, k] and `op(b[i])` of shape [k, n]; `out` is contiguous
+   * [batch, m, n]. A batch stride of 0 reuses the same matrix for every batch (broadcast).
+   * With `transA`, a[i] is stored as [k, m] (row-major) and used transposed; same for `transB`.
+   */
+  matmul(
+    a: Storage,
+    b: Storage,
+    out: Storage,
+    dims: { batch: number; m: number; k: number; n: number },
+    opts: { transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number },
+  ): void;
+
+  // ---- indexing (index storages are int32 and already bounds-checked by core) ----
+  /** x seen as [outer, len, inner]; out[o, j, i] = x[o, index[j], i], out is [outer, nIndex, inner]. */
+  indexSelect(x: Storage, index: Storage, out: Storage, outer: number, len: number, inner: number): void;
+  /** In place: out[o, index[j], i] += src[o, j, i]; out is [outer, len, inner], src is [outer, nIndex, inner]. */
+  indexAdd(out: Storage, index: Storage, src: Storage, outer: number, len: number, inner: number): void;
+  /**
+   * Gather along the middle axis: x is [outer, lenX, inner], index and out are
+   * [outer, lenIdx, inner]; out[o, j, i] = x[o, index[o, j, i], i].
+   */
+  gather(x: Storage, index: Storage, out: Storage, outer: number, lenX: number, inner: number): void;
+  /** In place, the adjoint of gather: out[o, index[o, j, i], i] += src[o, j, i]. */
+  scatterAdd(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void;
+
+  // ---- convolution and pooling (float dtypes) ----
+  /** out [N, Cout, outH, outW] = conv2d(x [N, Cin, H, W], w); bias added by core. */
+  conv2d(x: Storage, w: Storage, out: Storage, g: Conv2dGeometry): void;
+  /** gradX [N, Cin, H, W] (overwritten) from gradOut and w. */
+  conv2dBackwardInput(gradOut: Storage, w: Storage, gradX: Storage, g: Conv2dGeometry): void;
+  /** gradW [Cout, Cin/groups, kH, kW] (overwritten) from gradOut and x. */
+  conv2dBackwardWeight(gradOut: Storage, x: Storage, gradW: Storage, g: Conv2dGeometry): void;
+  /**
+   * Max pooling with -Infinity padding. Writes the values and, into the int32 `argmax`, the
+   * flat index (within one channel's H*W plane) of each chosen input.
+   */
+  maxPool2d(x: Storage, out: Storage, argmax: Storage, g: Pool2dGeometry): void;
+  /** gradX (overwritten, zero where nothing was chosen) from gradOut and argmax. */
+  maxPool2dBackward(gradOut: Storage, argmax: Storage, gradX: Storage, g: Pool2dGeometry): void;
+
+  // ---- fused elementwise programs (optimizer updates) ----
+  /**
+   * Runs one fused elementwise program over several tensors, in place. For every tensor
+   * `t` and every element `e` in it, `program.body` executes in order, reading and writing
+   * element `e` of `t.buffers[...]`, with `t.scalars` as uniforms. No allocation: this is
+   * what makes `optimizer.step()` a single memory-bound pass per parameter (or per group).
+   * A backend compiles each distinct `program.key` once and caches it.
+   * See `fused.ts` for the exact semantics.
+   */
+  fused(program: FusedProgram, tensors: readonly FusedTensorArgs[]): void;
+
+  /** Waits until every enqueued kernel has finished (a no-op on synchronous backends). */
+  sync(): Promise<void>;
+  /** Releases everything (tests, device loss). Optional. */
+  destroy?(): void;
+}

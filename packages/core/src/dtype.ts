@@ -1,0 +1,55 @@
+/**
+ * dtypes and PyTorch's type promotion, restricted to the four stepwise stores.
+ * PyTorch's int64 (`torch.long`) maps to int32 here: JS has no fast 64-bit integer
+ * arrays, and indices beyond 2^31 do not fit a browser's memory anyway.
+ */
+import type { TypedArray } from './backend.js';
+
+export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+export function isFloat(d: DType): boolean {
+  return d === 'float32' || d === 'float64';
+}
+
+export function bytesPerElement(d: DType): number {
+  return d === 'float64' ? 8 : d === 'bool' ? 1 : 4;
+}
+
+/** The typed array that holds one dtype on the host. */
+export function typedArrayFor(d: DType, size: number): TypedArray {
+  switch (d) {
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    case 'bool':
+      return new Uint8Array(size);
+  }
+}
+
+const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/** PyTorch's promotion of two tensor dtypes (both dimensioned, or both 0-dim). */
+export function promoteTypes(a: DType, b: DType): DType {
+  return rank[a] >= rank[b] ? a : b;
+}
+
+/**
+ * The result dtype of `t op number`: a JS number keeps the tensor's dtype, except that a
+ * non-integer number (or any number, for division-like ops decided by the caller) lifts a
+ * bool/int tensor to the default float dtype, float32 — as PyTorch does for Python floats.
+ */
+export function promoteWithScalar(t: DType, value: number): DType {
+  if (isFloat(t)) return t;
+  if (!Number.isInteger(value)) return 'float32';
+  return t === 'bool' && value !== 0 && value !== 1 ? 'int32' : t === 'bool' ? 'int32' : t;
+}
+
+export function assertDType(d: unknown, what = 'dtype'): DType {
+  if (typeof d === 'string' && (DTYPES as readonly string[]).includes(d)) return d as DType;
+  throw new TypeError(`${what} must be one of ${DTYPES.join(', ')}, got ${String(d)}`);
+}

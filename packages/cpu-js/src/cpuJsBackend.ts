@@ -1,0 +1,271 @@
+import type {
+  Backend,
+  BinaryOp,
+  Conv2dGeometry,
+  DType,
+  FusedProgram,
+  FusedTensorArgs,
+  Pool2dGeometry,
+  ReduceOp,
+  Storage,
+  TypedArray,
+  UnaryOp,
+  View,
+} from '@stepwise/core';
+import { binaryKernel, binaryRun, isArithmetic, normaliseBool } from './kernels/binary.js';
+import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './kernels/conv2d.js';
+import { copyKernel } from './kernels/copy.js';
+import { FusedCache } from './kernels/fused.js';
+import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './kernels/indexing.js';
+import { matmulKernel } from './kernels/matmul.js';
+import { maxPool2dBackwardKernel, maxPool2dKernel } from './kernels/maxPool2d.js';
+import { reduceKernel } from './kernels/reduce.js';
+import { unaryKernel } from './kernels/unary.js';
+import { whereKernel } from './kernels/where.js';
+import { CpuStorage, dataOf } from './storage.js';
+
+function newArray(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    case 'bool':
+      return new Uint8Array(size);
+    default:
+      throw new TypeError(`cpu-js: unsupported dtype '${String(dtype)}'`);
+  }
+}
+
+/**
+ * The cpu-js backend: PyTorch's CPU device played by plain TypeScript loops over typed
+ * arrays. Synchronous: every kernel has finished when it returns.
+ */
+export class CpuJsBackend implements Backend {
+  readonly name: string = 'cpu-js';
+  readonly dtypes: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+  readonly syncReads = true;
+
+  private bytes = 0;
+  private fusedCache = new FusedCache();
+  /** Holds the scalar of `binaryScalar` so it goes through the same strided runs as `binary`. */
+  private readonly scalarCell = new Float64Array(1);
+
+  // ---- storage ----
+
+  alloc(dtype: DType, size: number): Storage {
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`cpu-js: cannot allocate ${String(size)} elements of ${dtype}`);
+    }
+    const data = newArray(dtype, size);
+    this.bytes += data.byteLength;
+    return new CpuStorage(dtype, size, data);
+  }
+
+  free(s: Storage): void {
+    const st = s as CpuStorage;
+    if (st.freed) return;
+    st.freed = true;
+    this.bytes -= st.data.byteLength;
+    st.data = newArray(st.dtype, 0);
+  }
+
+  write(s: Storage, data: TypedArray): void {
+    const dst = dataOf(s);
+    if (data.length !== dst.length) {
+      throw new RangeError(`cpu-js: write of ${data.length} elements into a storage of ${dst.length}`);
+    }
+    if (s.dtype === 'bool') normaliseInto(dst, data);
+    else dst.set(data);
+  }
+
+  read(s: Storage): Promise<TypedArray> {
+    return Promise.resolve(dataOf(s).slice());
+  }
+
+  readSync(s: Storage): TypedArray {
+    return dataOf(s).slice();
+  }
+
+  memoryBytes(): number {
+    return this.bytes;
+  }
+
+  // ---- data movement ----
+
+  fill(s: Storage, value: number): void {
+    dataOf(s).fill(s.dtype === 'bool' ? (value !== 0 ? 1 : 0) : value);
+  }
+
+  cast(src: Storage, out: Storage): void {
+    const S = dataOf(src);
+    const O = dataOf(out);
+    // TypedArray.set converts as ToNumber then the target's conversion: float → int32
+    // truncates toward zero (NaN → 0), float64 → float32 rounds to nearest. Only bool
+    // needs a test (x != 0, NaN counting as true, as PyTorch).
+    if (out.dtype === 'bool') normaliseInto(O, S);
+    else O.set(S);
+  }
+
+  copy(src: View, out: Storage): void {
+    copyKernel(dataOf(src.storage), src.shape, src.strides, src.offset, dataOf(out));
+  }
+
+  // ---- elementwise ----
+
+  unary(op: UnaryOp, x: Storage, out: Storage): void {
+    unaryKernel(op, dataOf(x), dataOf(out), x.size, x.dtype === 'int32');
+  }
+
+  binary(op: BinaryOp, a: View, b: View, out: Storage, outShape: readonly number[]): void {
+    const O = dataOf(out);
+    binaryKernel(
+      op,
+      dataOf(a.storage),
+      a.shape,
+      a.strides,
+      a.offset,
+      dataOf(b.storage),
+      b.shape,
+      b.strides,
+      b.offset,
+      O,
+      outShape,
+      op === 'mul' && out.dtype === 'int32',
+    );
+    if (out.dtype === 'bool' && isArithmetic(op)) normaliseBool(O, out.size);
+  }
+
+  binaryScalar(op: BinaryOp, a: Storage, s: number, out: Storage, scalarFirst: boolean): void {
+    const A = dataOf(a);
+    const O = dataOf(out);
+    const cell = this.scalarCell;
+    cell[0] = s;
+    const intMul = op === 'mul' && out.dtype === 'int32';
+    if (scalarFirst) binaryRun(op, cell, 0, 0, A, 0, 1, O, 0, a.size, intMul);
+    else binaryRun(op, A, 0, 1, cell, 0, 0, O, 0, a.size, intMul);
+    if (out.dtype === 'bool' && isArithmetic(op)) normaliseBool(O, out.size);
+  }
+
+  where(cond: View, a: View, b: View, out: Storage, outShape: readonly number[]): void {
+    whereKernel(
+      dataOf(cond.storage),
+      cond.strides,
+      cond.offset,
+      dataOf(a.storage),
+      a.strides,
+      a.offset,
+      dataOf(b.storage),
+      b.strides,
+      b.offset,
+      dataOf(out),
+      outShape,
+    );
+  }
+
+  // ---- reductions ----
+
+  reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, out: Storage): void {
+    reduceKernel(op, dataOf(x), outer, len, inner, dataOf(out), x.dtype === 'float64');
+  }
+
+  // ---- linear algebra ----
+
+  matmul(
+    a: Storage,
+    b: Storage,
+    out: Storage,
+    dims: { batch: number; m: number; k: number; n: number },
+    opts: { transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number },
+  ): void {
+    matmulKernel(
+      dataOf(a),
+      dataOf(b),
+      dataOf(out),
+      dims.batch,
+      dims.m,
+      dims.k,
+      dims.n,
+      opts.transA,
+      opts.transB,
+      opts.aBatchStride,
+      opts.bBatchStride,
+    );
+  }
+
+  // ---- indexing ----
+
+  indexSelect(x: Storage, index: Storage, out: Storage, outer: number, len: number, inner: number): void {
+    indexSelectKernel(dataOf(x), dataOf(index), dataOf(out), outer, len, inner);
+  }
+
+  indexAdd(out: Storage, index: Storage, src: Storage, outer: number, len: number, inner: number): void {
+    indexAddKernel(dataOf(out), dataOf(index), dataOf(src), outer, len, inner);
+    if (out.dtype === 'bool') normaliseBool(dataOf(out), out.size);
+  }
+
+  gather(x: Storage, index: Storage, out: Storage, outer: number, lenX: number, inner: number): void {
+    gatherKernel(dataOf(x), dataOf(index), dataOf(out), outer, lenX, inner);
+  }
+
+  scatterAdd(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
+    scatterAddKernel(dataOf(out), dataOf(index), dataOf(src), outer, lenOut, inner);
+    if (out.dtype === 'bool') normaliseBool(dataOf(out), out.size);
+  }
+
+  // ---- convolution and pooling ----
+
+  conv2d(x: Storage, w: Storage, out: Storage, g: Conv2dGeometry): void {
+    conv2dKernel(dataOf(x), dataOf(w), dataOf(out), g);
+  }
+
+  conv2dBackwardInput(gradOut: Storage, w: Storage, gradX: Storage, g: Conv2dGeometry): void {
+    conv2dBackwardInputKernel(dataOf(gradOut), dataOf(w), dataOf(gradX), g);
+  }
+
+  conv2dBackwardWeight(gradOut: Storage, x: Storage, gradW: Storage, g: Conv2dGeometry): void {
+    conv2dBackwardWeightKernel(dataOf(gradOut), dataOf(x), dataOf(gradW), g);
+  }
+
+  maxPool2d(x: Storage, out: Storage, argmax: Storage, g: Pool2dGeometry): void {
+    maxPool2dKernel(dataOf(x), dataOf(out), dataOf(argmax), g);
+  }
+
+  maxPool2dBackward(gradOut: Storage, argmax: Storage, gradX: Storage, g: Pool2dGeometry): void {
+    maxPool2dBackwardKernel(dataOf(gradOut), dataOf(argmax), dataOf(gradX), g);
+  }
+
+  // ---- fused ----
+
+  fused(program: FusedProgram, tensors: readonly FusedTensorArgs[]): void {
+    if (tensors.length === 0) return;
+    const first = tensors[0].buffers[0];
+    if (first === undefined) return;
+    const float32 = first.dtype === 'float32';
+    const run = this.fusedCache.get(program, float32);
+    for (let t = 0; t < tensors.length; t++) {
+      const args = tensors[t];
+      const bufs = args.buffers;
+      // Tensors of one call share a dtype in practice; a mixed call still runs correctly.
+      if ((bufs[0].dtype === 'float32') !== float32)
+        this.fusedCache.get(program, !float32)(bufs, args.scalars);
+      else run(bufs, args.scalars);
+    }
+  }
+
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Drops the compiled-program cache; storages stay valid (they are plain typed arrays). */
+  destroy(): void {
+    this.fusedCache = new FusedCache();
+  }
+}
+
+/** Writes `src` into the bool array `dst` as x != 0 (NaN is true, as in PyTorch). */
+function normaliseInto(dst: TypedArray, src: TypedArray): void {
+  for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
+}

@@ -1,0 +1,78 @@
+import type { TypedArray, UnaryOp } from '@stepwise/core';
+
+/**
+ * Elementwise unary kernels (torch.neg, torch.exp, ..., torch.logical_not) over contiguous
+ * arrays. One switch per call, one tight loop per op: no per-element dispatch.
+ * Numerics follow PyTorch CPU: `sign(0) = 0` (NaN stays NaN), `relu(NaN) = NaN`, sigmoid
+ * computed without overflow on either side, softplus with beta = 1 and threshold = 20.
+ */
+export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, n: number, intMath: boolean): void {
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -x[i];
+      return;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      return;
+    case 'log':
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      return;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      return;
+    case 'rsqrt':
+      for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]);
+      return;
+    case 'abs':
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      return;
+    case 'sign':
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        out[i] = v > 0 ? 1 : v < 0 ? -1 : v;
+      }
+      return;
+    case 'square':
+      // int32 squares wrap like PyTorch's int arithmetic; a float64 product would round first.
+      if (intMath) for (let i = 0; i < n; i++) out[i] = Math.imul(x[i], x[i]);
+      else
+        for (let i = 0; i < n; i++) {
+          const v = x[i];
+          out[i] = v * v;
+        }
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        out[i] = v > 0 || Number.isNaN(v) ? v : 0;
+      }
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+        else {
+          const e = Math.exp(v);
+          out[i] = e / (1 + e);
+        }
+      }
+      return;
+    case 'tanh':
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+      return;
+    case 'softplus':
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        out[i] = v > 20 ? v : Math.log1p(Math.exp(v));
+      }
+      return;
+    case 'reciprocal':
+      for (let i = 0; i < n; i++) out[i] = 1 / x[i];
+      return;
+    case 'not':
+      for (let i = 0; i < n; i++) out[i] = x[i] === 0 ? 1 : 0;
+      return;
+    default:
+      throw new TypeError(`cpu-js: unknown unary op '${String(op)}'`);
+  }
+}

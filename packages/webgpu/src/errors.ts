@@ -1,0 +1,30 @@
+/**
+ * Errors of the WebGPU backend. Each names what failed, so a lost device or an
+ * out-of-memory surfaces as a readable error at the next `await`, never as a hang.
+ */
+
+/** The GPU device was lost (driver reset, `destroy()`, tab backgrounded too long, ...). */
+export class WebGPUDeviceLostError extends Error {
+  override readonly name = 'WebGPUDeviceLostError';
+  constructor(
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(`webgpu: the GPU device was lost (${reason}): ${detail}`);
+  }
+}
+
+/** A buffer could not be allocated: too large for the device's limits, or out of memory. */
+export class WebGPUOutOfMemoryError extends Error {
+  override readonly name = 'WebGPUOutOfMemoryError';
+}
+
+/** WebGPU is not available here (no `navigator.gpu`, no `webgpu` package, no adapter). */
+export class WebGPUUnavailableError extends Error {
+  override readonly name = 'WebGPUUnavailableError';
+}
+
+/** A validation or internal error reported by the WebGPU implementation. */
+export class WebGPUInternalError extends Error {
+  override readonly name = 'WebGPUInternalError';
+}

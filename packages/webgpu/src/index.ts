@@ -1,0 +1,14 @@
+/// <reference types="@webgpu/types" />
+/**
+ * @stepwise/webgpu: the stepwise backend in WGSL compute shaders, for browsers
+ * (`navigator.gpu`) and Node (the `webgpu` package, Dawn).
+ */
+
+export { WebGPUBackend } from './backend.js';
+export {
+  WebGPUDeviceLostError,
+  WebGPUInternalError,
+  WebGPUOutOfMemoryError,
+  WebGPUUnavailableError,
+} from './errors.js';
+export { type WebGPUOptions, webgpu } from './webgpu.js';

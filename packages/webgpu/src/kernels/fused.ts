@@ -1,0 +1,166 @@
+/**
+ * Fused elementwise programs (optimizer updates) compiled to WGSL. A call over many tensors
+ * is split into chunks of K tensors, K as large as the storage-binding limit allows, and
+ * each chunk is ONE dispatch: the invocation finds its tensor from a table of cumulative
+ * sizes in the params block, then runs the program body on that tensor's bindings. Bind
+ * groups are cached by buffer ids, scalars travel in the params ring: a step allocates
+ * no GPU buffer and creates no bind group once warm.
+ */
+import type { FusedExpr, FusedProgram, FusedTensorArgs } from '@stepwise/core';
+import type { PooledBuffer } from '../pool.js';
+import { paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
+import type { GpuStorage } from '../storage.js';
+import { f32Literal, WGSL_MATH } from './wgslMath.js';
+
+/** At most this many tensors share a dispatch (keeps the generated shader small). */
+const MAX_SLOTS = 8;
+
+function expr(e: FusedExpr, buf: (i: number) => string, scalar: (i: number) => string): string {
+  const r = (x: FusedExpr) => expr(x, buf, scalar);
+  switch (e.op) {
+    case 'buf':
+      return buf(e.index);
+    case 'scalar':
+      return scalar(e.index);
+    case 'const':
+      return f32Literal(e.value);
+    case 'local':
+      return `l${e.index}`;
+    case 'neg':
+      return `(-${r(e.a)})`;
+    case 'sqrt':
+      return `sqrt(${r(e.a)})`;
+    case 'abs':
+      return `abs(${r(e.a)})`;
+    case 'sign':
+      return `sign_f(${r(e.a)})`;
+    case 'add':
+      return `(${r(e.a)} + ${r(e.b)})`;
+    case 'sub':
+      return `(${r(e.a)} - ${r(e.b)})`;
+    case 'mul':
+      return `(${r(e.a)} * ${r(e.b)})`;
+    case 'div':
+      return `(${r(e.a)} / ${r(e.b)})`;
+    case 'max':
+      return `max_f(${r(e.a)}, ${r(e.b)})`;
+    case 'min':
+      return `min_f(${r(e.a)}, ${r(e.b)})`;
+    case 'gt':
+      return `select(0.0, 1.0, ${r(e.a)} > ${r(e.b)})`;
+    case 'lt':
+      return `select(0.0, 1.0, ${r(e.a)} < ${r(e.b)})`;
+    case 'eq':
+      return `select(0.0, 1.0, ${r(e.a)} == ${r(e.b)})`;
+    case 'select':
+      return `select(${r(e.b)}, ${r(e.a)}, !(${r(e.cond)} == 0.0))`;
+  }
+}
+
+/** Buffers the body reads with `buf` (loaded once) and those it stores (written once, at the end). */
+function usage(program: FusedProgram): { read: Set<number>; stored: Set<number> } {
+  const read = new Set<number>();
+  const stored = new Set<number>();
+  const walk = (e: FusedExpr): void => {
+    if (e.op === 'buf') read.add(e.index);
+    if ('a' in e) walk(e.a);
+    if ('b' in e) walk(e.b);
+    if ('cond' in e) walk(e.cond);
+  };
+  for (const st of program.body) {
+    walk(st.value);
+    if (st.kind === 'store') stored.add(st.buffer);
+  }
+  return { read, stored };
+}
+
+/** `binding[slot * nb + i]`: the binding of buffer i of a slot (aliased storages share one). */
+function slotBody(
+  program: FusedProgram,
+  slot: number,
+  scalarBase: number,
+  binding: readonly number[],
+): string {
+  const nb = program.buffers.length;
+  const ns = program.scalars.length;
+  const { read, stored } = usage(program);
+  const b = (i: number) => `b${binding[slot * nb + i]}`;
+  let s = '';
+  for (const i of [...new Set([...read, ...stored])].sort((x, y) => x - y)) {
+    s += read.has(i) ? `    var v${i} = ${b(i)}[e];\n` : `    var v${i}: f32;\n`;
+  }
+  const scalar = (i: number) => `pf(${scalarBase + slot * ns + i}u)`;
+  for (const st of program.body) {
+    const v = expr(st.value, (i) => `v${i}`, scalar);
+    s += st.kind === 'let' ? `    let l${st.local} = ${v};\n` : `    v${st.buffer} = ${v};\n`;
+  }
+  for (const i of [...stored].sort((x, y) => x - y)) s += `    ${b(i)}[e] = v${i};\n`;
+  return s;
+}
+
+function source(program: FusedProgram, slots: number, binding: readonly number[], nBindings: number): string {
+  const scalarBase = 1 + slots;
+  let src = WGSL_MATH;
+  for (let i = 0; i < nBindings; i++)
+    src += `@group(1) @binding(${i}) var<storage, read_write> b${i}: array<f32>;\n`;
+  src += `
+// ${program.name}: ${slots} tensor(s) per dispatch; words 1..${slots} hold cumulative sizes.
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let idx = gid.x + gid.y * nw.x * ${WORKGROUP}u;
+`;
+  for (let s = 0; s < slots; s++) {
+    const start = s === 0 ? '0u' : `pu(${s}u)`;
+    src += `  ${s === 0 ? '' : 'else '}if (idx < pu(${s + 1}u)) {\n    let e = idx - ${start};\n${slotBody(program, s, scalarBase, binding)}  }\n`;
+  }
+  return `${src}}\n`;
+}
+
+export function fused(rt: Runtime, program: FusedProgram, tensors: readonly FusedTensorArgs[]): void {
+  const nb = program.buffers.length;
+  const ns = program.scalars.length;
+  if (nb === 0) return;
+  const perDispatch = Math.max(1, Math.min(MAX_SLOTS, Math.floor(rt.maxStorageBindings / nb)));
+  const live = tensors.filter((t) => (t.buffers[0]?.size ?? 0) > 0);
+  for (let c = 0; c < live.length; c += perDispatch) {
+    const chunk = live.slice(c, c + perDispatch);
+    const slots = chunk.length;
+    const words = 1 + slots + slots * ns;
+    // WebGPU forbids binding one buffer twice as writable storage: a storage that appears
+    // twice (aliasing) gets one binding, and the shader variant records the mapping.
+    const bufs: PooledBuffer[] = [];
+    const binding: number[] = [];
+    const seen = new Map<number, number>();
+    for (const t of chunk) {
+      for (const st of t.buffers) {
+        const buf = (st as GpuStorage).buf;
+        let j = seen.get(buf.id);
+        if (j === undefined) {
+          j = bufs.length;
+          seen.set(buf.id, j);
+          bufs.push(buf);
+        }
+        binding.push(j);
+      }
+    }
+    const aliasKey = bufs.length === binding.length ? '' : `:alias(${binding.join(',')})`;
+    const kernel = rt.kernel(
+      `fused:${slots}${aliasKey}:${program.key}`,
+      'w'.repeat(bufs.length),
+      paramBytesFor(words),
+      () => source(program, slots, binding, bufs.length),
+    );
+    const off = rt.beginParams(kernel);
+    const p = rt.params;
+    let total = 0;
+    for (let s = 0; s < slots; s++) {
+      const t = chunk[s]!;
+      total += t.buffers[0]!.size;
+      p.u(1 + s, total);
+      for (let j = 0; j < ns; j++) p.f(1 + slots + s * ns + j, t.scalars[j]!);
+    }
+    p.u(0, total);
+    const [gx, gy] = rt.grid1d(total);
+    rt.run(kernel, off, bufs, gx, gy);
+  }
+}

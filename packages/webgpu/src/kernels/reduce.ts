@@ -1,0 +1,150 @@
+/**
+ * Reductions along the middle axis of [outer, len, inner]. Deterministic: a fixed
+ * assignment of elements to invocations and a fixed combine order, no atomics.
+ * Short axes: one invocation per output walks the axis. Long axes: one workgroup per
+ * output, each invocation strides over the axis, then a tree reduction in workgroup memory.
+ */
+import type { ReduceOp } from '@stepwise/core';
+import { paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
+import { type GpuStorage, wgslType } from '../storage.js';
+import { WGSL_MATH } from './wgslMath.js';
+
+const LONG_AXIS = 64;
+
+function isArg(op: ReduceOp): boolean {
+  return op === 'argmax' || op === 'argmin';
+}
+
+/** WGSL for the identity, the fold of one element, and the combine of two partials. */
+function ops(op: ReduceOp, t: 'f32' | 'i32'): { init: string; fold: string; combine: string } {
+  const f = t === 'f32';
+  switch (op) {
+    case 'sum':
+      return { init: `${t}(0)`, fold: 'acc = acc + x;', combine: 'av = av + bv;' };
+    case 'prod':
+      return { init: `${t}(1)`, fold: 'acc = acc * x;', combine: 'av = av * bv;' };
+    case 'max':
+    case 'argmax':
+    case 'min':
+    case 'argmin': {
+      const gt = op === 'max' || op === 'argmax' ? '>' : '<';
+      const init = f
+        ? gt === '>'
+          ? '-f_inf()'
+          : 'f_inf()'
+        : gt === '>'
+          ? 'i32(-2147483647 - 1)'
+          : '2147483647i';
+      // NaN wins and stays (PyTorch propagates it); ties keep the lower index.
+      const better = f
+        ? `(!is_nan(av) && (is_nan(bv) || bv ${gt} av)) || ((bv == av || (is_nan(av) && is_nan(bv))) && bi < ai)`
+        : `bv ${gt} av || (bv == av && bi < ai)`;
+      const foldBetter = f ? `!is_nan(acc) && (is_nan(x) || x ${gt} acc)` : `x ${gt} acc`;
+      return {
+        init,
+        fold: `if ((${foldBetter}) || (first && !isArgInit)) { acc = x; accI = i32(j); }`,
+        combine: `if (${better}) { av = bv; ai = bi; }`,
+      };
+    }
+  }
+}
+
+export function reduce(
+  rt: Runtime,
+  op: ReduceOp,
+  x: GpuStorage,
+  outer: number,
+  len: number,
+  inner: number,
+  out: GpuStorage,
+): void {
+  const nOut = outer * inner;
+  if (nOut === 0) return;
+  const tIn = wgslType(x.dtype);
+  const arg = isArg(op);
+  // Sums and products accumulate in the output's type (a bool sum counts in int32).
+  const t = arg ? tIn : wgslType(out.dtype);
+  const tOut = wgslType(out.dtype);
+  const o = ops(op, t);
+  const long = len >= LONG_AXIS;
+  const paramBytes = paramBytesFor(4);
+  const key = `reduce:${op}:${tIn}:${t}:${tOut}:${long ? 'wg' : 'th'}`;
+  const fold = o.fold.replace('|| (first && !isArgInit)', arg ? '|| j == start' : '');
+  const result = arg ? 'accI' : 'acc';
+  const kernel = rt.kernel(key, 'rw', paramBytes, () => {
+    let src = `${WGSL_MATH}
+@group(1) @binding(0) var<storage, read> xs: array<${tIn}>;
+@group(1) @binding(1) var<storage, read_write> out: array<${tOut}>;
+`;
+    if (!long) {
+      src += `
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let idx = gid.x + gid.y * nw.x * ${WORKGROUP}u;
+  let len = pu(1u); let inner = pu(2u);
+  if (idx >= pu(0u)) { return; }
+  let o = idx / inner; let i = idx - o * inner;
+  let base = o * len * inner + i;
+  var acc: ${t} = ${o.init};
+  var accI: i32 = 0;
+  let start = 0u;
+  for (var j = 0u; j < len; j++) {
+    let x = ${t}(xs[base + j * inner]);
+    ${fold}
+  }
+  out[idx] = ${tOut}(${result});
+}
+`;
+    } else {
+      src += `
+var<workgroup> sv: array<${t}, ${WORKGROUP}>;
+var<workgroup> si: array<i32, ${WORKGROUP}>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let idx = wid.x + wid.y * nw.x;
+  let len = pu(1u); let inner = pu(2u);
+  // Uniform control flow: every invocation reaches the barriers, idle ones fold nothing.
+  let live = idx < pu(0u);
+  let o = idx / inner; let i = idx - o * inner;
+  let base = o * len * inner + i;
+  var acc: ${t} = ${o.init};
+  var accI: i32 = 0;
+  let start = lid;
+  if (live) {
+    for (var j = lid; j < len; j += ${WORKGROUP}u) {
+      let x = ${t}(xs[base + j * inner]);
+      ${fold}
+    }
+  }
+  if (lid >= len) { accI = 2147483647; }
+  sv[lid] = acc; si[lid] = accI;
+  for (var s = ${WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
+    workgroupBarrier();
+    if (lid < s) {
+      var av = sv[lid]; var ai = si[lid];
+      let bv = sv[lid + s]; let bi = si[lid + s];
+      ${o.combine}
+      sv[lid] = av; si[lid] = ai;
+    }
+  }
+  if (lid == 0u && live) {
+    let acc = sv[0]; let accI = si[0];
+    out[idx] = ${tOut}(${result});
+  }
+}
+`;
+    }
+    return src;
+  });
+  const off = rt.beginParams(kernel);
+  rt.params.u(0, nOut);
+  rt.params.u(1, len);
+  rt.params.u(2, inner);
+  if (long) {
+    const x0 = Math.min(nOut, 65535);
+    rt.run(kernel, off, [x.buf, out.buf], x0, Math.ceil(nOut / x0));
+  } else {
+    const [gx, gy] = rt.grid1d(nOut);
+    rt.run(kernel, off, [x.buf, out.buf], gx, gy);
+  }
+}

@@ -1,0 +1,359 @@
+/**
+ * The command stream: everything the kernels need to enqueue work on one GPUDevice.
+ *
+ * - Kernels append dispatches to one open command encoder (one compute pass, reopened
+ *   after copies/clears). Nothing is submitted until a read, a write, `sync()`, a full
+ *   parameter ring or `maxDispatchesPerSubmit` dispatches.
+ * - Per-dispatch parameters (sizes, strides, scalars) go into a host-side ring of 256-byte
+ *   slots; the used part is uploaded with one `writeBuffer` right before the submit, and
+ *   each dispatch reads its slot through a dynamic uniform offset. So a kernel allocates no
+ *   GPU buffer and creates no params bind group.
+ * - Pipelines are cached by shader key; storage bind groups by the ids of the buffers bound.
+ * - Device loss and uncaptured errors are recorded and thrown by the next call that can
+ *   report them, so nothing waits forever on a dead device.
+ */
+import { WebGPUDeviceLostError, WebGPUInternalError, WebGPUOutOfMemoryError } from './errors.js';
+import { BufferPool, type PooledBuffer } from './pool.js';
+
+export const WORKGROUP = 256;
+const SLOT_BYTES = 256;
+const RING_BYTES = 1 << 18;
+/** Submits are bounded so a long enqueue-only loop cannot pile up unbounded work. */
+const MAX_DISPATCHES_PER_SUBMIT = 128;
+
+/** A compiled kernel: a pipeline plus the access mode of each storage binding. */
+export interface Kernel {
+  readonly pipeline: GPUComputePipeline;
+  /** 'r' (read-only) or 'w' (read-write) per storage binding, e.g. 'rrw'. */
+  readonly modes: string;
+  /** Bytes of uniform parameters (a multiple of 256). */
+  readonly paramBytes: number;
+}
+
+/** Writes one dispatch's parameters: 32-bit words, as u32, i32 or f32. */
+export class Params {
+  u32: Uint32Array;
+  i32: Int32Array;
+  f32: Float32Array;
+  /** Word index of the current slot's first word. */
+  base = 0;
+  constructor(buf: ArrayBuffer) {
+    this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.f32 = new Float32Array(buf);
+  }
+  u(i: number, v: number): void {
+    this.u32[this.base + i] = v;
+  }
+  i(i: number, v: number): void {
+    this.i32[this.base + i] = v;
+  }
+  f(i: number, v: number): void {
+    this.f32[this.base + i] = v;
+  }
+}
+
+/** The common WGSL prelude: the params block and the 1-D invocation index. */
+export function prelude(paramBytes: number): string {
+  return `
+struct P { u: array<vec4<u32>, ${paramBytes / 16}> }
+@group(0) @binding(0) var<uniform> p: P;
+fn pu(i: u32) -> u32 { return p.u[i / 4u][i % 4u]; }
+fn pi(i: u32) -> i32 { return bitcast<i32>(pu(i)); }
+fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }
+`;
+}
+
+/** Rounds a count of 32-bit parameter words up to whole 256-byte slots. */
+export function paramBytesFor(words: number): number {
+  return Math.max(1, Math.ceil((words * 4) / SLOT_BYTES)) * SLOT_BYTES;
+}
+
+export class Runtime {
+  readonly storagePool: BufferPool;
+  private readonly readPool: BufferPool;
+  private readonly pipelines = new Map<string, Kernel>();
+  private readonly storageLayouts = new Map<string, GPUBindGroupLayout>();
+  private readonly paramsLayout: GPUBindGroupLayout;
+  private readonly paramsGroups = new Map<number, GPUBindGroup>();
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly paramsBuffer: GPUBuffer;
+  private readonly ring = new ArrayBuffer(RING_BYTES);
+  readonly params = new Params(this.ring);
+  private ringUsed = 0;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatches = 0;
+  private toDestroy: GPUBuffer[] = [];
+  /** Set once the device is lost; every later call throws it. */
+  lost: WebGPUDeviceLostError | null = null;
+  /** Errors raised asynchronously by the implementation, thrown at the next await. */
+  private errors: Error[] = [];
+  readonly maxBindingBytes: number;
+  readonly maxBufferBytes: number;
+  readonly maxStorageBindings: number;
+
+  constructor(readonly device: GPUDevice) {
+    const limits = device.limits;
+    this.maxBindingBytes = limits.maxStorageBufferBindingSize;
+    this.maxBufferBytes = limits.maxBufferSize;
+    this.maxStorageBindings = limits.maxStorageBuffersPerShaderStage;
+    const evict = (b: PooledBuffer) => this.toDestroy.push(b.buffer);
+    this.storagePool = new BufferPool(
+      device,
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      512 * 1024 * 1024,
+      evict,
+    );
+    this.readPool = new BufferPool(
+      device,
+      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      64 * 1024 * 1024,
+      evict,
+    );
+    this.paramsBuffer = device.createBuffer({
+      size: RING_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    this.paramsLayout = device.createBindGroupLayout({
+      entries: [
+        {
+          binding: 0,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: 'uniform', hasDynamicOffset: true },
+        },
+      ],
+    });
+    void device.lost.then((info) => {
+      this.lost = new WebGPUDeviceLostError(info.reason ?? 'unknown', info.message || 'no message');
+    });
+    device.addEventListener?.('uncapturederror', (ev) => {
+      const e = (ev as GPUUncapturedErrorEvent).error;
+      const msg = `webgpu: ${e.message}`;
+      this.errors.push(
+        e instanceof GPUOutOfMemoryError ? new WebGPUOutOfMemoryError(msg) : new WebGPUInternalError(msg),
+      );
+    });
+  }
+
+  /** Throws the device-lost error, if any. Called by every entry point. */
+  check(): void {
+    if (this.lost) throw this.lost;
+  }
+
+  /** Throws (once) the first asynchronous error recorded since the last call. */
+  private throwRecorded(): void {
+    this.check();
+    const e = this.errors.shift();
+    if (e) {
+      this.errors = [];
+      throw e;
+    }
+  }
+
+  /** Returns a cached kernel, compiling `source()` on first use. */
+  kernel(key: string, modes: string, paramBytes: number, source: () => string): Kernel {
+    let k = this.pipelines.get(key);
+    if (!k) {
+      const code = prelude(paramBytes) + source();
+      const module = this.device.createShaderModule({ code, label: key });
+      const layout = this.device.createPipelineLayout({
+        bindGroupLayouts: [this.paramsLayout, this.storageLayout(modes)],
+      });
+      const pipeline = this.device.createComputePipeline({
+        layout,
+        compute: { module, entryPoint: 'main' },
+        label: key,
+      });
+      k = { pipeline, modes, paramBytes };
+      this.pipelines.set(key, k);
+    }
+    return k;
+  }
+
+  private storageLayout(modes: string): GPUBindGroupLayout {
+    let l = this.storageLayouts.get(modes);
+    if (!l) {
+      l = this.device.createBindGroupLayout({
+        entries: [...modes].map((m, binding) => ({
+          binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: m === 'w' ? ('storage' as const) : ('read-only-storage' as const) },
+        })),
+      });
+      this.storageLayouts.set(modes, l);
+    }
+    return l;
+  }
+
+  private paramsGroup(bytes: number): GPUBindGroup {
+    let g = this.paramsGroups.get(bytes);
+    if (!g) {
+      g = this.device.createBindGroup({
+        layout: this.paramsLayout,
+        entries: [{ binding: 0, resource: { buffer: this.paramsBuffer, size: bytes } }],
+      });
+      this.paramsGroups.set(bytes, g);
+    }
+    return g;
+  }
+
+  /** A bind group of whole buffers, cached by buffer ids (ids are never reused). */
+  bindGroup(kernel: Kernel, bufs: readonly PooledBuffer[]): GPUBindGroup {
+    let key = kernel.modes;
+    for (const b of bufs) key += `:${b.id}`;
+    let g = this.bindGroups.get(key);
+    if (!g) {
+      if (this.bindGroups.size > 8192) this.bindGroups.clear();
+      g = this.device.createBindGroup({
+        layout: this.storageLayout(kernel.modes),
+        entries: bufs.map((b, binding) => ({ binding, resource: { buffer: b.buffer } })),
+      });
+      this.bindGroups.set(key, g);
+    }
+    return g;
+  }
+
+  /**
+   * Reserves the next params slot for a dispatch of `kernel` and points `params` at it.
+   * Write the words, then call `dispatch` with the returned offset.
+   */
+  beginParams(kernel: Kernel): number {
+    this.check();
+    if (this.ringUsed + kernel.paramBytes > RING_BYTES) this.flush();
+    const offset = this.ringUsed;
+    this.ringUsed += kernel.paramBytes;
+    this.params.base = offset / 4;
+    this.params.u32.fill(0, offset / 4, (offset + kernel.paramBytes) / 4);
+    return offset;
+  }
+
+  dispatch(kernel: Kernel, paramsOffset: number, group: GPUBindGroup, x: number, y = 1, z = 1): void {
+    if (x === 0 || y === 0 || z === 0) return;
+    const pass = this.computePass();
+    pass.setPipeline(kernel.pipeline);
+    pass.setBindGroup(0, this.paramsGroup(kernel.paramBytes), [paramsOffset]);
+    pass.setBindGroup(1, group);
+    pass.dispatchWorkgroups(x, y, z);
+    if (++this.dispatches >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
+  }
+
+  /** One call: params already written at `paramsOffset`, whole buffers bound in order. */
+  run(kernel: Kernel, paramsOffset: number, bufs: readonly PooledBuffer[], x: number, y = 1, z = 1): void {
+    this.dispatch(kernel, paramsOffset, this.bindGroup(kernel, bufs), x, y, z);
+  }
+
+  /** The workgroup grid for `n` invocations of a 1-D kernel (2-D past 65535 groups). */
+  grid1d(n: number): [number, number] {
+    const groups = Math.ceil(n / WORKGROUP);
+    if (groups <= 65535) return [groups, 1];
+    return [65535, Math.ceil(groups / 65535)];
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) this.pass = this.commandEncoder().beginComputePass();
+    return this.pass;
+  }
+
+  /** An encoder for copies and clears (closes the open compute pass). */
+  copyEncoder(): GPUCommandEncoder {
+    this.check();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    return this.commandEncoder();
+  }
+
+  get pending(): boolean {
+    return this.encoder !== null;
+  }
+
+  /** Submits everything recorded so far (params first: the queue keeps that order). */
+  flush(): void {
+    this.check();
+    if (this.ringUsed > 0) {
+      this.device.queue.writeBuffer(this.paramsBuffer, 0, this.ring, 0, this.ringUsed);
+      this.ringUsed = 0;
+    }
+    if (this.encoder) {
+      if (this.pass) {
+        this.pass.end();
+        this.pass = null;
+      }
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      this.dispatches = 0;
+    }
+    if (this.toDestroy.length > 0) {
+      for (const b of this.toDestroy) b.destroy();
+      this.toDestroy = [];
+    }
+  }
+
+  /** Rejects when the device is lost, so awaiting GPU work never hangs on a dead device. */
+  private orLost<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([
+      p,
+      this.device.lost.then((info) => {
+        throw this.lost ?? new WebGPUDeviceLostError(info.reason ?? 'unknown', info.message || 'no message');
+      }),
+    ]);
+  }
+
+  /** Submits and waits until the GPU has finished everything submitted. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.orLost(this.device.queue.onSubmittedWorkDone());
+    this.throwRecorded();
+  }
+
+  /** Copies `bytes` of `src` to the host. */
+  async read(src: PooledBuffer, bytes: number): Promise<ArrayBuffer> {
+    this.check();
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const { buf } = this.readPool.acquire(size);
+    // Recorded before any await: the read sees exactly the work enqueued before it.
+    this.copyEncoder().copyBufferToBuffer(src.buffer, 0, buf.buffer, 0, size);
+    this.flush();
+    try {
+      await this.orLost(buf.buffer.mapAsync(GPUMapMode.READ, 0, size));
+    } catch (e) {
+      this.throwRecorded();
+      throw e;
+    }
+    const out = buf.buffer.getMappedRange(0, size).slice(0, bytes);
+    buf.buffer.unmap();
+    this.readPool.release(buf);
+    this.throwRecorded();
+    return out;
+  }
+
+  /** Copies host bytes into `dst`, after everything already recorded (which may use it). */
+  write(dst: PooledBuffer, data: ArrayBufferView): void {
+    this.check();
+    if (this.pending) this.flush();
+    this.device.queue.writeBuffer(dst.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Drops every pooled buffer and the device. */
+  destroy(): void {
+    this.storagePool.drain();
+    this.readPool.drain();
+    if (!this.lost) {
+      try {
+        this.flush();
+      } catch {
+        // The device is going away anyway.
+      }
+    }
+    for (const b of this.toDestroy) b.destroy();
+    this.toDestroy = [];
+    this.paramsBuffer.destroy();
+  }
+}

@@ -1,0 +1,112 @@
+import { ValueError } from '../errors.js';
+import { stack } from '../ops/shape.js';
+import { Tensor } from '../tensor.js';
+import type { Dataset } from './dataset.js';
+
+/** Options of `DataLoader` (PyTorch's keyword arguments, camelCased). */
+export interface DataLoaderOptions {
+  /** Samples per batch. Default 1. */
+  batchSize?: number;
+  /** Reshuffle the order at the start of every epoch (every iteration). Default false. */
+  shuffle?: boolean;
+  /** Drop the last batch when it is smaller than `batchSize`. Default false. */
+  dropLast?: boolean;
+  /**
+   * Seed of the loader's own shuffling generator, so runs repeat exactly (PyTorch passes a
+   * seeded `torch.Generator`). Without it the seed is drawn from `Math.random`.
+   */
+  seed?: number;
+  /** Or a function returning uniform numbers in [0, 1) to shuffle with. */
+  generator?: () => number;
+}
+
+/** A small, fast, seedable PRNG (mulberry32): shuffles need repeatability, not crypto. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `torch.utils.data.DataLoader`: iterates a dataset in batches. Each iteration (epoch) is a
+ * fresh pass; with `shuffle` every epoch gets a new order from the loader's generator.
+ * Items are collated as PyTorch's default collate: a batch of `[x, y]` items is
+ * `[stack(xs), stack(ys)]`; datasets with `getBatch` (TensorDataset) gather directly.
+ */
+export class DataLoader<T = Tensor[]> implements Iterable<T> {
+  readonly dataset: Dataset<any>;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly #random: () => number;
+
+  constructor(dataset: Dataset<any>, opts: DataLoaderOptions = {}) {
+    if (!dataset || typeof dataset.length !== 'number' || typeof dataset.get !== 'function') {
+      throw new TypeError(
+        'DataLoader: dataset must have a numeric length and a get(index) method (e.g. a TensorDataset)',
+      );
+    }
+    const bs = opts.batchSize ?? 1;
+    if (!Number.isInteger(bs) || bs < 1) {
+      throw new ValueError(`batch_size should be a positive integer value, but got batch_size=${bs}`);
+    }
+    if (opts.seed !== undefined && !Number.isFinite(opts.seed))
+      throw new ValueError(`DataLoader: seed must be a number, got ${opts.seed}`);
+    this.dataset = dataset;
+    this.batchSize = bs;
+    this.shuffle = opts.shuffle ?? false;
+    this.dropLast = opts.dropLast ?? false;
+    this.#random = opts.generator ?? mulberry32(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
+  }
+
+  /** Number of batches per epoch (PyTorch's `len(loader)`). */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The sample order of the next epoch (draws from the generator when shuffling). */
+  private order(): Int32Array {
+    const n = this.dataset.length;
+    const idx = new Int32Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    if (this.shuffle) {
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(this.#random() * (i + 1));
+        const t = idx[i]!;
+        idx[i] = idx[j]!;
+        idx[j] = t;
+      }
+    }
+    return idx;
+  }
+
+  *[Symbol.iterator](): Iterator<T> {
+    const order = this.order();
+    const ds = this.dataset;
+    for (let b = 0; b < this.length; b++) {
+      const batch = order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize));
+      if (ds.getBatch) yield ds.getBatch(batch) as T;
+      else yield collate(Array.from(batch, (i) => ds.get(i))) as T;
+    }
+  }
+}
+
+function collate(items: unknown[]): unknown {
+  const first = items[0];
+  if (first instanceof Tensor) return stack(items as Tensor[], 0);
+  if (Array.isArray(first)) return first.map((_, k) => collate(items.map((it) => (it as unknown[])[k])));
+  if (typeof first === 'number') return items;
+  if (first && typeof first === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(first))
+      out[k] = collate(items.map((it) => (it as Record<string, unknown>)[k]));
+    return out;
+  }
+  return items;
+}

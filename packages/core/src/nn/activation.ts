@@ -1,0 +1,63 @@
+import type { Tensor } from '../tensor.js';
+import { Module } from './module.js';
+
+/** `torch.nn.ReLU`: max(x, 0) elementwise. */
+export class ReLU extends Module {
+  forward(input: Tensor): Tensor {
+    return input.relu();
+  }
+}
+
+/** `torch.nn.Sigmoid`: 1 / (1 + e^(-x)) elementwise. */
+export class Sigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return input.sigmoid();
+  }
+}
+
+/** `torch.nn.Tanh`: tanh(x) elementwise. */
+export class Tanh extends Module {
+  forward(input: Tensor): Tensor {
+    return input.tanh();
+  }
+}
+
+/** `torch.nn.Softplus` (beta 1, threshold 20). */
+export class Softplus extends Module {
+  forward(input: Tensor): Tensor {
+    return input.softplus();
+  }
+}
+
+/** `torch.nn.Softmax(dim)`. */
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return input.softmax(this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** `torch.nn.LogSoftmax(dim)`. */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return input.logSoftmax(this.dim);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** `torch.nn.Identity`: returns its input. */
+export class Identity extends Module {
+  forward(input: Tensor): Tensor {
+    return input;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The default initialisation of Linear and Conv2d, as PyTorch's `reset_parameters`.
+ */
+import type { Backend } from '../backend.js';
+import type { DType } from '../dtype.js';
+import { alloc } from '../ops/util.js';
+import { resolveBackend } from '../registry.js';
+import { uniform_ } from './init.js';
+import { Parameter } from './parameter.js';
+
+/** @internal A fresh parameter of `shape`, uniform in ±bound. */
+function uniformParameter(
+  shape: readonly number[],
+  bound: number,
+  opts: { dtype?: DType; backend?: string | Backend },
+) {
+  const backend = resolveBackend(opts.backend);
+  const t = alloc(shape, opts.dtype ?? 'float32', backend);
+  if (bound > 0 && t.numel() > 0) uniform_(t, -bound, bound);
+  const p = new Parameter(t);
+  t.dispose();
+  return p;
+}
+
+/**
+ * @internal Linear/Conv2d weights as PyTorch's `reset_parameters`: kaiming-uniform with
+ * a = √5, which is uniform in ±1/√fanIn.
+ */
+export function kaimingUniformParameter(
+  shape: readonly number[],
+  fanIn: number,
+  opts: { dtype?: DType; backend?: string | Backend },
+): Parameter {
+  return uniformParameter(shape, fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0, opts);
+}
+
+/** @internal Linear/Conv2d biases as PyTorch's: uniform in ±1/√fanIn. */
+export function uniformBiasParameter(
+  shape: readonly number[],
+  fanIn: number,
+  opts: { dtype?: DType; backend?: string | Backend },
+): Parameter {
+  return uniformParameter(shape, fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0, opts);
+}

@@ -1,0 +1,22 @@
+import { ShapeError, shapeStr } from '../../errors.js';
+import { Tensor } from '../../tensor.js';
+
+/** `torch.nn.functional.linear`: `input @ weight.T + bias`, input [..., in], weight [out, in]. */
+export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (!(input instanceof Tensor) || !(weight instanceof Tensor)) {
+    throw new TypeError('linear(input, weight, bias): input and weight must be Tensors');
+  }
+  if (weight.dim() !== 2)
+    throw new ShapeError(`linear: weight must be 2-D [out, in], got ${shapeStr(weight.shape)}`);
+  const inF = weight.shape[1]!;
+  if (input.dim() === 0 || input.shape[input.dim() - 1] !== inF) {
+    throw new ShapeError(
+      `linear: mat1 and mat2 shapes cannot be multiplied (input ${shapeStr(input.shape)}, weight ${shapeStr(weight.shape)}: the input's last dimension must be ${inF})`,
+    );
+  }
+  if (bias && (bias.dim() !== 1 || bias.shape[0] !== weight.shape[0])) {
+    throw new ShapeError(`linear: bias must have shape [${weight.shape[0]}], got ${shapeStr(bias.shape)}`);
+  }
+  const y = input.matmul(weight.T);
+  return bias ? y.add(bias) : y;
+}

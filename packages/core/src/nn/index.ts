@@ -1,0 +1,19 @@
+/**
+ * `torch.nn`: modules, layers, losses, `functional`, `init` and `utils`.
+ *
+ *   const model = new nn.Sequential(new nn.Linear(1, 20), new nn.ReLU(), new nn.Linear(20, 1));
+ *   const loss = new nn.MSELoss().forward(model.forward(x), y);
+ */
+export { Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
+export { Conv2d, type Conv2dModuleOptions } from './conv2d.js';
+export { Dropout } from './dropout.js';
+export { Flatten } from './flatten.js';
+export * as functional from './functional/index.js';
+export * as init from './init.js';
+export { type FactoryOptions, Linear } from './linear.js';
+export { BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss } from './loss.js';
+export { MaxPool2d, type MaxPool2dModuleOptions } from './maxPool2d.js';
+export { type IncompatibleKeys, Module, type StateDict, StateDictError } from './module.js';
+export { Parameter } from './parameter.js';
+export { ModuleList, Sequential } from './sequential.js';
+export * as utils from './utils/index.js';

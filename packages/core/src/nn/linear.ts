@@ -1,0 +1,49 @@
+import type { Backend } from '../backend.js';
+import type { DType } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { kaimingUniformParameter, uniformBiasParameter } from './defaultInit.js';
+import { linear } from './functional/linear.js';
+import { expectRank, Module } from './module.js';
+import type { Parameter } from './parameter.js';
+
+/** Factory options shared by layers with parameters (PyTorch's `device`/`dtype` kwargs). */
+export interface FactoryOptions {
+  dtype?: DType;
+  backend?: string | Backend;
+}
+
+/**
+ * `torch.nn.Linear`: y = x Wᵀ + b. `weight` [out, in] and `bias` [out] start as PyTorch's:
+ * uniform in ±1/√in (kaiming-uniform with a = √5 for the weight).
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } & FactoryOptions = {}) {
+    super();
+    for (const [k, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 0)
+        throw new ValueError(`Linear: ${k} must be a non-negative integer, got ${v}`);
+    }
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = kaimingUniformParameter([outFeatures, inFeatures], inFeatures, opts);
+    this.bias = opts.bias === false ? null : uniformBiasParameter([outFeatures], inFeatures, opts);
+  }
+
+  forward(input: Tensor): Tensor {
+    expectRank('Linear', input, [1, 2, 3, 4, 5, 6]);
+    return linear(input, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}

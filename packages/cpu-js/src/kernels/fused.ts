@@ -14,46 +14,85 @@ function literal(v: number): string {
   return v < 0 ? `(${String(v)})` : String(v);
 }
 
-function expr(e: FusedExpr): string {
+/**
+ * Emits JS for expressions. Subexpressions made only of scalars and constants are the
+ * same for every element: they are computed once before the loop (deduplicated by their
+ * source text). That is exact — the same operations on the same numbers — and spares the
+ * loop the divisions an optimizer's step-size formula would otherwise repeat per element.
+ */
+class Emitter {
+  readonly hoisted: string[] = [];
+  private readonly hoistedByText = new Map<string, string>();
+
+  expr(e: FusedExpr): string {
+    const text = this.raw(e);
+    if (e.op === 'scalar' || e.op === 'const' || !invariant(e)) return text;
+    let name = this.hoistedByText.get(text);
+    if (name === undefined) {
+      name = `h${this.hoisted.length}`;
+      this.hoisted.push(`  const ${name} = ${text};`);
+      this.hoistedByText.set(text, name);
+    }
+    return name;
+  }
+
+  private raw(e: FusedExpr): string {
+    switch (e.op) {
+      case 'buf':
+        return `b${e.index}`;
+      case 'scalar':
+        return `s${e.index}`;
+      case 'const':
+        return literal(e.value);
+      case 'local':
+        return `l${e.index}`;
+      case 'neg':
+        return `(-${this.expr(e.a)})`;
+      case 'sqrt':
+        return `Math.sqrt(${this.expr(e.a)})`;
+      case 'abs':
+        return `Math.abs(${this.expr(e.a)})`;
+      case 'sign':
+        return `sgn(${this.expr(e.a)})`;
+      case 'add':
+        return `(${this.expr(e.a)} + ${this.expr(e.b)})`;
+      case 'sub':
+        return `(${this.expr(e.a)} - ${this.expr(e.b)})`;
+      case 'mul':
+        return `(${this.expr(e.a)} * ${this.expr(e.b)})`;
+      case 'div':
+        return `(${this.expr(e.a)} / ${this.expr(e.b)})`;
+      case 'max':
+        return `Math.max(${this.expr(e.a)}, ${this.expr(e.b)})`;
+      case 'min':
+        return `Math.min(${this.expr(e.a)}, ${this.expr(e.b)})`;
+      case 'gt':
+        return `(${this.expr(e.a)} > ${this.expr(e.b)} ? 1 : 0)`;
+      case 'lt':
+        return `(${this.expr(e.a)} < ${this.expr(e.b)} ? 1 : 0)`;
+      case 'eq':
+        return `(${this.expr(e.a)} === ${this.expr(e.b)} ? 1 : 0)`;
+      case 'select':
+        return `(${this.expr(e.cond)} !== 0 ? ${this.expr(e.a)} : ${this.expr(e.b)})`;
+      default:
+        throw new TypeError(`cpu-js fused: unknown expression op '${String((e as { op: unknown }).op)}'`);
+    }
+  }
+}
+
+/** True when an expression reads no buffer and no local: the same value for every element. */
+function invariant(e: FusedExpr): boolean {
   switch (e.op) {
-    case 'buf':
-      return `b${e.index}`;
     case 'scalar':
-      return `s${e.index}`;
     case 'const':
-      return literal(e.value);
+      return true;
+    case 'buf':
     case 'local':
-      return `l${e.index}`;
-    case 'neg':
-      return `(-${expr(e.a)})`;
-    case 'sqrt':
-      return `Math.sqrt(${expr(e.a)})`;
-    case 'abs':
-      return `Math.abs(${expr(e.a)})`;
-    case 'sign':
-      return `sgn(${expr(e.a)})`;
-    case 'add':
-      return `(${expr(e.a)} + ${expr(e.b)})`;
-    case 'sub':
-      return `(${expr(e.a)} - ${expr(e.b)})`;
-    case 'mul':
-      return `(${expr(e.a)} * ${expr(e.b)})`;
-    case 'div':
-      return `(${expr(e.a)} / ${expr(e.b)})`;
-    case 'max':
-      return `Math.max(${expr(e.a)}, ${expr(e.b)})`;
-    case 'min':
-      return `Math.min(${expr(e.a)}, ${expr(e.b)})`;
-    case 'gt':
-      return `(${expr(e.a)} > ${expr(e.b)} ? 1 : 0)`;
-    case 'lt':
-      return `(${expr(e.a)} < ${expr(e.b)} ? 1 : 0)`;
-    case 'eq':
-      return `(${expr(e.a)} === ${expr(e.b)} ? 1 : 0)`;
+      return false;
     case 'select':
-      return `(${expr(e.cond)} !== 0 ? ${expr(e.a)} : ${expr(e.b)})`;
+      return invariant(e.cond) && invariant(e.a) && invariant(e.b);
     default:
-      throw new TypeError(`cpu-js fused: unknown expression op '${String((e as { op: unknown }).op)}'`);
+      return invariant(e.a) && (!('b' in e) || invariant(e.b));
   }
 }
 
@@ -79,33 +118,44 @@ function collectBufReads(e: FusedExpr, into: Set<number>): void {
 
 /**
  * The source of the loop for one program. Buffers that the body reads are loaded into
- * locals once per element; a `store` writes the buffer and updates that local with the
- * value as the buffer holds it (Math.fround for float32), which is exactly what a later
- * `buf` read of the reference semantics returns.
+ * locals once per element; a `store` writes the buffer and, when a later statement reads
+ * that buffer again, updates its local with the value as the buffer holds it
+ * (Math.fround for float32) — exactly what the reference semantics' `buf` read returns.
  */
 export function fusedSource(program: FusedProgram, float32: boolean): string {
-  const reads = new Set<number>();
-  for (const st of program.body) collectBufReads(st.value, reads);
+  const body = program.body;
+  const readsAfter: Set<number>[] = new Array(body.length);
+  const acc = new Set<number>();
+  for (let k = body.length - 1; k >= 0; k--) {
+    readsAfter[k] = new Set(acc);
+    collectBufReads(body[k].value, acc);
+  }
+  const reads = acc;
+  const em = new Emitter();
+  const loop: string[] = [];
+  for (const i of [...reads].sort((a, b) => a - b)) loop.push(`    let b${i} = B${i}[i];`);
+  for (let k = 0; k < body.length; k++) {
+    const st = body[k];
+    const v = em.expr(st.value);
+    if (st.kind === 'let') loop.push(`    l${st.local} = ${v};`);
+    else if (readsAfter[k].has(st.buffer)) {
+      loop.push(`    b${st.buffer} = ${float32 ? `Math.fround(${v})` : v};`);
+      loop.push(`    B${st.buffer}[i] = b${st.buffer};`);
+    } else loop.push(`    B${st.buffer}[i] = ${v};`);
+  }
   const lines: string[] = [];
   lines.push('"use strict";');
   lines.push('function sgn(x) { return x > 0 ? 1 : x < 0 ? -1 : x; }');
   lines.push(`return function fused_${program.name.replace(/[^A-Za-z0-9_]/g, '_')}(buffers, scalars) {`);
   for (let i = 0; i < program.buffers.length; i++) lines.push(`  const B${i} = buffers[${i}].data;`);
   for (let i = 0; i < program.scalars.length; i++) lines.push(`  const s${i} = +scalars[${i}];`);
+  lines.push(...em.hoisted);
   lines.push(`  const n = ${program.buffers.length > 0 ? 'buffers[0].size' : '0'};`);
   // Locals live across elements, as in the reference interpreter (a well-formed program
   // binds each before reading it, so this only matters for exactness on odd programs).
   for (let i = 0; i < program.numLocals; i++) lines.push(`  let l${i} = 0;`);
   lines.push('  for (let i = 0; i < n; i++) {');
-  for (const i of [...reads].sort((a, b) => a - b)) lines.push(`    let b${i} = B${i}[i];`);
-  for (const st of program.body) {
-    const v = expr(st.value);
-    if (st.kind === 'let') lines.push(`    l${st.local} = ${v};`);
-    else if (reads.has(st.buffer)) {
-      lines.push(`    b${st.buffer} = ${float32 ? `Math.fround(${v})` : v};`);
-      lines.push(`    B${st.buffer}[i] = b${st.buffer};`);
-    } else lines.push(`    B${st.buffer}[i] = ${v};`);
-  }
+  lines.push(...loop);
   lines.push('  }');
   lines.push('};');
   return lines.join('\n');

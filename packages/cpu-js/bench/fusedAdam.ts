@@ -1,0 +1,79 @@
+/**
+ * Quick throughput check of the fused-program path (not a test): an Adam update
+ * (PyTorch's torch.optim.Adam, single-tensor, weight decay on) over 1e7 float32
+ * parameters, against a plain hand-written JS loop doing the same work.
+ *
+ *   node --expose-gc <bundled bench>   (see README: build, then run dist-bench)
+ */
+import { defineFused } from '@stepwise/core';
+import { CpuJsBackend } from '../src/index.js';
+
+const N = Number(process.env.N ?? 1e7);
+const STEPS = Number(process.env.STEPS ?? 20);
+
+const adam = defineFused(
+  'adam',
+  ['param', 'grad', 'expAvg', 'expAvgSq'],
+  ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'bc1', 'bc2Sqrt'],
+  ({ buf, s, let: bind, store }) => {
+    const g = bind(buf.grad.add(buf.param.mul(s.weightDecay)));
+    const m = bind(buf.expAvg.lerp(g, s.beta1.neg().add(1)));
+    const v = bind(buf.expAvgSq.mul(s.beta2).add(g.mul(g).mul(s.beta2.neg().add(1))));
+    store('expAvg', m);
+    store('expAvgSq', v);
+    const denom = bind(v.sqrt().div(s.bc2Sqrt).add(s.eps));
+    store('param', buf.param.sub(s.lr.div(s.bc1).mul(m).div(denom)));
+  },
+);
+
+const b = new CpuJsBackend();
+const bufs = [0, 1, 2, 3].map(() => b.alloc('float32', N));
+const init = new Float32Array(N);
+for (let i = 0; i < N; i++) init[i] = Math.sin(i) * 0.5;
+b.write(bufs[0], init);
+for (let i = 0; i < N; i++) init[i] = Math.cos(i) * 0.1;
+b.write(bufs[1], init);
+const scalars = new Float64Array([1e-3, 0.9, 0.999, 1e-8, 1e-2, 0.1, 0.0316]);
+const args = [{ buffers: bufs, scalars }];
+
+function time(label: string, fn: () => void): number {
+  fn();
+  fn();
+  const t0 = performance.now();
+  for (let s = 0; s < STEPS; s++) fn();
+  const ms = (performance.now() - t0) / STEPS;
+  const mps = N / ms / 1e3;
+  console.log(
+    `${label.padEnd(28)} ${ms.toFixed(2).padStart(8)} ms/step  ${mps.toFixed(1).padStart(7)} Mparam/s`,
+  );
+  return mps;
+}
+
+time('cpu-js fused adam (f32)', () => b.fused(adam, args));
+
+// The same update as a plain JS loop: the ceiling a JS backend can reach.
+const P = (bufs[0] as unknown as { data: Float32Array }).data;
+const G = (bufs[1] as unknown as { data: Float32Array }).data;
+const M = (bufs[2] as unknown as { data: Float32Array }).data;
+const V = (bufs[3] as unknown as { data: Float32Array }).data;
+time('plain JS loop (f32)', () => {
+  const [lr, b1, b2, eps, wd, bc1, bc2s] = scalars;
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  const stepSize = lr / bc1;
+  const n = P.length;
+  for (let i = 0; i < n; i++) {
+    const p = P[i];
+    const g = G[i] + p * wd;
+    const m0 = M[i];
+    const m = m0 + (g - m0) * c1;
+    const v = V[i] * b2 + g * g * c2;
+    M[i] = m;
+    V[i] = v;
+    P[i] = p - (stepSize * m) / (Math.sqrt(v) / bc2s + eps);
+  }
+});
+
+const b64 = new CpuJsBackend();
+const bufs64 = [0, 1, 2, 3].map(() => b64.alloc('float64', N));
+time('cpu-js fused adam (f64)', () => b64.fused(adam, [{ buffers: bufs64, scalars }]));

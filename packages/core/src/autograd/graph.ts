@@ -1,0 +1,63 @@
+/**
+ * The autograd graph: each op result that needs a gradient carries a GradNode with its
+ * PyTorch name, its inputs and a backward closure. The engine (`backward.ts`) walks it.
+ */
+import { isGradEnabled } from '../engine.js';
+import type { Tensor } from '../tensor.js';
+
+/**
+ * Computes the gradients of an op's inputs from the gradient of its output.
+ * `needs[i]` tells whether input i wants a gradient, so work for others can be skipped;
+ * return null (or undefined) for those.
+ */
+export type BackwardFn = (grad: Tensor, needs: readonly boolean[]) => readonly (Tensor | null | undefined)[];
+
+/**
+ * Where an input's gradient goes: the node that produced the input, or the input itself
+ * when it is a leaf that requires grad. Captured when the op runs, so a later in-place op
+ * that gives the input a new gradFn does not reroute earlier edges (as in PyTorch).
+ */
+export type GradEdge = { readonly node: GradNode } | { readonly leaf: Tensor };
+
+/** `tensor.gradFn`: PyTorch's `grad_fn`. */
+export interface GradNode {
+  /** PyTorch's node name, e.g. 'AddBackward0'. */
+  readonly name: string;
+  /** One edge per input of the op (null where the input needs no gradient). */
+  readonly next: readonly (GradEdge | null)[];
+  /** Null once the graph was freed by a backward without `retainGraph`. */
+  backward: BackwardFn | null;
+  /** Tensors the closure reads, with their version when saved (in-place checks). */
+  readonly saved: readonly { readonly tensor: Tensor; readonly version: number }[];
+}
+
+/**
+ * Attaches a backward to `out` when grad mode is on and some input requires grad; returns
+ * `out`. `saved` lists the tensors the closure reads, for the in-place version check.
+ */
+export function recordOp(
+  out: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  backward: BackwardFn,
+  saved: readonly Tensor[] = [],
+): Tensor {
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
+  out._setGradFn({
+    name,
+    next: inputs.map((t) => edgeOf(t)),
+    backward,
+    saved: saved.map((tensor) => ({ tensor, version: tensor._version })),
+  });
+  return out;
+}
+
+/** True when an op on these inputs will record a graph node. */
+export function needsGrad(...inputs: readonly Tensor[]): boolean {
+  return isGradEnabled() && inputs.some((t) => t.requiresGrad);
+}
+
+function edgeOf(t: Tensor): GradEdge | null {
+  if (!t.requiresGrad) return null;
+  return t.gradFn ? { node: t.gradFn } : { leaf: t };
+}

@@ -1,0 +1,183 @@
+/**
+ * @stepwise/core — PyTorch's `torch` for TypeScript: tensors, autograd, `nn`, `optim`.
+ *
+ *   import * as torch from '@stepwise/core';
+ *   import '@stepwise/cpu-js/register';
+ *
+ * Names are PyTorch's in camelCase; keyword arguments become one options object.
+ */
+import { type Tensor } from './tensor.js';
+import * as ew from './ops/elementwise.js';
+import * as red from './ops/reduce.js';
+import * as sh from './ops/shape.js';
+import { liveStorageBytes, liveTensorCounts } from './tensor.js';
+import { toBackendAsync } from './ops/convert.js';
+import type { Backend } from './backend.js';
+
+export { Tensor, type TensorOrScalar } from './tensor.js';
+export type {
+  Backend,
+  BinaryOp,
+  Conv2dGeometry,
+  FusedTensorArgs,
+  Pool2dGeometry,
+  ReduceOp,
+  Storage,
+  TypedArray,
+  UnaryOp,
+  View,
+} from './backend.js';
+export { type DType, DTYPES, isFloat, promoteTypes } from './dtype.js';
+export * from './errors.js';
+export {
+  defineFused,
+  Ex,
+  type FusedBuilder,
+  type FusedExpr,
+  type FusedProgram,
+  type FusedStatement,
+  interpretFused,
+  evalFusedExpr,
+} from './fused.js';
+export { runFused, type FusedTensors } from './fusedRun.js';
+export { registerBackend, setBackend, getBackend, listBackends } from './registry.js';
+export { noGrad, enableGrad, setGradEnabled, isGradEnabled, tidy, keep } from './engine.js';
+export { manualSeed } from './random.js';
+export * as autograd from './autograd/index.js';
+export {
+  type TensorOptions,
+  type TensorData,
+  type NestedArray,
+  type ShapeLike,
+  tensor,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  fullLike,
+  arange,
+  linspace,
+  eye,
+  rand,
+  randn,
+  normal,
+  randint,
+  randperm,
+} from './ops/creation.js';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  maximum,
+  minimum,
+  neg,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  abs,
+  sign,
+  square,
+  relu,
+  sigmoid,
+  tanh,
+  softplus,
+  reciprocal,
+  clamp,
+  where,
+  logicalAnd,
+  logicalOr,
+  logicalNot,
+} from './ops/elementwise.js';
+export { matmul } from './ops/linalg.js';
+export { cat, stack } from './ops/shape.js';
+export { indexSelect, gather } from './ops/indexing.js';
+export * as optim from './optim/index.js';
+export * as nn from './nn/index.js';
+export * as utils from './utilsNamespace.js';
+export { TensorDataset, DataLoader } from './data/index.js';
+
+/** `torch.pow(base, exponent)`; the base may be a number. */
+export function pow(base: Tensor | number, exponent: Tensor | number): Tensor {
+  if (typeof base === 'number') {
+    if (typeof exponent === 'number') throw new TypeError('pow(): at least one argument must be a Tensor');
+    return ew.powScalarBase(base, exponent);
+  }
+  return ew.pow(base, exponent);
+}
+
+export const eq = (a: Tensor, b: Tensor | number) => ew.compare('eq', a, b);
+export const ne = (a: Tensor, b: Tensor | number) => ew.compare('ne', a, b);
+export const lt = (a: Tensor, b: Tensor | number) => ew.compare('lt', a, b);
+export const le = (a: Tensor, b: Tensor | number) => ew.compare('le', a, b);
+export const gt = (a: Tensor, b: Tensor | number) => ew.compare('gt', a, b);
+export const ge = (a: Tensor, b: Tensor | number) => ew.compare('ge', a, b);
+
+type Dims = number | readonly number[] | null;
+export const sum = (t: Tensor, dim?: Dims, keepdim = false) => red.sum(t, dim, keepdim);
+export const mean = (t: Tensor, dim?: Dims, keepdim = false) => red.mean(t, dim, keepdim);
+export const logsumexp = (t: Tensor, dim: number | readonly number[], keepdim = false) =>
+  red.logsumexp(t, dim, keepdim);
+export const softmax = (t: Tensor, dim: number) => red.softmax(t, dim);
+export const logSoftmax = (t: Tensor, dim: number) => red.logSoftmax(t, dim);
+export const argmax = (t: Tensor, dim?: number | null, keepdim = false) => red.argReduce(t, 'argmax', dim, keepdim);
+export const argmin = (t: Tensor, dim?: number | null, keepdim = false) => red.argReduce(t, 'argmin', dim, keepdim);
+export const amax = (t: Tensor, dim?: Dims, keepdim = false) => red.amax(t, 'max', dim, keepdim);
+export const amin = (t: Tensor, dim?: Dims, keepdim = false) => red.amax(t, 'min', dim, keepdim);
+
+/** `torch.max(t)` or `torch.max(t, dim, keepdim)` (values and indices). */
+export function max(t: Tensor): Tensor;
+export function max(t: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function max(t: Tensor, dim?: number, keepdim = false) {
+  return dim === undefined ? t.max() : t.max(dim, keepdim);
+}
+/** `torch.min(t)` or `torch.min(t, dim, keepdim)` (values and indices). */
+export function min(t: Tensor): Tensor;
+export function min(t: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function min(t: Tensor, dim?: number, keepdim = false) {
+  return dim === undefined ? t.min() : t.min(dim, keepdim);
+}
+
+export const transpose = (t: Tensor, dim0: number, dim1: number) => sh.transpose(t, dim0, dim1);
+export const reshape = (t: Tensor, shape: readonly number[]) => sh.reshape(t, shape, 'reshape');
+export const flatten = (t: Tensor, startDim = 0, endDim = -1) => sh.flatten(t, startDim, endDim);
+export const squeeze = (t: Tensor, dim?: number) => sh.squeeze(t, dim);
+export const unsqueeze = (t: Tensor, dim: number) => sh.unsqueeze(t, dim);
+export const permute = (t: Tensor, dims: readonly number[]) => sh.permute(t, dims);
+export const narrow = (t: Tensor, dim: number, start: number, length: number) => sh.narrow(t, dim, start, length);
+export const clone = (t: Tensor) => sh.clone(t);
+export const detach = (t: Tensor) => t.detach();
+
+/** Moves a tensor to another backend from any backend, webgpu included. */
+export const toAsync = (t: Tensor, backend: string | Backend) => toBackendAsync(t, backend);
+
+/** Disposes every tensor in a tensor, array or plain object (as `tf.dispose`). */
+export function dispose(x: Tensor | readonly Tensor[] | Record<string, Tensor>): void {
+  const list = Array.isArray(x) ? x : 'dispose' in (x as object) ? [x as Tensor] : Object.values(x);
+  for (const t of list as Tensor[]) t.dispose();
+}
+
+/** Live tensors and bytes, in total and per backend (`tf.memory()` for stepwise). */
+export interface MemoryInfo {
+  tensors: number;
+  bytes: number;
+  backends: Record<string, { tensors: number; bytes: number }>;
+}
+
+/** `torch.memory()`: what is allocated now. A training loop should keep this flat. */
+export function memory(): MemoryInfo {
+  const bytes = liveStorageBytes();
+  const counts = liveTensorCounts();
+  const backends: MemoryInfo['backends'] = {};
+  for (const name of new Set([...bytes.keys(), ...counts.keys()])) {
+    backends[name] = { tensors: counts.get(name) ?? 0, bytes: bytes.get(name) ?? 0 };
+  }
+  const all = Object.values(backends);
+  return {
+    tensors: all.reduce((a, b) => a + b.tensors, 0),
+    bytes: all.reduce((a, b) => a + b.bytes, 0),
+    backends,
+  };
+}

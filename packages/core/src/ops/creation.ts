@@ -1,0 +1,231 @@
+/** Creation functions: `torch.tensor`, `zeros`, `arange`, `rand`, ... */
+import type { Backend, TypedArray } from '../backend.js';
+import { type DType, assertDType, typedArrayFor } from '../dtype.js';
+import { ShapeError, ValueError, shapeStr } from '../errors.js';
+import { defaultGenerator } from '../random.js';
+import { resolveBackend } from '../registry.js';
+import type { Tensor } from '../tensor.js';
+import { alloc, numelOf } from './util.js';
+
+/** Options of every creation function. */
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+  /** A registered backend name or a Backend; the default backend otherwise. */
+  backend?: string | Backend;
+}
+
+export type NestedArray = number | boolean | readonly NestedArray[];
+export type TensorData = NestedArray | TypedArray | readonly TypedArray[];
+export type ShapeLike = number | readonly number[];
+
+function shapeOf(s: ShapeLike): number[] {
+  const shape = typeof s === 'number' ? [s] : [...s];
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`Trying to create tensor with negative or non-integer dimension in shape ${shapeStr(shape)}`);
+    }
+  }
+  return shape;
+}
+
+function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
+  if (opts?.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+/** A tensor of `shape` filled from a host array of `dtype` (copied). */
+export function fromHost(data: ArrayLike<number>, shape: readonly number[], opts: TensorOptions = {}): Tensor {
+  const dtype = opts.dtype ? assertDType(opts.dtype) : 'float32';
+  const backend = resolveBackend(opts.backend);
+  const t = alloc(shape, dtype, backend);
+  const arr = typedArrayFor(dtype, data.length);
+  if (dtype === 'bool') for (let i = 0; i < data.length; i++) arr[i] = data[i] ? 1 : 0;
+  else arr.set(data as ArrayLike<number>);
+  backend.write(t.storage, arr);
+  return finish(t, opts);
+}
+
+function inferDType(data: TensorData): DType {
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  let v: unknown = data;
+  while (Array.isArray(v) && v.length > 0) v = v[0];
+  if (v instanceof Float64Array) return 'float64';
+  if (v instanceof Int32Array) return 'int32';
+  return typeof v === 'boolean' ? 'bool' : 'float32';
+}
+
+function flattenNested(data: TensorData): { flat: number[]; shape: number[] } {
+  const shape: number[] = [];
+  let v: unknown = data;
+  while (Array.isArray(v) || ArrayBuffer.isView(v)) {
+    const arr = v as ArrayLike<unknown>;
+    shape.push(arr.length);
+    if (arr.length === 0) break;
+    v = arr[0];
+  }
+  const flat: number[] = [];
+  const walk = (x: unknown, d: number): void => {
+    if (d === shape.length) {
+      if (typeof x === 'number') flat.push(x);
+      else if (typeof x === 'boolean') flat.push(x ? 1 : 0);
+      else throw new TypeError(`tensor(): expected numbers or booleans, found ${x === null ? 'null' : typeof x}`);
+      return;
+    }
+    if (!(Array.isArray(x) || ArrayBuffer.isView(x))) {
+      throw new ValueError(`tensor(): expected a sequence at dim ${d}, found a ${typeof x}`);
+    }
+    const arr = x as ArrayLike<unknown>;
+    if (arr.length !== shape[d]) {
+      throw new ValueError(`expected sequence of length ${shape[d]} at dim ${d} (got ${arr.length})`);
+    }
+    for (let i = 0; i < arr.length; i++) walk(arr[i], d + 1);
+  };
+  walk(data, 0);
+  return { flat, shape };
+}
+
+/**
+ * `torch.tensor(data)`: numbers give float32 (integers too, unless `dtype` says
+ * otherwise), booleans give bool, a Float64Array gives float64, an Int32Array int32.
+ */
+export function tensor(data: TensorData, opts: TensorOptions = {}): Tensor {
+  const dtype = opts.dtype ? assertDType(opts.dtype) : inferDType(data);
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    return fromHost(data as TypedArray, [(data as TypedArray).length], { ...opts, dtype });
+  }
+  const { flat, shape } = flattenNested(data);
+  return fromHost(flat, shape, { ...opts, dtype });
+}
+
+/** `torch.full(shape, value)`. */
+export function full(shape: ShapeLike, value: number | boolean, opts: TensorOptions = {}): Tensor {
+  const dtype = opts.dtype ? assertDType(opts.dtype) : typeof value === 'boolean' ? 'bool' : 'float32';
+  const backend = resolveBackend(opts.backend);
+  const t = alloc(shapeOf(shape), dtype, backend);
+  const v = Number(value);
+  if (v !== 0) backend.fill(t.storage, v);
+  return finish(t, opts);
+}
+
+export function zeros(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+  return full(shape, 0, opts);
+}
+
+export function ones(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+  return full(shape, 1, opts);
+}
+
+function likeOpts(t: Tensor, opts: TensorOptions): TensorOptions {
+  return { dtype: t.dtype, backend: t.backend, ...opts };
+}
+
+export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return full(t.shape, 0, likeOpts(t, opts));
+}
+
+export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  return full(t.shape, 1, likeOpts(t, opts));
+}
+
+export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
+  return full(t.shape, value, likeOpts(t, opts));
+}
+
+/** `torch.arange(end)` / `arange(start, end, step=1)`. */
+export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  if (step === 0) throw new ValueError('arange(): step must be nonzero');
+  if ((end - start) / step < 0) {
+    throw new ValueError(`arange(): upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
+  }
+  const n = Math.ceil((end - start) / step);
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return fromHost(data, [n], opts);
+}
+
+/** `torch.linspace(start, end, steps)`, symmetric from both ends as PyTorch computes it. */
+export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace(): number of steps must be non-negative, got ${steps}`);
+  const data = new Float64Array(steps);
+  if (steps === 1) data[0] = start;
+  else if (steps > 1) {
+    const step = (end - start) / (steps - 1);
+    const half = Math.floor(steps / 2);
+    for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - i - 1);
+  }
+  if ((opts.dtype ?? 'float32') === 'float32') {
+    // PyTorch computes a float32 linspace in float32 arithmetic.
+    const f = Math.fround;
+    const s = f(start);
+    const e = f(end);
+    const st = f(f(e - s) / f(steps - 1));
+    const half = Math.floor(steps / 2);
+    for (let i = 0; i < steps && steps > 1; i++) {
+      data[i] = i < half ? f(s + f(st * i)) : f(e - f(st * (steps - i - 1)));
+    }
+  }
+  return fromHost(data, [steps], opts);
+}
+
+/** `torch.eye(n, m=n)`. */
+export function eye(n: number, m: number | TensorOptions = n, opts: TensorOptions = {}): Tensor {
+  if (typeof m === 'object') [m, opts] = [n, m];
+  const data = new Float64Array(n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return fromHost(data, [n, m], opts);
+}
+
+/** `torch.rand(shape)`: uniform [0, 1) from the default generator. */
+export function rand(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+  const s = shapeOf(shape);
+  const n = numelOf(s);
+  const data = new Float64Array(n);
+  const f64 = opts.dtype === 'float64';
+  for (let i = 0; i < n; i++) data[i] = f64 ? defaultGenerator.nextFloat53() : defaultGenerator.nextFloat24();
+  return fromHost(data, s, opts);
+}
+
+/** `torch.normal(mean, std, shape)`: Box-Muller on the default generator. */
+export function normal(mean: number, std: number, shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+  if (std < 0) throw new ValueError(`normal expects std >= 0.0, but found std ${std}`);
+  const s = shapeOf(shape);
+  const n = numelOf(s);
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u1 = 1 - defaultGenerator.nextFloat53();
+    const u2 = defaultGenerator.nextFloat53();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    data[i] = mean + std * r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < n) data[i + 1] = mean + std * r * Math.sin(2 * Math.PI * u2);
+  }
+  return fromHost(data, s, opts);
+}
+
+/** `torch.randn(shape)`: standard normal. */
+export function randn(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+  return normal(0, 1, shape, opts);
+}
+
+/** `torch.randint(low, high, shape)`: int32 unless `dtype` says otherwise. */
+export function randint(low: number, high: number, shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+  if (!(high > low)) throw new ValueError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
+  const s = shapeOf(shape);
+  const n = numelOf(s);
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = low + (defaultGenerator.nextU32() % (high - low));
+  return fromHost(data, s, { dtype: 'int32', ...opts });
+}
+
+/** `torch.randperm(n)`: a random permutation of 0..n-1 (int32). */
+export function randperm(n: number, opts: TensorOptions = {}): Tensor {
+  const p = new Float64Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = defaultGenerator.nextU32() % (i + 1);
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  return fromHost(p, [n], { dtype: 'int32', ...opts });
+}

@@ -1,0 +1,327 @@
+/**
+ * Elementwise ops with PyTorch's broadcasting, type promotion and backward formulas.
+ */
+import { recordOp } from '../autograd/graph.js';
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import { type DType, isFloat, promoteTypes, promoteWithScalar } from '../dtype.js';
+import { DTypeError } from '../errors.js';
+import { Tensor, type TensorOrScalar } from '../tensor.js';
+import { toDType } from './convert.js';
+import { alloc, broadcastShapes, broadcastView, checkSameBackend, sameShape, sumToShape, viewOf } from './util.js';
+
+const category = (d: DType) => (d === 'bool' ? 0 : d === 'int32' ? 1 : 2);
+
+/**
+ * PyTorch's result type of two tensors: a 0-dim tensor only decides the dtype when it is
+ * of a higher category (bool < integer < float) than a dimensioned one, and then gives
+ * that category's default (float32 for floats).
+ */
+export function resultType(a: Tensor, b: Tensor): DType {
+  const az = a.dim() === 0;
+  const bz = b.dim() === 0;
+  if (az === bz) return promoteTypes(a.dtype, b.dtype);
+  const [dimmed, zero] = az ? [b, a] : [a, b];
+  if (category(zero.dtype) <= category(dimmed.dtype)) return dimmed.dtype;
+  return zero.dtype === 'float64' ? 'float32' : zero.dtype === 'bool' ? 'bool' : zero.dtype;
+}
+
+/** Casts (differentiably) when needed. */
+function as(t: Tensor, d: DType): Tensor {
+  return t.dtype === d ? t : toDType(t, d);
+}
+
+/** Runs a binary kernel on two tensors of one dtype, broadcasting. No autograd. */
+function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, outDType: DType): Tensor {
+  const backend = checkSameBackend(op, a, b);
+  const shape = broadcastShapes(a.shape, b.shape);
+  const out = alloc(shape, outDType, backend);
+  if (sameShape(a.shape, b.shape)) backend.binary(op, viewOf(a), viewOf(b), out.storage, shape);
+  else backend.binary(op, broadcastView(a, shape), broadcastView(b, shape), out.storage, shape);
+  return out;
+}
+
+function rawScalar(op: BinaryOp, a: Tensor, s: number, outDType: DType, scalarFirst = false): Tensor {
+  const out = alloc(a.shape, outDType, a.backend);
+  a.backend.binaryScalar(op, a.storage, s, out.storage, scalarFirst);
+  return out;
+}
+
+function rawUnary(op: UnaryOp, a: Tensor, outDType = a.dtype): Tensor {
+  const out = alloc(a.shape, outDType, a.backend);
+  a.backend.unary(op, a.storage, out.storage);
+  return out;
+}
+
+function checkNumber(v: unknown, op: string): number {
+  if (typeof v !== 'number') {
+    throw new TypeError(`${op}(): expected a Tensor or a number as the other operand, got ${typeof v}`);
+  }
+  return v;
+}
+
+type Grads = (g: Tensor, needs: readonly boolean[]) => readonly (Tensor | null)[];
+
+/**
+ * A binary arithmetic op: promotion, broadcasting, and its backward. `grads` receives the
+ * (promoted) inputs and returns full-shape gradients; broadcasting is undone here.
+ */
+function arith(
+  op: BinaryOp,
+  a: Tensor,
+  other: TensorOrScalar,
+  names: [string, string],
+  grads: (a: Tensor, b: Tensor | number, out: Tensor) => Grads,
+  floatResult = false,
+  saves: 'none' | 'inputs' | 'all' = 'inputs',
+): Tensor {
+  const saved = (x: Tensor, y: Tensor | null, out: Tensor): Tensor[] =>
+    saves === 'none' ? [] : [x, ...(y ? [y] : []), ...(saves === 'all' ? [out] : [])];
+  if (!(other instanceof Tensor)) {
+    const s = checkNumber(other, op);
+    let d = promoteWithScalar(a.dtype, s);
+    if (floatResult && !isFloat(d)) d = 'float32';
+    const x = as(a, d);
+    const out = rawScalar(op, x, s, d);
+    const g = grads(x, s, out);
+    return recordOp(out, names[1], [x], (go, needs) => [g(go, needs)[0]], saved(x, null, out));
+  }
+  let d = resultType(a, other);
+  if (floatResult && !isFloat(d)) d = 'float32';
+  const x = as(a, d);
+  const y = as(other, d);
+  const out = rawBinary(op, x, y, d);
+  const g = grads(x, y, out);
+  return recordOp(
+    out,
+    names[0],
+    [x, y],
+    (go, needs) => {
+      const [gx, gy] = g(go, needs);
+      return [gx && sumToShape(gx, x.shape), gy && sumToShape(gy, y.shape)];
+    },
+    saved(x, y, out),
+  );
+}
+
+/** `torch.add(a, b, alpha=1)`. */
+export function add(a: Tensor, b: TensorOrScalar, opts?: { alpha?: number }): Tensor {
+  const alpha = opts?.alpha ?? 1;
+  if (alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : checkNumber(b, 'add') * alpha;
+  return arith('add', a, b, ['AddBackward0', 'AddBackward1'], () => (g) => [g, g], false, 'none');
+}
+
+/** `torch.sub(a, b, alpha=1)`. */
+export function sub(a: Tensor, b: TensorOrScalar, opts?: { alpha?: number }): Tensor {
+  const alpha = opts?.alpha ?? 1;
+  if (alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : checkNumber(b, 'sub') * alpha;
+  if (a.dtype === 'bool' && (!(b instanceof Tensor) || b.dtype === 'bool')) {
+    throw new DTypeError('Subtraction, the `-` operator, with two bool tensors is not supported (use logicalXor)');
+  }
+  return arith(
+    'sub',
+    a,
+    b,
+    ['SubBackward0', 'SubBackward1'],
+    () => (g, needs) => [g, needs[1] ? g.neg() : null],
+    false,
+    'none',
+  );
+}
+
+/** `torch.mul`. */
+export function mul(a: Tensor, b: TensorOrScalar): Tensor {
+  return arith('mul', a, b, ['MulBackward0', 'MulBackward0'], (x, y) => (g, needs) => [
+    needs[0] ? g.mul(y) : null,
+    needs[1] ? g.mul(x) : null,
+  ]);
+}
+
+/** `torch.div` (true division: integers give float32). */
+export function div(a: Tensor, b: TensorOrScalar): Tensor {
+  return arith(
+    'div',
+    a,
+    b,
+    ['DivBackward0', 'DivBackward1'],
+    (x, y) => (g, needs) => [
+      needs[0] ? g.div(y) : null,
+      needs[1] && y instanceof Tensor ? g.mul(x).div(y.square()).neg() : null,
+    ],
+    true,
+  );
+}
+
+/** `torch.pow` with a tensor or number exponent. */
+export function pow(a: Tensor, e: TensorOrScalar): Tensor {
+  if (!(e instanceof Tensor)) {
+    const s = checkNumber(e, 'pow');
+    return arith('pow', a, s, ['PowBackward1', 'PowBackward0'], (x) => (g) => [
+      s === 0 ? g.mul(0) : g.mul(x.pow(s - 1).mul(s)),
+    ]);
+  }
+  return arith('pow', a, e, ['PowBackward1', 'PowBackward1'], (x, y, out) => (g, needs) => {
+    const yt = y as Tensor;
+    const gx = needs[0] ? g.mul(yt).mul(x.pow(yt.sub(1))) : null;
+    // d/dy x^y = x^y log x; where x == 0 and y >= 0 PyTorch defines it as 0.
+    const gy = needs[1] ? where(x.eq(0).logicalAnd(yt.ge(0)), 0, g.mul(out).mul(x.log())) : null;
+    return [gx, gy];
+  }, false, 'all');
+}
+
+/** `base ** t` for a number base (`torch.pow(2, t)`). */
+export function powScalarBase(base: number, t: Tensor): Tensor {
+  const d = isFloat(t.dtype) ? t.dtype : 'float32';
+  const x = as(t, d);
+  const out = rawScalar('pow', x, base, d, true);
+  return recordOp(out, 'PowBackward2', [x], (g) => [g.mul(out).mul(Math.log(base))], [out]);
+}
+
+function minmax(op: 'maximum' | 'minimum', a: Tensor, b: TensorOrScalar): Tensor {
+  const other = b instanceof Tensor ? b : full(a, checkNumber(b, op));
+  const name = op === 'maximum' ? 'MaximumBackward0' : 'MinimumBackward0';
+  return arith(op, a, other, [name, name], (x, y) => (g, needs) => {
+    const yt = y as Tensor;
+    const wins = op === 'maximum' ? x.gt(yt) : x.lt(yt);
+    const tie = x.eq(yt);
+    const half = g.mul(0.5);
+    return [
+      needs[0] ? where(wins, g, where(tie, half, 0)) : null,
+      needs[1] ? where(wins, 0, where(tie, half, g)) : null,
+    ];
+  });
+}
+
+/** A tensor of `a`'s dtype and backend holding one number (0-dim). */
+function full(a: Tensor, v: number): Tensor {
+  const t = alloc([], promoteWithScalar(a.dtype, v), a.backend);
+  a.backend.fill(t.storage, v);
+  return t;
+}
+
+export function maximum(a: Tensor, b: TensorOrScalar): Tensor {
+  return minmax('maximum', a, b);
+}
+export function minimum(a: Tensor, b: TensorOrScalar): Tensor {
+  return minmax('minimum', a, b);
+}
+
+/** Comparisons: bool results, no gradient. */
+export function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Tensor, b: TensorOrScalar): Tensor {
+  if (!(b instanceof Tensor)) {
+    const s = checkNumber(b, op);
+    return rawScalar(op, as(a, promoteWithScalar(a.dtype, s)), s, 'bool');
+  }
+  const d = resultType(a, b);
+  return rawBinary(op, as(a, d), as(b, d), 'bool');
+}
+
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  return rawBinary('and', as(a, 'bool'), as(b, 'bool'), 'bool');
+}
+export function logicalOr(a: Tensor, b: Tensor): Tensor {
+  return rawBinary('or', as(a, 'bool'), as(b, 'bool'), 'bool');
+}
+export function logicalNot(a: Tensor): Tensor {
+  return rawUnary('not', a, 'bool');
+}
+
+/**
+ * A unary op. `floatOnly` ops (exp, log, ...) turn integer inputs into float32, as PyTorch.
+ */
+function unary(
+  op: UnaryOp,
+  a: Tensor,
+  name: string,
+  floatOnly: boolean,
+  grad: (g: Tensor, x: Tensor, out: Tensor) => Tensor,
+  saves: 'none' | 'input' | 'output' = 'input',
+): Tensor {
+  const x = floatOnly && !isFloat(a.dtype) ? as(a, 'float32') : a;
+  const out = rawUnary(op, x);
+  const saved = saves === 'none' ? [] : saves === 'input' ? [x] : [out];
+  return recordOp(out, name, [x], (g) => [grad(g, x, out)], saved);
+}
+
+export const neg = (a: Tensor) => {
+  if (a.dtype === 'bool') throw new DTypeError('Negation, the `-` operator, on a bool tensor is not supported');
+  return unary('neg', a, 'NegBackward0', false, (g) => g.neg(), 'none');
+};
+export const exp = (a: Tensor) => unary('exp', a, 'ExpBackward0', true, (g, _x, out) => g.mul(out), 'output');
+export const log = (a: Tensor) => unary('log', a, 'LogBackward0', true, (g, x) => g.div(x));
+export const sqrt = (a: Tensor) => unary('sqrt', a, 'SqrtBackward0', true, (g, _x, out) => g.div(out.mul(2)), 'output');
+export const rsqrt = (a: Tensor) =>
+  unary('rsqrt', a, 'RsqrtBackward0', true, (g, _x, out) => g.mul(out.pow(3)).mul(-0.5), 'output');
+export const abs = (a: Tensor) => unary('abs', a, 'AbsBackward0', false, (g, x) => g.mul(x.sign()));
+export const sign = (a: Tensor) => unary('sign', a, 'SignBackward0', false, (g) => g.mul(0), 'none');
+export const square = (a: Tensor) => unary('square', a, 'PowBackward0', false, (g, x) => g.mul(x).mul(2));
+export const relu = (a: Tensor) =>
+  unary('relu', a, 'ReluBackward0', false, (g, _x, out) => where(out.gt(0), g, 0), 'output');
+export const sigmoid = (a: Tensor) =>
+  unary('sigmoid', a, 'SigmoidBackward0', true, (g, _x, out) => g.mul(out).mul(out.neg().add(1)), 'output');
+export const tanh = (a: Tensor) =>
+  unary('tanh', a, 'TanhBackward0', true, (g, _x, out) => g.mul(out.square().neg().add(1)), 'output');
+export const softplus = (a: Tensor) =>
+  unary('softplus', a, 'SoftplusBackward0', true, (g, x) => where(x.gt(20), g, g.mul(x.sigmoid())));
+export const reciprocal = (a: Tensor) =>
+  unary('reciprocal', a, 'ReciprocalBackward0', true, (g, _x, out) => g.mul(out.square()).neg(), 'output');
+
+/** `torch.clamp(t, min, max)`; either bound may be omitted (not both). */
+export function clamp(a: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? null;
+  const hi = max ?? null;
+  if (lo === null && hi === null) throw new TypeError("clamp(): at least one of 'min' or 'max' must not be None");
+  let d = a.dtype;
+  for (const v of [lo, hi]) if (v !== null) d = promoteTypes(d, promoteWithScalar(a.dtype, v));
+  const x = as(a, d);
+  let out = x;
+  if (lo !== null) out = rawScalar('maximum', out, lo, d);
+  if (hi !== null) {
+    const prev = out;
+    out = rawScalar('minimum', out, hi, d);
+    if (prev !== x) prev.dispose();
+  }
+  // NaN passes through clamp (and its gradient) as in PyTorch.
+  return recordOp(
+    out,
+    'ClampBackward1',
+    [x],
+    (g) => {
+      let keep = lo !== null ? x.ge(lo) : null;
+      if (hi !== null) keep = keep ? keep.logicalAnd(x.le(hi)) : x.le(hi);
+      return [where(keep!.logicalOr(x.ne(x)), g, 0)];
+    },
+    [x],
+  );
+}
+
+/** `torch.where(condition, a, b)`; a and b may be numbers. */
+export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const ref = a instanceof Tensor ? a : b instanceof Tensor ? b : condition;
+  const at = a instanceof Tensor ? a : full(ref, checkNumber(a, 'where'));
+  const bt = b instanceof Tensor ? b : full(ref, checkNumber(b, 'where'));
+  const d =
+    a instanceof Tensor && b instanceof Tensor
+      ? resultType(at, bt)
+      : a instanceof Tensor
+        ? at.dtype
+        : b instanceof Tensor
+          ? bt.dtype
+          : promoteTypes(at.dtype, bt.dtype);
+  const x = as(at, d);
+  const y = as(bt, d);
+  const c = as(condition, 'bool');
+  const backend = checkSameBackend('where', c, x, y);
+  const shape = broadcastShapes(broadcastShapes(c.shape, x.shape), y.shape);
+  const out = alloc(shape, d, backend);
+  backend.where(broadcastView(c, shape), broadcastView(x, shape), broadcastView(y, shape), out.storage, shape);
+  return recordOp(
+    out,
+    'WhereBackward0',
+    [x, y],
+    (g, needs) => [
+      needs[0] ? sumToShape(where(c, g, 0), x.shape) : null,
+      needs[1] ? sumToShape(where(c, 0, g), y.shape) : null,
+    ],
+    [c],
+  );
+}

@@ -1,0 +1,115 @@
+/** `torch.matmul` in all its forms (dot, mv, mm, batched with broadcasting). */
+import { recordOp } from '../autograd/graph.js';
+import { isFloat } from '../dtype.js';
+import { DTypeError, ShapeError, shapeStr } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { resultType } from './elementwise.js';
+import { alloc, broadcastShapes, checkSameBackend, numelOf, sumToShape } from './util.js';
+
+/**
+ * Batched product of `a` [..., m, k] and `b` [..., k, n] (batch dims broadcast), with no
+ * autograd. `transA`/`transB` read a stored [..., k, m] / [..., n, k] transposed, which
+ * lets backward avoid materialising transposes.
+ */
+function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  const backend = checkSameBackend('matmul', a, b);
+  const ar = a.dim();
+  const br = b.dim();
+  const m = transA ? a.shape[ar - 1]! : a.shape[ar - 2]!;
+  const k = transA ? a.shape[ar - 2]! : a.shape[ar - 1]!;
+  const kb = transB ? b.shape[br - 1]! : b.shape[br - 2]!;
+  const n = transB ? b.shape[br - 2]! : b.shape[br - 1]!;
+  if (k !== kb) {
+    throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${kb}x${n})`);
+  }
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const batchShape = broadcastShapes(aBatch, bBatch);
+  const batch = numelOf(batchShape);
+  const out = alloc([...batchShape, m, n], a.dtype, backend);
+  const aN = numelOf(aBatch);
+  const bN = numelOf(bBatch);
+  if ((aN === batch || aN === 1) && (bN === batch || bN === 1)) {
+    backend.matmul(a.storage, b.storage, out.storage, { batch, m, k, n }, {
+      transA,
+      transB,
+      aBatchStride: aN === 1 ? 0 : m * k,
+      bBatchStride: bN === 1 ? 0 : k * n,
+    });
+    return out;
+  }
+  // Partial broadcasting of batch dims (e.g. [2,1] with [1,3]): expand to full batches first.
+  out.dispose();
+  const ae = a.expand([...batchShape, ...a.shape.slice(-2)]);
+  const be = b.expand([...batchShape, ...b.shape.slice(-2)]);
+  const r = bmm(ae, be, transA, transB);
+  ae.dispose();
+  be.dispose();
+  return r;
+}
+
+/** `torch.matmul(a, b)` with PyTorch's rules for 1-D operands and gradFn names. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.dim() === 0 || b.dim() === 0) {
+    throw new ShapeError(
+      `both arguments to matmul need to be at least 1D, but they are ${a.dim()}D and ${b.dim()}D`,
+    );
+  }
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`expected m1 and m2 to have the same dtype, but got: ${a.dtype} != ${b.dtype}`);
+  }
+  if (!isFloat(resultType(a, b))) {
+    throw new DTypeError(`matmul(): integer and bool tensors are not supported (got ${a.dtype}); cast with .float()`);
+  }
+  const a2 = a.dim() === 1 ? a._view([1, a.shape[0]!]) : a;
+  const b2 = b.dim() === 1 ? b._view([b.shape[0]!, 1]) : b;
+  if (a2.shape[a2.dim() - 1] !== b2.shape[b2.dim() - 2]) {
+    if (a.dim() === 1 && b.dim() === 1) {
+      throw new ShapeError(
+        `inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
+      );
+    }
+    throw new ShapeError(
+      `mat1 and mat2 shapes cannot be multiplied (${a2.shape.slice(0, -1).reduce((x, y) => x * y, 1)}x${a2.shape[a2.dim() - 1]} and ${b2.shape[b2.dim() - 2]}x${b2.shape[b2.dim() - 1]}): shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`,
+    );
+  }
+  const raw = bmm(a2, b2, false, false);
+  // Drop the dims that 1-D operands added.
+  let shape = [...raw.shape];
+  if (a.dim() === 1) shape.splice(shape.length - 2, 1);
+  if (b.dim() === 1) shape = shape.slice(0, -1);
+  const out = raw._view(shape);
+  raw.dispose();
+  if (a2 !== a) a2.dispose();
+  if (b2 !== b) b2.dispose();
+  const name =
+    a.dim() === 1 && b.dim() === 1
+      ? 'DotBackward0'
+      : a.dim() === 2 && b.dim() === 1
+        ? 'MvBackward0'
+        : a.dim() === 2 && b.dim() === 2
+          ? 'MmBackward0'
+          : a.dim() === 3 && b.dim() === 3 && a.shape[0] === b.shape[0]
+            ? 'BmmBackward0'
+            : 'UnsafeViewBackward0';
+  return recordOp(
+    out,
+    name,
+    [a, b],
+    (g, needs) => {
+      const A = a.dim() === 1 ? a.reshape([1, a.shape[0]!]) : a;
+      const B = b.dim() === 1 ? b.reshape([b.shape[0]!, 1]) : b;
+      const G = gradShape(g, A, B);
+      const gA = needs[0] ? sumToShape(bmm(G, B, false, true), A.shape).reshape(a.shape) : null;
+      const gB = needs[1] ? sumToShape(bmm(A, G, true, false), B.shape).reshape(b.shape) : null;
+      return [gA, gB];
+    },
+    [a, b],
+  );
+}
+
+/** The output gradient reshaped to the 2-D-operand form [..., m, n]. */
+function gradShape(g: Tensor, A: Tensor, B: Tensor): Tensor {
+  const batch = broadcastShapes(A.shape.slice(0, -2), B.shape.slice(0, -2));
+  return g.reshape([...batch, A.shape[A.dim() - 2]!, B.shape[B.dim() - 1]!]);
+}

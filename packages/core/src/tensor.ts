@@ -1,0 +1,578 @@
+/**
+ * `torch.Tensor`: a handle to a backend storage plus shape, dtype and autograd fields.
+ *
+ * Layout decision: every tensor is contiguous, row-major, from offset 0 of its storage.
+ * Ops that PyTorch implements as strided views over the same memory — `view`, `reshape`,
+ * `flatten`, `squeeze`, `unsqueeze`, `detach` — share the storage here too (an in-place
+ * write through one is seen by the other, and they share the version counter). Ops that
+ * would need non-contiguous strides — `transpose`, `T`, `permute`, `expand`, `narrow` —
+ * return a contiguous copy. Values and gradients are PyTorch's either way; what differs is
+ * that an in-place write into the result of those five does not reach the original.
+ * Keeping every storage contiguous keeps every backend kernel simple and fast.
+ */
+import { backward as runBackward } from './autograd/backward.js';
+import type { GradNode } from './autograd/graph.js';
+import type { Backend, Storage, TypedArray } from './backend.js';
+import type { DType } from './dtype.js';
+import { keep, setTensorBrand, trackTensor } from './engine.js';
+import { AutogradError, DisposedTensorError, ShapeError, ValueError, shapeStr } from './errors.js';
+import * as ew from './ops/elementwise.js';
+import * as inplace from './ops/inplace.js';
+import * as idx from './ops/indexing.js';
+import * as la from './ops/linalg.js';
+import * as red from './ops/reduce.js';
+import * as sh from './ops/shape.js';
+import { toDType, toBackend } from './ops/convert.js';
+import { formatTensor } from './format.js';
+
+/** A storage shared by a tensor and its views, with PyTorch's version counter. */
+export class StorageRef {
+  refs = 1;
+  version = 0;
+  constructor(
+    readonly backend: Backend,
+    public storage: Storage | null,
+  ) {}
+  release(): void {
+    if (--this.refs === 0 && this.storage) {
+      this.backend.free(this.storage);
+      this.storage = null;
+      liveBytes.delete(this);
+    }
+  }
+}
+
+const liveBytes = new Set<StorageRef>();
+const liveTensors = new Map<string, number>();
+
+/** Frees the storage of tensors that were dropped without `dispose()` (the safety net). */
+const finalizer = new FinalizationRegistry<{ ref: StorageRef; backend: string }>(({ ref, backend }) => {
+  liveTensors.set(backend, (liveTensors.get(backend) ?? 1) - 1);
+  ref.release();
+});
+
+const brand = Symbol.for('stepwise.tensor');
+setTensorBrand(brand);
+
+/** Number of live (not disposed, not collected) tensors per backend name. */
+export function liveTensorCounts(): ReadonlyMap<string, number> {
+  return liveTensors;
+}
+
+export type Scalar = number;
+export type TensorOrScalar = Tensor | number;
+
+export class Tensor {
+  readonly [brand] = true;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly backend: Backend;
+  /** @internal the shared storage; null once disposed. */
+  _ref: StorageRef | null;
+  #requiresGrad = false;
+  #grad: Tensor | null = null;
+  #gradFn: GradNode | null = null;
+
+  /** @internal Use the creation functions (`torch.tensor`, `torch.zeros`, ...). */
+  constructor(ref: StorageRef, shape: readonly number[], dtype: DType) {
+    this._ref = ref;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = dtype;
+    this.backend = ref.backend;
+    liveBytes.add(ref);
+    liveTensors.set(ref.backend.name, (liveTensors.get(ref.backend.name) ?? 0) + 1);
+    finalizer.register(this, { ref, backend: ref.backend.name }, this);
+    trackTensor(this);
+  }
+
+  /** @internal A new tensor over a fresh zero-filled storage. */
+  static empty(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    return new Tensor(new StorageRef(backend, backend.alloc(dtype, size)), shape, dtype);
+  }
+
+  /** @internal A new tensor sharing this one's storage (a view), with another shape. */
+  _view(shape: readonly number[]): Tensor {
+    const ref = this._liveRef();
+    ref.refs++;
+    return new Tensor(ref, shape, this.dtype);
+  }
+
+  /** @internal The backend storage; throws on a disposed tensor. */
+  get storage(): Storage {
+    return this._liveRef().storage!;
+  }
+
+  /** @internal */
+  _liveRef(): StorageRef {
+    const ref = this._ref;
+    if (!ref || !ref.storage) {
+      throw new DisposedTensorError(
+        `Tensor of shape ${shapeStr(this.shape)} and dtype ${this.dtype} was used after dispose()`,
+      );
+    }
+    return ref;
+  }
+
+  /** @internal The version counter (bumped by every in-place write; shared with views). */
+  get _version(): number {
+    return this._liveRef().version;
+  }
+
+  /** @internal Called after an in-place write into this tensor's storage. */
+  _bumpVersion(): void {
+    this._liveRef().version++;
+  }
+
+  /** @internal */
+  _setGradFn(node: GradNode | null): void {
+    this.#gradFn = node;
+    this.#requiresGrad = node !== null || this.#requiresGrad;
+  }
+
+  get isDisposed(): boolean {
+    return !this._ref?.storage;
+  }
+
+  // ---- properties ----
+
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+  set requiresGrad(v: boolean) {
+    this.requiresGrad_(v);
+  }
+
+  /** The accumulated gradient (PyTorch's `.grad`); assignable, or null. */
+  get grad(): Tensor | null {
+    return this.#grad;
+  }
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (!(g instanceof Tensor)) throw new TypeError(`assigned grad must be a Tensor or null, got ${typeof g}`);
+      if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+        throw new ShapeError(
+          `assigned grad has data of a different size: grad shape ${shapeStr(g.shape)}, tensor shape ${shapeStr(this.shape)}`,
+        );
+      }
+      if (g.dtype !== this.dtype) {
+        throw new TypeError(`assigned grad has dtype ${g.dtype}, but the tensor has dtype ${this.dtype}`);
+      }
+      if (g.backend !== this.backend) {
+        throw new TypeError(
+          `assigned grad is on backend '${g.backend.name}', but the tensor is on '${this.backend.name}'`,
+        );
+      }
+      keep(g);
+    }
+    this.#grad = g;
+  }
+
+  /** The node that created this tensor (PyTorch's `grad_fn`), or null for leaves. */
+  get gradFn(): GradNode | null {
+    return this.#gradFn;
+  }
+
+  /** True for tensors not created by a recorded op (user-created, or requiresGrad false). */
+  get isLeaf(): boolean {
+    return this.#gradFn === null;
+  }
+
+  numel(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  dim(): number {
+    return this.shape.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The shape, or the size of dimension `d` (negative counts from the end). */
+  size(): readonly number[];
+  size(d: number): number;
+  size(d?: number): number | readonly number[] {
+    if (d === undefined) return this.shape;
+    return this.shape[sh.normDim(d, this.shape.length)]!;
+  }
+
+  /** The transpose of a 2-D tensor (all dims reversed for other ranks), as PyTorch's `.T`. */
+  get T(): Tensor {
+    return sh.reverseDims(this);
+  }
+
+  // ---- reading ----
+
+  /** All values, row-major, as a typed array of the dtype (bool: Uint8Array of 0/1). */
+  async data(): Promise<TypedArray> {
+    return this.backend.read(this.storage);
+  }
+
+  /** Synchronous `data()`; only on backends with synchronous reads (cpu-js, wasm-simd). */
+  dataSync(): TypedArray {
+    const read = this.backend.readSync;
+    if (!this.backend.syncReads || !read) {
+      throw new ValueError(
+        `the '${this.backend.name}' backend cannot read synchronously (dataSync/item/tolist); use \`await t.data()\` instead`,
+      );
+    }
+    return read.call(this.backend, this.storage);
+  }
+
+  /** The value of a one-element tensor (bool gives 0 or 1). */
+  item(): number {
+    if (this.numel() !== 1) {
+      throw new ValueError(
+        `a Tensor with ${this.numel()} elements cannot be converted to a number (item() needs exactly one; shape ${shapeStr(this.shape)})`,
+      );
+    }
+    return this.dataSync()[0]!;
+  }
+
+  /** Nested arrays of numbers, as PyTorch's `tolist()` (a number for a 0-dim tensor). */
+  tolist(): any {
+    return nest(this.dataSync(), this.shape);
+  }
+
+  /** Async `tolist()`, for every backend. */
+  async array(): Promise<any> {
+    return nest(await this.data(), this.shape);
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  // ---- autograd ----
+
+  /** Computes gradients of this tensor with respect to graph leaves (PyTorch's `backward`). */
+  backward(gradient?: Tensor | null, opts: { retainGraph?: boolean } = {}): void {
+    runBackward([this], gradient ? [gradient] : undefined, opts.retainGraph ?? false);
+  }
+
+  /** A tensor sharing this storage, cut off from the graph (`requiresGrad` false). */
+  detach(): Tensor {
+    return this._view(this.shape);
+  }
+
+  /** In place: makes this tensor a leaf that does not require grad. */
+  detach_(): this {
+    this.#gradFn = null;
+    this.#requiresGrad = false;
+    return this;
+  }
+
+  /** Sets `requiresGrad` on a leaf (PyTorch's `requires_grad_`). */
+  requiresGrad_(requiresGrad = true): this {
+    if (!this.isLeaf) {
+      if (!requiresGrad) {
+        throw new AutogradError(
+          "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use varNoGrad = var.detach().",
+        );
+      }
+      return this;
+    }
+    if (requiresGrad && this.dtype !== 'float32' && this.dtype !== 'float64') {
+      throw new AutogradError(`only Tensors of floating point dtype can require gradients (got ${this.dtype})`);
+    }
+    this.#requiresGrad = requiresGrad;
+    return this;
+  }
+
+  // ---- memory ----
+
+  /** Frees the storage (when no view shares it). Using the tensor afterwards throws. */
+  dispose(): void {
+    const ref = this._ref;
+    if (!ref) return;
+    this._ref = null;
+    finalizer.unregister(this);
+    liveTensors.set(ref.backend.name, (liveTensors.get(ref.backend.name) ?? 1) - 1);
+    ref.release();
+    this.#gradFn = null;
+  }
+
+  // ---- conversion ----
+
+  /** Converts to a dtype, or moves to a backend (name or object). Returns `this` if nothing changes. */
+  to(target: DType | string | Backend): Tensor {
+    if (typeof target === 'string' && ['float32', 'float64', 'int32', 'bool'].includes(target)) {
+      return toDType(this, target as DType);
+    }
+    return toBackend(this, target as string | Backend);
+  }
+  float(): Tensor {
+    return toDType(this, 'float32');
+  }
+  double(): Tensor {
+    return toDType(this, 'float64');
+  }
+  int(): Tensor {
+    return toDType(this, 'int32');
+  }
+  bool(): Tensor {
+    return toDType(this, 'bool');
+  }
+
+  // ---- elementwise ----
+  add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor {
+    return ew.add(this, other, opts);
+  }
+  sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor {
+    return ew.sub(this, other, opts);
+  }
+  mul(other: TensorOrScalar): Tensor {
+    return ew.mul(this, other);
+  }
+  div(other: TensorOrScalar): Tensor {
+    return ew.div(this, other);
+  }
+  pow(exponent: TensorOrScalar): Tensor {
+    return ew.pow(this, exponent);
+  }
+  maximum(other: TensorOrScalar): Tensor {
+    return ew.maximum(this, other);
+  }
+  minimum(other: TensorOrScalar): Tensor {
+    return ew.minimum(this, other);
+  }
+  eq(other: TensorOrScalar): Tensor {
+    return ew.compare('eq', this, other);
+  }
+  ne(other: TensorOrScalar): Tensor {
+    return ew.compare('ne', this, other);
+  }
+  lt(other: TensorOrScalar): Tensor {
+    return ew.compare('lt', this, other);
+  }
+  le(other: TensorOrScalar): Tensor {
+    return ew.compare('le', this, other);
+  }
+  gt(other: TensorOrScalar): Tensor {
+    return ew.compare('gt', this, other);
+  }
+  ge(other: TensorOrScalar): Tensor {
+    return ew.compare('ge', this, other);
+  }
+  neg(): Tensor {
+    return ew.neg(this);
+  }
+  exp(): Tensor {
+    return ew.exp(this);
+  }
+  log(): Tensor {
+    return ew.log(this);
+  }
+  sqrt(): Tensor {
+    return ew.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return ew.rsqrt(this);
+  }
+  abs(): Tensor {
+    return ew.abs(this);
+  }
+  sign(): Tensor {
+    return ew.sign(this);
+  }
+  square(): Tensor {
+    return ew.square(this);
+  }
+  relu(): Tensor {
+    return ew.relu(this);
+  }
+  sigmoid(): Tensor {
+    return ew.sigmoid(this);
+  }
+  tanh(): Tensor {
+    return ew.tanh(this);
+  }
+  softplus(): Tensor {
+    return ew.softplus(this);
+  }
+  reciprocal(): Tensor {
+    return ew.reciprocal(this);
+  }
+  logicalNot(): Tensor {
+    return ew.logicalNot(this);
+  }
+  logicalAnd(other: Tensor): Tensor {
+    return ew.logicalAnd(this, other);
+  }
+  logicalOr(other: Tensor): Tensor {
+    return ew.logicalOr(this, other);
+  }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return ew.clamp(this, min, max);
+  }
+  /** `torch.where(condition, this, other)`, as PyTorch's `Tensor.where`. */
+  where(condition: Tensor, other: TensorOrScalar): Tensor {
+    return ew.where(condition, this, other);
+  }
+
+  // ---- reductions ----
+  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return red.sum(this, dim, keepdim);
+  }
+  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return red.mean(this, dim, keepdim);
+  }
+  /** No dim: the maximum (a 0-dim tensor). With a dim: `{ values, indices }`, as PyTorch. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? red.maxAll(this, 'max') : red.maxDim(this, 'max', dim, keepdim);
+  }
+  /** No dim: the minimum. With a dim: `{ values, indices }`, as PyTorch. */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    return dim === undefined ? red.maxAll(this, 'min') : red.maxDim(this, 'min', dim, keepdim);
+  }
+  amax(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return red.amax(this, 'max', dim, keepdim);
+  }
+  amin(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return red.amax(this, 'min', dim, keepdim);
+  }
+  argmax(dim?: number | null, keepdim = false): Tensor {
+    return red.argReduce(this, 'argmax', dim, keepdim);
+  }
+  argmin(dim?: number | null, keepdim = false): Tensor {
+    return red.argReduce(this, 'argmin', dim, keepdim);
+  }
+  logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
+    return red.logsumexp(this, dim, keepdim);
+  }
+  softmax(dim: number): Tensor {
+    return red.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return red.logSoftmax(this, dim);
+  }
+  /** Euclidean (or p-) norm of all elements. */
+  norm(p = 2): Tensor {
+    return red.norm(this, p);
+  }
+
+  // ---- linear algebra ----
+  matmul(other: Tensor): Tensor {
+    return la.matmul(this, other);
+  }
+  mm(other: Tensor): Tensor {
+    return la.matmul(this, other);
+  }
+  dot(other: Tensor): Tensor {
+    return la.matmul(this, other);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return sh.transpose(this, dim0, dim1);
+  }
+  /** `t()`: transpose of a tensor of at most 2 dims. */
+  t(): Tensor {
+    if (this.dim() > 2) throw new ShapeError(`t() expects a tensor with <= 2 dimensions, but self is ${this.dim()}D`);
+    return this.dim() < 2 ? this.transpose(0, 0) : this.transpose(0, 1);
+  }
+
+  // ---- shape ----
+  reshape(...shape: readonly (number | readonly number[])[]): Tensor {
+    return sh.reshape(this, sh.flatArgs(shape), 'reshape');
+  }
+  view(...shape: readonly (number | readonly number[])[]): Tensor {
+    return sh.reshape(this, sh.flatArgs(shape), 'view');
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return sh.flatten(this, startDim, endDim);
+  }
+  squeeze(dim?: number): Tensor {
+    return sh.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return sh.unsqueeze(this, dim);
+  }
+  permute(...dims: readonly (number | readonly number[])[]): Tensor {
+    return sh.permute(this, sh.flatArgs(dims));
+  }
+  expand(...shape: readonly (number | readonly number[])[]): Tensor {
+    return sh.expand(this, sh.flatArgs(shape));
+  }
+  expandAs(other: Tensor): Tensor {
+    return sh.expand(this, other.shape);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return sh.narrow(this, dim, start, length);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return idx.indexSelect(this, dim, index);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return idx.gather(this, dim, index);
+  }
+  clone(): Tensor {
+    return sh.clone(this);
+  }
+  /** Every stepwise tensor is contiguous, so this returns the tensor itself, as PyTorch does then. */
+  contiguous(): Tensor {
+    return this;
+  }
+  isContiguous(): boolean {
+    return true;
+  }
+
+  // ---- in place ----
+  add_(other: TensorOrScalar, opts?: { alpha?: number }): this {
+    return inplace.apply(this, 'add_', (t) => ew.add(t, other, opts), other);
+  }
+  sub_(other: TensorOrScalar, opts?: { alpha?: number }): this {
+    return inplace.apply(this, 'sub_', (t) => ew.sub(t, other, opts), other);
+  }
+  mul_(other: TensorOrScalar): this {
+    return inplace.apply(this, 'mul_', (t) => ew.mul(t, other), other);
+  }
+  div_(other: TensorOrScalar): this {
+    return inplace.apply(this, 'div_', (t) => ew.div(t, other), other);
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    return inplace.apply(this, 'clamp_', (t) => ew.clamp(t, min, max));
+  }
+  zero_(): this {
+    return inplace.fill(this, 0);
+  }
+  fill_(value: number): this {
+    return inplace.fill(this, value);
+  }
+  /** Copies `src` (broadcast to this shape, cast to this dtype, moved from its backend) into this tensor. */
+  copy_(src: Tensor): this {
+    return inplace.copyFrom(this, src);
+  }
+}
+
+function nest(flat: ArrayLike<number>, shape: readonly number[]): any {
+  if (shape.length === 0) return flat[0];
+  let pos = 0;
+  const build = (d: number): any[] => {
+    const n = shape[d]!;
+    const out = new Array(n);
+    if (d === shape.length - 1) {
+      for (let i = 0; i < n; i++) out[i] = flat[pos++];
+    } else {
+      for (let i = 0; i < n; i++) out[i] = build(d + 1);
+    }
+    return out;
+  };
+  return build(0);
+}
+
+/** Bytes held by live storages, per backend (what `torch.memory()` reports). */
+export function liveStorageBytes(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const ref of liveBytes) {
+    const s = ref.storage;
+    if (!s) continue;
+    const bytes = s.size * (s.dtype === 'float64' ? 8 : s.dtype === 'bool' ? 1 : 4);
+    out.set(ref.backend.name, (out.get(ref.backend.name) ?? 0) + bytes);
+  }
+  return out;
+}

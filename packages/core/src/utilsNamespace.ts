@@ -1,0 +1,2 @@
+/** `torch.utils`: `torch.utils.data` (datasets and loaders). */
+export * as data from './data/index.js';

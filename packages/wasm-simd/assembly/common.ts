@@ -1,0 +1,35 @@
+// Shared helpers for the kernels. dtype codes match src/dtypeCode.ts.
+export const F32: i32 = 0;
+export const F64: i32 = 1;
+export const I32: i32 = 2;
+export const U8: i32 = 3;
+
+export function esize(dt: i32): i32 {
+  return dt === F64 ? 8 : dt === U8 ? 1 : 4;
+}
+
+/** Loads element `i` of any dtype as f64 (the slow, general path for rare dtype mixes). */
+export function ldAny(dt: i32, p: usize, i: isize): f64 {
+  if (dt === F32) return <f64>load<f32>(p + (i << 2));
+  if (dt === F64) return load<f64>(p + (i << 3));
+  if (dt === I32) return <f64>load<i32>(p + (i << 2));
+  return <f64>load<u8>(p + i);
+}
+
+/** Stores `v` into element `i` of any dtype: bool is v !== 0 (NaN counts as true), ints truncate. */
+export function stAny(dt: i32, p: usize, i: isize, v: f64): void {
+  if (dt === F32) store<f32>(p + (i << 2), <f32>v);
+  else if (dt === F64) store<f64>(p + (i << 3), v);
+  else if (dt === I32) store<i32>(p + (i << 2), <i32>v);
+  else store<u8>(p + i, v !== 0 ? 1 : 0);
+}
+
+export function imin(a: i32, b: i32): i32 {
+  return a < b ? a : b;
+}
+
+/** NaN test for any numeric T (integers are never NaN). */
+export function nan<T>(v: T): bool {
+  if (isFloat<T>()) return Number.isNaN(<f64>v);
+  return false;
+}

@@ -1,0 +1,318 @@
+// conv2d through im2col + the packed GEMM, and max pooling.
+
+import { nan } from './common';
+import { gemm, gemmScratchBytes } from './matmul';
+
+// Conv2dGeometry fields as i32 words, in Backend's order.
+const G_BATCH = 0;
+const G_INC = 1;
+const G_INH = 2;
+const G_INW = 3;
+const G_OUTC = 4;
+const G_OUTH = 5;
+const G_OUTW = 6;
+const G_KH = 7;
+const G_KW = 8;
+const G_SH = 9;
+const G_SW = 10;
+const G_PH = 11;
+const G_PW = 12;
+const G_DH = 13;
+const G_DW = 14;
+const G_GROUPS = 15;
+
+function gi(g: usize, field: i32): i32 {
+  return load<i32>(g + ((<usize>field) << 2));
+}
+
+function isPointwise(g: usize): bool {
+  return (
+    gi(g, G_KH) === 1 &&
+    gi(g, G_KW) === 1 &&
+    gi(g, G_SH) === 1 &&
+    gi(g, G_SW) === 1 &&
+    gi(g, G_PH) === 0 &&
+    gi(g, G_PW) === 0
+  );
+}
+
+/** Scratch bytes for any of the three conv kernels (im2col buffer + GEMM panels). */
+export function convScratchBytes(g: usize, esz: i32): i32 {
+  const groups = gi(g, G_GROUPS);
+  const cg = gi(g, G_INC) / groups;
+  const og = gi(g, G_OUTC) / groups;
+  const kk = cg * gi(g, G_KH) * gi(g, G_KW);
+  const hw = gi(g, G_OUTH) * gi(g, G_OUTW);
+  let s = gemmScratchBytes(og, hw, kk, esz);
+  const s2 = gemmScratchBytes(kk, hw, og, esz);
+  const s3 = gemmScratchBytes(og, kk, hw, esz);
+  if (s2 > s) s = s2;
+  if (s3 > s) s = s3;
+  return kk * hw * esz + s + 64;
+}
+
+function im2col<T>(x: usize, cg: i32, g: usize, col: usize): void {
+  const inH = gi(g, G_INH);
+  const inW = gi(g, G_INW);
+  const outH = gi(g, G_OUTH);
+  const outW = gi(g, G_OUTW);
+  const kH = gi(g, G_KH);
+  const kW = gi(g, G_KW);
+  const sH = gi(g, G_SH);
+  const sW = gi(g, G_SW);
+  const pH = gi(g, G_PH);
+  const pW = gi(g, G_PW);
+  const dH = gi(g, G_DH);
+  const dW = gi(g, G_DW);
+  const sz = sizeof<T>();
+  let dst = col;
+  for (let c = 0; c < cg; c++) {
+    const plane = x + <usize>(c * inH * inW) * sz;
+    for (let ki = 0; ki < kH; ki++) {
+      for (let kj = 0; kj < kW; kj++) {
+        for (let oh = 0; oh < outH; oh++) {
+          const ih = oh * sH - pH + ki * dH;
+          if (ih < 0 || ih >= inH) {
+            memory.fill(dst, 0, <usize>outW * sz);
+            dst += <usize>outW * sz;
+            continue;
+          }
+          const row = plane + <usize>(ih * inW) * sz;
+          for (let ow = 0; ow < outW; ow++) {
+            const iw = ow * sW - pW + kj * dW;
+            store<T>(dst, iw >= 0 && iw < inW ? load<T>(row + <usize>iw * sz) : <T>0);
+            dst += sz;
+          }
+        }
+      }
+    }
+  }
+}
+
+function col2imAdd<T>(col: usize, cg: i32, g: usize, x: usize): void {
+  const inH = gi(g, G_INH);
+  const inW = gi(g, G_INW);
+  const outH = gi(g, G_OUTH);
+  const outW = gi(g, G_OUTW);
+  const kH = gi(g, G_KH);
+  const kW = gi(g, G_KW);
+  const sH = gi(g, G_SH);
+  const sW = gi(g, G_SW);
+  const pH = gi(g, G_PH);
+  const pW = gi(g, G_PW);
+  const dH = gi(g, G_DH);
+  const dW = gi(g, G_DW);
+  const sz = sizeof<T>();
+  let src = col;
+  for (let c = 0; c < cg; c++) {
+    const plane = x + <usize>(c * inH * inW) * sz;
+    for (let ki = 0; ki < kH; ki++) {
+      for (let kj = 0; kj < kW; kj++) {
+        for (let oh = 0; oh < outH; oh++) {
+          const ih = oh * sH - pH + ki * dH;
+          if (ih < 0 || ih >= inH) {
+            src += <usize>outW * sz;
+            continue;
+          }
+          const row = plane + <usize>(ih * inW) * sz;
+          for (let ow = 0; ow < outW; ow++) {
+            const iw = ow * sW - pW + kj * dW;
+            if (iw >= 0 && iw < inW) {
+              const q = row + <usize>iw * sz;
+              store<T>(q, load<T>(q) + load<T>(src));
+            }
+            src += sz;
+          }
+        }
+      }
+    }
+  }
+}
+
+function convForward<T>(dt: i32, x: usize, w: usize, out: usize, g: usize, scratch: usize): void {
+  const sz = sizeof<T>();
+  const batch = gi(g, G_BATCH);
+  const inC = gi(g, G_INC);
+  const groups = gi(g, G_GROUPS);
+  const cg = inC / groups;
+  const outC = gi(g, G_OUTC);
+  const og = outC / groups;
+  const kk = cg * gi(g, G_KH) * gi(g, G_KW);
+  const hw = gi(g, G_OUTH) * gi(g, G_OUTW);
+  const inHW = gi(g, G_INH) * gi(g, G_INW);
+  const pointwise = isPointwise(g);
+  const col = (scratch + 15) & ~15;
+  const gs = col + ((<usize>(kk * hw) * sz + 15) & ~15);
+  for (let nb = 0; nb < batch; nb++) {
+    for (let gr = 0; gr < groups; gr++) {
+      const xg = x + <usize>((nb * inC + gr * cg) * inHW) * sz;
+      let b = col;
+      if (pointwise) b = xg;
+      else im2col<T>(xg, cg, g, col);
+      const og0 = out + <usize>((nb * outC + gr * og) * hw) * sz;
+      gemm(dt, og, hw, kk, w + <usize>(gr * og * kk) * sz, kk, 1, b, hw, 1, og0, hw, false, gs);
+    }
+  }
+}
+
+function convBackwardInput<T>(dt: i32, gout: usize, w: usize, gx: usize, g: usize, scratch: usize): void {
+  const sz = sizeof<T>();
+  const batch = gi(g, G_BATCH);
+  const inC = gi(g, G_INC);
+  const groups = gi(g, G_GROUPS);
+  const cg = inC / groups;
+  const outC = gi(g, G_OUTC);
+  const og = outC / groups;
+  const kk = cg * gi(g, G_KH) * gi(g, G_KW);
+  const hw = gi(g, G_OUTH) * gi(g, G_OUTW);
+  const inHW = gi(g, G_INH) * gi(g, G_INW);
+  const pointwise = isPointwise(g);
+  const col = (scratch + 15) & ~15;
+  const gs = col + ((<usize>(kk * hw) * sz + 15) & ~15);
+  memory.fill(gx, 0, <usize>(batch * inC * inHW) * sz);
+  for (let nb = 0; nb < batch; nb++) {
+    for (let gr = 0; gr < groups; gr++) {
+      const xg = gx + <usize>((nb * inC + gr * cg) * inHW) * sz;
+      const go = gout + <usize>((nb * outC + gr * og) * hw) * sz;
+      const wg = w + <usize>(gr * og * kk) * sz;
+      if (pointwise) {
+        gemm(dt, kk, hw, og, wg, 1, kk, go, hw, 1, xg, hw, false, gs);
+      } else {
+        gemm(dt, kk, hw, og, wg, 1, kk, go, hw, 1, col, hw, false, gs);
+        col2imAdd<T>(col, cg, g, xg);
+      }
+    }
+  }
+}
+
+function convBackwardWeight<T>(dt: i32, gout: usize, x: usize, gw: usize, g: usize, scratch: usize): void {
+  const sz = sizeof<T>();
+  const batch = gi(g, G_BATCH);
+  const inC = gi(g, G_INC);
+  const groups = gi(g, G_GROUPS);
+  const cg = inC / groups;
+  const outC = gi(g, G_OUTC);
+  const og = outC / groups;
+  const kk = cg * gi(g, G_KH) * gi(g, G_KW);
+  const hw = gi(g, G_OUTH) * gi(g, G_OUTW);
+  const inHW = gi(g, G_INH) * gi(g, G_INW);
+  const pointwise = isPointwise(g);
+  const col = (scratch + 15) & ~15;
+  const gs = col + ((<usize>(kk * hw) * sz + 15) & ~15);
+  if (batch === 0) memory.fill(gw, 0, <usize>(outC * kk) * sz);
+  for (let nb = 0; nb < batch; nb++) {
+    for (let gr = 0; gr < groups; gr++) {
+      const xg = x + <usize>((nb * inC + gr * cg) * inHW) * sz;
+      let b = col;
+      if (pointwise) b = xg;
+      else im2col<T>(xg, cg, g, col);
+      const go = gout + <usize>((nb * outC + gr * og) * hw) * sz;
+      gemm(dt, og, kk, hw, go, hw, 1, b, 1, hw, gw + <usize>(gr * og * kk) * sz, kk, nb > 0, gs);
+    }
+  }
+}
+
+export function conv2d(dt: i32, x: usize, w: usize, out: usize, g: usize, scratch: usize): void {
+  if (dt === 0) convForward<f32>(dt, x, w, out, g, scratch);
+  else convForward<f64>(dt, x, w, out, g, scratch);
+}
+
+export function conv2dBackwardInput(
+  dt: i32,
+  gout: usize,
+  w: usize,
+  gx: usize,
+  g: usize,
+  scratch: usize,
+): void {
+  if (dt === 0) convBackwardInput<f32>(dt, gout, w, gx, g, scratch);
+  else convBackwardInput<f64>(dt, gout, w, gx, g, scratch);
+}
+
+export function conv2dBackwardWeight(
+  dt: i32,
+  gout: usize,
+  x: usize,
+  gw: usize,
+  g: usize,
+  scratch: usize,
+): void {
+  if (dt === 0) convBackwardWeight<f32>(dt, gout, x, gw, g, scratch);
+  else convBackwardWeight<f64>(dt, gout, x, gw, g, scratch);
+}
+
+// ---- max pooling: Pool2dGeometry fields as i32 words, in Backend's order ----
+
+function maxPool<T>(x: usize, out: usize, am: usize, g: usize): void {
+  const channels = gi(g, 0);
+  const inH = gi(g, 1);
+  const inW = gi(g, 2);
+  const outH = gi(g, 3);
+  const outW = gi(g, 4);
+  const kH = gi(g, 5);
+  const kW = gi(g, 6);
+  const sH = gi(g, 7);
+  const sW = gi(g, 8);
+  const pH = gi(g, 9);
+  const pW = gi(g, 10);
+  const dH = gi(g, 11);
+  const dW = gi(g, 12);
+  const sz = sizeof<T>();
+  let o: usize = 0;
+  for (let c = 0; c < channels; c++) {
+    const plane = x + <usize>(c * inH * inW) * sz;
+    for (let oh = 0; oh < outH; oh++) {
+      const hs = oh * sH - pH;
+      for (let ow = 0; ow < outW; ow++) {
+        const ws = ow * sW - pW;
+        let best = <T>-Infinity;
+        let bi = -1;
+        for (let ki = 0; ki < kH; ki++) {
+          const ih = hs + ki * dH;
+          if (ih < 0 || ih >= inH) continue;
+          for (let kj = 0; kj < kW; kj++) {
+            const iw = ws + kj * dW;
+            if (iw < 0 || iw >= inW) continue;
+            const idx = ih * inW + iw;
+            const v = load<T>(plane + <usize>idx * sz);
+            if (bi < 0) bi = idx;
+            if (v > best || nan<T>(v)) {
+              best = v;
+              bi = idx;
+            }
+          }
+        }
+        store<T>(out + o * sz, best);
+        store<i32>(am + (o << 2), max<i32>(bi, 0));
+        o++;
+      }
+    }
+  }
+}
+
+export function maxPool2d(dt: i32, x: usize, out: usize, am: usize, g: usize): void {
+  if (dt === 0) maxPool<f32>(x, out, am, g);
+  else maxPool<f64>(x, out, am, g);
+}
+
+function maxPoolBack<T>(gout: usize, am: usize, gx: usize, g: usize): void {
+  const channels = gi(g, 0);
+  const inHW = gi(g, 1) * gi(g, 2);
+  const outHW = gi(g, 3) * gi(g, 4);
+  const sz = sizeof<T>();
+  memory.fill(gx, 0, <usize>(channels * inHW) * sz);
+  let o: usize = 0;
+  for (let c = 0; c < channels; c++) {
+    const plane = gx + <usize>(c * inHW) * sz;
+    for (let i = 0; i < outHW; i++) {
+      const q = plane + <usize>load<i32>(am + (o << 2)) * sz;
+      store<T>(q, load<T>(q) + load<T>(gout + o * sz));
+      o++;
+    }
+  }
+}
+
+export function maxPool2dBackward(dt: i32, gout: usize, am: usize, gx: usize, g: usize): void {
+  if (dt === 0) maxPoolBack<f32>(gout, am, gx, g);
+  else maxPoolBack<f64>(gout, am, gx, g);
+}

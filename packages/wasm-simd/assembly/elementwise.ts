@@ -1,0 +1,573 @@
+// Elementwise kernels: unary, binary (broadcast views), where, cast, fill, strided copy.
+import { esize, F32, F64, I32, ldAny, nan, stAny, U8 } from './common';
+
+// ---- unary ----
+// Op codes: see src/opCodes.ts (the order of Backend's UnaryOp).
+const U_NEG = 0;
+const U_EXP = 1;
+const U_LOG = 2;
+const U_SQRT = 3;
+const U_RSQRT = 4;
+const U_ABS = 5;
+const U_SIGN = 6;
+const U_SQUARE = 7;
+const U_RELU = 8;
+const U_SIGMOID = 9;
+const U_TANH = 10;
+const U_SOFTPLUS = 11;
+const U_RECIPROCAL = 12;
+const U_NOT = 13;
+
+function unaryF64(op: i32, x: f64): f64 {
+  switch (op) {
+    case U_NEG:
+      return -x;
+    case U_EXP:
+      return Math.exp(x);
+    case U_LOG:
+      return Math.log(x);
+    case U_SQRT:
+      return Math.sqrt(x);
+    case U_RSQRT:
+      return 1.0 / Math.sqrt(x);
+    case U_ABS:
+      return Math.abs(x);
+    case U_SIGN:
+      return x > 0 ? 1.0 : x < 0 ? -1.0 : x;
+    case U_SQUARE:
+      return x * x;
+    case U_RELU:
+      return x > 0 ? x : nan<f64>(x) ? x : 0.0;
+    case U_SIGMOID:
+      if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
+      return Math.exp(x) / (1.0 + Math.exp(x));
+    case U_TANH:
+      return Math.tanh(x);
+    case U_SOFTPLUS:
+      return x > 20.0 ? x : Math.log1p(Math.exp(x));
+    case U_RECIPROCAL:
+      return 1.0 / x;
+    default:
+      return x === 0 ? 1.0 : 0.0;
+  }
+}
+
+function unaryI32(op: i32, x: i32): i32 {
+  switch (op) {
+    case U_NEG:
+      return -x;
+    case U_ABS:
+      return x < 0 ? -x : x;
+    case U_SIGN:
+      return x > 0 ? 1 : x < 0 ? -1 : 0;
+    case U_SQUARE:
+      return x * x;
+    case U_RELU:
+      return x > 0 ? x : 0;
+    default:
+      return <i32>unaryF64(op, <f64>x);
+  }
+}
+
+function unaryVecF32(op: i32, v: v128): v128 {
+  switch (op) {
+    case U_NEG:
+      return f32x4.neg(v);
+    case U_SQRT:
+      return f32x4.sqrt(v);
+    case U_RSQRT:
+      return f32x4.div(f32x4.splat(1.0), f32x4.sqrt(v));
+    case U_ABS:
+      return f32x4.abs(v);
+    case U_SQUARE:
+      return f32x4.mul(v, v);
+    case U_RELU:
+      // x > 0 ? x : (NaN ? NaN : 0): keep lanes that are > 0 or unordered.
+      return v128.and(v, v128.not(f32x4.le(v, f32x4.splat(0))));
+    default:
+      return f32x4.div(f32x4.splat(1.0), v);
+  }
+}
+
+function unaryVecF64(op: i32, v: v128): v128 {
+  switch (op) {
+    case U_NEG:
+      return f64x2.neg(v);
+    case U_SQRT:
+      return f64x2.sqrt(v);
+    case U_RSQRT:
+      return f64x2.div(f64x2.splat(1.0), f64x2.sqrt(v));
+    case U_ABS:
+      return f64x2.abs(v);
+    case U_SQUARE:
+      return f64x2.mul(v, v);
+    case U_RELU:
+      return v128.and(v, v128.not(f64x2.le(v, f64x2.splat(0))));
+    default:
+      return f64x2.div(f64x2.splat(1.0), v);
+  }
+}
+
+function simdUnary(op: i32): bool {
+  return (
+    op === U_NEG ||
+    op === U_SQRT ||
+    op === U_RSQRT ||
+    op === U_ABS ||
+    op === U_SQUARE ||
+    op === U_RELU ||
+    op === U_RECIPROCAL
+  );
+}
+
+export function unary(op: i32, dt: i32, odt: i32, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (op === U_NOT || dt !== odt) {
+    for (; i < n; i++) {
+      const v = ldAny(dt, x, i);
+      stAny(odt, out, i, op === U_NOT ? (v === 0 ? 1.0 : 0.0) : unaryF64(op, v));
+    }
+    return;
+  }
+  if (dt === F32) {
+    if (simdUnary(op)) {
+      for (; i + 4 <= n; i += 4)
+        v128.store(out + ((<usize>i) << 2), unaryVecF32(op, v128.load(x + ((<usize>i) << 2))));
+    }
+    for (; i < n; i++) {
+      const p = (<usize>i) << 2;
+      store<f32>(out + p, <f32>unaryF64(op, <f64>load<f32>(x + p)));
+    }
+  } else if (dt === F64) {
+    if (simdUnary(op)) {
+      for (; i + 2 <= n; i += 2)
+        v128.store(out + ((<usize>i) << 3), unaryVecF64(op, v128.load(x + ((<usize>i) << 3))));
+    }
+    for (; i < n; i++) {
+      const p = (<usize>i) << 3;
+      store<f64>(out + p, unaryF64(op, load<f64>(x + p)));
+    }
+  } else if (dt === I32) {
+    for (; i < n; i++) {
+      const p = (<usize>i) << 2;
+      store<i32>(out + p, unaryI32(op, load<i32>(x + p)));
+    }
+  } else {
+    for (; i < n; i++) stAny(U8, out, i, unaryF64(op, ldAny(U8, x, i)));
+  }
+}
+
+// ---- binary ----
+const B_ADD = 0;
+const B_SUB = 1;
+const B_MUL = 2;
+const B_DIV = 3;
+const B_POW = 4;
+const B_MAX = 5;
+const B_EQ = 7;
+const B_NE = 8;
+const B_LT = 9;
+const B_LE = 10;
+const B_GT = 11;
+const B_GE = 12;
+const B_AND = 13;
+
+function arith<T>(op: i32, a: T, b: T): T {
+  switch (op) {
+    case B_ADD:
+      return a + b;
+    case B_SUB:
+      return a - b;
+    case B_MUL:
+      return a * b;
+    case B_DIV:
+      if (isInteger<T>()) return <T>(<f64>a / <f64>b);
+      return a / b;
+    case B_POW:
+      return <T>(<f64>a ** <f64>b);
+    case B_MAX:
+      if (isFloat<T>()) return max<T>(a, b);
+      return a > b ? a : b;
+    default:
+      if (isFloat<T>()) return min<T>(a, b);
+      return a < b ? a : b;
+  }
+}
+
+function compare<T>(op: i32, a: T, b: T): bool {
+  switch (op) {
+    case B_EQ:
+      return a === b;
+    case B_NE:
+      return a !== b;
+    case B_LT:
+      return a < b;
+    case B_LE:
+      return a <= b;
+    case B_GT:
+      return a > b;
+    case B_GE:
+      return a >= b;
+    case B_AND:
+      return a !== <T>0 && b !== <T>0;
+    default:
+      return a !== <T>0 || b !== <T>0;
+  }
+}
+
+function vecArithF32(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case B_ADD:
+      return f32x4.add(a, b);
+    case B_SUB:
+      return f32x4.sub(a, b);
+    case B_MUL:
+      return f32x4.mul(a, b);
+    case B_DIV:
+      return f32x4.div(a, b);
+    case B_MAX:
+      return f32x4.max(a, b);
+    default:
+      return f32x4.min(a, b);
+  }
+}
+
+function vecArithF64(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case B_ADD:
+      return f64x2.add(a, b);
+    case B_SUB:
+      return f64x2.sub(a, b);
+    case B_MUL:
+      return f64x2.mul(a, b);
+    case B_DIV:
+      return f64x2.div(a, b);
+    case B_MAX:
+      return f64x2.max(a, b);
+    default:
+      return f64x2.min(a, b);
+  }
+}
+
+/** One row of a binary op: `n` elements, input strides in elements, contiguous output. */
+function arithRow<T>(op: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
+  const sz = sizeof<T>();
+  let i = 0;
+  if (isFloat<T>() && op !== B_POW) {
+    const lanes = 16 / <i32>sz;
+    if (sa === 1 && sb === 1) {
+      for (; i + lanes <= n; i += lanes) {
+        const o = <usize>i * sz;
+        const va = v128.load(pa + o);
+        const vb = v128.load(pb + o);
+        v128.store(po + o, sz === 4 ? vecArithF32(op, va, vb) : vecArithF64(op, va, vb));
+      }
+    } else if (sa === 1 && sb === 0) {
+      const vb = sz === 4 ? v128.load32_splat(pb) : v128.load64_splat(pb);
+      for (; i + lanes <= n; i += lanes) {
+        const o = <usize>i * sz;
+        const va = v128.load(pa + o);
+        v128.store(po + o, sz === 4 ? vecArithF32(op, va, vb) : vecArithF64(op, va, vb));
+      }
+    } else if (sa === 0 && sb === 1) {
+      const va = sz === 4 ? v128.load32_splat(pa) : v128.load64_splat(pa);
+      for (; i + lanes <= n; i += lanes) {
+        const o = <usize>i * sz;
+        const vb = v128.load(pb + o);
+        v128.store(po + o, sz === 4 ? vecArithF32(op, va, vb) : vecArithF64(op, va, vb));
+      }
+    }
+  }
+  const ssa = <usize>sa * sz;
+  const ssb = <usize>sb * sz;
+  let qa = pa + <usize>i * ssa;
+  let qb = pb + <usize>i * ssb;
+  for (; i < n; i++) {
+    store<T>(po + <usize>i * sz, arith<T>(op, load<T>(qa), load<T>(qb)));
+    qa += ssa;
+    qb += ssb;
+  }
+}
+
+function compareRow<T>(op: i32, odt: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
+  const sz = sizeof<T>();
+  const ssa = <usize>sa * sz;
+  const ssb = <usize>sb * sz;
+  let qa = pa;
+  let qb = pb;
+  if (odt === U8) {
+    for (let i = 0; i < n; i++) {
+      store<u8>(po + i, compare<T>(op, load<T>(qa), load<T>(qb)) ? 1 : 0);
+      qa += ssa;
+      qb += ssb;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      stAny(odt, po, i, compare<T>(op, load<T>(qa), load<T>(qb)) ? 1.0 : 0.0);
+      qa += ssa;
+      qb += ssb;
+    }
+  }
+}
+
+function binF64(op: i32, a: f64, b: f64): f64 {
+  if (op >= B_EQ) return compare<f64>(op, a, b) ? 1.0 : 0.0;
+  return arith<f64>(op, a, b);
+}
+
+/** Any mix of dtypes: f64 arithmetic, stored with `out`'s conversion (bool: !== 0). */
+function genericRow(
+  op: i32,
+  adt: i32,
+  bdt: i32,
+  odt: i32,
+  pa: usize,
+  sa: i32,
+  pb: usize,
+  sb: i32,
+  po: usize,
+  n: i32,
+): void {
+  for (let i = 0; i < n; i++) {
+    stAny(odt, po, i, binF64(op, ldAny(adt, pa, <isize>i * sa), ldAny(bdt, pb, <isize>i * sb)));
+  }
+}
+
+function binaryRow(
+  op: i32,
+  adt: i32,
+  bdt: i32,
+  odt: i32,
+  pa: usize,
+  sa: i32,
+  pb: usize,
+  sb: i32,
+  po: usize,
+  n: i32,
+): void {
+  const dt = adt;
+  if (adt !== bdt || (op < B_EQ && (odt !== adt || adt === U8))) {
+    genericRow(op, adt, bdt, odt, pa, sa, pb, sb, po, n);
+  } else if (op >= B_EQ) {
+    if (dt === F32) compareRow<f32>(op, odt, pa, sa, pb, sb, po, n);
+    else if (dt === F64) compareRow<f64>(op, odt, pa, sa, pb, sb, po, n);
+    else if (dt === I32) compareRow<i32>(op, odt, pa, sa, pb, sb, po, n);
+    else compareRow<u8>(op, odt, pa, sa, pb, sb, po, n);
+  } else if (dt === F32) arithRow<f32>(op, pa, sa, pb, sb, po, n);
+  else if (dt === F64) arithRow<f64>(op, pa, sa, pb, sb, po, n);
+  else if (dt === I32) arithRow<i32>(op, pa, sa, pb, sb, po, n);
+  else arithRow<u8>(op, pa, sa, pb, sb, po, n);
+}
+
+/**
+ * `out = op(a, b)` over an n-d shape. `meta` holds i32 arrays: shape[ndim], aStrides[ndim],
+ * bStrides[ndim], then ndim words of scratch for the index counter. Pointers `a`/`b`
+ * already include the views' offsets.
+ */
+export function binary(
+  op: i32,
+  adt: i32,
+  bdt: i32,
+  odt: i32,
+  a: usize,
+  b: usize,
+  out: usize,
+  ndim: i32,
+  meta: usize,
+): void {
+  const last = ndim - 1;
+  const n = load<i32>(meta + ((<usize>last) << 2));
+  const sa = load<i32>(meta + ((<usize>(ndim + last)) << 2));
+  const sb = load<i32>(meta + ((<usize>(2 * ndim + last)) << 2));
+  const idx = meta + ((<usize>(3 * ndim)) << 2);
+  let rows = 1;
+  for (let d = 0; d < last; d++) {
+    rows *= load<i32>(meta + ((<usize>d) << 2));
+    store<i32>(idx + ((<usize>d) << 2), 0);
+  }
+  const asz = <usize>esize(adt);
+  const bsz = <usize>esize(bdt);
+  const osz = <usize>esize(odt);
+  let offA: isize = 0;
+  let offB: isize = 0;
+  for (let r = 0; r < rows; r++) {
+    binaryRow(op, adt, bdt, odt, a + offA * asz, sa, b + offB * bsz, sb, out + <usize>r * <usize>n * osz, n);
+    for (let d = last - 1; d >= 0; d--) {
+      const q = idx + ((<usize>d) << 2);
+      const dim = load<i32>(meta + ((<usize>d) << 2));
+      const da = load<i32>(meta + ((<usize>(ndim + d)) << 2));
+      const db = load<i32>(meta + ((<usize>(2 * ndim + d)) << 2));
+      const k = load<i32>(q) + 1;
+      offA += da;
+      offB += db;
+      if (k < dim) {
+        store<i32>(q, k);
+        break;
+      }
+      store<i32>(q, 0);
+      offA -= <isize>da * dim;
+      offB -= <isize>db * dim;
+    }
+  }
+}
+
+// ---- where and strided copy (byte-size generic) ----
+
+function whereRow(
+  csz: i32,
+  pc: usize,
+  sc: i32,
+  esz: i32,
+  pa: usize,
+  sa: i32,
+  pb: usize,
+  sb: i32,
+  po: usize,
+  n: i32,
+): void {
+  for (let i = 0; i < n; i++) {
+    const cp = pc + <usize>i * <usize>sc * <usize>csz;
+    const c = csz === 1 ? <i32>load<u8>(cp) !== 0 : csz === 4 ? load<i32>(cp) !== 0 : load<i64>(cp) !== 0;
+    const src = c ? pa + <usize>i * <usize>sa * <usize>esz : pb + <usize>i * <usize>sb * <usize>esz;
+    const dst = po + <usize>i * <usize>esz;
+    if (esz === 4) store<i32>(dst, load<i32>(src));
+    else if (esz === 8) store<i64>(dst, load<i64>(src));
+    else store<u8>(dst, load<u8>(src));
+  }
+}
+
+/**
+ * `out = cond ? a : b`. `cdt` is cond's dtype; float conds compare their bits against 0, so
+ * -0.0 is handled by the caller casting a float cond to bool first. meta: shape, cStrides,
+ * aStrides, bStrides, scratch (each ndim words).
+ */
+export function where(
+  cdt: i32,
+  dt: i32,
+  c: usize,
+  a: usize,
+  b: usize,
+  out: usize,
+  ndim: i32,
+  meta: usize,
+): void {
+  const last = ndim - 1;
+  const n = load<i32>(meta + ((<usize>last) << 2));
+  const sc = load<i32>(meta + ((<usize>(ndim + last)) << 2));
+  const sa = load<i32>(meta + ((<usize>(2 * ndim + last)) << 2));
+  const sb = load<i32>(meta + ((<usize>(3 * ndim + last)) << 2));
+  const idx = meta + ((<usize>(4 * ndim)) << 2);
+  let rows = 1;
+  for (let d = 0; d < last; d++) {
+    rows *= load<i32>(meta + ((<usize>d) << 2));
+    store<i32>(idx + ((<usize>d) << 2), 0);
+  }
+  const esz = esize(dt);
+  const csz = esize(cdt);
+  let offC: isize = 0;
+  let offA: isize = 0;
+  let offB: isize = 0;
+  for (let r = 0; r < rows; r++) {
+    whereRow(
+      csz,
+      c + offC * csz,
+      sc,
+      esz,
+      a + offA * esz,
+      sa,
+      b + offB * esz,
+      sb,
+      out + <usize>r * <usize>n * <usize>esz,
+      n,
+    );
+    for (let d = last - 1; d >= 0; d--) {
+      const q = idx + ((<usize>d) << 2);
+      const dim = load<i32>(meta + ((<usize>d) << 2));
+      const dc = load<i32>(meta + ((<usize>(ndim + d)) << 2));
+      const da = load<i32>(meta + ((<usize>(2 * ndim + d)) << 2));
+      const db = load<i32>(meta + ((<usize>(3 * ndim + d)) << 2));
+      const k = load<i32>(q) + 1;
+      offC += dc;
+      offA += da;
+      offB += db;
+      if (k < dim) {
+        store<i32>(q, k);
+        break;
+      }
+      store<i32>(q, 0);
+      offC -= <isize>dc * dim;
+      offA -= <isize>da * dim;
+      offB -= <isize>db * dim;
+    }
+  }
+}
+
+/** Strided gather into contiguous `out`; meta: shape, strides, scratch (ndim words each). */
+export function copy(esz: i32, src: usize, out: usize, ndim: i32, meta: usize): void {
+  const last = ndim - 1;
+  const n = load<i32>(meta + ((<usize>last) << 2));
+  const s = load<i32>(meta + ((<usize>(ndim + last)) << 2));
+  const idx = meta + ((<usize>(2 * ndim)) << 2);
+  let rows = 1;
+  for (let d = 0; d < last; d++) {
+    rows *= load<i32>(meta + ((<usize>d) << 2));
+    store<i32>(idx + ((<usize>d) << 2), 0);
+  }
+  const rowBytes = <usize>n * <usize>esz;
+  let off: isize = 0;
+  let po = out;
+  for (let r = 0; r < rows; r++) {
+    const ps = src + off * esz;
+    if (s === 1) memory.copy(po, ps, rowBytes);
+    else if (esz === 4) {
+      for (let i = 0; i < n; i++) store<i32>(po + ((<usize>i) << 2), load<i32>(ps + ((<isize>i * s) << 2)));
+    } else if (esz === 8) {
+      for (let i = 0; i < n; i++) store<i64>(po + ((<usize>i) << 3), load<i64>(ps + ((<isize>i * s) << 3)));
+    } else {
+      for (let i = 0; i < n; i++) store<u8>(po + i, load<u8>(ps + <isize>i * s));
+    }
+    po += rowBytes;
+    for (let d = last - 1; d >= 0; d--) {
+      const q = idx + ((<usize>d) << 2);
+      const dim = load<i32>(meta + ((<usize>d) << 2));
+      const ds = load<i32>(meta + ((<usize>(ndim + d)) << 2));
+      const k = load<i32>(q) + 1;
+      off += ds;
+      if (k < dim) {
+        store<i32>(q, k);
+        break;
+      }
+      store<i32>(q, 0);
+      off -= <isize>ds * dim;
+    }
+  }
+}
+
+export function cast(dt: i32, odt: i32, x: usize, out: usize, n: i32): void {
+  if (dt === F32 && odt === F64) {
+    for (let i = 0; i < n; i++) store<f64>(out + ((<usize>i) << 3), <f64>load<f32>(x + ((<usize>i) << 2)));
+  } else if (dt === F64 && odt === F32) {
+    for (let i = 0; i < n; i++) store<f32>(out + ((<usize>i) << 2), <f32>load<f64>(x + ((<usize>i) << 3)));
+  } else {
+    for (let i = 0; i < n; i++) stAny(odt, out, i, ldAny(dt, x, i));
+  }
+}
+
+export function fill(dt: i32, out: usize, n: i32, v: f64): void {
+  if (dt === F32) {
+    const vv = f32x4.splat(<f32>v);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) v128.store(out + ((<usize>i) << 2), vv);
+    for (; i < n; i++) store<f32>(out + ((<usize>i) << 2), <f32>v);
+  } else if (dt === F64) {
+    const vv = f64x2.splat(v);
+    let i = 0;
+    for (; i + 2 <= n; i += 2) v128.store(out + ((<usize>i) << 3), vv);
+    for (; i < n; i++) store<f64>(out + ((<usize>i) << 3), v);
+  } else if (dt === I32) {
+    const iv = <i32>v;
+    for (let i = 0; i < n; i++) store<i32>(out + ((<usize>i) << 2), iv);
+  } else {
+    memory.fill(out, v !== 0 ? 1 : 0, <usize>n);
+  }
+}

@@ -1,0 +1,382 @@
+// Cache-blocked GEMM: C[m, n] (+)= A[m, k] @ B[k, n], element (i, p) of A at A + (i*rsA + p*csA),
+// (p, j) of B at B + (p*rsB + j*csB). Operands are packed into panels (A: MR rows interleaved
+// per k step, B: NR columns per k step) so the micro-kernel streams both with unit stride and
+// keeps an MR x NR tile of C in registers.
+import { imin } from './common';
+
+const KC = 256;
+const MC = 128;
+// float32: 4 x 8 tile = 8 f32x4 accumulators.
+const MR = 4;
+const NR32 = 8;
+// float64: 4 x 4 tile = 8 f64x2 accumulators.
+const NR64 = 4;
+
+// A scratch tile for edges (MR x max NR, f64-sized).
+const edgeTile = memory.data(MR * 8 * 8, 16);
+
+/** Bytes of scratch `gemm` needs for these sizes (packed panels). */
+export function gemmScratchBytes(m: i32, n: i32, k: i32, esz: i32): i32 {
+  const nr = esz === 4 ? NR32 : NR64;
+  const kc = imin(KC, k);
+  const np = (n + nr - 1) / nr;
+  const mc = imin(MC, ((m + MR - 1) / MR) * MR);
+  return (kc * np * nr + mc * kc) * esz + 64;
+}
+
+// ---------------- float32 ----------------
+
+function packBF32(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
+  const np = (n + NR32 - 1) / NR32;
+  for (let jp = 0; jp < np; jp++) {
+    const j0 = jp * NR32;
+    const nr = imin(NR32, n - j0);
+    let dst = bp + <usize>(jp * kc * NR32) * 4;
+    if (nr === NR32 && csB === 1) {
+      for (let p = 0; p < kc; p++) {
+        const src = b + ((<usize>(p * rsB + j0)) << 2);
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        dst += NR32 * 4;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let c = 0; c < NR32; c++) {
+          store<f32>(
+            dst + ((<usize>c) << 2),
+            c < nr ? load<f32>(b + ((<usize>(p * rsB + (j0 + c) * csB)) << 2)) : 0,
+          );
+        }
+        dst += NR32 * 4;
+      }
+    }
+  }
+}
+
+function packAF32(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void {
+  const mp = (mc + MR - 1) / MR;
+  for (let ip = 0; ip < mp; ip++) {
+    const i0 = ip * MR;
+    const mr = imin(MR, mc - i0);
+    let dst = ap + <usize>(ip * kc * MR) * 4;
+    if (mr === MR && rsA === 1) {
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, v128.load(a + ((<usize>(p * csA + i0)) << 2)));
+        dst += MR * 4;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(
+            dst + ((<usize>r) << 2),
+            r < mr ? load<f32>(a + ((<usize>((i0 + r) * rsA + p * csA)) << 2)) : 0,
+          );
+        }
+        dst += MR * 4;
+      }
+    }
+  }
+}
+
+function microF32(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc: bool): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    const a0 = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    ap += 16;
+    bp += 32;
+  }
+  const r0 = c;
+  const r1 = c + ldcBytes;
+  const r2 = r1 + ldcBytes;
+  const r3 = r2 + ldcBytes;
+  if (acc) {
+    c00 = f32x4.add(c00, v128.load(r0));
+    c01 = f32x4.add(c01, v128.load(r0, 16));
+    c10 = f32x4.add(c10, v128.load(r1));
+    c11 = f32x4.add(c11, v128.load(r1, 16));
+    c20 = f32x4.add(c20, v128.load(r2));
+    c21 = f32x4.add(c21, v128.load(r2, 16));
+    c30 = f32x4.add(c30, v128.load(r3));
+    c31 = f32x4.add(c31, v128.load(r3, 16));
+  }
+  v128.store(r0, c00);
+  v128.store(r0, c01, 16);
+  v128.store(r1, c10);
+  v128.store(r1, c11, 16);
+  v128.store(r2, c20);
+  v128.store(r2, c21, 16);
+  v128.store(r3, c30);
+  v128.store(r3, c31, 16);
+}
+
+export function gemmF32(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  rsA: i32,
+  csA: i32,
+  b: usize,
+  rsB: i32,
+  csB: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  scratch: usize,
+): void {
+  if (k === 0) {
+    if (!accumulate)
+      for (let i = 0; i < m; i++) memory.fill(c + ((<usize>(i * ldc)) << 2), 0, (<usize>n) << 2);
+    return;
+  }
+  const np = (n + NR32 - 1) / NR32;
+  const bp = (scratch + 15) & ~15;
+  const ap = bp + <usize>(imin(KC, k) * np * NR32) * 4;
+  const ldcBytes = (<usize>ldc) << 2;
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = imin(KC, k - pc);
+    packBF32(kc, n, b + ((<usize>(pc * rsB)) << 2), rsB, csB, bp);
+    const acc = accumulate || pc > 0;
+    for (let ic = 0; ic < m; ic += MC) {
+      const mc = imin(MC, m - ic);
+      packAF32(mc, kc, a + ((<usize>(ic * rsA + pc * csA)) << 2), rsA, csA, ap);
+      const mp = (mc + MR - 1) / MR;
+      for (let jp = 0; jp < np; jp++) {
+        const nr = imin(NR32, n - jp * NR32);
+        const bpp = bp + <usize>(jp * kc * NR32) * 4;
+        for (let ip = 0; ip < mp; ip++) {
+          const mr = imin(MR, mc - ip * MR);
+          const app = ap + <usize>(ip * kc * MR) * 4;
+          const cp = c + ((<usize>((ic + ip * MR) * ldc + jp * NR32)) << 2);
+          if (mr === MR && nr === NR32) {
+            microF32(kc, app, bpp, cp, ldcBytes, acc);
+          } else {
+            microF32(kc, app, bpp, edgeTile, NR32 * 4, false);
+            for (let r = 0; r < mr; r++) {
+              for (let q = 0; q < nr; q++) {
+                const dst = cp + <usize>r * ldcBytes + ((<usize>q) << 2);
+                const v = load<f32>(edgeTile + ((<usize>(r * NR32 + q)) << 2));
+                store<f32>(dst, acc ? load<f32>(dst) + v : v);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---------------- float64 ----------------
+
+function packBF64(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
+  const np = (n + NR64 - 1) / NR64;
+  for (let jp = 0; jp < np; jp++) {
+    const j0 = jp * NR64;
+    const nr = imin(NR64, n - j0);
+    let dst = bp + <usize>(jp * kc * NR64) * 8;
+    for (let p = 0; p < kc; p++) {
+      for (let c = 0; c < NR64; c++) {
+        store<f64>(
+          dst + ((<usize>c) << 3),
+          c < nr ? load<f64>(b + ((<usize>(p * rsB + (j0 + c) * csB)) << 3)) : 0,
+        );
+      }
+      dst += NR64 * 8;
+    }
+  }
+}
+
+function packAF64(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void {
+  const mp = (mc + MR - 1) / MR;
+  for (let ip = 0; ip < mp; ip++) {
+    const i0 = ip * MR;
+    const mr = imin(MR, mc - i0);
+    let dst = ap + <usize>(ip * kc * MR) * 8;
+    for (let p = 0; p < kc; p++) {
+      for (let r = 0; r < MR; r++) {
+        store<f64>(
+          dst + ((<usize>r) << 3),
+          r < mr ? load<f64>(a + ((<usize>((i0 + r) * rsA + p * csA)) << 3)) : 0,
+        );
+      }
+      dst += MR * 8;
+    }
+  }
+}
+
+function microF64(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc: bool): void {
+  let c00 = f64x2.splat(0);
+  let c01 = f64x2.splat(0);
+  let c10 = f64x2.splat(0);
+  let c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0);
+  let c21 = f64x2.splat(0);
+  let c30 = f64x2.splat(0);
+  let c31 = f64x2.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    const a0 = v128.load64_splat(ap);
+    c00 = f64x2.add(c00, f64x2.mul(a0, b0));
+    c01 = f64x2.add(c01, f64x2.mul(a0, b1));
+    const a1 = v128.load64_splat(ap, 8);
+    c10 = f64x2.add(c10, f64x2.mul(a1, b0));
+    c11 = f64x2.add(c11, f64x2.mul(a1, b1));
+    const a2 = v128.load64_splat(ap, 16);
+    c20 = f64x2.add(c20, f64x2.mul(a2, b0));
+    c21 = f64x2.add(c21, f64x2.mul(a2, b1));
+    const a3 = v128.load64_splat(ap, 24);
+    c30 = f64x2.add(c30, f64x2.mul(a3, b0));
+    c31 = f64x2.add(c31, f64x2.mul(a3, b1));
+    ap += 32;
+    bp += 32;
+  }
+  const r0 = c;
+  const r1 = c + ldcBytes;
+  const r2 = r1 + ldcBytes;
+  const r3 = r2 + ldcBytes;
+  if (acc) {
+    c00 = f64x2.add(c00, v128.load(r0));
+    c01 = f64x2.add(c01, v128.load(r0, 16));
+    c10 = f64x2.add(c10, v128.load(r1));
+    c11 = f64x2.add(c11, v128.load(r1, 16));
+    c20 = f64x2.add(c20, v128.load(r2));
+    c21 = f64x2.add(c21, v128.load(r2, 16));
+    c30 = f64x2.add(c30, v128.load(r3));
+    c31 = f64x2.add(c31, v128.load(r3, 16));
+  }
+  v128.store(r0, c00);
+  v128.store(r0, c01, 16);
+  v128.store(r1, c10);
+  v128.store(r1, c11, 16);
+  v128.store(r2, c20);
+  v128.store(r2, c21, 16);
+  v128.store(r3, c30);
+  v128.store(r3, c31, 16);
+}
+
+export function gemmF64(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  rsA: i32,
+  csA: i32,
+  b: usize,
+  rsB: i32,
+  csB: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  scratch: usize,
+): void {
+  if (k === 0) {
+    if (!accumulate)
+      for (let i = 0; i < m; i++) memory.fill(c + ((<usize>(i * ldc)) << 3), 0, (<usize>n) << 3);
+    return;
+  }
+  const np = (n + NR64 - 1) / NR64;
+  const bp = (scratch + 15) & ~15;
+  const ap = bp + <usize>(imin(KC, k) * np * NR64) * 8;
+  const ldcBytes = (<usize>ldc) << 3;
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = imin(KC, k - pc);
+    packBF64(kc, n, b + ((<usize>(pc * rsB)) << 3), rsB, csB, bp);
+    const acc = accumulate || pc > 0;
+    for (let ic = 0; ic < m; ic += MC) {
+      const mc = imin(MC, m - ic);
+      packAF64(mc, kc, a + ((<usize>(ic * rsA + pc * csA)) << 3), rsA, csA, ap);
+      const mp = (mc + MR - 1) / MR;
+      for (let jp = 0; jp < np; jp++) {
+        const nr = imin(NR64, n - jp * NR64);
+        const bpp = bp + <usize>(jp * kc * NR64) * 8;
+        for (let ip = 0; ip < mp; ip++) {
+          const mr = imin(MR, mc - ip * MR);
+          const app = ap + <usize>(ip * kc * MR) * 8;
+          const cp = c + ((<usize>((ic + ip * MR) * ldc + jp * NR64)) << 3);
+          if (mr === MR && nr === NR64) {
+            microF64(kc, app, bpp, cp, ldcBytes, acc);
+          } else {
+            microF64(kc, app, bpp, edgeTile, NR64 * 8, false);
+            for (let r = 0; r < mr; r++) {
+              for (let q = 0; q < nr; q++) {
+                const dst = cp + <usize>r * ldcBytes + ((<usize>q) << 3);
+                const v = load<f64>(edgeTile + ((<usize>(r * NR64 + q)) << 3));
+                store<f64>(dst, acc ? load<f64>(dst) + v : v);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** int32 matmul (rare: no SIMD, wrapping arithmetic like a plain loop). */
+export function gemmI32(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  rsA: i32,
+  csA: i32,
+  b: usize,
+  rsB: i32,
+  csB: i32,
+  c: usize,
+  ldc: i32,
+): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        s +=
+          load<i32>(a + ((<usize>(i * rsA + p * csA)) << 2)) *
+          load<i32>(b + ((<usize>(p * rsB + j * csB)) << 2));
+      }
+      store<i32>(c + ((<usize>(i * ldc + j)) << 2), s);
+    }
+  }
+}
+
+/** Dispatches on dtype: 0 float32, 1 float64, 2 int32. */
+export function gemm(
+  dt: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  rsA: i32,
+  csA: i32,
+  b: usize,
+  rsB: i32,
+  csB: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  scratch: usize,
+): void {
+  if (dt === 0) gemmF32(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate, scratch);
+  else if (dt === 1) gemmF64(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate, scratch);
+  else gemmI32(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc);
+}

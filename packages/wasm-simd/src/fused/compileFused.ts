@@ -1,0 +1,289 @@
+/**
+ * Compiles a core `FusedProgram` (the optimizer hot path) into a tiny WebAssembly module
+ * that imports the backend's memory and runs the whole program as one SIMD loop:
+ * f32x4 lanes for float32, f64x2 for float64.
+ *
+ * The generated function is `run(args, n)`: `args` points at the buffer pointers (i32) and
+ * then the scalars (f64, 8-aligned) the caller wrote into memory, so a call allocates
+ * nothing on the JS side. There is no scalar tail: every heap block is 64-byte aligned and
+ * padded to a multiple of 64 bytes (see heap.ts), so the loop runs whole vectors over the
+ * padding of each buffer, which nothing else reads.
+ */
+import type { FusedExpr, FusedProgram } from '@stepwise/core';
+import { name, Op, Simd, section, sleb, T, uleb } from './wasmWriter.js';
+
+export type FusedKernel = (args: number, n: number) => void;
+
+/** Bytes each loop iteration covers: 2 vectors, unrolled (must divide the heap's 64-byte blocks). */
+const STEP = 32;
+const UNROLL = STEP / 16;
+
+/** Byte offset of the scalars in the argument block. */
+export function scalarsOffset(numBuffers: number): number {
+  return Math.ceil((numBuffers * 4) / 8) * 8;
+}
+
+export function compileFused(
+  program: FusedProgram,
+  dtype: 'float32' | 'float64',
+  memory: WebAssembly.Memory,
+): FusedKernel {
+  const bytes = fusedModuleBytes(program, dtype);
+  const module = new WebAssembly.Module(bytes);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports.run as FusedKernel;
+}
+
+export function fusedModuleBytes(program: FusedProgram, dtype: 'float32' | 'float64'): Uint8Array {
+  const f32 = dtype === 'float32';
+  const V = f32 ? Simd.f32x4 : Simd.f64x2;
+  const esz = f32 ? 4 : 8;
+  const B = program.buffers.length;
+  const S = program.scalars.length;
+  const L = program.numLocals;
+
+  // Local indices: params 0 (args), 1 (n).
+  const ARGS = 0;
+  const N = 1;
+  const ptrLocal = (k: number) => 2 + k;
+  const I = 2 + B;
+  const END = I + 1;
+  const scalarLocal = (k: number) => END + 1 + k;
+  const curLocal = (k: number) => END + 1 + S + k;
+  const progLocal = (k: number) => END + 1 + S + B + k;
+  const firstTemp = END + 1 + S + B + L;
+  let numTemps = 0;
+
+  const code: number[] = [];
+  const simd = (op: number) => {
+    code.push(Op.simd);
+    uleb(code, op);
+  };
+  const get = (l: number) => {
+    code.push(Op.localGet);
+    uleb(code, l);
+  };
+  const set = (l: number) => {
+    code.push(Op.localSet);
+    uleb(code, l);
+  };
+  const splatConst = (v: number) => {
+    simd(Simd.const);
+    const buf = new ArrayBuffer(16);
+    if (f32) new Float32Array(buf).fill(v);
+    else new Float64Array(buf).fill(v);
+    for (const b of new Uint8Array(buf)) code.push(b);
+  };
+  const i32Const = (v: number) => {
+    code.push(Op.i32Const);
+    sleb(code, v);
+  };
+  const memarg = (alignLog2: number, offset: number) => {
+    uleb(code, alignLog2);
+    uleb(code, offset);
+  };
+
+  /** Pushes a lane mask (all ones where true). */
+  const emitMask = (e: FusedExpr): void => {
+    if (e.op === 'gt' || e.op === 'lt' || e.op === 'eq') {
+      emit(e.a);
+      emit(e.b);
+      simd(V[e.op]);
+      return;
+    }
+    // Any other value: true where != 0 (NaN counts as true, as `c != 0 ? a : b`).
+    emit(e);
+    splatConst(0);
+    simd(V.ne);
+  };
+
+  const emit = (e: FusedExpr): void => {
+    switch (e.op) {
+      case 'buf':
+        get(curLocal(e.index));
+        return;
+      case 'scalar':
+        get(scalarLocal(e.index));
+        return;
+      case 'const':
+        splatConst(e.value);
+        return;
+      case 'local':
+        get(progLocal(e.index));
+        return;
+      case 'neg':
+      case 'sqrt':
+      case 'abs':
+        emit(e.a);
+        simd(V[e.op]);
+        return;
+      case 'sign': {
+        // x > 0 ? 1 : x < 0 ? -1 : x (keeps 0, -0 and NaN).
+        const t = firstTemp + numTemps++;
+        emit(e.a);
+        set(t);
+        splatConst(1);
+        splatConst(-1);
+        get(t);
+        get(t);
+        splatConst(0);
+        simd(V.lt);
+        simd(Simd.bitselect);
+        get(t);
+        splatConst(0);
+        simd(V.gt);
+        simd(Simd.bitselect);
+        return;
+      }
+      case 'add':
+      case 'sub':
+      case 'mul':
+      case 'div':
+      case 'max':
+      case 'min':
+        emit(e.a);
+        emit(e.b);
+        simd(V[e.op]);
+        return;
+      case 'gt':
+      case 'lt':
+      case 'eq':
+        emitMask(e);
+        splatConst(1);
+        simd(Simd.and);
+        return;
+      case 'select':
+        emit(e.a);
+        emit(e.b);
+        emitMask(e.cond);
+        simd(Simd.bitselect);
+        return;
+    }
+  };
+
+  // Which buffers must be loaded at the top of an iteration: those read before any store.
+  const needsLoad = new Array<boolean>(B).fill(false);
+  {
+    const stored = new Array<boolean>(B).fill(false);
+    const visit = (e: FusedExpr): void => {
+      if (e.op === 'buf') {
+        if (!stored[e.index]) needsLoad[e.index] = true;
+      } else if (e.op === 'select') {
+        visit(e.cond);
+        visit(e.a);
+        visit(e.b);
+      } else if ('a' in e) {
+        visit(e.a);
+        if ('b' in e) visit(e.b);
+      }
+    };
+    for (const st of program.body) {
+      visit(st.value);
+      if (st.kind === 'store') stored[st.buffer] = true;
+    }
+  }
+
+  // Prologue: pointers and splatted scalars out of the argument block.
+  const sOff = scalarsOffset(B);
+  for (let k = 0; k < B; k++) {
+    get(ARGS);
+    code.push(Op.i32Load);
+    memarg(2, k * 4);
+    set(ptrLocal(k));
+  }
+  for (let k = 0; k < S; k++) {
+    get(ARGS);
+    code.push(Op.f64Load);
+    memarg(3, sOff + k * 8);
+    if (f32) {
+      code.push(Op.f32DemoteF64);
+      simd(Simd.f32x4Splat);
+    } else simd(Simd.f64x2Splat);
+    set(scalarLocal(k));
+  }
+  // end = round_up(n * esz, STEP)
+  get(N);
+  i32Const(esz);
+  code.push(Op.i32Mul);
+  i32Const(STEP - 1);
+  code.push(Op.i32Add);
+  i32Const(-STEP);
+  code.push(Op.i32And);
+  set(END);
+
+  code.push(Op.block, 0x40, Op.loop, 0x40);
+  get(I);
+  get(END);
+  code.push(Op.i32GeU, Op.brIf);
+  uleb(code, 1);
+  for (let u = 0; u < UNROLL; u++) {
+    const off = u * 16;
+    for (let k = 0; k < B; k++) {
+      if (!needsLoad[k]) continue;
+      get(ptrLocal(k));
+      get(I);
+      code.push(Op.i32Add);
+      simd(Simd.load);
+      memarg(4, off);
+      set(curLocal(k));
+    }
+    for (const st of program.body) {
+      if (st.kind === 'let') {
+        emit(st.value);
+        set(progLocal(st.local));
+      } else {
+        get(ptrLocal(st.buffer));
+        get(I);
+        code.push(Op.i32Add);
+        emit(st.value);
+        code.push(Op.localTee);
+        uleb(code, curLocal(st.buffer));
+        simd(Simd.store);
+        memarg(4, off);
+      }
+    }
+  }
+  get(I);
+  i32Const(STEP);
+  code.push(Op.i32Add);
+  set(I);
+  code.push(Op.br);
+  uleb(code, 0);
+  code.push(Op.end, Op.end, Op.end);
+
+  // Function body: local declarations, then the code.
+  const body: number[] = [];
+  const groups: [number, number][] = [
+    [B + 2, T.i32],
+    [S + B + L + numTemps, T.v128],
+  ];
+  uleb(body, groups.length);
+  for (const [count, type] of groups) {
+    uleb(body, count);
+    body.push(type);
+  }
+  for (const b of code) body.push(b);
+
+  const mod: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  // Type section: (i32, i32) -> ()
+  section(mod, 1, [1, 0x60, 2, T.i32, T.i32, 0]);
+  // Import section: env.memory, limits min 0, no max (fits any memory).
+  const imp: number[] = [1];
+  name(imp, 'env');
+  name(imp, 'memory');
+  imp.push(0x02, 0x00, 0x00);
+  section(mod, 2, imp);
+  // Function section.
+  section(mod, 3, [1, 0]);
+  // Export section.
+  const exp: number[] = [1];
+  name(exp, 'run');
+  exp.push(0x00, 0x00);
+  section(mod, 7, exp);
+  // Code section.
+  const codeSec: number[] = [1];
+  uleb(codeSec, body.length);
+  for (const b of body) codeSec.push(b);
+  section(mod, 10, codeSec);
+  return new Uint8Array(mod);
+}

@@ -1,0 +1,51 @@
+import type { Kernels } from './kernels.js';
+import { kernelsBase64 } from './kernelsBinary.js';
+
+function decodeBase64(b64: string): Uint8Array {
+  const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } };
+  if (g.Buffer) return new Uint8Array(g.Buffer.from(b64, 'base64'));
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Thrown when the JS engine cannot run WebAssembly SIMD128. */
+export class WasmSimdUnsupportedError extends Error {
+  constructor(detail: string) {
+    super(
+      `wasm-simd: this JavaScript engine cannot run WebAssembly SIMD128 (${detail}); ` +
+        "use '@stepwise/cpu-js/register' instead",
+    );
+    this.name = 'WasmSimdUnsupportedError';
+  }
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Compiles the embedded kernels once per process (each backend instantiates its own copy). */
+function kernelsModule(): Promise<WebAssembly.Module> {
+  if (!compiled) {
+    if (typeof WebAssembly !== 'object')
+      return Promise.reject(new WasmSimdUnsupportedError('no WebAssembly'));
+    const bytes = decodeBase64(kernelsBase64);
+    if (!WebAssembly.validate(bytes)) {
+      return Promise.reject(new WasmSimdUnsupportedError('the SIMD module does not validate'));
+    }
+    compiled = WebAssembly.compile(bytes);
+  }
+  return compiled;
+}
+
+export async function instantiateKernels(memory: WebAssembly.Memory): Promise<Kernels> {
+  const module = await kernelsModule();
+  const instance = await WebAssembly.instantiate(module, {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error('wasm-simd: kernel abort');
+      },
+    },
+  });
+  return instance.exports as unknown as Kernels;
+}

@@ -1,0 +1,15 @@
+import type { DType, Storage } from '@stepwise/core';
+
+/** A wasm-simd storage: a 64-byte aligned block of the backend's linear memory. */
+export class WasmStorage implements Storage {
+  /** Set by `free`; a freed storage must never reach a kernel again. */
+  freed = false;
+  constructor(
+    readonly dtype: DType,
+    readonly size: number,
+    /** Byte offset of element 0 in the linear memory. */
+    readonly ptr: number,
+    /** Bytes requested (size * bytes per element); the heap rounds the block up to 64. */
+    readonly bytes: number,
+  ) {}
+}

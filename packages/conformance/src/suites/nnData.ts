@@ -48,7 +48,7 @@ export function registerNnDataTests(_ctx: ConformanceContext): void {
         for (const [xb, yb] of loader) {
           const xs = await values(xb!);
           const ys = await values(yb!);
-          ys.forEach((v, i) => expect(xs.slice(2 * i, 2 * i + 2)).toEqual([2 * v, 2 * v + 1]));
+          for (const [i, v] of ys.entries()) expect(xs.slice(2 * i, 2 * i + 2)).toEqual([2 * v, 2 * v + 1]);
           order.push(...ys);
         }
         return order;

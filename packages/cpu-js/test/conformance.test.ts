@@ -1,0 +1,4 @@
+import { runConformance } from '@stepwise/conformance';
+import { cpuJs } from '../src/index.js';
+
+runConformance('cpu-js', () => cpuJs());

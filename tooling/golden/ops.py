@@ -387,3 +387,51 @@ write('promotion', {
     'binary': promo,
     'unary': unary_promo,
 })
+
+# ---- creation functions (values PyTorch computes; dtype given explicitly where PyTorch's
+# default differs: torch.arange of integers is int64 there, float32 in stepwise by API.md) ----
+creation = []
+
+
+def created(id, call, t):
+    creation.append({'id': id, 'call': call, 'out': tens(t)})
+
+
+for dn, dt in TORCH_DTYPES.items():
+    created(f'zeros [2, 3] {dn}', ['zeros', [2, 3], {'dtype': dn}], torch.zeros(2, 3, dtype=dt))
+    created(f'ones [4] {dn}', ['ones', [4], {'dtype': dn}], torch.ones(4, dtype=dt))
+    created(f'full [2, 2] 1.5 {dn}', ['full', [2, 2], 1.5, {'dtype': dn}], torch.full((2, 2), 1.5, dtype=dt))
+    created(f'arange 0..5 {dn}', ['arange', 0, 5, 1, {'dtype': dn}], torch.arange(0, 5, 1, dtype=dt))
+    created(f'arange 1..2.5 by 0.5 {dn}', ['arange', 1, 2.5, 0.5, {'dtype': dn}], torch.arange(1, 2.5, 0.5, dtype=dt))
+    created(f'arange 0..1 by 0.1 {dn}', ['arange', 0, 1, 0.1, {'dtype': dn}], torch.arange(0, 1, 0.1, dtype=dt))
+    created(f'arange 5..0 by -1.5 {dn}', ['arange', 5, 0, -1.5, {'dtype': dn}], torch.arange(5, 0, -1.5, dtype=dt))
+    created(f'linspace 0..1 n=7 {dn}', ['linspace', 0, 1, 7, {'dtype': dn}], torch.linspace(0, 1, 7, dtype=dt))
+    created(f'linspace -3..2.5 n=12 {dn}', ['linspace', -3, 2.5, 12, {'dtype': dn}], torch.linspace(-3, 2.5, 12, dtype=dt))
+    created(f'linspace 2..2 n=1 {dn}', ['linspace', 2, 2, 1, {'dtype': dn}], torch.linspace(2, 2, 1, dtype=dt))
+created('arange 0..6 int32', ['arange', 0, 6, 1, {'dtype': 'int32'}], torch.arange(0, 6, 1, dtype=torch.int32))
+created('eye 3', ['eye', 3], torch.eye(3))
+created('tensor of numbers defaults to float32', ['tensor', [[1, 2], [3, 4]]], torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+created('tensor of a number is 0-dim', ['tensor', 2.5], torch.tensor(2.5))
+created('tensor int32', ['tensor', [1, -2, 3], {'dtype': 'int32'}], torch.tensor([1, -2, 3], dtype=torch.int32))
+created('tensor bool', ['tensor', [True, False, True], {'dtype': 'bool'}], torch.tensor([True, False, True]))
+
+# casts: t.to(dtype) from a tensor of `from` dtype (float -> int truncates toward zero; -> bool is x != 0)
+casts = []
+src_vals = [1.5, -2.25, 3.75, 0.0, -0.5, 7.0]
+for src in ['float32', 'float64', 'int32', 'bool']:
+    tsrc = {'float32': torch.float32, 'float64': torch.float64, 'int32': torch.int32, 'bool': torch.bool}[src]
+    a = torch.tensor(src_vals).to(tsrc)
+    for dst in ['float32', 'float64', 'int32', 'bool']:
+        if dst == src:
+            continue
+        tdst = {'float32': torch.float32, 'float64': torch.float64, 'int32': torch.int32, 'bool': torch.bool}[dst]
+        casts.append({'id': f'{src} -> {dst}', 'a': tens(a), 'to': dst, 'out': tens(a.to(tdst))})
+
+write('creation', {
+    'casts': casts,
+    'meta': meta('ops.py', 'creation functions: zeros, ones, full, arange, linspace, eye, tensor', notes=[
+        "call = [functionName, ...positional args, options]; the suite calls torch[functionName](...).",
+        'arange/linspace values as PyTorch computes them (arange: start + i * step; linspace: symmetric from both ends).',
+    ]),
+    'cases': creation,
+})

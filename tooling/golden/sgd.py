@@ -219,6 +219,26 @@ def load_sizes():
 rec('loadStateDict: group count', load_groups, 'different number of parameter groups', 'Error')
 rec('loadStateDict: group size', load_sizes, "doesn't match the size of optimizer's group", 'Error')
 
+
+
+def missing_required():
+    from torch.optim.optimizer import required
+    torch.optim.Optimizer([p()], {'lr': required})
+
+
+rec('addParamGroup: missing required hyperparameter', missing_required,
+    "parameter group didn't specify a value of required optimization parameter lr", 'Error',
+    'an Optimizer subclass whose defaults mark lr as required (torch.optim.required)')
+
+# duplicates in one group: a warning, not an error
+import warnings  # noqa: E402
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter('always')
+    dup = p()
+    torch.optim.SGD([dup, dup], lr=0.1)
+duplicate_warning = str(caught[0].message)
+
 # addParamGroup success: the new group gets the defaults filled in
 opt = torch.optim.SGD([p()], lr=0.1, momentum=0.9)
 opt.add_param_group({'params': p(5), 'lr': 0.5})
@@ -229,5 +249,6 @@ added = {'lr': g['lr'], 'momentum': g['momentum'], 'dampening': g['dampening'], 
 write('sgd_errors', {
     'meta': meta('sgd.py', 'Optimizer base class and SGD errors: PyTorch messages and the key phrase stepwise must contain'),
     'errors': errs,
+    'duplicateWarning': {'message': duplicate_warning, 'keyPhrase': 'duplicate parameters'},
     'addParamGroupDefaults': {'defaults': {'lr': 0.1, 'momentum': 0.9}, 'added': {'lr': 0.5, 'size': 5}, 'group': added},
 })

@@ -8,16 +8,17 @@
  * Each area lives in its own file under `suites/` and registers its tests with the
  * context; this file only wires them together.
  */
-import * as torch from '@stepwise/core';
+
 import type { Backend, DType } from '@stepwise/core';
+import * as torch from '@stepwise/core';
 import { afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import type { ConformanceContext } from './context.js';
 import { suites } from './suites/index.js';
 
+export { expectClose, type FixtureNumber, fromFixture } from './assert.js';
 export type { ConformanceContext } from './context.js';
-export { expectClose, fromFixture, type FixtureNumber } from './assert.js';
 export { loadFixture } from './fixtures.js';
-export { tolerance, type Tolerance } from './tolerance.js';
+export { type Tolerance, tolerance } from './tolerance.js';
 
 export interface ConformanceOptions {
   /** Run only the suites whose name is listed (for debugging a backend); default: all. */

@@ -1,7 +1,32 @@
 import type { ConformanceContext } from '../context.js';
+import { registerAutogradTests } from './autograd.js';
+import { registerBackendRegistryTests } from './backendRegistry.js';
+import { registerCreationTests } from './creation.js';
+import { registerErrorsTests } from './errors.js';
+import { registerMemoryTests } from './memory.js';
+import { registerNnTests } from './nn.js';
+import { registerNnDataTests } from './nnData.js';
+import { registerNnModuleTests } from './nnModule.js';
+import { registerOpsTests } from './ops.js';
+import { registerPromotionTests } from './promotion.js';
+import { registerSeedsTests } from './seeds.js';
+import { registerSgdTests } from './sgd.js';
 
 /**
  * Every suite of the conformance package, by name. A suite file exports one function that
  * registers its tests (`describe`/`it`) using the context. Add new suites here.
  */
-export const suites: Record<string, (ctx: ConformanceContext) => void> = {};
+export const suites: Record<string, (ctx: ConformanceContext) => void> = {
+  creation: registerCreationTests,
+  ops: registerOpsTests,
+  promotion: registerPromotionTests,
+  autograd: registerAutogradTests,
+  errors: registerErrorsTests,
+  memory: registerMemoryTests,
+  backendRegistry: registerBackendRegistryTests,
+  sgd: registerSgdTests,
+  seeds: registerSeedsTests,
+  nn: registerNnTests,
+  nnModule: registerNnModuleTests,
+  nnData: registerNnDataTests,
+};

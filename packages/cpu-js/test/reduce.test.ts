@@ -3,6 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { CpuJsBackend } from '../src/index.js';
 import { arrayFor, expectAllClose, expectSameValues, makeStorage, Rng, randomData, read } from './helpers.js';
 
+/** Index of the first strictly largest (sign 1) or smallest (sign -1) element. */
+function firstExtreme(xs: number[], sign: number): number {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (sign * (xs[i] - xs[best]) > 0) best = i;
+  return best;
+}
+
 /** Reference reductions: collect the slice, then compute with plain array methods. */
 function refReduce(op: ReduceOp, xs: number[]): number {
   const nanAt = xs.findIndex((v) => Number.isNaN(v));
@@ -14,9 +21,9 @@ function refReduce(op: ReduceOp, xs: number[]): number {
     case 'prod':
       return xs.reduce((a, b) => a * b, 1);
     case 'max':
-      return nanAt >= 0 ? Number.NaN : xs.reduce((a, b) => (b > a ? b : a));
+      return nanAt >= 0 ? Number.NaN : xs[firstExtreme(xs, 1)];
     case 'min':
-      return nanAt >= 0 ? Number.NaN : xs.reduce((a, b) => (b < a ? b : a));
+      return nanAt >= 0 ? Number.NaN : xs[firstExtreme(xs, -1)];
     case 'argmax':
       return nanAt >= 0 ? nanAt : xs.indexOf(refReduce('max', xs));
     case 'argmin':

@@ -6,7 +6,7 @@
  * groups are cached by buffer ids, scalars travel in the params ring: a step allocates
  * no GPU buffer and creates no bind group once warm.
  */
-import type { FusedExpr, FusedProgram, FusedTensorArgs } from '@stepwise/core';
+import { evalFusedExpr, type FusedExpr, type FusedProgram, type FusedTensorArgs } from '@stepwise/core';
 import type { PooledBuffer } from '../pool.js';
 import { paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
 import type { GpuStorage } from '../storage.js';
@@ -58,7 +58,7 @@ function expr(e: FusedExpr, buf: (i: number) => string, scalar: (i: number) => s
 }
 
 /** Buffers the body reads with `buf` (loaded once) and those it stores (written once, at the end). */
-function usage(program: FusedProgram): { read: Set<number>; stored: Set<number> } {
+function usage(program: Prepared): { read: Set<number>; stored: Set<number> } {
   const read = new Set<number>();
   const stored = new Set<number>();
   const walk = (e: FusedExpr): void => {
@@ -75,14 +75,72 @@ function usage(program: FusedProgram): { read: Set<number>; stored: Set<number> 
 }
 
 /** `binding[slot * nb + i]`: the binding of buffer i of a slot (aliased storages share one). */
+/**
+ * A program prepared for the GPU: subexpressions made only of scalars and constants (step
+ * sizes, bias corrections) are lifted out and evaluated once per tensor on the host in
+ * float64, then passed as extra f32 uniforms. Cheaper per element, and as exact as cpu-js,
+ * which computes them in doubles too.
+ */
+interface Prepared {
+  readonly body: FusedProgram['body'];
+  /** Scalars per tensor: the program's own, then one per hoisted expression. */
+  readonly nScalars: number;
+  readonly hoisted: readonly FusedExpr[];
+}
+
+const prepared = new Map<string, Prepared>();
+
+function invariant(e: FusedExpr): boolean {
+  switch (e.op) {
+    case 'buf':
+    case 'local':
+      return false;
+    case 'scalar':
+    case 'const':
+      return true;
+    case 'select':
+      return invariant(e.cond) && invariant(e.a) && invariant(e.b);
+    default:
+      return invariant(e.a) && ('b' in e ? invariant(e.b) : true);
+  }
+}
+
+function prepare(program: FusedProgram): Prepared {
+  let p = prepared.get(program.key);
+  if (p) return p;
+  const base = program.scalars.length;
+  const hoisted: FusedExpr[] = [];
+  const byText = new Map<string, number>();
+  const lift = (e: FusedExpr): FusedExpr => {
+    if (e.op === 'scalar' || e.op === 'const' || e.op === 'buf' || e.op === 'local') return e;
+    if (invariant(e)) {
+      const text = JSON.stringify(e);
+      let i = byText.get(text);
+      if (i === undefined) {
+        i = hoisted.length;
+        hoisted.push(e);
+        byText.set(text, i);
+      }
+      return { op: 'scalar', index: base + i };
+    }
+    if (e.op === 'select') return { op: 'select', cond: lift(e.cond), a: lift(e.a), b: lift(e.b) };
+    if ('b' in e) return { op: e.op, a: lift(e.a), b: lift(e.b) };
+    return { op: e.op, a: lift(e.a) };
+  };
+  const body = program.body.map((st) => ({ ...st, value: lift(st.value) }));
+  p = { body, nScalars: base + hoisted.length, hoisted };
+  prepared.set(program.key, p);
+  return p;
+}
+
 function slotBody(
-  program: FusedProgram,
+  program: Prepared,
+  nb: number,
   slot: number,
   scalarBase: number,
   binding: readonly number[],
 ): string {
-  const nb = program.buffers.length;
-  const ns = program.scalars.length;
+  const ns = program.nScalars;
   const { read, stored } = usage(program);
   const b = (i: number) => `b${binding[slot * nb + i]}`;
   let s = '';
@@ -98,7 +156,13 @@ function slotBody(
   return s;
 }
 
-function source(program: FusedProgram, slots: number, binding: readonly number[], nBindings: number): string {
+function source(
+  program: FusedProgram,
+  prep: Prepared,
+  slots: number,
+  binding: readonly number[],
+  nBindings: number,
+): string {
   const scalarBase = 1 + slots;
   let src = WGSL_MATH;
   for (let i = 0; i < nBindings; i++)
@@ -111,15 +175,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 `;
   for (let s = 0; s < slots; s++) {
     const start = s === 0 ? '0u' : `pu(${s}u)`;
-    src += `  ${s === 0 ? '' : 'else '}if (idx < pu(${s + 1}u)) {\n    let e = idx - ${start};\n${slotBody(program, s, scalarBase, binding)}  }\n`;
+    src += `  ${s === 0 ? '' : 'else '}if (idx < pu(${s + 1}u)) {\n    let e = idx - ${start};\n${slotBody(prep, program.buffers.length, s, scalarBase, binding)}  }\n`;
   }
   return `${src}}\n`;
 }
 
 export function fused(rt: Runtime, program: FusedProgram, tensors: readonly FusedTensorArgs[]): void {
   const nb = program.buffers.length;
-  const ns = program.scalars.length;
   if (nb === 0) return;
+  const prep = prepare(program);
+  const ns = prep.nScalars;
+  const own = program.scalars.length;
   const perDispatch = Math.max(1, Math.min(MAX_SLOTS, Math.floor(rt.maxStorageBindings / nb)));
   const live = tensors.filter((t) => (t.buffers[0]?.size ?? 0) > 0);
   for (let c = 0; c < live.length; c += perDispatch) {
@@ -148,7 +214,7 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
       `fused:${slots}${aliasKey}:${program.key}`,
       'w'.repeat(bufs.length),
       paramBytesFor(words),
-      () => source(program, slots, binding, bufs.length),
+      () => source(program, prep, slots, binding, bufs.length),
     );
     const off = rt.beginParams(kernel);
     const p = rt.params;
@@ -157,7 +223,11 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
       const t = chunk[s]!;
       total += t.buffers[0]!.size;
       p.u(1 + s, total);
-      for (let j = 0; j < ns; j++) p.f(1 + slots + s * ns + j, t.scalars[j]!);
+      const at = 1 + slots + s * ns;
+      for (let j = 0; j < own; j++) p.f(at + j, t.scalars[j]!);
+      for (let h = 0; h < prep.hoisted.length; h++) {
+        p.f(at + own + h, evalFusedExpr(prep.hoisted[h]!, [], 0, t.scalars, []));
+      }
     }
     p.u(0, total);
     const [gx, gy] = rt.grid1d(total);

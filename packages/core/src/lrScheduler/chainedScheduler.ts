@@ -1,0 +1,55 @@
+import { ValueError } from '../errors.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { LRScheduler, lrOf, type SchedulerStateDict } from './lrScheduler.js';
+import { checkChildren } from './sequentialLr.js';
+
+/** `torch.optim.lr_scheduler.ChainedScheduler`: every `step()` steps each child, in order. */
+export class ChainedScheduler extends LRScheduler {
+  readonly _schedulers: LRScheduler[];
+
+  constructor(schedulers: readonly LRScheduler[], optimizer?: Optimizer) {
+    if (schedulers.length < 1) {
+      throw new ValueError(
+        'ChainedScheduler expects at least one scheduler to be chained, but got no scheduler.',
+      );
+    }
+    const opt = optimizer ?? schedulers[0]!.optimizer;
+    checkChildren('ChainedScheduler', opt, schedulers);
+    super(opt, -1);
+    this._schedulers = [...schedulers];
+    this._lastLr = opt.paramGroups.map(lrOf);
+  }
+
+  protected override _excludedState(): readonly string[] {
+    return ['optimizer', '_schedulers'];
+  }
+
+  getLr(): number[] {
+    return this.optimizer.paramGroups.map(lrOf);
+  }
+
+  override step(): void {
+    for (const s of this._schedulers) s.step();
+    this._lastLr = this.optimizer.paramGroups.map(lrOf);
+  }
+
+  override stateDict(): SchedulerStateDict {
+    const sd = super.stateDict();
+    sd._schedulers = this._schedulers.map((s) => s.stateDict());
+    return sd;
+  }
+
+  override loadStateDict(sd: SchedulerStateDict): void {
+    const children = sd?._schedulers;
+    if (!Array.isArray(children) || children.length !== this._schedulers.length) {
+      throw new ValueError(
+        `scheduler state dict: '_schedulers' must hold ${this._schedulers.length} state dicts`,
+      );
+    }
+    const { _schedulers: _, ...own } = sd;
+    super.loadStateDict(own);
+    children.forEach((c, i) => {
+      this._schedulers[i]!.loadStateDict(c as SchedulerStateDict);
+    });
+  }
+}

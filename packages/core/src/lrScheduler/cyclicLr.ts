@@ -1,0 +1,119 @@
+import { ValueError } from '../errors.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { formatParam, LRScheduler } from './lrScheduler.js';
+
+/** Options of `CyclicLR` (PyTorch's arguments, camelCase). */
+export interface CyclicLROptions {
+  baseLr: number | readonly number[];
+  maxLr: number | readonly number[];
+  stepSizeUp?: number;
+  stepSizeDown?: number | null;
+  mode?: 'triangular' | 'triangular2' | 'exp_range';
+  gamma?: number;
+  scaleFn?: ((x: number) => number) | null;
+  scaleMode?: 'cycle' | 'iterations';
+  cycleMomentum?: boolean;
+  baseMomentum?: number | readonly number[];
+  maxMomentum?: number | readonly number[];
+  lastEpoch?: number;
+}
+
+/**
+ * `torch.optim.lr_scheduler.CyclicLR`: the lr cycles between `baseLr` and `maxLr`
+ * (triangular, triangular2, exp_range, or a custom `scaleFn`); with `cycleMomentum` the
+ * momentum (or `betas[0]` for Adam-like optimizers) cycles the opposite way. Stepped
+ * after every batch.
+ */
+export class CyclicLR extends LRScheduler {
+  maxLrs: number[];
+  totalSize: number;
+  stepRatio: number;
+  mode: string;
+  gamma: number;
+  scaleMode: string;
+  cycleMomentum: boolean;
+  useBeta1 = false;
+  baseMomentums: number[] = [];
+  maxMomentums: number[] = [];
+  private readonly _scaleFnCustom: ((x: number) => number) | null;
+
+  constructor(optimizer: Optimizer, opts: CyclicLROptions) {
+    const lastEpoch = opts.lastEpoch ?? -1;
+    const baseLrs = formatParam('base_lr', optimizer, opts.baseLr);
+    if (lastEpoch === -1) {
+      optimizer.paramGroups.forEach((g, i) => {
+        g.lr = baseLrs[i];
+      });
+    }
+    const mode = opts.mode ?? 'triangular';
+    const scaleFn = opts.scaleFn ?? null;
+    if (!['triangular', 'triangular2', 'exp_range'].includes(mode) && scaleFn === null) {
+      throw new ValueError('mode is invalid and scale_fn is None');
+    }
+    const cycleMomentum = opts.cycleMomentum ?? true;
+    let useBeta1 = false;
+    let baseMomentums: number[] = [];
+    let maxMomentums: number[] = [];
+    if (cycleMomentum) {
+      if (!('momentum' in optimizer.defaults) && !('betas' in optimizer.defaults)) {
+        throw new ValueError('optimizer must support momentum or beta1 with `cycle_momentum` option enabled');
+      }
+      useBeta1 = 'betas' in optimizer.defaults;
+      baseMomentums = formatParam('base_momentum', optimizer, opts.baseMomentum ?? 0.8);
+      maxMomentums = formatParam('max_momentum', optimizer, opts.maxMomentum ?? 0.9);
+      if (lastEpoch === -1) {
+        optimizer.paramGroups.forEach((g, i) => {
+          if (useBeta1) g.betas = [maxMomentums[i], ...g.betas.slice(1)];
+          else g.momentum = maxMomentums[i];
+          g.maxMomentum = maxMomentums[i];
+          g.baseMomentum = baseMomentums[i];
+        });
+      }
+    }
+    super(optimizer, lastEpoch);
+    this.baseLrs = baseLrs;
+    this.maxLrs = formatParam('max_lr', optimizer, opts.maxLr);
+    const up = opts.stepSizeUp ?? 2000;
+    const down = opts.stepSizeDown ?? up;
+    this.totalSize = up + down;
+    this.stepRatio = up / this.totalSize;
+    this.mode = mode;
+    this.gamma = opts.gamma ?? 1;
+    this._scaleFnCustom = scaleFn;
+    this.scaleMode = scaleFn ? (opts.scaleMode ?? 'cycle') : mode === 'exp_range' ? 'iterations' : 'cycle';
+    this.cycleMomentum = cycleMomentum;
+    this.useBeta1 = useBeta1;
+    this.baseMomentums = baseMomentums;
+    this.maxMomentums = maxMomentums;
+    this._initialStep();
+  }
+
+  protected override _excludedState(): readonly string[] {
+    return ['optimizer', '_scaleFnCustom'];
+  }
+
+  /** The scale of cycle `x` (or iteration `x`, in 'iterations' mode). */
+  scaleFn(x: number): number {
+    if (this._scaleFnCustom) return this._scaleFnCustom(x);
+    if (this.mode === 'triangular2') return 1 / 2 ** (x - 1);
+    if (this.mode === 'exp_range') return this.gamma ** x;
+    return 1;
+  }
+
+  getLr(): number[] {
+    this._warnOutsideStep();
+    const cycle = Math.floor(1 + this.lastEpoch / this.totalSize);
+    const x = 1 + this.lastEpoch / this.totalSize - cycle;
+    const scale = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
+    const s = this.scaleFn(this.scaleMode === 'cycle' ? cycle : this.lastEpoch);
+    const lrs = this.baseLrs.map((b, i) => b + (this.maxLrs[i]! - b) * scale * s);
+    if (this.cycleMomentum) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const m = this.maxMomentums[i]! - (this.maxMomentums[i]! - this.baseMomentums[i]!) * scale * s;
+        if (this.useBeta1) g.betas = [m, ...g.betas.slice(1)];
+        else g.momentum = m;
+      });
+    }
+    return lrs;
+  }
+}

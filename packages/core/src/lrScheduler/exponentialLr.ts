@@ -1,0 +1,21 @@
+import type { Optimizer } from '../optim/optimizer.js';
+import { LRScheduler, lrOf } from './lrScheduler.js';
+
+/** `torch.optim.lr_scheduler.ExponentialLR`: lr ×= γ every step. */
+export class ExponentialLR extends LRScheduler {
+  gamma: number;
+  constructor(optimizer: Optimizer, opts: { gamma: number; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch);
+    this.gamma = opts.gamma;
+    this._initialStep();
+  }
+  getLr(): number[] {
+    this._warnOutsideStep();
+    const groups = this.optimizer.paramGroups;
+    if (this._isInitial) return groups.map(lrOf);
+    return groups.map((g) => lrOf(g) * this.gamma);
+  }
+  protected override _getClosedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+  }
+}

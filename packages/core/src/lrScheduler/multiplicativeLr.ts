@@ -1,0 +1,22 @@
+import type { Optimizer } from '../optim/optimizer.js';
+import { type LrLambda, lambdasFor } from './lambdaLr.js';
+import { LRScheduler, lrOf } from './lrScheduler.js';
+
+/** `torch.optim.lr_scheduler.MultiplicativeLR`: lr ← lr · λ(epoch) each step after the first. */
+export class MultiplicativeLR extends LRScheduler {
+  readonly lrLambdas: LrLambda[];
+  constructor(optimizer: Optimizer, opts: { lrLambda: LrLambda | readonly LrLambda[]; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch);
+    this.lrLambdas = lambdasFor(optimizer, opts.lrLambda);
+    this._initialStep();
+  }
+  protected override _excludedState(): readonly string[] {
+    return ['optimizer', 'lrLambdas'];
+  }
+  getLr(): number[] {
+    this._warnOutsideStep();
+    const groups = this.optimizer.paramGroups;
+    if (this._isInitial) return groups.map(lrOf);
+    return groups.map((g, i) => lrOf(g) * this.lrLambdas[i]!(this.lastEpoch));
+  }
+}

@@ -1,0 +1,177 @@
+import { ValueError } from '../errors.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { formatParam, LRScheduler } from './lrScheduler.js';
+
+/** Options of `OneCycleLR`. */
+export interface OneCycleLROptions {
+  maxLr: number | readonly number[];
+  totalSteps?: number | null;
+  epochs?: number | null;
+  stepsPerEpoch?: number | null;
+  pctStart?: number;
+  annealStrategy?: 'cos' | 'linear';
+  cycleMomentum?: boolean;
+  baseMomentum?: number | readonly number[];
+  maxMomentum?: number | readonly number[];
+  divFactor?: number;
+  finalDivFactor?: number;
+  threePhase?: boolean;
+  lastEpoch?: number;
+}
+
+interface Phase {
+  endStep: number;
+  startLr: string;
+  endLr: string;
+  startMomentum: string;
+  endMomentum: string;
+}
+
+/**
+ * `torch.optim.lr_scheduler.OneCycleLR`: the 1cycle policy — warm up from maxLr/divFactor
+ * to maxLr, then anneal to initialLr/finalDivFactor (three phases with `threePhase`);
+ * momentum (or betas[0]) moves the other way. Stepping past `totalSteps` is an error.
+ */
+export class OneCycleLR extends LRScheduler {
+  totalSteps: number;
+  phases: Phase[];
+  annealStrategy: 'cos' | 'linear';
+  cycleMomentum: boolean;
+  useBeta1 = false;
+
+  constructor(optimizer: Optimizer, opts: OneCycleLROptions) {
+    const lastEpoch = opts.lastEpoch ?? -1;
+    let totalSteps: number;
+    if (opts.totalSteps == null && opts.epochs == null && opts.stepsPerEpoch == null) {
+      throw new ValueError('You must define either total_steps OR (epochs AND steps_per_epoch)');
+    } else if (opts.totalSteps != null) {
+      if (!Number.isInteger(opts.totalSteps) || opts.totalSteps <= 0) {
+        throw new ValueError(`Expected positive integer total_steps, but got ${opts.totalSteps}`);
+      }
+      totalSteps = opts.totalSteps;
+    } else {
+      if (!Number.isInteger(opts.epochs) || (opts.epochs as number) <= 0) {
+        throw new ValueError(`Expected positive integer epochs, but got ${opts.epochs}`);
+      }
+      if (!Number.isInteger(opts.stepsPerEpoch) || (opts.stepsPerEpoch as number) <= 0) {
+        throw new ValueError(`Expected positive integer steps_per_epoch, but got ${opts.stepsPerEpoch}`);
+      }
+      totalSteps = (opts.epochs as number) * (opts.stepsPerEpoch as number);
+    }
+    const pct = opts.pctStart ?? 0.3;
+    if (!(pct >= 0 && pct <= 1))
+      throw new ValueError(`Expected float between 0 and 1 pct_start, but got ${pct}`);
+    const anneal = opts.annealStrategy ?? 'cos';
+    if (anneal !== 'cos' && anneal !== 'linear') {
+      throw new ValueError(`anneal_strategy must be one of 'cos' or 'linear', instead got ${anneal}`);
+    }
+    const divFactor = opts.divFactor ?? 25;
+    const finalDivFactor = opts.finalDivFactor ?? 1e4;
+    const maxLrs = formatParam('max_lr', optimizer, opts.maxLr);
+    if (lastEpoch === -1) {
+      optimizer.paramGroups.forEach((g, i) => {
+        g.initialLr = maxLrs[i]! / divFactor;
+        g.maxLr = maxLrs[i];
+        g.minLr = g.initialLr / finalDivFactor;
+      });
+    }
+    const cycleMomentum = opts.cycleMomentum ?? true;
+    let useBeta1 = false;
+    if (cycleMomentum) {
+      if (!('momentum' in optimizer.defaults) && !('betas' in optimizer.defaults)) {
+        throw new ValueError('optimizer must support momentum or beta1 with `cycle_momentum` option enabled');
+      }
+      useBeta1 = 'betas' in optimizer.defaults;
+      const maxM = formatParam('max_momentum', optimizer, opts.maxMomentum ?? 0.95);
+      const baseM = formatParam('base_momentum', optimizer, opts.baseMomentum ?? 0.85);
+      if (lastEpoch === -1) {
+        optimizer.paramGroups.forEach((g, i) => {
+          if (useBeta1) g.betas = [maxM[i], ...g.betas.slice(1)];
+          else g.momentum = maxM[i];
+          g.maxMomentum = maxM[i];
+          g.baseMomentum = baseM[i];
+        });
+      }
+    }
+    super(optimizer, lastEpoch);
+    this.totalSteps = totalSteps;
+    this.phases = opts.threePhase
+      ? [
+          {
+            endStep: pct * totalSteps - 1,
+            startLr: 'initialLr',
+            endLr: 'maxLr',
+            startMomentum: 'maxMomentum',
+            endMomentum: 'baseMomentum',
+          },
+          {
+            endStep: 2 * pct * totalSteps - 2,
+            startLr: 'maxLr',
+            endLr: 'initialLr',
+            startMomentum: 'baseMomentum',
+            endMomentum: 'maxMomentum',
+          },
+          {
+            endStep: totalSteps - 1,
+            startLr: 'initialLr',
+            endLr: 'minLr',
+            startMomentum: 'maxMomentum',
+            endMomentum: 'maxMomentum',
+          },
+        ]
+      : [
+          {
+            endStep: pct * totalSteps - 1,
+            startLr: 'initialLr',
+            endLr: 'maxLr',
+            startMomentum: 'maxMomentum',
+            endMomentum: 'baseMomentum',
+          },
+          {
+            endStep: totalSteps - 1,
+            startLr: 'maxLr',
+            endLr: 'minLr',
+            startMomentum: 'baseMomentum',
+            endMomentum: 'maxMomentum',
+          },
+        ];
+    this.annealStrategy = anneal;
+    this.cycleMomentum = cycleMomentum;
+    this.useBeta1 = useBeta1;
+    this._initialStep();
+  }
+
+  private anneal(start: number, end: number, pct: number): number {
+    if (this.annealStrategy === 'linear') return (end - start) * pct + start;
+    return end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+  }
+
+  getLr(): number[] {
+    this._warnOutsideStep();
+    const step = this.lastEpoch;
+    if (step > this.totalSteps) {
+      throw new ValueError(
+        `Tried to step ${step + 1} times. The specified number of total steps is ${this.totalSteps}`,
+      );
+    }
+    return this.optimizer.paramGroups.map((g) => {
+      let start = 0;
+      let lr = 0;
+      for (let i = 0; i < this.phases.length; i++) {
+        const ph = this.phases[i]!;
+        if (step <= ph.endStep || i === this.phases.length - 1) {
+          const pct = (step - start) / (ph.endStep - start);
+          lr = this.anneal(g[ph.startLr], g[ph.endLr], pct);
+          if (this.cycleMomentum) {
+            const m = this.anneal(g[ph.startMomentum], g[ph.endMomentum], pct);
+            if (this.useBeta1) g.betas = [m, ...g.betas.slice(1)];
+            else g.momentum = m;
+          }
+          break;
+        }
+        start = ph.endStep;
+      }
+      return lr;
+    });
+  }
+}

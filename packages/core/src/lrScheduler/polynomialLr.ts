@@ -1,0 +1,27 @@
+import type { Optimizer } from '../optim/optimizer.js';
+import { LRScheduler, lrOf } from './lrScheduler.js';
+
+/** `torch.optim.lr_scheduler.PolynomialLR`: lr = initialLr · (1 − min(T, e)/T)^power. */
+export class PolynomialLR extends LRScheduler {
+  totalIters: number;
+  power: number;
+  constructor(optimizer: Optimizer, opts: { totalIters?: number; power?: number; lastEpoch?: number } = {}) {
+    super(optimizer, opts.lastEpoch);
+    this.totalIters = opts.totalIters ?? 5;
+    this.power = opts.power ?? 1;
+    this._initialStep();
+  }
+  getLr(): number[] {
+    this._warnOutsideStep();
+    const groups = this.optimizer.paramGroups;
+    if (this._isInitial || this.lastEpoch === 0 || this.lastEpoch > this.totalIters) return groups.map(lrOf);
+    const f =
+      ((1 - this.lastEpoch / this.totalIters) / (1 - (this.lastEpoch - 1) / this.totalIters)) ** this.power;
+    return groups.map((g) => lrOf(g) * f);
+  }
+  protected override _getClosedFormLr(): number[] {
+    return this.baseLrs.map(
+      (b) => b * (1 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters) ** this.power,
+    );
+  }
+}

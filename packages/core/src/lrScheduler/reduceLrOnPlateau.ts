@@ -1,0 +1,108 @@
+import { ValueError } from '../errors.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { Tensor } from '../tensor.js';
+import { checkOptimizer, LRScheduler, lrOf } from './lrScheduler.js';
+
+/** Options of `ReduceLROnPlateau`. */
+export interface ReduceLROnPlateauOptions {
+  mode?: 'min' | 'max';
+  factor?: number;
+  patience?: number;
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  cooldown?: number;
+  minLr?: number | readonly number[];
+  eps?: number;
+}
+
+/**
+ * `torch.optim.lr_scheduler.ReduceLROnPlateau`: cuts the lr by `factor` once the metric
+ * passed to `step(metric)` has not improved for more than `patience` epochs.
+ */
+export class ReduceLROnPlateau extends LRScheduler {
+  factor: number;
+  minLrs: number[];
+  patience: number;
+  cooldown: number;
+  cooldownCounter = 0;
+  mode: 'min' | 'max';
+  threshold: number;
+  thresholdMode: 'rel' | 'abs';
+  best: number;
+  numBadEpochs = 0;
+  modeWorse: number;
+  eps: number;
+
+  constructor(optimizer: Optimizer, opts: ReduceLROnPlateauOptions = {}) {
+    checkOptimizer(optimizer);
+    const factor = opts.factor ?? 0.1;
+    if (factor >= 1) throw new ValueError('Factor should be < 1.0.');
+    const minLr = opts.minLr ?? 0;
+    let minLrs: number[];
+    if (Array.isArray(minLr)) {
+      if (minLr.length !== optimizer.paramGroups.length) {
+        throw new ValueError(`expected ${optimizer.paramGroups.length} min_lrs, got ${minLr.length}`);
+      }
+      minLrs = [...minLr];
+    } else minLrs = optimizer.paramGroups.map(() => minLr as number);
+    const mode = opts.mode ?? 'min';
+    if (mode !== 'min' && mode !== 'max') throw new ValueError(`mode ${mode} is unknown!`);
+    const thresholdMode = opts.thresholdMode ?? 'rel';
+    if (thresholdMode !== 'rel' && thresholdMode !== 'abs')
+      throw new ValueError(`threshold mode ${thresholdMode} is unknown!`);
+    super(optimizer, -1);
+    this.factor = factor;
+    this.minLrs = minLrs;
+    this.patience = opts.patience ?? 10;
+    this.cooldown = opts.cooldown ?? 0;
+    this.mode = mode;
+    this.threshold = opts.threshold ?? 1e-4;
+    this.thresholdMode = thresholdMode;
+    this.eps = opts.eps ?? 1e-8;
+    this.lastEpoch = 0;
+    this.modeWorse = mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    this.best = this.modeWorse;
+    this._lastLr = optimizer.paramGroups.map(lrOf);
+  }
+
+  getLr(): number[] {
+    return this.optimizer.paramGroups.map(lrOf);
+  }
+
+  /** Records one epoch's metric (a number, or a 1-element tensor on a backend with sync reads). */
+  override step(metric?: number | Tensor): void {
+    const current = metric instanceof Tensor ? metric.item() : Number(metric);
+    if (metric === undefined) throw new TypeError('ReduceLROnPlateau.step(metric) needs the metric');
+    this.lastEpoch += 1;
+    if (this.isBetter(current, this.best)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else {
+      this.numBadEpochs += 1;
+    }
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter -= 1;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const old = lrOf(g);
+        const next = Math.max(old * this.factor, this.minLrs[i]!);
+        if (old - next > this.eps) {
+          if (g.lr instanceof Tensor) g.lr.fill_(next);
+          else g.lr = next;
+        }
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this._lastLr = this.optimizer.paramGroups.map(lrOf);
+  }
+
+  isBetter(a: number, best: number): boolean {
+    if (this.mode === 'min' && this.thresholdMode === 'rel') return a < best * (1 - this.threshold);
+    if (this.mode === 'min') return a < best - this.threshold;
+    if (this.thresholdMode === 'rel') return a > best * (this.threshold + 1);
+    return a > best + this.threshold;
+  }
+}

@@ -1,0 +1,93 @@
+import { ValueError } from '../errors.js';
+import { defineFused } from '../fused.js';
+import type { Tensor } from '../tensor.js';
+import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
+
+/** Options of `Adadelta`. */
+export interface AdadeltaOptions {
+  lr?: number | Tensor;
+  rho?: number;
+  eps?: number;
+  weightDecay?: number;
+  maximize?: boolean;
+}
+
+const adadeltaDefaults = { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false };
+
+function check(d: Record<string, any>): void {
+  checkLr(d.lr);
+  if (!(d.rho >= 0 && d.rho <= 1)) throw new ValueError(`Invalid rho value: ${d.rho}`);
+  checkEps(d.eps);
+  if (!(d.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+  checkBool('maximize', d.maximize);
+}
+
+/**
+ * `torch.optim.Adadelta`.
+ *
+ *   g ← ∇ (+λθ);  v ← ρv + (1−ρ)g²;  δ ← sqrt(u + ε)/sqrt(v + ε) · g;  u ← ρu + (1−ρ)δ²;  θ ← θ − γδ
+ *
+ * State: `step`, `squareAvg`, `accDelta`.
+ */
+export class Adadelta extends Optimizer {
+  constructor(params: Params, options: AdadeltaOptions = {}) {
+    checkKnownOptions('Adadelta', options, adadeltaDefaults);
+    const d = { ...adadeltaDefaults, ...options };
+    check(d);
+    super(params, d);
+  }
+
+  protected override _checkGroup(g: ParamGroup): void {
+    check(g);
+  }
+
+  protected override _elementwiseStateKeys(): readonly string[] {
+    return ['squareAvg', 'accDelta'];
+  }
+
+  protected _update(): void {
+    for (const group of this.paramGroups) {
+      const lr = scalarValue(group.lr);
+      const wd: number = group.weightDecay;
+      const cfg = { maximize: !!group.maximize, wd: wd !== 0 };
+      const program = cachedProgram('adadelta', cfg, () => adadeltaProgram(cfg));
+      const entries: FusedEntry[] = [];
+      for (const { p, g, st } of withGrads(group, this.state)) {
+        if (st.step === undefined) {
+          st.step = 0;
+          st.squareAvg = zerosState(p);
+          st.accDelta = zerosState(p);
+        }
+        st.step++;
+        entries.push({
+          buffers: [p, g, st.squareAvg, st.accDelta],
+          scalars: [lr, wd, group.rho, 1 - group.rho, group.eps],
+        });
+      }
+      runGroup(program, entries);
+    }
+  }
+}
+
+function adadeltaProgram(cfg: { maximize: boolean; wd: boolean }) {
+  return defineFused(
+    'adadelta',
+    ['param', 'grad', 'squareAvg', 'accDelta'],
+    ['lr', 'wd', 'rho', 'oneMinusRho', 'eps'],
+    (f) => {
+      const b = f.buf;
+      const s = f.s;
+      let g = cfg.maximize ? b.grad.neg() : b.grad;
+      if (cfg.wd) g = f.let(g.add(b.param.mul(s.wd)));
+      const oneMinusRho = s.oneMinusRho;
+      const sq = f.let(b.squareAvg.mul(s.rho).add(g.mul(g).mul(oneMinusRho)));
+      f.store('squareAvg', sq);
+      const std = sq.add(s.eps).sqrt();
+      const delta = f.let(b.accDelta.add(s.eps).sqrt().div(std).mul(g));
+      f.store('accDelta', b.accDelta.mul(s.rho).add(delta.mul(delta).mul(oneMinusRho)));
+      f.store('param', b.param.sub(delta.mul(s.lr)));
+    },
+  );
+}

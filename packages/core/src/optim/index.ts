@@ -1,0 +1,30 @@
+/**
+ * `torch.optim`: every optimizer, the `Optimizer` base class, and `lrScheduler`.
+ */
+
+export * as lrScheduler from '../lrScheduler/index.js';
+export { Adadelta, type AdadeltaOptions } from './adadelta.js';
+export { Adagrad, type AdagradOptions } from './adagrad.js';
+export { Adam, type AdamOptions, AdamW, type AdamWOptions } from './adam.js';
+export { Adamax, type AdamaxOptions } from './adamax.js';
+export { ASGD, type ASGDOptions } from './asgd.js';
+export { withComposedUpdates } from './fusedStep.js';
+export { NAdam, type NAdamOptions } from './nadam.js';
+export {
+  Optimizer,
+  type OptimizerState,
+  type OptimizerStateDict,
+  type ParamGroup,
+  type ParamGroupInput,
+  type Params,
+  type RemovableHandle,
+  registerOptimizerStepPostHook,
+  registerOptimizerStepPreHook,
+  required,
+  type StepPostHook,
+  type StepPreHook,
+} from './optimizer.js';
+export { RAdam, type RAdamOptions } from './radam.js';
+export { RMSprop, type RMSpropOptions } from './rmsprop.js';
+export { Rprop, type RpropOptions } from './rprop.js';
+export { SGD, type SGDOptions } from './sgd.js';

@@ -1,0 +1,128 @@
+import { ValueError } from '../errors.js';
+import { defineFused } from '../fused.js';
+import type { Tensor } from '../tensor.js';
+import { checkAdamLike } from './adam.js';
+import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { checkKnownOptions } from './validate.js';
+
+/** Options of `NAdam`. */
+export interface NAdamOptions {
+  lr?: number | Tensor;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  /** ψ in μ_t = β1(1 − 0.5·0.96^(tψ)). */
+  momentumDecay?: number;
+  decoupledWeightDecay?: boolean;
+  maximize?: boolean;
+}
+
+const nadamDefaults = {
+  lr: 2e-3,
+  betas: [0.9, 0.999] as [number, number],
+  eps: 1e-8,
+  weightDecay: 0,
+  momentumDecay: 4e-3,
+  decoupledWeightDecay: false,
+  maximize: false,
+};
+
+function check(d: Record<string, any>): void {
+  checkAdamLike('NAdam', d);
+  if (!(d.momentumDecay >= 0)) throw new ValueError(`Invalid momentum_decay value: ${d.momentumDecay}`);
+}
+
+/**
+ * `torch.optim.NAdam` (latest PyTorch: the second term's denominator is 1 − Π·μ_{t+1};
+ * PyTorch 1.13 had an extra factor μ_t there).
+ *
+ *   t ← t+1;  g ← ∇;  decoupled: θ ← θ(1−γλ) else g ← g + λθ
+ *   μ_t ← β1(1 − 0.5·0.96^(tψ));  Π ← Π·μ_t;  m ← lerp(m, g, 1−β1);  v ← β2v + (1−β2)g²
+ *   d ← sqrt(v/(1−β2^t)) + ε;  θ ← θ − γ(1−μ_t)/(1−Π)·g/d − γμ_{t+1}/(1−Π·μ_{t+1})·m/d
+ *
+ * State: `step`, `muProduct` (a number rounded to float32, as PyTorch's float32 tensor),
+ * `expAvg`, `expAvgSq`.
+ */
+export class NAdam extends Optimizer {
+  constructor(params: Params, options: NAdamOptions = {}) {
+    checkKnownOptions('NAdam', options, nadamDefaults);
+    const d = { ...nadamDefaults, ...options };
+    check(d);
+    super(params, d);
+  }
+
+  protected override _checkGroup(g: ParamGroup): void {
+    check(g);
+  }
+
+  protected override _elementwiseStateKeys(): readonly string[] {
+    return ['expAvg', 'expAvgSq'];
+  }
+
+  protected _update(): void {
+    for (const group of this.paramGroups) {
+      const lr = scalarValue(group.lr);
+      const [beta1, beta2] = group.betas as [number, number];
+      const wd: number = group.weightDecay;
+      const psi: number = group.momentumDecay;
+      const cfg = {
+        maximize: !!group.maximize,
+        wd: wd === 0 ? 'none' : group.decoupledWeightDecay ? 'decoupled' : 'l2',
+      };
+      const program = cachedProgram('nadam', cfg, () => nadamProgram(cfg));
+      const entries: FusedEntry[] = [];
+      for (const { p, g, st } of withGrads(group, this.state)) {
+        if (st.step === undefined) {
+          st.step = 0;
+          st.muProduct = 1;
+          st.expAvg = zerosState(p);
+          st.expAvgSq = zerosState(p);
+        }
+        const step = ++st.step;
+        const bc2 = 1 - beta2 ** step;
+        const mu = beta1 * (1 - 0.5 * 0.96 ** (step * psi));
+        const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * psi));
+        const muProduct = (st.muProduct = Math.fround(st.muProduct * mu));
+        const muProductNext = muProduct * muNext;
+        entries.push({
+          buffers: [p, g, st.expAvg, st.expAvgSq],
+          scalars: [
+            1 - lr * wd,
+            wd,
+            1 - beta1,
+            beta2,
+            1 - beta2,
+            bc2,
+            group.eps,
+            (-lr * (1 - mu)) / (1 - muProduct),
+            (-lr * muNext) / (1 - muProductNext),
+          ],
+        });
+      }
+      runGroup(program, entries);
+    }
+  }
+}
+
+function nadamProgram(cfg: { maximize: boolean; wd: string }) {
+  return defineFused(
+    'nadam',
+    ['param', 'grad', 'expAvg', 'expAvgSq'],
+    ['decay', 'wd', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'bc2', 'eps', 'gradCoef', 'avgCoef'],
+    (f) => {
+      const b = f.buf;
+      const s = f.s;
+      let g = cfg.maximize ? b.grad.neg() : b.grad;
+      let p = b.param;
+      if (cfg.wd === 'decoupled') p = f.let(p.mul(s.decay));
+      else if (cfg.wd === 'l2') g = f.let(g.add(p.mul(s.wd)));
+      const m = f.let(b.expAvg.add(g.sub(b.expAvg).mul(s.oneMinusBeta1)));
+      f.store('expAvg', m);
+      const v = f.let(b.expAvgSq.mul(s.beta2).add(g.mul(g).mul(s.oneMinusBeta2)));
+      f.store('expAvgSq', v);
+      const denom = f.let(v.div(s.bc2).sqrt().add(s.eps));
+      f.store('param', p.add(s.gradCoef.mul(g.div(denom))).add(s.avgCoef.mul(m.div(denom))));
+    },
+  );
+}

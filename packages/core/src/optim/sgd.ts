@@ -1,0 +1,102 @@
+import { ValueError } from '../errors.js';
+import { defineFused } from '../fused.js';
+import type { Tensor } from '../tensor.js';
+import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { checkBool, checkKnownOptions, checkLr } from './validate.js';
+
+/** Options of `SGD` (PyTorch's keyword arguments, camelCase). */
+export interface SGDOptions {
+  /** Learning rate (default 1e-3, as latest PyTorch; 1.13 required it). */
+  lr?: number | Tensor;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+const sgdDefaults = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
+
+/**
+ * `torch.optim.SGD`: stochastic gradient descent with momentum, dampening, Nesterov,
+ * L2 weight decay and maximize.
+ *
+ *   g ← ∇ (negated if maximize);  g ← g + λθ
+ *   if μ ≠ 0: b ← g on the first step, else b ← μb + (1−τ)g;  g ← nesterov ? g + μb : b
+ *   θ ← θ − γg
+ *
+ * State: `momentumBuffer` (only when momentum ≠ 0).
+ */
+export class SGD extends Optimizer {
+  constructor(params: Params, options: SGDOptions = {}) {
+    checkKnownOptions('SGD', options, sgdDefaults);
+    const d = { ...sgdDefaults, ...options };
+    checkLr(d.lr);
+    if (!(d.momentum >= 0)) throw new ValueError(`Invalid momentum value: ${d.momentum}`);
+    if (!(d.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+    checkBool('nesterov', d.nesterov);
+    checkBool('maximize', d.maximize);
+    if (d.nesterov && (d.momentum <= 0 || d.dampening !== 0)) {
+      throw new ValueError('Nesterov momentum requires a momentum and zero dampening');
+    }
+    super(params, d);
+  }
+
+  protected override _checkGroup(g: ParamGroup): void {
+    checkLr(g.lr);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+      throw new ValueError('Nesterov momentum requires a momentum and zero dampening');
+    }
+  }
+
+  protected override _elementwiseStateKeys(): readonly string[] {
+    return ['momentumBuffer'];
+  }
+
+  protected _update(): void {
+    for (const group of this.paramGroups) {
+      const lr = scalarValue(group.lr);
+      const momentum: number = group.momentum;
+      const dampening: number = group.dampening;
+      const wd: number = group.weightDecay;
+      const cfg = {
+        maximize: !!group.maximize,
+        wd: wd !== 0,
+        momentum: momentum !== 0,
+        nesterov: !!group.nesterov,
+      };
+      const program = cachedProgram('sgd', cfg, () => sgdProgram(cfg));
+      const entries: FusedEntry[] = [];
+      for (const { p, g, st } of withGrads(group, this.state)) {
+        if (!cfg.momentum) {
+          entries.push({ buffers: [p, g], scalars: [lr, wd, 0, 0, 0] });
+          continue;
+        }
+        const first = st.momentumBuffer == null;
+        if (first) st.momentumBuffer = zerosState(p);
+        // First step: b = 0·b + 1·g = g exactly (b is fresh zeros), as PyTorch's clone.
+        entries.push({
+          buffers: [p, g, st.momentumBuffer],
+          scalars: [lr, wd, momentum, first ? 0 : momentum, first ? 1 : 1 - dampening],
+        });
+      }
+      runGroup(program, entries);
+    }
+  }
+}
+
+function sgdProgram(cfg: { maximize: boolean; wd: boolean; momentum: boolean; nesterov: boolean }) {
+  const bufs: string[] = cfg.momentum ? ['param', 'grad', 'buf'] : ['param', 'grad'];
+  return defineFused('sgd', bufs, ['lr', 'wd', 'momentum', 'bufDecay', 'gradScale'], (f) => {
+    const b = f.buf;
+    let g = cfg.maximize ? b.grad.neg() : b.grad;
+    if (cfg.wd) g = g.add(b.param.mul(f.s.wd));
+    if (cfg.momentum) {
+      const buf = f.let(b.buf.mul(f.s.bufDecay).add(g.mul(f.s.gradScale)));
+      f.store('buf', buf);
+      g = cfg.nesterov ? g.add(buf.mul(f.s.momentum)) : buf;
+    }
+    f.store('param', b.param.sub(g.mul(f.s.lr)));
+  });
+}

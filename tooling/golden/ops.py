@@ -135,8 +135,14 @@ def grad_fn_accept(op, name, xs):
         # PyTorch returns the input itself when it is already contiguous; a fresh copy is
         # an aliasing detail, not a semantic difference.
         return [None, 'CloneBackward0']
-    if op in ('matmul', 'fn.matmul') and max(x.dim() for x in xs) > 2:
+    if op in ('matmul', 'fn.matmul') and (xs[0].dim(), xs[1].dim()) not in ((1, 1), (2, 1), (2, 2)):
+        # Only dot (1-D @ 1-D), mv (2-D @ 1-D) and mm (2-D @ 2-D) are single nodes in PyTorch.
         return sorted(set([name] + COMPOSITE_MATMUL))
+    if op == 'transposeContiguous':
+        # PyTorch's transpose is a strided view, so contiguous() copies (CloneBackward0); a
+        # library whose transpose already returns a contiguous tensor returns it from
+        # contiguous() unchanged (TransposeBackward0). Same values and gradients.
+        return [name, 'TransposeBackward0']
     return None
 
 

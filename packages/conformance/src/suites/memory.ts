@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context.js';
 import { rejected, thrown, values } from './util.js';
 
-/** `torch.memory()` for the backend under test, whether it reports one backend or a map of them. */
+/** `torch.memory()` for the backend under test (its `backends` entry; zeros before its first tensor). */
 function mem(ctx: ConformanceContext): { tensors: number; bytes: number } {
   const m: any = torch.memory();
-  const own = m && typeof m.tensors === 'number' ? m : m instanceof Map ? m.get(ctx.name) : m?.[ctx.name];
+  const own = m?.backends ? m.backends[ctx.name] : m;
   return { tensors: own?.tensors ?? 0, bytes: own?.bytes ?? 0 };
 }
 
@@ -28,10 +28,20 @@ export function registerMemoryTests(ctx: ConformanceContext): void {
       expect(after.tensors - before.tensors, 'live tensors added by tidy').toBe(1);
       expect(after.bytes - before.bytes, 'bytes added by tidy').toBe(400);
       expect(await values(r)).toEqual(new Array(100).fill(3));
-      expect(() => inner!.add(1)).toThrow();
+      // The intermediate was disposed (reading it rejects; reading allocates nothing).
+      expect((await rejected(async () => inner!.data())).message).toMatch(/dispos/i);
       r.dispose();
       expect(mem(ctx).tensors).toBe(before.tensors);
       expect(mem(ctx).bytes).toBe(before.bytes);
+    });
+
+    it('an op on a disposed tensor throws and allocates nothing', () => {
+      const t = torch.ones([3]);
+      t.dispose();
+      const before = mem(ctx);
+      for (const f of [() => t.add(1), () => t.mul(t), () => t.exp(), () => t.sum()])
+        expect(f).toThrow(/dispos/i);
+      expect(mem(ctx), 'memory after the failed calls').toEqual(before);
     });
 
     it('tidy keeps tensors returned in an array or object', () => {

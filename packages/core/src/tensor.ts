@@ -66,11 +66,13 @@ export class Tensor {
   readonly [brand] = true;
   readonly shape: readonly number[];
   readonly dtype: DType;
-  readonly backend: Backend;
+  readonly #backend: Backend;
   /** @internal the shared storage; null once disposed. */
   _ref: StorageRef | null;
   #requiresGrad = false;
   #grad: Tensor | null = null;
+  /** True while `#grad` is a tensor the backward engine made (and so may free). */
+  #gradOwned = false;
   #gradFn: GradNode | null = null;
 
   /** @internal Use the creation functions (`torch.tensor`, `torch.zeros`, ...). */
@@ -78,11 +80,17 @@ export class Tensor {
     this._ref = ref;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
-    this.backend = ref.backend;
+    this.#backend = ref.backend;
     liveBytes.add(ref);
     liveTensors.set(ref.backend.name, (liveTensors.get(ref.backend.name) ?? 0) + 1);
     finalizer.register(this, { ref, backend: ref.backend.name }, this);
     trackTensor(this);
+  }
+
+  /** The backend holding the storage. Throws on a disposed tensor, so every op checks its inputs before it allocates. */
+  get backend(): Backend {
+    this._liveRef();
+    return this.#backend;
   }
 
   /** @internal A new tensor over a fresh zero-filled storage. */
@@ -165,7 +173,18 @@ export class Tensor {
       }
       keep(g);
     }
+    // A gradient that backward created is freed when it is dropped (zeroGrad, `w.grad =
+    // null`): wasm and GPU memory are not garbage-collected, and a training loop must stay
+    // flat. Clone a gradient to keep it past zeroGrad.
+    if (this.#gradOwned && this.#grad !== g) this.#grad?.dispose();
     this.#grad = g;
+    this.#gradOwned = false;
+  }
+
+  /** @internal Called by the backward engine: stores a gradient it created. */
+  _setOwnedGrad(g: Tensor): void {
+    this.grad = g;
+    this.#gradOwned = true;
   }
 
   /** The node that created this tensor (PyTorch's `grad_fn`), or null for leaves. */

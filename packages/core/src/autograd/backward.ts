@@ -153,7 +153,7 @@ function walk(
     }
     const own = shared.has(g) || (g._ref?.refs ?? 1) > 1 || g.dtype !== leaf.dtype;
     shared.add(g);
-    leaf.grad = own ? noGrad(() => (g.dtype !== leaf.dtype ? g.to(leaf.dtype) : g.clone())) : g;
+    leaf._setOwnedGrad(own ? noGrad(() => (g.dtype !== leaf.dtype ? g.to(leaf.dtype) : g.clone())) : g);
   }
   return undefined;
 }

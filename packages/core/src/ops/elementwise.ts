@@ -83,7 +83,8 @@ function arith(
     const x = as(a, d);
     const out = rawScalar(op, x, s, d);
     const g = grads(x, s, out);
-    return recordOp(out, names[1], [x], (go, needs) => [g(go, needs)[0]], saved(x, null, out));
+    // With a number operand only pow's gradient reads the tensor input.
+    return recordOp(out, names[1], [x], (go, needs) => [g(go, needs)[0]], op === 'pow' ? [x] : []);
   }
   let d = resultType(a, other);
   if (floatResult && !isFloat(d)) d = 'float32';
@@ -107,7 +108,7 @@ function arith(
 export function add(a: Tensor, b: TensorOrScalar, opts?: { alpha?: number }): Tensor {
   const alpha = opts?.alpha ?? 1;
   if (alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : checkNumber(b, 'add') * alpha;
-  return arith('add', a, b, ['AddBackward0', 'AddBackward1'], () => (g) => [g, g], false, 'none');
+  return arith('add', a, b, ['AddBackward0', 'AddBackward0'], () => (g) => [g, g], false, 'none');
 }
 
 /** `torch.sub(a, b, alpha=1)`. */
@@ -121,7 +122,7 @@ export function sub(a: Tensor, b: TensorOrScalar, opts?: { alpha?: number }): Te
     'sub',
     a,
     b,
-    ['SubBackward0', 'SubBackward1'],
+    ['SubBackward0', 'SubBackward0'],
     () => (g, needs) => [g, needs[1] ? g.neg() : null],
     false,
     'none',
@@ -142,7 +143,7 @@ export function div(a: Tensor, b: TensorOrScalar): Tensor {
     'div',
     a,
     b,
-    ['DivBackward0', 'DivBackward1'],
+    ['DivBackward0', 'DivBackward0'],
     (x, y) => (g, needs) => [
       needs[0] ? g.div(y) : null,
       needs[1] && y instanceof Tensor ? g.mul(x).div(y.square()).neg() : null,

@@ -7,7 +7,6 @@ import type { FusedProgram } from '../fused.js';
 import { runFusedReference } from '../fusedReference.js';
 import { runFused } from '../fusedRun.js';
 import { Tensor } from '../tensor.js';
-import type { OptimizerState, ParamGroup } from './optimizer.js';
 
 const programs = new Map<string, FusedProgram>();
 
@@ -70,18 +69,4 @@ export function withComposedUpdates<T>(fn: () => T): T {
   }
 }
 
-/** The parameters of a group that have a gradient, with their state (created empty on first sight). */
-export function withGrads(
-  group: ParamGroup,
-  state: Map<Tensor, OptimizerState>,
-): { p: Tensor; g: Tensor; st: OptimizerState }[] {
-  const out: { p: Tensor; g: Tensor; st: OptimizerState }[] = [];
-  for (const p of group.params) {
-    const g = p.grad;
-    if (g === null) continue;
-    let st = state.get(p);
-    if (!st) state.set(p, (st = {}));
-    out.push({ p, g, st });
-  }
-  return out;
-}
+export { withGradsOf as withGrads } from './optimizer.js';

@@ -28,3 +28,5 @@ export { RAdam, type RAdamOptions } from './radam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Rprop, type RpropOptions } from './rprop.js';
 export { SGD, type SGDOptions } from './sgd.js';
+export { Adafactor, type AdafactorOptions } from './adafactor.js';
+export { Muon, type MuonOptions } from './muon.js';

@@ -580,6 +580,22 @@ export abstract class Optimizer {
   }
 }
 
+/** The parameters of a group that have a gradient, with their state (created empty on first sight). */
+export function withGradsOf(
+  group: ParamGroup,
+  state: Map<Tensor, OptimizerState>,
+): { p: Tensor; g: Tensor; st: OptimizerState }[] {
+  const out: { p: Tensor; g: Tensor; st: OptimizerState }[] = [];
+  for (const p of group.params) {
+    const g = p.grad;
+    if (g === null) continue;
+    let st = state.get(p);
+    if (!st) state.set(p, (st = {}));
+    out.push({ p, g, st });
+  }
+  return out;
+}
+
 /** State entries that stepwise keeps as host numbers (PyTorch keeps 0-dim tensors). */
 const scalarStateKeys = new Set(['step', 'eta', 'mu', 'muProduct']);
 

@@ -1,0 +1,116 @@
+import { keep, tidy } from '../engine.js';
+import { ValueError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { zerosState } from './fusedStep.js';
+import { lerp } from './lerp.js';
+import { Optimizer, type ParamGroup, type Params, scalarValue, withGradsOf } from './optimizer.js';
+import { checkBool, checkKnownOptions, checkLr } from './validate.js';
+
+/** Options of `Adafactor` (latest PyTorch; absent from 1.13). */
+export interface AdafactorOptions {
+  lr?: number | Tensor;
+  beta2Decay?: number;
+  /** (ε1, ε2): ε1 null means the dtype's machine epsilon. */
+  eps?: [number | null, number];
+  d?: number;
+  weightDecay?: number;
+  maximize?: boolean;
+}
+
+const adafactorDefaults = {
+  lr: 1e-2,
+  beta2Decay: -0.8,
+  eps: [null, 1e-3] as [number | null, number],
+  d: 1.0,
+  weightDecay: 0.0,
+  maximize: false,
+};
+
+function check(o: Record<string, any>): void {
+  if (o.lr instanceof Tensor) checkLr(o.lr);
+  else if (!(o.lr >= 0)) throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
+  if (!(o.beta2Decay <= 0)) throw new ValueError(`beta2_decay should be <= 0 but is: ${o.beta2Decay}`);
+  if (!Array.isArray(o.eps) || o.eps.length !== 2) throw new ValueError(`eps must be a pair (eps1, eps2), got ${o.eps}`);
+  if (o.eps[0] !== null && !(o.eps[0] >= 0)) throw new ValueError(`epsilon1 should be >= 0 but is: ${o.eps[0]}`);
+  if (!(o.eps[1] >= 0)) throw new ValueError(`epsilon2 should be >= 0 but is: ${o.eps[1]}`);
+  if (!(o.d >= 1)) throw new ValueError(`Clipping threshold d should be >= 1 but is: ${o.d}`);
+  if (!(o.weightDecay >= 0)) throw new ValueError(`weight_decay should be >= 0 but is: ${o.weightDecay}`);
+  checkBool('maximize', o.maximize);
+}
+
+const machineEps = { float32: 2 ** -23, float64: 2 ** -52 } as Record<string, number>;
+
+/**
+ * `torch.optim.Adafactor` (latest PyTorch): factored second moments for matrices.
+ *
+ *   t ← t+1;  β̂ ← 1 − t^beta2Decay;  ρ ← min(γ, 1/√t);  α ← max(ε2, RMS(θ))·ρ;  θ ← θ(1 − γλ)
+ *   ≥ 2-D: R ← lerp(R, mean(g², −1), 1−β̂), C ← lerp(C, mean(g², −2), 1−β̂), V ← R·C / max(mean(R, −2), ε1)
+ *   else:  V ← lerp(V, g², 1−β̂)
+ *   U ← g / max(√V, ε1);  θ ← θ − α·U / max(1, RMS(U)/d)
+ *
+ * Not one fused pass: the row/column means, the matrix product and the RMS are
+ * reductions, so the update is composed of tensor ops. Unlike PyTorch it never reads a
+ * value back (α and the clipping denominator stay on the device as 0-dim tensors).
+ * State: `step`, `rowVar` + `colVar` (≥ 2-D) or `variance`.
+ */
+export class Adafactor extends Optimizer {
+  constructor(params: Params, options: AdafactorOptions = {}) {
+    checkKnownOptions('Adafactor', options, adafactorDefaults);
+    const d = { ...adafactorDefaults, ...options };
+    check(d);
+    super(params, d);
+  }
+
+  protected override _checkGroup(g: ParamGroup): void {
+    check(g);
+  }
+
+  protected override _elementwiseStateKeys(): readonly string[] {
+    return ['variance'];
+  }
+
+  protected _update(): void {
+    for (const group of this.paramGroups) {
+      const lr = scalarValue(group.lr);
+      const [eps1Opt, eps2] = group.eps as [number | null, number];
+      const wd: number = group.weightDecay;
+      for (const { p, g, st } of withGradsOf(group, this.state)) {
+        const factored = g.dim() > 1;
+        if (st.step === undefined) {
+          st.step = 0;
+          if (factored) {
+            st.rowVar = keep(Tensor.empty([...g.shape.slice(0, -1), 1], p.dtype, p.backend));
+            st.colVar = keep(Tensor.empty([...g.shape.slice(0, -2), 1, g.shape[g.dim() - 1]!], p.dtype, p.backend));
+          } else {
+            st.variance = zerosState(p);
+          }
+        }
+        const eps1 = eps1Opt ?? machineEps[p.dtype] ?? 2 ** -23;
+        const step = ++st.step;
+        const w = step ** group.beta2Decay;
+        const rho = Math.min(lr, 1 / Math.sqrt(step));
+        const n = p.numel();
+        tidy(() => {
+          const grad = group.maximize ? g.neg() : g;
+          const alpha = p.square().sum().sqrt().div(Math.sqrt(n)).maximum(eps2).mul(rho);
+          if (wd !== 0) p.mul_(1 - lr * wd);
+          let v: Tensor;
+          if (factored) {
+            const rows = grad.shape[grad.dim() - 2]!;
+            const cols = grad.shape[grad.dim() - 1]!;
+            const sq = grad.square();
+            st.rowVar.copy_(lerp(st.rowVar, sq.sum(-1, true).div(cols), w));
+            st.colVar.copy_(lerp(st.colVar, sq.sum(-2, true).div(rows), w));
+            v = st.rowVar.matmul(st.colVar).div(st.rowVar.mean(-2, true).clamp(eps1));
+          } else {
+            st.variance.copy_(lerp(st.variance, grad.square(), w));
+            v = st.variance;
+          }
+          const update = v.clamp(eps1 * eps1).rsqrt().mul(grad);
+          const denom = update.square().sum().sqrt().div(Math.sqrt(n) * group.d).maximum(1);
+          p.sub_(update.mul(alpha.div(denom)));
+        });
+      }
+    }
+  }
+}

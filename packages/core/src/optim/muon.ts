@@ -1,0 +1,117 @@
+import { tidy } from '../engine.js';
+import { ValueError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { zerosState } from './fusedStep.js';
+import { lerp } from './lerp.js';
+import { Optimizer, type ParamGroup, type Params, scalarValue, withGradsOf } from './optimizer.js';
+import { checkBool, checkKnownOptions, checkLr } from './validate.js';
+
+/** Options of `Muon` (latest PyTorch; absent from 1.13). */
+export interface MuonOptions {
+  lr?: number | Tensor;
+  weightDecay?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  /** (a, b, c) of the Newton–Schulz quintic. */
+  nsCoefficients?: [number, number, number];
+  eps?: number;
+  nsSteps?: number;
+  /** null/'original': √max(1, rows/cols); 'match_rms_adamw': 0.2·√max(rows, cols). */
+  adjustLrFn?: 'original' | 'match_rms_adamw' | null;
+}
+
+const muonDefaults = {
+  lr: 1e-3,
+  weightDecay: 0.1,
+  momentum: 0.95,
+  nesterov: true,
+  nsCoefficients: [3.4445, -4.775, 2.0315] as [number, number, number],
+  eps: 1e-7,
+  nsSteps: 5,
+  adjustLrFn: null as 'original' | 'match_rms_adamw' | null,
+};
+
+function check(o: Record<string, any>): void {
+  if (o.lr instanceof Tensor) checkLr(o.lr);
+  else if (!(o.lr >= 0)) throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
+  if (!(o.momentum >= 0)) throw new ValueError(`momentum should be >= 0 but is: ${o.momentum}`);
+  if (!(o.weightDecay >= 0)) throw new ValueError(`weight decay should be >= 0 but is: ${o.weightDecay}`);
+  if (o.adjustLrFn !== null && o.adjustLrFn !== 'original' && o.adjustLrFn !== 'match_rms_adamw') {
+    throw new ValueError(`Adjust learning rate function ${o.adjustLrFn} is not supported`);
+  }
+  if (!Array.isArray(o.nsCoefficients) || o.nsCoefficients.length !== 3) {
+    throw new ValueError('Coefficients must be a tuple of exactly 3 values');
+  }
+  if (!Number.isInteger(o.nsSteps) || o.nsSteps < 0) throw new ValueError(`nsSteps must be a non-negative integer, got ${o.nsSteps}`);
+  if (o.nsSteps >= 100) throw new ValueError('Number of steps must be less than 100 for computational efficiency');
+  checkBool('nesterov', o.nesterov);
+}
+
+/**
+ * `torch.optim.Muon` (latest PyTorch): momentum, then Newton–Schulz orthogonalisation of
+ * each 2-D update.
+ *
+ *   b ← lerp(b, g, 1−μ);  u ← nesterov ? lerp(g, b, μ) : b
+ *   X ← u (transposed if rows > cols) / max(‖u‖_F, ε);  k times: A ← XXᵀ, X ← aX + (bA + cA·A)X
+ *   θ ← θ(1 − γλ);  θ ← θ − γ'·X,  γ' = γ·√max(1, rows/cols)  (or 0.2·γ·√max(rows, cols))
+ *
+ * PyTorch runs Newton–Schulz in bfloat16; stepwise has no bfloat16 and runs it in the
+ * parameter's dtype. Composed of matmuls (not one fused pass); no value is read back.
+ * State: `momentumBuffer`.
+ */
+export class Muon extends Optimizer {
+  constructor(params: Params, options: MuonOptions = {}) {
+    checkKnownOptions('Muon', options, muonDefaults);
+    const d = { ...muonDefaults, ...options };
+    check(d);
+    super(params, d);
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (p.dim() !== 2) {
+          throw new ValueError(
+            `Muon only supports 2D parameters whereas we found a parameter with size: [${p.shape.join(', ')}]`,
+          );
+        }
+      }
+    }
+  }
+
+  protected override _checkGroup(g: ParamGroup): void {
+    check(g);
+  }
+
+  protected override _elementwiseStateKeys(): readonly string[] {
+    return ['momentumBuffer'];
+  }
+
+  protected _update(): void {
+    for (const group of this.paramGroups) {
+      const lr = scalarValue(group.lr);
+      const [a, b, c] = group.nsCoefficients as [number, number, number];
+      const mu: number = group.momentum;
+      for (const { p, g, st } of withGradsOf(group, this.state)) {
+        if (g.dim() !== 2) throw new ValueError('Param gradient must be a 2D matrix');
+        if (st.momentumBuffer == null) st.momentumBuffer = zerosState(p);
+        const [rows, cols] = p.shape as [number, number];
+        const fn = group.adjustLrFn;
+        const ratio =
+          fn === null || fn === 'original' ? Math.sqrt(Math.max(1, rows / cols)) : 0.2 * Math.sqrt(Math.max(rows, cols));
+        tidy(() => {
+          const buf: Tensor = st.momentumBuffer;
+          buf.copy_(lerp(buf, g, 1 - mu));
+          const u = group.nesterov ? lerp(g, buf, mu) : buf;
+          let x = rows > cols ? u.T : u;
+          x = x.div(x.norm().clamp(group.eps));
+          for (let k = 0; k < group.nsSteps; k++) {
+            const gram = x.matmul(x.T);
+            const gu = gram.mul(b).add(gram.mul(c).matmul(gram));
+            x = x.mul(a).add(gu.matmul(x));
+          }
+          if (rows > cols) x = x.T;
+          p.mul_(1 - lr * group.weightDecay);
+          p.sub_(x.mul(lr * ratio));
+        });
+      }
+    }
+  }
+}

@@ -2,7 +2,7 @@
  * Runs a fused program on tensors: the one door from optimizers to `Backend.fused`.
  */
 import type { FusedTensorArgs } from './backend.js';
-import { ValueError, shapeStr } from './errors.js';
+import { shapeStr, ValueError } from './errors.js';
 import type { FusedProgram } from './fused.js';
 import type { Tensor } from './tensor.js';
 

@@ -6,15 +6,15 @@
  *
  * Names are PyTorch's in camelCase; keyword arguments become one options object.
  */
-import { type Tensor } from './tensor.js';
+
+import type { Backend } from './backend.js';
+import { toBackendAsync } from './ops/convert.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as sh from './ops/shape.js';
-import { liveStorageBytes, liveTensorCounts } from './tensor.js';
-import { toBackendAsync } from './ops/convert.js';
-import type { Backend } from './backend.js';
+import { liveStorageBytes, liveTensorCounts, type Tensor } from './tensor.js';
 
-export { Tensor, type TensorOrScalar } from './tensor.js';
+export * as autograd from './autograd/index.js';
 export type {
   Backend,
   BinaryOp,
@@ -27,77 +27,77 @@ export type {
   UnaryOp,
   View,
 } from './backend.js';
-export { type DType, DTYPES, isFloat, promoteTypes } from './dtype.js';
+export { DataLoader, TensorDataset } from './data/index.js';
+export { DTYPES, type DType, isFloat, promoteTypes } from './dtype.js';
+export { enableGrad, isGradEnabled, keep, noGrad, setGradEnabled, tidy } from './engine.js';
 export * from './errors.js';
 export {
   defineFused,
   Ex,
+  evalFusedExpr,
   type FusedBuilder,
   type FusedExpr,
   type FusedProgram,
   type FusedStatement,
   interpretFused,
-  evalFusedExpr,
 } from './fused.js';
-export { runFused, type FusedTensors } from './fusedRun.js';
-export { registerBackend, setBackend, getBackend, listBackends } from './registry.js';
-export { noGrad, enableGrad, setGradEnabled, isGradEnabled, tidy, keep } from './engine.js';
-export { manualSeed } from './random.js';
-export * as autograd from './autograd/index.js';
+export { type FusedTensors, runFused } from './fusedRun.js';
+export * as nn from './nn/index.js';
 export {
-  type TensorOptions,
-  type TensorData,
+  arange,
+  eye,
+  full,
+  fullLike,
+  linspace,
   type NestedArray,
+  normal,
+  ones,
+  onesLike,
+  rand,
+  randint,
+  randn,
+  randperm,
   type ShapeLike,
+  type TensorData,
+  type TensorOptions,
   tensor,
   zeros,
-  ones,
-  full,
   zerosLike,
-  onesLike,
-  fullLike,
-  arange,
-  linspace,
-  eye,
-  rand,
-  randn,
-  normal,
-  randint,
-  randperm,
 } from './ops/creation.js';
 export {
+  abs,
   add,
-  sub,
-  mul,
+  clamp,
   div,
-  maximum,
-  minimum,
-  neg,
   exp,
   log,
-  sqrt,
-  rsqrt,
-  abs,
-  sign,
-  square,
-  relu,
-  sigmoid,
-  tanh,
-  softplus,
-  reciprocal,
-  clamp,
-  where,
   logicalAnd,
-  logicalOr,
   logicalNot,
+  logicalOr,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  reciprocal,
+  relu,
+  rsqrt,
+  sigmoid,
+  sign,
+  softplus,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  where,
 } from './ops/elementwise.js';
+export { gather, indexSelect } from './ops/indexing.js';
 export { matmul } from './ops/linalg.js';
 export { cat, stack } from './ops/shape.js';
-export { indexSelect, gather } from './ops/indexing.js';
 export * as optim from './optim/index.js';
-export * as nn from './nn/index.js';
+export { manualSeed } from './random.js';
+export { getBackend, listBackends, registerBackend, setBackend } from './registry.js';
+export { Tensor, type TensorOrScalar } from './tensor.js';
 export * as utils from './utilsNamespace.js';
-export { TensorDataset, DataLoader } from './data/index.js';
 
 /** `torch.pow(base, exponent)`; the base may be a number. */
 export function pow(base: Tensor | number, exponent: Tensor | number): Tensor {
@@ -122,8 +122,10 @@ export const logsumexp = (t: Tensor, dim: number | readonly number[], keepdim = 
   red.logsumexp(t, dim, keepdim);
 export const softmax = (t: Tensor, dim: number) => red.softmax(t, dim);
 export const logSoftmax = (t: Tensor, dim: number) => red.logSoftmax(t, dim);
-export const argmax = (t: Tensor, dim?: number | null, keepdim = false) => red.argReduce(t, 'argmax', dim, keepdim);
-export const argmin = (t: Tensor, dim?: number | null, keepdim = false) => red.argReduce(t, 'argmin', dim, keepdim);
+export const argmax = (t: Tensor, dim?: number | null, keepdim = false) =>
+  red.argReduce(t, 'argmax', dim, keepdim);
+export const argmin = (t: Tensor, dim?: number | null, keepdim = false) =>
+  red.argReduce(t, 'argmin', dim, keepdim);
 export const amax = (t: Tensor, dim?: Dims, keepdim = false) => red.amax(t, 'max', dim, keepdim);
 export const amin = (t: Tensor, dim?: Dims, keepdim = false) => red.amax(t, 'min', dim, keepdim);
 
@@ -146,7 +148,8 @@ export const flatten = (t: Tensor, startDim = 0, endDim = -1) => sh.flatten(t, s
 export const squeeze = (t: Tensor, dim?: number) => sh.squeeze(t, dim);
 export const unsqueeze = (t: Tensor, dim: number) => sh.unsqueeze(t, dim);
 export const permute = (t: Tensor, dims: readonly number[]) => sh.permute(t, dims);
-export const narrow = (t: Tensor, dim: number, start: number, length: number) => sh.narrow(t, dim, start, length);
+export const narrow = (t: Tensor, dim: number, start: number, length: number) =>
+  sh.narrow(t, dim, start, length);
 export const clone = (t: Tensor) => sh.clone(t);
 export const detach = (t: Tensor) => t.detach();
 

@@ -15,15 +15,15 @@ import type { GradNode } from './autograd/graph.js';
 import type { Backend, Storage, TypedArray } from './backend.js';
 import type { DType } from './dtype.js';
 import { keep, setTensorBrand, trackTensor } from './engine.js';
-import { AutogradError, DisposedTensorError, ShapeError, ValueError, shapeStr } from './errors.js';
+import { AutogradError, DisposedTensorError, ShapeError, shapeStr, ValueError } from './errors.js';
+import { formatTensor } from './format.js';
+import { toBackend, toDType } from './ops/convert.js';
 import * as ew from './ops/elementwise.js';
-import * as inplace from './ops/inplace.js';
 import * as idx from './ops/indexing.js';
+import * as inplace from './ops/inplace.js';
 import * as la from './ops/linalg.js';
 import * as red from './ops/reduce.js';
 import * as sh from './ops/shape.js';
-import { toDType, toBackend } from './ops/convert.js';
-import { formatTensor } from './format.js';
 
 /** A storage shared by a tensor and its views, with PyTorch's version counter. */
 export class StorageRef {
@@ -114,7 +114,7 @@ export class Tensor {
   /** @internal */
   _liveRef(): StorageRef {
     const ref = this._ref;
-    if (!ref || !ref.storage) {
+    if (!ref?.storage) {
       throw new DisposedTensorError(
         `Tensor of shape ${shapeStr(this.shape)} and dtype ${this.dtype} was used after dispose()`,
       );
@@ -157,7 +157,8 @@ export class Tensor {
   }
   set grad(g: Tensor | null) {
     if (g !== null) {
-      if (!(g instanceof Tensor)) throw new TypeError(`assigned grad must be a Tensor or null, got ${typeof g}`);
+      if (!(g instanceof Tensor))
+        throw new TypeError(`assigned grad must be a Tensor or null, got ${typeof g}`);
       if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
         throw new ShapeError(
           `assigned grad has data of a different size: grad shape ${shapeStr(g.shape)}, tensor shape ${shapeStr(this.shape)}`,
@@ -294,7 +295,9 @@ export class Tensor {
       return this;
     }
     if (requiresGrad && this.dtype !== 'float32' && this.dtype !== 'float64') {
-      throw new AutogradError(`only Tensors of floating point dtype can require gradients (got ${this.dtype})`);
+      throw new AutogradError(
+        `only Tensors of floating point dtype can require gradients (got ${this.dtype})`,
+      );
     }
     this.#requiresGrad = requiresGrad;
     return this;
@@ -491,7 +494,8 @@ export class Tensor {
   }
   /** `t()`: transpose of a tensor of at most 2 dims. */
   t(): Tensor {
-    if (this.dim() > 2) throw new ShapeError(`t() expects a tensor with <= 2 dimensions, but self is ${this.dim()}D`);
+    if (this.dim() > 2)
+      throw new ShapeError(`t() expects a tensor with <= 2 dimensions, but self is ${this.dim()}D`);
     return this.dim() < 2 ? this.transpose(0, 0) : this.transpose(0, 1);
   }
 

@@ -119,7 +119,12 @@ function walk(
       pending.delete(node);
       if (!g) continue;
       if (wanted?.has(node)) captured.set(node, g);
-      const results = tidy(() => node.backward!(g, node.next.map((e) => e !== null)));
+      const results = tidy(() =>
+        node.backward!(
+          g,
+          node.next.map((e) => e !== null),
+        ),
+      );
       node.next.forEach((edge: GradEdge | null, i) => {
         const r = results[i];
         if (!edge || !r) return;

@@ -29,7 +29,8 @@ export function grad(
   const go = opts.gradOutputs;
   const grads = go === null || go === undefined ? undefined : Array.isArray(go) ? go : [go as Tensor];
   ins.forEach((t, i) => {
-    if (!t.requiresGrad) throw new AutogradError(`One of the differentiated Tensors (input ${i}) does not require grad`);
+    if (!t.requiresGrad)
+      throw new AutogradError(`One of the differentiated Tensors (input ${i}) does not require grad`);
   });
   return runGraph(outs, grads, opts.retainGraph ?? false, ins, opts.allowUnused ?? false)!;
 }

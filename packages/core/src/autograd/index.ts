@@ -1,3 +1,3 @@
 /** `torch.autograd`. */
-export { grad, type GradOptions } from './grad.js';
-export type { GradNode, GradEdge, BackwardFn } from './graph.js';
+export { type GradOptions, grad } from './grad.js';
+export type { BackwardFn, GradEdge, GradNode } from './graph.js';

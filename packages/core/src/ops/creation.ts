@@ -1,7 +1,7 @@
 /** Creation functions: `torch.tensor`, `zeros`, `arange`, `rand`, ... */
 import type { Backend, TypedArray } from '../backend.js';
-import { type DType, assertDType, typedArrayFor } from '../dtype.js';
-import { ShapeError, ValueError, shapeStr } from '../errors.js';
+import { assertDType, type DType, typedArrayFor } from '../dtype.js';
+import { ShapeError, shapeStr, ValueError } from '../errors.js';
 import { defaultGenerator } from '../random.js';
 import { resolveBackend } from '../registry.js';
 import type { Tensor } from '../tensor.js';
@@ -23,7 +23,9 @@ function shapeOf(s: ShapeLike): number[] {
   const shape = typeof s === 'number' ? [s] : [...s];
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError(`Trying to create tensor with negative or non-integer dimension in shape ${shapeStr(shape)}`);
+      throw new ShapeError(
+        `Trying to create tensor with negative or non-integer dimension in shape ${shapeStr(shape)}`,
+      );
     }
   }
   return shape;
@@ -35,7 +37,11 @@ function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
 }
 
 /** A tensor of `shape` filled from a host array of `dtype` (copied). */
-export function fromHost(data: ArrayLike<number>, shape: readonly number[], opts: TensorOptions = {}): Tensor {
+export function fromHost(
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  opts: TensorOptions = {},
+): Tensor {
   const dtype = opts.dtype ? assertDType(opts.dtype) : 'float32';
   const backend = resolveBackend(opts.backend);
   const t = alloc(shape, dtype, backend);
@@ -70,7 +76,10 @@ function flattenNested(data: TensorData): { flat: number[]; shape: number[] } {
     if (d === shape.length) {
       if (typeof x === 'number') flat.push(x);
       else if (typeof x === 'boolean') flat.push(x ? 1 : 0);
-      else throw new TypeError(`tensor(): expected numbers or booleans, found ${x === null ? 'null' : typeof x}`);
+      else
+        throw new TypeError(
+          `tensor(): expected numbers or booleans, found ${x === null ? 'null' : typeof x}`,
+        );
       return;
     }
     if (!(Array.isArray(x) || ArrayBuffer.isView(x))) {
@@ -138,7 +147,9 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   if (end === undefined) [start, end] = [0, start];
   if (step === 0) throw new ValueError('arange(): step must be nonzero');
   if ((end - start) / step < 0) {
-    throw new ValueError(`arange(): upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`);
+    throw new ValueError(
+      `arange(): upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`,
+    );
   }
   const n = Math.ceil((end - start) / step);
   const data = new Float64Array(n);
@@ -148,7 +159,8 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
 
 /** `torch.linspace(start, end, steps)`, symmetric from both ends as PyTorch computes it. */
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`linspace(): number of steps must be non-negative, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ValueError(`linspace(): number of steps must be non-negative, got ${steps}`);
   const data = new Float64Array(steps);
   if (steps === 1) data[0] = start;
   else if (steps > 1) {
@@ -211,7 +223,8 @@ export function randn(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
 
 /** `torch.randint(low, high, shape)`: int32 unless `dtype` says otherwise. */
 export function randint(low: number, high: number, shape: ShapeLike, opts: TensorOptions = {}): Tensor {
-  if (!(high > low)) throw new ValueError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
+  if (!(high > low))
+    throw new ValueError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
   const s = shapeOf(shape);
   const n = numelOf(s);
   const data = new Float64Array(n);

@@ -7,7 +7,15 @@ import { type DType, isFloat, promoteTypes, promoteWithScalar } from '../dtype.j
 import { DTypeError } from '../errors.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { toDType } from './convert.js';
-import { alloc, broadcastShapes, broadcastView, checkSameBackend, sameShape, sumToShape, viewOf } from './util.js';
+import {
+  alloc,
+  broadcastShapes,
+  broadcastView,
+  checkSameBackend,
+  sameShape,
+  sumToShape,
+  viewOf,
+} from './util.js';
 
 const category = (d: DType) => (d === 'bool' ? 0 : d === 'int32' ? 1 : 2);
 
@@ -116,7 +124,9 @@ export function sub(a: Tensor, b: TensorOrScalar, opts?: { alpha?: number }): Te
   const alpha = opts?.alpha ?? 1;
   if (alpha !== 1) b = b instanceof Tensor ? mul(b, alpha) : checkNumber(b, 'sub') * alpha;
   if (a.dtype === 'bool' && (!(b instanceof Tensor) || b.dtype === 'bool')) {
-    throw new DTypeError('Subtraction, the `-` operator, with two bool tensors is not supported (use logicalXor)');
+    throw new DTypeError(
+      'Subtraction, the `-` operator, with two bool tensors is not supported (use logicalXor)',
+    );
   }
   return arith(
     'sub',
@@ -160,13 +170,21 @@ export function pow(a: Tensor, e: TensorOrScalar): Tensor {
       s === 0 ? g.mul(0) : g.mul(x.pow(s - 1).mul(s)),
     ]);
   }
-  return arith('pow', a, e, ['PowBackward1', 'PowBackward1'], (x, y, out) => (g, needs) => {
-    const yt = y as Tensor;
-    const gx = needs[0] ? g.mul(yt).mul(x.pow(yt.sub(1))) : null;
-    // d/dy x^y = x^y log x; where x == 0 and y >= 0 PyTorch defines it as 0.
-    const gy = needs[1] ? where(x.eq(0).logicalAnd(yt.ge(0)), 0, g.mul(out).mul(x.log())) : null;
-    return [gx, gy];
-  }, false, 'all');
+  return arith(
+    'pow',
+    a,
+    e,
+    ['PowBackward1', 'PowBackward1'],
+    (x, y, out) => (g, needs) => {
+      const yt = y as Tensor;
+      const gx = needs[0] ? g.mul(yt).mul(x.pow(yt.sub(1))) : null;
+      // d/dy x^y = x^y log x; where x == 0 and y >= 0 PyTorch defines it as 0.
+      const gy = needs[1] ? where(x.eq(0).logicalAnd(yt.ge(0)), 0, g.mul(out).mul(x.log())) : null;
+      return [gx, gy];
+    },
+    false,
+    'all',
+  );
 }
 
 /** `base ** t` for a number base (`torch.pow(2, t)`). */
@@ -244,12 +262,14 @@ function unary(
 }
 
 export const neg = (a: Tensor) => {
-  if (a.dtype === 'bool') throw new DTypeError('Negation, the `-` operator, on a bool tensor is not supported');
+  if (a.dtype === 'bool')
+    throw new DTypeError('Negation, the `-` operator, on a bool tensor is not supported');
   return unary('neg', a, 'NegBackward0', false, (g) => g.neg(), 'none');
 };
 export const exp = (a: Tensor) => unary('exp', a, 'ExpBackward0', true, (g, _x, out) => g.mul(out), 'output');
 export const log = (a: Tensor) => unary('log', a, 'LogBackward0', true, (g, x) => g.div(x));
-export const sqrt = (a: Tensor) => unary('sqrt', a, 'SqrtBackward0', true, (g, _x, out) => g.div(out.mul(2)), 'output');
+export const sqrt = (a: Tensor) =>
+  unary('sqrt', a, 'SqrtBackward0', true, (g, _x, out) => g.div(out.mul(2)), 'output');
 export const rsqrt = (a: Tensor) =>
   unary('rsqrt', a, 'RsqrtBackward0', true, (g, _x, out) => g.mul(out.pow(3)).mul(-0.5), 'output');
 export const abs = (a: Tensor) => unary('abs', a, 'AbsBackward0', false, (g, x) => g.mul(x.sign()));
@@ -270,7 +290,8 @@ export const reciprocal = (a: Tensor) =>
 export function clamp(a: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? null;
   const hi = max ?? null;
-  if (lo === null && hi === null) throw new TypeError("clamp(): at least one of 'min' or 'max' must not be None");
+  if (lo === null && hi === null)
+    throw new TypeError("clamp(): at least one of 'min' or 'max' must not be None");
   let d = a.dtype;
   for (const v of [lo, hi]) if (v !== null) d = promoteTypes(d, promoteWithScalar(a.dtype, v));
   const x = as(a, d);
@@ -314,7 +335,13 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   const backend = checkSameBackend('where', c, x, y);
   const shape = broadcastShapes(broadcastShapes(c.shape, x.shape), y.shape);
   const out = alloc(shape, d, backend);
-  backend.where(broadcastView(c, shape), broadcastView(x, shape), broadcastView(y, shape), out.storage, shape);
+  backend.where(
+    broadcastView(c, shape),
+    broadcastView(x, shape),
+    broadcastView(y, shape),
+    out.storage,
+    shape,
+  );
   return recordOp(
     out,
     'WhereBackward0',

@@ -30,14 +30,18 @@ function checkIndexRange(index: Tensor, size: number, op: string): void {
   const data = b.readSync(index.storage);
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
-    if (v < 0 || v >= size) throw new RangeError(`${op}(): index ${v} is out of bounds for dimension with size ${size}`);
+    if (v < 0 || v >= size)
+      throw new RangeError(`${op}(): index ${v} is out of bounds for dimension with size ${size}`);
   }
 }
 
 /** `torch.index_select(t, dim, index)`: index is a 1-D int32 tensor. */
 export function indexSelect(t: Tensor, dim: number, index: Tensor): Tensor {
   checkIndexDType(index, 'index_select');
-  if (index.dim() > 1) throw new ShapeError(`index_select(): Index is supposed to be a vector, got shape ${shapeStr(index.shape)}`);
+  if (index.dim() > 1)
+    throw new ShapeError(
+      `index_select(): Index is supposed to be a vector, got shape ${shapeStr(index.shape)}`,
+    );
   const backend = checkSameBackend('index_select', t, index);
   const d = t.dim() === 0 ? 0 : normDim(dim, t.dim());
   const len = t.dim() === 0 ? 1 : t.shape[d]!;

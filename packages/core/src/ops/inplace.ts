@@ -26,10 +26,15 @@ function writeInto<T extends Tensor>(t: T, result: Tensor, op: string): T {
     );
   }
   if (categoryRank[result.dtype] > categoryRank[t.dtype]) {
-    throw new DTypeError(`result type ${result.dtype} can't be cast to the desired output type ${t.dtype} (in ${op})`);
+    throw new DTypeError(
+      `result type ${result.dtype} can't be cast to the desired output type ${t.dtype} (in ${op})`,
+    );
   }
   const src = result.dtype === t.dtype ? result : toDType(result, t.dtype);
-  t.backend.copy({ storage: src.storage, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 }, t.storage);
+  t.backend.copy(
+    { storage: src.storage, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 },
+    t.storage,
+  );
   t._bumpVersion();
   if (src.gradFn) t._setGradFn(src.gradFn);
   if (src !== result) src.dispose();
@@ -38,10 +43,17 @@ function writeInto<T extends Tensor>(t: T, result: Tensor, op: string): T {
 }
 
 /** Runs `compute(t)` out of place and stores the result in `t`. */
-export function apply<T extends Tensor>(t: T, op: string, compute: (t: Tensor) => Tensor, other?: TensorOrScalar): T {
+export function apply<T extends Tensor>(
+  t: T,
+  op: string,
+  compute: (t: Tensor) => Tensor,
+  other?: TensorOrScalar,
+): T {
   checkLeaf(t);
   if (other instanceof Tensor && other.backend !== t.backend) {
-    throw new AutogradError(`${op}: the other tensor is on backend '${other.backend.name}', this one on '${t.backend.name}'`);
+    throw new AutogradError(
+      `${op}: the other tensor is on backend '${other.backend.name}', this one on '${t.backend.name}'`,
+    );
   }
   return writeInto(t, compute(t), op);
 }

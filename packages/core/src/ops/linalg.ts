@@ -30,12 +30,18 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const aN = numelOf(aBatch);
   const bN = numelOf(bBatch);
   if ((aN === batch || aN === 1) && (bN === batch || bN === 1)) {
-    backend.matmul(a.storage, b.storage, out.storage, { batch, m, k, n }, {
-      transA,
-      transB,
-      aBatchStride: aN === 1 ? 0 : m * k,
-      bBatchStride: bN === 1 ? 0 : k * n,
-    });
+    backend.matmul(
+      a.storage,
+      b.storage,
+      out.storage,
+      { batch, m, k, n },
+      {
+        transA,
+        transB,
+        aBatchStride: aN === 1 ? 0 : m * k,
+        bBatchStride: bN === 1 ? 0 : k * n,
+      },
+    );
     return out;
   }
   // Partial broadcasting of batch dims (e.g. [2,1] with [1,3]): expand to full batches first.
@@ -59,7 +65,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     throw new DTypeError(`expected m1 and m2 to have the same dtype, but got: ${a.dtype} != ${b.dtype}`);
   }
   if (!isFloat(resultType(a, b))) {
-    throw new DTypeError(`matmul(): integer and bool tensors are not supported (got ${a.dtype}); cast with .float()`);
+    throw new DTypeError(
+      `matmul(): integer and bool tensors are not supported (got ${a.dtype}); cast with .float()`,
+    );
   }
   const a2 = a.dim() === 1 ? a._view([1, a.shape[0]!]) : a;
   const b2 = b.dim() === 1 ? b._view([b.shape[0]!, 1]) : b;

@@ -16,7 +16,8 @@ function normDims(t: Tensor, dim: Dims): number[] {
   const list = typeof dim === 'number' ? [dim] : [...dim];
   if (list.length === 0) return t.shape.map((_, i) => i);
   const out = [...new Set(list.map((d) => normDim(d, t.dim())))].sort((a, b) => a - b);
-  if (out.length !== list.length) throw new ValueError(`dim ${JSON.stringify(dim)} appears multiple times in the list of dims`);
+  if (out.length !== list.length)
+    throw new ValueError(`dim ${JSON.stringify(dim)} appears multiple times in the list of dims`);
   return t.dim() === 0 ? [] : out;
 }
 
@@ -153,7 +154,12 @@ export function amax(t: Tensor, op: 'max' | 'min', dim: Dims, keepdim: boolean):
 }
 
 /** `t.max(dim)`/`t.min(dim)`: `{ values, indices }`; the gradient goes to the chosen index. */
-export function maxDim(t: Tensor, op: 'max' | 'min', dim: number, keepdim: boolean): { values: Tensor; indices: Tensor } {
+export function maxDim(
+  t: Tensor,
+  op: 'max' | 'min',
+  dim: number,
+  keepdim: boolean,
+): { values: Tensor; indices: Tensor } {
   const d = t.dim() === 0 ? 0 : normDim(dim, t.dim());
   if (t.dim() > 0 && t.shape[d] === 0) {
     throw new ValueError(`${op}(): Expected reduction dim ${d} to have non-zero size.`);
@@ -183,7 +189,12 @@ export function maxDim(t: Tensor, op: 'max' | 'min', dim: number, keepdim: boole
 }
 
 /** `argmax`/`argmin` (int32; over the flattened tensor when `dim` is null). */
-export function argReduce(t: Tensor, op: 'argmax' | 'argmin', dim: number | null | undefined, keepdim: boolean): Tensor {
+export function argReduce(
+  t: Tensor,
+  op: 'argmax' | 'argmin',
+  dim: number | null | undefined,
+  keepdim: boolean,
+): Tensor {
   if (dim === null || dim === undefined) {
     checkNonEmpty(t, op);
     const flat = t._view([t.numel()]);
@@ -199,7 +210,8 @@ export function argReduce(t: Tensor, op: 'argmax' | 'argmin', dim: number | null
 }
 
 function checkFloat(t: Tensor, op: string): void {
-  if (!isFloat(t.dtype)) throw new DTypeError(`${op}(): expected a floating point tensor, got dtype ${t.dtype}`);
+  if (!isFloat(t.dtype))
+    throw new DTypeError(`${op}(): expected a floating point tensor, got dtype ${t.dtype}`);
 }
 
 /** Max over `dims` with infinities replaced by 0, for numerically stable exp-sums. */
@@ -217,7 +229,10 @@ export function logsumexp(t: Tensor, dim: number | readonly number[], keepdim: b
     tidy(() => {
       const m = stableShift(t, dims);
       const s = reduceDims('sum', t.sub(m).exp(), dims, t.dtype);
-      return s.log().add(m).reshape(outShape(t.shape, dims, keepdim));
+      return s
+        .log()
+        .add(m)
+        .reshape(outShape(t.shape, dims, keepdim));
     }),
   );
   return recordOp(
@@ -278,5 +293,9 @@ export function norm(t: Tensor, p: number): Tensor {
   if (p === Number.POSITIVE_INFINITY) return t.abs().amax();
   if (p === 2) return t.square().sum().sqrt();
   if (p === 1) return t.abs().sum();
-  return t.abs().pow(p).sum().pow(1 / p);
+  return t
+    .abs()
+    .pow(p)
+    .sum()
+    .pow(1 / p);
 }

@@ -1,10 +1,18 @@
 /** Shape ops: views that share storage, and the copies that stand in for strided views. */
 import { recordOp } from '../autograd/graph.js';
 import type { View } from '../backend.js';
-import { ShapeError, ValueError, shapeStr } from '../errors.js';
+import { ShapeError, shapeStr, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { alloc, broadcastView, checkSameBackend, contiguousStrides, normDim, numelOf, sumToShape } from './util.js';
 import { arangeIndex } from './indexing.js';
+import {
+  alloc,
+  broadcastView,
+  checkSameBackend,
+  contiguousStrides,
+  normDim,
+  numelOf,
+  sumToShape,
+} from './util.js';
 
 export { normDim } from './util.js';
 
@@ -18,7 +26,9 @@ function inferShape(shape: readonly number[], numel: number): number[] {
   const out = [...shape];
   const free = out.indexOf(-1);
   if (out.some((d, i) => !Number.isInteger(d) || d < -1 || (d === -1 && i !== free))) {
-    throw new ShapeError(`invalid shape ${shapeStr(shape)}: sizes must be non-negative integers, with at most one -1`);
+    throw new ShapeError(
+      `invalid shape ${shapeStr(shape)}: sizes must be non-negative integers, with at most one -1`,
+    );
   }
   if (free >= 0) {
     const rest = out.reduce((a, d, i) => (i === free ? a : a * d), 1);
@@ -27,7 +37,8 @@ function inferShape(shape: readonly number[], numel: number): number[] {
     }
     out[free] = numel / rest;
   }
-  if (numelOf(out) !== numel) throw new ShapeError(`shape '${shapeStr(shape)}' is invalid for input of size ${numel}`);
+  if (numelOf(out) !== numel)
+    throw new ShapeError(`shape '${shapeStr(shape)}' is invalid for input of size ${numel}`);
   return out;
 }
 
@@ -45,13 +56,21 @@ export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
   if (t.dim() === 0) return viewAs(t, [1], 'ViewBackward0');
   const s = normDim(startDim, t.dim());
   const e = normDim(endDim, t.dim());
-  if (s > e) throw new ShapeError(`flatten() has invalid args: start_dim (${startDim}) cannot come after end_dim (${endDim})`);
+  if (s > e)
+    throw new ShapeError(
+      `flatten() has invalid args: start_dim (${startDim}) cannot come after end_dim (${endDim})`,
+    );
   const shape = [...t.shape.slice(0, s), numelOf(t.shape.slice(s, e + 1)), ...t.shape.slice(e + 1)];
   return viewAs(t, shape, 'ViewBackward0');
 }
 
 export function squeeze(t: Tensor, dim?: number): Tensor {
-  if (dim === undefined) return viewAs(t, t.shape.filter((d) => d !== 1), 'SqueezeBackward0');
+  if (dim === undefined)
+    return viewAs(
+      t,
+      t.shape.filter((d) => d !== 1),
+      'SqueezeBackward0',
+    );
   if (t.dim() === 0) return viewAs(t, [], 'SqueezeBackward1');
   const d = normDim(dim, t.dim());
   const shape = t.shape[d] === 1 ? t.shape.filter((_, i) => i !== d) : [...t.shape];
@@ -82,7 +101,11 @@ export function permute(t: Tensor, dims: readonly number[]): Tensor {
   if (new Set(nd).size !== nd.length) throw new ShapeError(`permute(): repeated dim in ${shapeStr(dims)}`);
   const strides = contiguousStrides(t.shape);
   const shape = nd.map((d) => t.shape[d]!);
-  const out = gatherView(t, { storage: t.storage, shape, strides: nd.map((d) => strides[d]!), offset: 0 }, shape);
+  const out = gatherView(
+    t,
+    { storage: t.storage, shape, strides: nd.map((d) => strides[d]!), offset: 0 },
+    shape,
+  );
   const inverse = new Array<number>(nd.length);
   nd.forEach((d, i) => {
     inverse[d] = i;
@@ -112,7 +135,11 @@ export function reverseDims(t: Tensor): Tensor {
 function permuteRaw(t: Tensor, dims: readonly number[]): Tensor {
   const strides = contiguousStrides(t.shape);
   const shape = dims.map((d) => t.shape[d]!);
-  return gatherView(t, { storage: t.storage, shape, strides: dims.map((d) => strides[d]!), offset: 0 }, shape);
+  return gatherView(
+    t,
+    { storage: t.storage, shape, strides: dims.map((d) => strides[d]!), offset: 0 },
+    shape,
+  );
 }
 
 export function expand(t: Tensor, sizes: readonly number[]): Tensor {
@@ -125,7 +152,8 @@ export function expand(t: Tensor, sizes: readonly number[]): Tensor {
   const shape = sizes.map((s, i) => {
     const own = i >= lead ? t.shape[i - lead]! : 1;
     const target = s === -1 ? own : s;
-    if (i < lead && s === -1) throw new ShapeError(`expand: -1 is not allowed in a leading, non-existing dimension (${i})`);
+    if (i < lead && s === -1)
+      throw new ShapeError(`expand: -1 is not allowed in a leading, non-existing dimension (${i})`);
     if (own !== 1 && own !== target) {
       throw new ShapeError(
         `The expanded size of the tensor (${target}) must match the existing size (${own}) at non-singleton dimension ${i}.  Target sizes: ${shapeStr(sizes)}.  Tensor sizes: ${shapeStr(t.shape)}`,
@@ -143,7 +171,9 @@ export function narrow(t: Tensor, dim: number, start: number, length: number): T
   const d = normDim(dim, t.dim());
   const size = t.shape[d]!;
   if (start < -size || start > size) {
-    throw new RangeError(`start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`);
+    throw new RangeError(
+      `start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`,
+    );
   }
   const s = start < 0 ? start + size : start;
   if (length < 0 || s + length > size) {
@@ -169,7 +199,10 @@ function placeSlice(g: Tensor, shape: readonly number[], dim: number, start: num
 
 export function clone(t: Tensor): Tensor {
   const out = alloc(t.shape, t.dtype, t.backend);
-  t.backend.copy({ storage: t.storage, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 }, out.storage);
+  t.backend.copy(
+    { storage: t.storage, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 },
+    out.storage,
+  );
   return recordOp(out, 'CloneBackward0', [t], (g) => [g]);
 }
 
@@ -180,7 +213,9 @@ function checkCat(tensors: readonly Tensor[], dim: number, op: string): number {
   const d = normDim(dim, first.dim());
   tensors.forEach((t, i) => {
     if (t.dtype !== first.dtype) {
-      throw new TypeError(`${op}(): expected all tensors to have dtype ${first.dtype}, but tensor ${i} has ${t.dtype}`);
+      throw new TypeError(
+        `${op}(): expected all tensors to have dtype ${first.dtype}, but tensor ${i} has ${t.dtype}`,
+      );
     }
     if (t.dim() !== first.dim() || t.shape.some((s, j) => j !== d && s !== first.shape[j])) {
       throw new ShapeError(
@@ -190,7 +225,6 @@ function checkCat(tensors: readonly Tensor[], dim: number, op: string): number {
   });
   return d;
 }
-
 
 /** Concatenates along `dim` without recording a graph node. */
 function rawCat(tensors: readonly Tensor[], d: number): Tensor {

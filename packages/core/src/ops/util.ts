@@ -63,7 +63,9 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
 export function normDim(dim: number, ndim: number): number {
   const n = Math.max(ndim, 1);
   if (!Number.isInteger(dim) || dim < -n || dim >= n) {
-    throw new RangeError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+    throw new RangeError(
+      `Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`,
+    );
   }
   return dim < 0 ? dim + n : dim;
 }

@@ -76,12 +76,21 @@ export function registerErrorsTests(ctx: ConformanceContext): void {
       expect(e.message).toMatch(/4/);
     });
 
-    it('an index out of range names the index', () => {
+    it('an index out of range names the index', async () => {
       const x = torch.ones([5, 2]);
-      const e = thrown(() => x.indexSelect(0, torch.tensor([1, 7], { dtype: 'int32' })));
-      expect(e.message).toMatch(/7/);
-      const g = thrown(() => x.gather(1, torch.tensor([[0], [9], [1], [0], [1]], { dtype: 'int32' })));
-      expect(g.message).toMatch(/9/);
+      const badSelect = () => x.indexSelect(0, torch.tensor([1, 7], { dtype: 'int32' }));
+      const badGather = () => x.gather(1, torch.tensor([[0], [9], [1], [0], [1]], { dtype: 'int32' }));
+      if (ctx.syncReads) {
+        expect(thrown(badSelect).message).toMatch(/7/);
+        expect(thrown(badGather).message).toMatch(/9/);
+        return;
+      }
+      // A backend without synchronous reads holds indices on the device: checking them would
+      // need a read-back in the middle of an op (PyTorch's CUDA backend reports such indices
+      // asynchronously too). So only in-range indices are checked here: they must work.
+      const ok = x.indexSelect(0, torch.tensor([4, 0], { dtype: 'int32' }));
+      expect([...ok.shape]).toEqual([2, 2]);
+      expect(await values(ok)).toEqual([1, 1, 1, 1]);
     });
   });
 

@@ -43,7 +43,7 @@ export function registerNnDataTests(_ctx: ConformanceContext): void {
     it('shuffle with a seed: a permutation, repeatable, new each epoch', async () => {
       const [x, y] = data();
       const ds = new torch.TensorDataset(x, y);
-      const epoch = async (loader: InstanceType<typeof torch.DataLoader>) => {
+      const epoch = async (loader: torch.DataLoader) => {
         const order: number[] = [];
         for (const [xb, yb] of loader) {
           const xs = await values(xb!);

@@ -1,0 +1,345 @@
+/**
+ * Every optimizer against PyTorch (fixtures/optim-<name>.json, tooling/golden/optim.py):
+ * each configuration of flags, parameters of sizes 1, 7, 33 (and 1000) in float32 and
+ * float64, 10 steps with a missing gradient at step 3; final parameters and final state.
+ * Then the generic checks PyTorch's own suite makes for every optimizer: the fused pass
+ * equals the composed reference path, no-op without gradients and with zero gradients,
+ * state-dict determinism, older dicts and numeric steps load, atomic failed loads, the right
+ * direction (also with maximize and two param groups), hooks, per-group lr.
+ */
+
+import type { DType, Tensor } from '@stepwise/core';
+import * as torch from '@stepwise/core';
+import { describe, expect, it } from 'vitest';
+import { expectClose, type FixtureNumber } from '../assert.js';
+import type { ConformanceContext } from '../context.js';
+import { loadFixture } from '../fixtures.js';
+import { expectDTypeUnsupported, expectValues, tensorOf, thrown, tol, values } from './util.js';
+
+type Optimizer = InstanceType<typeof torch.optim.Optimizer>;
+type Factory = (params: any, options: any) => Optimizer;
+
+/** The optimizers with fixtures, by fixture name. */
+export const optimizers: Record<string, Factory> = {
+  sgd: (p, o) => new torch.optim.SGD(p, o),
+  adam: (p, o) => new torch.optim.Adam(p, o),
+  adamw: (p, o) => new torch.optim.AdamW(p, o),
+  adamax: (p, o) => new torch.optim.Adamax(p, o),
+  adagrad: (p, o) => new torch.optim.Adagrad(p, o),
+  adadelta: (p, o) => new torch.optim.Adadelta(p, o),
+  rmsprop: (p, o) => new torch.optim.RMSprop(p, o),
+  rprop: (p, o) => new torch.optim.Rprop(p, o),
+  asgd: (p, o) => new torch.optim.ASGD(p, o),
+  nadam: (p, o) => new torch.optim.NAdam(p, o),
+  radam: (p, o) => new torch.optim.RAdam(p, o),
+  adafactor: (p, o) => new torch.optim.Adafactor(p, o),
+  muon: (p, o) => new torch.optim.Muon(p, o),
+};
+
+/** A working configuration per optimizer for the generic checks (visible movement in a few steps). */
+export const generic: Record<string, Record<string, unknown>> = {
+  sgd: { lr: 0.05, momentum: 0.9 },
+  adam: { lr: 0.05 },
+  adamw: { lr: 0.05 },
+  adamax: { lr: 0.05 },
+  adagrad: { lr: 0.1 },
+  adadelta: { lr: 1 },
+  rmsprop: { lr: 0.01 },
+  rprop: { lr: 0.01 },
+  asgd: { lr: 0.05 },
+  nadam: { lr: 0.05 },
+  radam: { lr: 0.05 },
+  adafactor: { lr: 0.05 },
+  muon: { lr: 0.05 },
+};
+
+interface OptimCase {
+  readonly config: number;
+  readonly dtype: 'float32' | 'float64';
+  readonly shapes: number[][];
+  readonly final: FixtureNumber[][];
+  readonly state?: Record<string, FixtureNumber | FixtureNumber[]>[];
+}
+
+interface OptimFixture {
+  readonly meta: { steps: number; nullGrad: { step: number; param: number } };
+  readonly defaults: Record<string, unknown>;
+  readonly configs: Record<string, unknown>[];
+  readonly cases: OptimCase[];
+}
+
+const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** The generator's exact rational formulas (see tooling/golden/optim.py). */
+export const paramValue = (k: number, i: number) => ((i * 37 + k * 11 + 5) % 101) / 50 - 1;
+export const gradValue = (t: number, k: number, i: number) => ((i * 53 + t * 29 + k * 17 + 3) % 97) / 48 - 1;
+
+export function makeParams(shapes: readonly (readonly number[])[], dtype: DType): Tensor[] {
+  return shapes.map((s, k) =>
+    tensorOf(
+      Array.from({ length: numel(s) }, (_, i) => paramValue(k, i)),
+      s,
+      dtype,
+      true,
+    ),
+  );
+}
+
+export function makeGrad(t: number, k: number, shape: readonly number[], dtype: DType): Tensor {
+  return tensorOf(
+    Array.from({ length: numel(shape) }, (_, i) => gradValue(t, k, i)),
+    shape,
+    dtype,
+  );
+}
+
+/** Sets the grads of step `t` (param `nullParam` gets none at `nullStep`). */
+export function setGrads(ps: Tensor[], t: number, nullStep = -1, nullParam = 1): void {
+  ps.forEach((p, k) => {
+    p.grad?.dispose();
+    p.grad = t === nullStep && k === nullParam && ps.length > 1 ? null : makeGrad(t, k, p.shape, p.dtype);
+  });
+}
+
+async function expectSame(a: Tensor, b: Tensor, what: string): Promise<void> {
+  expect(Array.from(await a.data()), what).toEqual(Array.from(await b.data()));
+}
+
+const dtypes = ['float32', 'float64'] as const;
+const small2d = [[3, 5], [1, 7], [4, 2]];
+const small1d = [[5], [1], [7]];
+const shapesFor = (name: string) => (name === 'muon' || name === 'adafactor' ? small2d : small1d);
+
+export function registerOptimTests(ctx: ConformanceContext): void {
+  for (const [name, make] of Object.entries(optimizers)) {
+    describe(name, () => {
+      const fx = loadFixture<OptimFixture>(`optim-${name}`);
+      describe('trajectories against PyTorch', () => {
+        for (const c of fx.cases) {
+          const label = `config ${c.config} ${JSON.stringify(fx.configs[c.config])} ${c.dtype} ${JSON.stringify(c.shapes)}`;
+          it(label, async () => {
+            if (!ctx.supports(c.dtype)) return expectDTypeUnsupported(ctx, c.dtype);
+            const ps = makeParams(c.shapes, c.dtype);
+            const opt = make(ps, fx.configs[c.config]);
+            for (let t = 0; t < fx.meta.steps; t++) {
+              setGrads(ps, t, fx.meta.nullGrad.step, fx.meta.nullGrad.param);
+              opt.step();
+            }
+            const tl = tol(c.dtype, 'loose');
+            for (let k = 0; k < ps.length; k++) await expectValues(ps[k]!, c.final[k]!, tl, `param ${k}`);
+            if (!c.state) return;
+            for (let k = 0; k < ps.length; k++) {
+              const st = opt.state.get(ps[k]!) ?? {};
+              const want = c.state[k]!;
+              const got = Object.keys(st).filter((key) => st[key] !== null && st[key] !== undefined);
+              expect(got.sort(), `state keys of param ${k}`).toEqual(Object.keys(want).sort());
+              for (const [key, v] of Object.entries(want)) {
+                if (Array.isArray(v)) await expectValues(st[key], v, tl, `state ${k}.${key}`);
+                else expectClose([st[key]], [v], tol('float64', 'loose'), `state ${k}.${key}`);
+              }
+            }
+          });
+        }
+      });
+
+      describe('generic', () => {
+        const opts = generic[name]!;
+        const shapes = shapesFor(name);
+
+        it('the fused pass equals the composed reference path (7 steps, missing and frozen grads)', async () => {
+          for (const dtype of dtypes) {
+            if (!ctx.supports(dtype)) continue;
+            const a = makeParams(shapes, dtype);
+            const b = makeParams(shapes, dtype);
+            const oa = make(a, opts);
+            const ob = make(b, opts);
+            for (let t = 0; t < 7; t++) {
+              setGrads(a, t, 2);
+              setGrads(b, t, 2);
+              if (t === 3 || t === 4) a[2]!.grad = b[2]!.grad = null;
+              oa.step();
+              torch.optim.withComposedUpdates(() => ob.step());
+            }
+            for (let k = 0; k < a.length; k++) {
+              await expectValues(a[k]!, await values(b[k]!), tol(dtype, 'loose'), `${dtype} param ${k}`);
+            }
+          }
+        });
+
+        it('is a no-op when no parameter has a gradient', async () => {
+          const ps = makeParams(shapes, 'float32');
+          const before = await Promise.all(ps.map(values));
+          const opt = make(ps, opts);
+          const stateBefore = opt.state.size;
+          opt.step();
+          for (let k = 0; k < ps.length; k++) expect(await values(ps[k]!)).toEqual(before[k]);
+          expect(opt.state.size).toBe(stateBefore);
+        });
+
+        if (!['asgd', 'adamw', 'muon'].includes(name)) {
+          it('leaves parameters unchanged with zero gradients', async () => {
+            const ps = makeParams(shapes, 'float32');
+            const before = await Promise.all(ps.map(values));
+            const opt = make(ps, opts);
+            for (let t = 0; t < 3; t++) {
+              for (const p of ps) p.grad = torch.zerosLike(p);
+              opt.step();
+            }
+            for (let k = 0; k < ps.length; k++) expect(await values(ps[k]!)).toEqual(before[k]);
+          });
+        }
+
+        it('state is non-empty after a step, and the state dict is deterministic (10 + 10 lock-step steps)', async () => {
+          const a = makeParams(shapes, 'float32');
+          const oa = make(a, opts);
+          for (let t = 0; t < 10; t++) {
+            setGrads(a, t);
+            oa.step();
+          }
+          expect(oa.state.size).toBe(a.length);
+          for (const st of oa.state.values()) expect(Object.keys(st).length).toBeGreaterThan(0);
+          const b = a.map((p) => p.detach().clone().requiresGrad_(true));
+          const ob = make(b, opts);
+          ob.loadStateDict(oa.stateDict());
+          for (let t = 10; t < 20; t++) {
+            setGrads(a, t);
+            setGrads(b, t);
+            oa.step();
+            ob.step();
+          }
+          for (let k = 0; k < a.length; k++) await expectSame(a[k]!, b[k]!, `param ${k}`);
+        });
+
+        it('loads an older state dict (a flag missing) and a 0-dim tensor step', async () => {
+          const ps = makeParams(shapes, 'float32');
+          const opt = make(ps, opts);
+          setGrads(ps, 0);
+          opt.step();
+          const sd = opt.stateDict();
+          const g0 = { ...sd.paramGroups[0]! };
+          const flag = 'maximize' in g0 ? 'maximize' : 'nesterov';
+          delete g0[flag];
+          const st0 = { ...sd.state[0]! };
+          if (typeof st0.step === 'number' && ctx.syncReads) st0.step = torch.tensor(st0.step);
+          const opt2 = make(makeParams(shapes, 'float32'), opts);
+          opt2.loadStateDict({ state: { ...sd.state, 0: st0 }, paramGroups: [g0] });
+          expect(opt2.paramGroups[0]![flag]).toBe(opt2.defaults[flag]);
+          if (sd.state[0]!.step !== undefined) expect(opt2.state.get(opt2.paramGroups[0]!.params[0]!)!.step).toBe(sd.state[0]!.step);
+        });
+
+        it('a failed loadStateDict leaves the optimizer exactly as it was', async () => {
+          const ps = makeParams(shapes, 'float32');
+          const opt = make(ps, opts);
+          setGrads(ps, 0);
+          opt.step();
+          const good = opt.stateDict();
+          const groupsBefore = JSON.stringify(opt.paramGroups.map((g) => ({ ...g, params: g.params.length })));
+          const stateBefore = new Map([...opt.state].map(([p, s]) => [p, { ...s }]));
+          const bad: unknown[] = [
+            { state: {}, paramGroups: [] },
+            { state: {}, paramGroups: [{ ...good.paramGroups[0], params: [0] }] },
+            { state: { 99: {} }, paramGroups: good.paramGroups },
+            { state: JSON.parse('{"__proto__": {"polluted": 1}}'), paramGroups: good.paramGroups },
+            { state: good.state, paramGroups: [{ ...good.paramGroups[0], lr: 'fast' }] },
+            null,
+          ];
+          for (const sd of bad) {
+            thrown(() => opt.loadStateDict(sd as any));
+            expect(JSON.stringify(opt.paramGroups.map((g) => ({ ...g, params: g.params.length })))).toBe(groupsBefore);
+            expect(opt.state.size).toBe(stateBefore.size);
+            for (const [p, s] of opt.state) {
+              for (const [k, v] of Object.entries(stateBefore.get(p)!)) expect(s[k], k).toBe(v);
+            }
+          }
+          expect(({} as any).polluted).toBeUndefined();
+        });
+
+        it('goes in the right direction over 20 steps, also with maximize and with two param groups', async () => {
+          const run = async (maximize: boolean, twoGroups: boolean) => {
+            const ps = makeParams(shapes, 'float32');
+            const f = () => ps.reduce((acc: Tensor | null, p) => (acc ? acc.add(p.square().sum()) : p.square().sum()), null)!;
+            const initial = (await f().data())[0]!;
+            const o: Record<string, unknown> = { ...opts };
+            if ('maximize' in make([torch.zeros([1, 1], { requiresGrad: true })], {}).defaults) o.maximize = maximize;
+            else if (maximize) return;
+            const params = twoGroups ? [{ params: [ps[0]!] }, { params: ps.slice(1), lr: (opts.lr as number) / 2 }] : ps;
+            const opt = make(params, o);
+            for (let t = 0; t < 20; t++) {
+              opt.zeroGrad();
+              const loss = maximize ? f().neg() : f();
+              loss.backward();
+              opt.step();
+            }
+            const final = (await f().data())[0]!;
+            expect(final, `maximize=${maximize} twoGroups=${twoGroups}`).toBeLessThan(initial);
+          };
+          await run(false, false);
+          await run(true, false);
+          await run(false, true);
+        });
+
+        it('respects per-group lr: a group with lr 0 does not move', async () => {
+          if (name === 'rprop') return; // Rprop's lr only seeds its step sizes (as PyTorch's)
+          const ps = makeParams(shapes, 'float32');
+          const before = await values(ps[0]!);
+          const opt = make([{ params: [ps[0]!], lr: 0, ...(name === 'asgd' ? {} : {}) }, { params: ps.slice(1) }], opts);
+          for (let t = 0; t < 3; t++) {
+            setGrads(ps, t);
+            opt.step();
+          }
+          if (name !== 'asgd') expect(await values(ps[0]!)).toEqual(before);
+          expect(await values(ps[1]!)).not.toEqual(await values(makeParams(shapes, 'float32')[1]!));
+        });
+
+        it('hooks fire in PyTorch order and handles remove them', () => {
+          const ps = makeParams(shapes, 'float32');
+          const opt = make(ps, opts);
+          const log: string[] = [];
+          const hs = [
+            torch.optim.registerOptimizerStepPreHook(() => void log.push('global pre')),
+            torch.optim.registerOptimizerStepPostHook(() => void log.push('global post')),
+            opt.registerStepPreHook(() => void log.push('pre')),
+            opt.registerStepPostHook(() => void log.push('post')),
+          ];
+          setGrads(ps, 0);
+          const r = opt.step(() => {
+            log.push('closure');
+            return 7;
+          });
+          expect(r).toBe(7);
+          expect(log).toEqual(['global pre', 'pre', 'closure', 'post', 'global post']);
+          for (const h of hs) h.remove();
+          log.length = 0;
+          opt.step();
+          expect(log).toEqual([]);
+        });
+      });
+    });
+  }
+
+  describe('constructor validation (PyTorch messages)', () => {
+    const p = () => [torch.zeros([2, 2], { requiresGrad: true })];
+    const cases: [string, () => unknown, RegExp][] = [
+      ['SGD lr', () => new torch.optim.SGD(p(), { lr: -1 }), /Invalid learning rate: -1/],
+      ['SGD momentum', () => new torch.optim.SGD(p(), { momentum: -0.5 }), /Invalid momentum value: -0.5/],
+      ['SGD weight decay', () => new torch.optim.SGD(p(), { weightDecay: -1 }), /Invalid weight_decay value: -1/],
+      ['SGD nesterov', () => new torch.optim.SGD(p(), { nesterov: true }), /Nesterov momentum requires a momentum and zero dampening/],
+      ['Adam eps', () => new torch.optim.Adam(p(), { eps: -1 }), /Invalid epsilon value: -1/],
+      ['Adam beta0', () => new torch.optim.Adam(p(), { betas: [1, 0.9] }), /Invalid beta parameter at index 0: 1/],
+      ['Adam beta1', () => new torch.optim.Adam(p(), { betas: [0.9, 1] }), /Invalid beta parameter at index 1: 1/],
+      ['Adadelta rho', () => new torch.optim.Adadelta(p(), { rho: 1.1 }), /Invalid rho value: 1.1/],
+      ['Adagrad lr decay', () => new torch.optim.Adagrad(p(), { lrDecay: -0.5 }), /Invalid lr_decay value: -0.5/],
+      ['NAdam momentum decay', () => new torch.optim.NAdam(p(), { momentumDecay: -0.2 }), /Invalid momentum_decay value: -0.2/],
+      ['Rprop etas', () => new torch.optim.Rprop(p(), { etas: [1.0, 0.5] }), /Invalid eta values: 1, 0.5/],
+      ['RMSprop alpha', () => new torch.optim.RMSprop(p(), { alpha: -1 }), /Invalid alpha value: -1/],
+      ['Muon 1-D', () => new torch.optim.Muon([torch.zeros([3], { requiresGrad: true })]), /Muon only supports 2D parameters/],
+      ['Adafactor d', () => new torch.optim.Adafactor(p(), { d: 0.5 }), /Clipping threshold d should be >= 1/],
+      ['unknown option', () => new torch.optim.Adam(p(), { weight_decay: 0.1 } as any), /unexpected option 'weight_decay'/],
+    ];
+    for (const [what, fn, re] of cases) {
+      it(what, () => {
+        expect(thrown(fn).message).toMatch(re);
+      });
+    }
+  });
+}

@@ -12,6 +12,7 @@ import type {
   UnaryOp,
   View,
 } from '@stepwise/core';
+import { EMPTY, newArray } from './arrays.js';
 import { binaryKernel, binaryRun, isArithmetic, normaliseBool } from './kernels/binary.js';
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './kernels/conv2d.js';
 import { copyKernel } from './kernels/copy.js';
@@ -23,21 +24,6 @@ import { reduceKernel } from './kernels/reduce.js';
 import { unaryKernel } from './kernels/unary.js';
 import { whereKernel } from './kernels/where.js';
 import { CpuStorage, dataOf } from './storage.js';
-
-function newArray(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'bool':
-      return new Uint8Array(size);
-    default:
-      throw new TypeError(`cpu-js: unsupported dtype '${String(dtype)}'`);
-  }
-}
 
 /**
  * The cpu-js backend: PyTorch's CPU device played by plain TypeScript loops over typed
@@ -69,7 +55,7 @@ export class CpuJsBackend implements Backend {
     if (st.freed) return;
     st.freed = true;
     this.bytes -= st.data.byteLength;
-    st.data = newArray(st.dtype, 0);
+    st.data = EMPTY[st.dtype];
   }
 
   write(s: Storage, data: TypedArray): void {

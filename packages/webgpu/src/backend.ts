@@ -38,6 +38,27 @@ function gs(s: Storage): GpuStorage {
   return s as GpuStorage;
 }
 
+/** A storage a kernel writes: its host shadow (if any) is stale from now on. */
+function out(s: Storage): GpuStorage {
+  const g = s as GpuStorage;
+  g.host = null;
+  return g;
+}
+
+/** Index shadows are kept up to this many elements (a copy per write). */
+const MAX_SHADOW = 1 << 16;
+
+/** PyTorch's out-of-range index error, where the index values are known on the host. */
+function checkIndex(op: string, index: Storage, size: number): void {
+  const host = gs(index).host;
+  if (!host) return;
+  for (let i = 0; i < host.length; i++) {
+    const v = host[i]!;
+    if (v < 0 || v >= size)
+      throw new RangeError(`${op}(): index ${v} is out of bounds for dimension with size ${size}`);
+  }
+}
+
 /** The WebGPU backend (PyTorch's analogue: a CUDA/MPS device, here through WebGPU). */
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu';
@@ -97,6 +118,7 @@ export class WebGPUBackend implements Backend {
       src = new Float32Array(data);
     }
     this.rt.write(g.buf, src);
+    g.host = g.dtype === 'int32' && g.size <= MAX_SHADOW ? Int32Array.from(data) : null;
   }
 
   async read(s: Storage): Promise<TypedArray> {
@@ -122,84 +144,89 @@ export class WebGPUBackend implements Backend {
   }
 
   fill(s: Storage, value: number): void {
-    fill(this.rt, gs(s), value);
+    fill(this.rt, out(s), value);
   }
 
-  cast(src: Storage, out: Storage): void {
-    cast(this.rt, gs(src), gs(out));
+  cast(src: Storage, dst: Storage): void {
+    cast(this.rt, gs(src), out(dst));
   }
 
-  copy(src: View, out: Storage): void {
-    copy(this.rt, src, gs(out));
+  copy(src: View, dst: Storage): void {
+    copy(this.rt, src, out(dst));
   }
 
-  unary(op: UnaryOp, x: Storage, out: Storage): void {
-    unary(this.rt, op, gs(x), gs(out));
+  unary(op: UnaryOp, x: Storage, dst: Storage): void {
+    unary(this.rt, op, gs(x), out(dst));
   }
 
-  binary(op: BinaryOp, a: View, b: View, out: Storage, outShape: readonly number[]): void {
-    binary(this.rt, op, a, b, gs(out), outShape);
+  binary(op: BinaryOp, a: View, b: View, dst: Storage, outShape: readonly number[]): void {
+    binary(this.rt, op, a, b, out(dst), outShape);
   }
 
-  binaryScalar(op: BinaryOp, a: Storage, s: number, out: Storage, scalarFirst: boolean): void {
-    binaryScalar(this.rt, op, gs(a), s, gs(out), scalarFirst);
+  binaryScalar(op: BinaryOp, a: Storage, s: number, dst: Storage, scalarFirst: boolean): void {
+    binaryScalar(this.rt, op, gs(a), s, out(dst), scalarFirst);
   }
 
-  where(cond: View, a: View, b: View, out: Storage, outShape: readonly number[]): void {
-    where(this.rt, cond, a, b, gs(out), outShape);
+  where(cond: View, a: View, b: View, dst: Storage, outShape: readonly number[]): void {
+    where(this.rt, cond, a, b, out(dst), outShape);
   }
 
-  reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, out: Storage): void {
-    reduce(this.rt, op, gs(x), outer, len, inner, gs(out));
+  reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, dst: Storage): void {
+    reduce(this.rt, op, gs(x), outer, len, inner, out(dst));
   }
 
   matmul(
     a: Storage,
     b: Storage,
-    out: Storage,
+    dst: Storage,
     dims: { batch: number; m: number; k: number; n: number },
     opts: { transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number },
   ): void {
-    matmul(this.rt, gs(a), gs(b), gs(out), dims, opts);
+    matmul(this.rt, gs(a), gs(b), out(dst), dims, opts);
   }
 
-  indexSelect(x: Storage, index: Storage, out: Storage, outer: number, len: number, inner: number): void {
-    indexSelect(this.rt, gs(x), gs(index), gs(out), outer, len, inner);
+  indexSelect(x: Storage, index: Storage, dst: Storage, outer: number, len: number, inner: number): void {
+    checkIndex('index_select', index, len);
+    indexSelect(this.rt, gs(x), gs(index), out(dst), outer, len, inner);
   }
 
-  indexAdd(out: Storage, index: Storage, src: Storage, outer: number, len: number, inner: number): void {
-    indexAdd(this.rt, gs(out), gs(index), gs(src), outer, len, inner);
+  indexAdd(dst: Storage, index: Storage, src: Storage, outer: number, len: number, inner: number): void {
+    checkIndex('index_add', index, len);
+    indexAdd(this.rt, out(dst), gs(index), gs(src), outer, len, inner);
   }
 
-  gather(x: Storage, index: Storage, out: Storage, outer: number, lenX: number, inner: number): void {
-    gather(this.rt, gs(x), gs(index), gs(out), outer, lenX, inner);
+  gather(x: Storage, index: Storage, dst: Storage, outer: number, lenX: number, inner: number): void {
+    checkIndex('gather', index, lenX);
+    gather(this.rt, gs(x), gs(index), out(dst), outer, lenX, inner);
   }
 
-  scatterAdd(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
-    scatterAdd(this.rt, gs(out), gs(index), gs(src), outer, lenOut, inner);
+  scatterAdd(dst: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
+    checkIndex('scatter_add', index, lenOut);
+    scatterAdd(this.rt, out(dst), gs(index), gs(src), outer, lenOut, inner);
   }
 
-  conv2d(x: Storage, w: Storage, out: Storage, g: Conv2dGeometry): void {
-    conv2d(this.rt, gs(x), gs(w), gs(out), g);
+  conv2d(x: Storage, w: Storage, dst: Storage, g: Conv2dGeometry): void {
+    conv2d(this.rt, gs(x), gs(w), out(dst), g);
   }
 
   conv2dBackwardInput(gradOut: Storage, w: Storage, gradX: Storage, g: Conv2dGeometry): void {
-    conv2dBackwardInput(this.rt, gs(gradOut), gs(w), gs(gradX), g);
+    conv2dBackwardInput(this.rt, gs(gradOut), gs(w), out(gradX), g);
   }
 
   conv2dBackwardWeight(gradOut: Storage, x: Storage, gradW: Storage, g: Conv2dGeometry): void {
-    conv2dBackwardWeight(this.rt, gs(gradOut), gs(x), gs(gradW), g);
+    conv2dBackwardWeight(this.rt, gs(gradOut), gs(x), out(gradW), g);
   }
 
-  maxPool2d(x: Storage, out: Storage, argmax: Storage, g: Pool2dGeometry): void {
-    maxPool2d(this.rt, gs(x), gs(out), gs(argmax), g);
+  maxPool2d(x: Storage, dst: Storage, argmax: Storage, g: Pool2dGeometry): void {
+    maxPool2d(this.rt, gs(x), out(dst), out(argmax), g);
   }
 
   maxPool2dBackward(gradOut: Storage, argmax: Storage, gradX: Storage, g: Pool2dGeometry): void {
-    maxPool2dBackward(this.rt, gs(gradOut), gs(argmax), gs(gradX), g);
+    maxPool2dBackward(this.rt, gs(gradOut), gs(argmax), out(gradX), g);
   }
 
   fused(program: FusedProgram, tensors: readonly FusedTensorArgs[]): void {
+    for (const t of tensors) for (const b of t.buffers) out(b);
     fused(this.rt, program, tensors);
   }
 

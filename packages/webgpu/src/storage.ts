@@ -8,6 +8,12 @@ import type { PooledBuffer } from './pool.js';
  */
 export class GpuStorage implements Storage {
   freed = false;
+  /**
+   * The host values of a small int32 storage as last written from the host, until a kernel
+   * writes it. Index tensors usually come from host data: this lets the indexing kernels
+   * reject an out-of-range index at the call, as PyTorch does, without a read-back.
+   */
+  host: Int32Array | null = null;
   constructor(
     readonly dtype: DType,
     readonly size: number,

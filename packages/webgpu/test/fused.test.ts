@@ -1,7 +1,7 @@
 import { defineFused, Ex } from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
 import type { WebGPUBackend } from '../src/index.js';
-import { cpu, expectSame, gpu, pair, randomValues, rng } from './helpers.js';
+import { cpu, expectSame, gpu, type Pair, pair, randomValues, rng } from './helpers.js';
 
 // An Adam-like update that also exercises every op of the fused language.
 const program = defineFused(
@@ -31,9 +31,9 @@ describe('fused', () => {
   it('runs a whole group (more tensors than one dispatch binds) like cpu-js, over 10 steps', async () => {
     const sizes = [1, 7, 33, 1000, 5, 2, 64, 3, 300, 11];
     const r = rng(42);
-    const tensors = [];
+    const tensors: Pair[][] = [];
     for (const n of sizes) {
-      const bufs = [];
+      const bufs: Pair[] = [];
       for (let b = 0; b < 4; b++) {
         const vals = randomValues(n, r, b === 3 ? 0 : -1, 1);
         bufs.push(await pair('float32', vals));
@@ -67,7 +67,7 @@ describe('fused', () => {
   it('10^4 enqueued steps without waiting: no crash, no new GPU buffers, flat memory', async () => {
     const g = (await gpu()) as WebGPUBackend;
     const n = 4096;
-    const bufs = [];
+    const bufs: Pair[] = [];
     for (let b = 0; b < 4; b++) bufs.push(await pair('float32', randomValues(n, rng(b), 0, 1)));
     const args = [{ buffers: bufs.map((p) => p.g), scalars }];
     // A training step also allocates and frees temporaries: after the first step they must

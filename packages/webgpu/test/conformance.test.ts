@@ -1,0 +1,4 @@
+import { runConformance } from '@stepwise/conformance';
+import { webgpu } from '../src/index.js';
+
+runConformance('webgpu', () => webgpu());

@@ -1,7 +1,7 @@
 import type { Kernels } from './kernels.js';
 import { kernelsBase64 } from './kernelsBinary.js';
 
-function decodeBase64(b64: string): Uint8Array {
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } };
   if (g.Buffer) return new Uint8Array(g.Buffer.from(b64, 'base64'));
   const bin = atob(b64);

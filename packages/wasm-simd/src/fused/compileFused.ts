@@ -34,7 +34,10 @@ export function compileFused(
   return instance.exports.run as FusedKernel;
 }
 
-export function fusedModuleBytes(program: FusedProgram, dtype: 'float32' | 'float64'): Uint8Array {
+export function fusedModuleBytes(
+  program: FusedProgram,
+  dtype: 'float32' | 'float64',
+): Uint8Array<ArrayBuffer> {
   const f32 = dtype === 'float32';
   const V = f32 ? Simd.f32x4 : Simd.f64x2;
   const esz = f32 ? 4 : 8;

@@ -1,4 +1,0 @@
-import { runConformance } from '@stepwise/conformance';
-import { cpuJs } from '../src/index.js';
-
-runConformance('cpu-js', () => cpuJs(), { only: ['nn', 'nnModule', 'nnData'] });

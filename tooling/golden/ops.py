@@ -115,6 +115,17 @@ OPS = {
     'clone': lambda x, a: x[0].clone(),
     'contiguous': lambda x, a: x[0].contiguous(),
     'transposeContiguous': lambda x, a: x[0].transpose(0, 1).contiguous(),
+    # in place, on a clone of input 0 (a non-leaf, so autograd records the in-place op)
+    'add_': lambda x, a: x[0].clone().add_(x[1]),
+    'sub_': lambda x, a: x[0].clone().sub_(x[1]),
+    'mul_': lambda x, a: x[0].clone().mul_(x[1]),
+    'div_': lambda x, a: x[0].clone().div_(x[1]),
+    'addScalar_': lambda x, a: x[0].clone().add_(a[0]),
+    'mulScalar_': lambda x, a: x[0].clone().mul_(a[0]),
+    'clamp_': lambda x, a: x[0].clone().clamp_(a[0], a[1]),
+    'zero_': lambda x, a: x[0].clone().zero_(),
+    'fill_': lambda x, a: x[0].clone().fill_(a[0]),
+    'copy_': lambda x, a: x[0].clone().copy_(x[1]),
 }
 
 cases = []
@@ -138,6 +149,12 @@ def grad_fn_accept(op, name, xs):
     if op in ('matmul', 'fn.matmul') and (xs[0].dim(), xs[1].dim()) not in ((1, 1), (2, 1), (2, 2)):
         # Only dot (1-D @ 1-D), mv (2-D @ 1-D) and mm (2-D @ 2-D) are single nodes in PyTorch.
         return sorted(set([name] + COMPOSITE_MATMUL))
+    if op == 'copy_':
+        # PyTorch reports its C++ node name here, namespace included.
+        return sorted({name, 'CopyBackwards'})
+    if op == 'fill_':
+        # fill_ has several overloads, numbered differently across versions.
+        return sorted({name, 'FillBackward0', 'FillBackward1', 'FillBackward2'})
     if op == 'transposeContiguous':
         # PyTorch's transpose is a strided view, so contiguous() copies (CloneBackward0); a
         # library whose transpose already returns a contiguous tensor returns it from
@@ -318,6 +335,17 @@ for dn, dt in TORCH_DTYPES.items():
     case('gather', dn, [randn((3, 4), dt), torch.tensor([[0, 3], [2, 2], [1, 0]])], [1])
     case('gather', dn, [randn((3, 4), dt), torch.tensor([[2, 0, 1, 1], [0, 0, 2, 1]])], [0])
     case('gather', dn, [x234(), torch.randint(0, 3, (2, 2, 4), generator=G)], [1])
+    for op in ['add_', 'sub_', 'mul_']:
+        case(op, dn, [randn((3, 5), dt), randn((3, 5), dt)])
+        case(op, dn, [randn((3, 5), dt), randn((5,), dt)])
+    case('div_', dn, [randn((3, 5), dt), positive((3, 1), dt)])
+    case('addScalar_', dn, [randn((7,), dt)], [1.5])
+    case('mulScalar_', dn, [randn((7,), dt)], [-3.0])
+    case('clamp_', dn, [randn((33,), dt)], [-0.5, 0.5])
+    case('zero_', dn, [randn((7,), dt)])
+    case('fill_', dn, [randn((7,), dt)], [2.5])
+    case('copy_', dn, [randn((3, 5), dt), randn((5,), dt)])
+    case('copy_', dn, [randn((3, 5), dt), randn((3, 5), dt)])
     case('clone', dn, [randn((3, 5), dt)])
     case('contiguous', dn, [randn((3, 5), dt)])
     case('transposeContiguous', dn, [randn((3, 5), dt)])

@@ -89,6 +89,18 @@ export const opTable: Record<string, OpCall> = {
   clone: ([x]) => x!.clone(),
   contiguous: ([x]) => x!.contiguous(),
   transposeContiguous: ([x]) => x!.transpose(0, 1).contiguous(),
+
+  // In place on a clone of input 0: a non-leaf, so autograd records the in-place op.
+  add_: ([x, y]) => x!.clone().add_(y!),
+  sub_: ([x, y]) => x!.clone().sub_(y!),
+  mul_: ([x, y]) => x!.clone().mul_(y!),
+  div_: ([x, y]) => x!.clone().div_(y!),
+  addScalar_: ([x], [v]) => x!.clone().add_(v),
+  mulScalar_: ([x], [v]) => x!.clone().mul_(v),
+  clamp_: ([x], [lo, hi]) => x!.clone().clamp_(orUndefined(lo), orUndefined(hi)),
+  zero_: ([x]) => x!.clone().zero_(),
+  fill_: ([x], [v]) => x!.clone().fill_(v),
+  copy_: ([x, y]) => x!.clone().copy_(y!),
 };
 
 /** Ops whose results accumulate over many terms: compared with the 'loose' tolerance. */

@@ -8,6 +8,7 @@ import { registerNnTests } from './nn.js';
 import { registerNnDataTests } from './nnData.js';
 import { registerNnModuleTests } from './nnModule.js';
 import { registerOpsTests } from './ops.js';
+import { registerOptimTests } from './optim.js';
 import { registerPromotionTests } from './promotion.js';
 import { registerSeedsTests } from './seeds.js';
 import { registerSgdTests } from './sgd.js';
@@ -26,6 +27,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   backendRegistry: registerBackendRegistryTests,
   sgd: registerSgdTests,
   seeds: registerSeedsTests,
+  optim: registerOptimTests,
   nn: registerNnTests,
   nnModule: registerNnModuleTests,
   nnData: registerNnDataTests,

@@ -82,11 +82,11 @@ function adadeltaProgram(cfg: { maximize: boolean; wd: boolean }) {
       let g = cfg.maximize ? b.grad.neg() : b.grad;
       if (cfg.wd) g = f.let(g.add(b.param.mul(s.wd)));
       const oneMinusRho = s.oneMinusRho;
-      const sq = f.let(b.squareAvg.mul(s.rho).add(g.mul(g).mul(oneMinusRho)));
+      const sq = f.let(b.squareAvg.mul(s.rho).add(oneMinusRho.mul(g).mul(g)));
       f.store('squareAvg', sq);
       const std = sq.add(s.eps).sqrt();
       const delta = f.let(b.accDelta.add(s.eps).sqrt().div(std).mul(g));
-      f.store('accDelta', b.accDelta.mul(s.rho).add(delta.mul(delta).mul(oneMinusRho)));
+      f.store('accDelta', b.accDelta.mul(s.rho).add(oneMinusRho.mul(delta).mul(delta)));
       f.store('param', b.param.sub(delta.mul(s.lr)));
     },
   );

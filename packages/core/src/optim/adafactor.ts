@@ -30,8 +30,10 @@ function check(o: Record<string, any>): void {
   if (o.lr instanceof Tensor) checkLr(o.lr);
   else if (!(o.lr >= 0)) throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
   if (!(o.beta2Decay <= 0)) throw new ValueError(`beta2_decay should be <= 0 but is: ${o.beta2Decay}`);
-  if (!Array.isArray(o.eps) || o.eps.length !== 2) throw new ValueError(`eps must be a pair (eps1, eps2), got ${o.eps}`);
-  if (o.eps[0] !== null && !(o.eps[0] >= 0)) throw new ValueError(`epsilon1 should be >= 0 but is: ${o.eps[0]}`);
+  if (!Array.isArray(o.eps) || o.eps.length !== 2)
+    throw new ValueError(`eps must be a pair (eps1, eps2), got ${o.eps}`);
+  if (o.eps[0] !== null && !(o.eps[0] >= 0))
+    throw new ValueError(`epsilon1 should be >= 0 but is: ${o.eps[0]}`);
   if (!(o.eps[1] >= 0)) throw new ValueError(`epsilon2 should be >= 0 but is: ${o.eps[1]}`);
   if (!(o.d >= 1)) throw new ValueError(`Clipping threshold d should be >= 1 but is: ${o.d}`);
   if (!(o.weightDecay >= 0)) throw new ValueError(`weight_decay should be >= 0 but is: ${o.weightDecay}`);
@@ -80,7 +82,9 @@ export class Adafactor extends Optimizer {
           st.step = 0;
           if (factored) {
             st.rowVar = keep(Tensor.empty([...g.shape.slice(0, -1), 1], p.dtype, p.backend));
-            st.colVar = keep(Tensor.empty([...g.shape.slice(0, -2), 1, g.shape[g.dim() - 1]!], p.dtype, p.backend));
+            st.colVar = keep(
+              Tensor.empty([...g.shape.slice(0, -2), 1, g.shape[g.dim() - 1]!], p.dtype, p.backend),
+            );
           } else {
             st.variance = zerosState(p);
           }
@@ -106,8 +110,16 @@ export class Adafactor extends Optimizer {
             st.variance.copy_(lerp(st.variance, grad.square(), w));
             v = st.variance;
           }
-          const update = v.clamp(eps1 * eps1).rsqrt().mul(grad);
-          const denom = update.square().sum().sqrt().div(Math.sqrt(n) * group.d).maximum(1);
+          const update = v
+            .clamp(eps1 * eps1)
+            .rsqrt()
+            .mul(grad);
+          const denom = update
+            .square()
+            .sum()
+            .sqrt()
+            .div(Math.sqrt(n) * group.d)
+            .maximum(1);
           p.sub_(update.mul(alpha.div(denom)));
         });
       }

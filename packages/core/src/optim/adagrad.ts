@@ -96,6 +96,6 @@ function adagradProgram(cfg: { maximize: boolean; wd: boolean }) {
     if (cfg.wd) g = f.let(g.add(b.param.mul(s.wd)));
     const sum = f.let(b.sum.add(g.mul(g)));
     f.store('sum', sum);
-    f.store('param', b.param.sub(s.clr.mul(g.div(sum.sqrt().add(s.eps)))));
+    f.store('param', b.param.sub(s.clr.mul(g).div(sum.sqrt().add(s.eps))));
   });
 }

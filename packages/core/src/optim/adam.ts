@@ -112,7 +112,7 @@ function adamProgram(cfg: { maximize: boolean; wd: string; amsgrad: boolean }) {
       else if (cfg.wd === 'l2') g = f.let(g.add(p.mul(s.wd)));
       const m = f.let(b.expAvg.add(g.sub(b.expAvg).mul(s.oneMinusBeta1)));
       f.store('expAvg', m);
-      const v = f.let(b.expAvgSq.mul(s.beta2).add(g.mul(g).mul(s.oneMinusBeta2)));
+      const v = f.let(b.expAvgSq.mul(s.beta2).add(s.oneMinusBeta2.mul(g).mul(g)));
       f.store('expAvgSq', v);
       let vv = v;
       if (cfg.amsgrad) {
@@ -120,7 +120,8 @@ function adamProgram(cfg: { maximize: boolean; wd: string; amsgrad: boolean }) {
         f.store('maxExpAvgSq', vv);
       }
       const denom = vv.sqrt().div(s.bc2Sqrt).add(s.eps);
-      f.store('param', p.sub(s.stepSize.mul(m.div(denom))));
+      // PyTorch's addcdiv computes (value·m)/denom; the same order keeps float64 results identical.
+      f.store('param', p.sub(s.stepSize.mul(m).div(denom)));
     },
   );
 }

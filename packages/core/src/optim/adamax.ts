@@ -93,7 +93,7 @@ function adamaxProgram(cfg: { maximize: boolean; wd: boolean }) {
       f.store('expAvg', m);
       const u = f.let(b.expInf.mul(s.beta2).max(g.abs().add(s.eps)));
       f.store('expInf', u);
-      f.store('param', b.param.sub(s.clr.mul(m.div(u))));
+      f.store('param', b.param.sub(s.clr.mul(m).div(u)));
     },
   );
 }

@@ -4,11 +4,13 @@
 
 export * as lrScheduler from '../lrScheduler/index.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
+export { Adafactor, type AdafactorOptions } from './adafactor.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { Adam, type AdamOptions, AdamW, type AdamWOptions } from './adam.js';
 export { Adamax, type AdamaxOptions } from './adamax.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
 export { withComposedUpdates } from './fusedStep.js';
+export { Muon, type MuonOptions } from './muon.js';
 export { NAdam, type NAdamOptions } from './nadam.js';
 export {
   Optimizer,
@@ -28,5 +30,3 @@ export { RAdam, type RAdamOptions } from './radam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Rprop, type RpropOptions } from './rprop.js';
 export { SGD, type SGDOptions } from './sgd.js';
-export { Adafactor, type AdafactorOptions } from './adafactor.js';
-export { Muon, type MuonOptions } from './muon.js';

@@ -42,8 +42,10 @@ function check(o: Record<string, any>): void {
   if (!Array.isArray(o.nsCoefficients) || o.nsCoefficients.length !== 3) {
     throw new ValueError('Coefficients must be a tuple of exactly 3 values');
   }
-  if (!Number.isInteger(o.nsSteps) || o.nsSteps < 0) throw new ValueError(`nsSteps must be a non-negative integer, got ${o.nsSteps}`);
-  if (o.nsSteps >= 100) throw new ValueError('Number of steps must be less than 100 for computational efficiency');
+  if (!Number.isInteger(o.nsSteps) || o.nsSteps < 0)
+    throw new ValueError(`nsSteps must be a non-negative integer, got ${o.nsSteps}`);
+  if (o.nsSteps >= 100)
+    throw new ValueError('Number of steps must be less than 100 for computational efficiency');
   checkBool('nesterov', o.nesterov);
 }
 
@@ -95,7 +97,9 @@ export class Muon extends Optimizer {
         const [rows, cols] = p.shape as [number, number];
         const fn = group.adjustLrFn;
         const ratio =
-          fn === null || fn === 'original' ? Math.sqrt(Math.max(1, rows / cols)) : 0.2 * Math.sqrt(Math.max(rows, cols));
+          fn === null || fn === 'original'
+            ? Math.sqrt(Math.max(1, rows / cols))
+            : 0.2 * Math.sqrt(Math.max(rows, cols));
         tidy(() => {
           const buf: Tensor = st.momentumBuffer;
           buf.copy_(lerp(buf, g, 1 - mu));

@@ -83,7 +83,8 @@ export class NAdam extends Optimizer {
         const bc2 = 1 - beta2 ** step;
         const mu = beta1 * (1 - 0.5 * 0.96 ** (step * psi));
         const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * psi));
-        const muProduct = (st.muProduct = Math.fround(st.muProduct * mu));
+        // PyTorch multiplies its float32 tensor by mu cast to float32.
+        const muProduct = (st.muProduct = Math.fround(st.muProduct * Math.fround(mu)));
         const muProductNext = muProduct * muNext;
         entries.push({
           buffers: [p, g, st.expAvg, st.expAvgSq],
@@ -119,10 +120,10 @@ function nadamProgram(cfg: { maximize: boolean; wd: string }) {
       else if (cfg.wd === 'l2') g = f.let(g.add(p.mul(s.wd)));
       const m = f.let(b.expAvg.add(g.sub(b.expAvg).mul(s.oneMinusBeta1)));
       f.store('expAvg', m);
-      const v = f.let(b.expAvgSq.mul(s.beta2).add(g.mul(g).mul(s.oneMinusBeta2)));
+      const v = f.let(b.expAvgSq.mul(s.beta2).add(s.oneMinusBeta2.mul(g).mul(g)));
       f.store('expAvgSq', v);
       const denom = f.let(v.div(s.bc2).sqrt().add(s.eps));
-      f.store('param', p.add(s.gradCoef.mul(g.div(denom))).add(s.avgCoef.mul(m.div(denom))));
+      f.store('param', p.add(s.gradCoef.mul(g).div(denom)).add(s.avgCoef.mul(m).div(denom)));
     },
   );
 }

@@ -122,7 +122,7 @@ function radamProgram(cfg: { maximize: boolean; wd: string }) {
       else if (cfg.wd === 'l2') g = f.let(g.add(p.mul(s.wd)));
       const m = f.let(b.expAvg.add(g.sub(b.expAvg).mul(s.oneMinusBeta1)));
       f.store('expAvg', m);
-      const v = f.let(b.expAvgSq.mul(s.beta2).add(g.mul(g).mul(s.oneMinusBeta2)));
+      const v = f.let(b.expAvgSq.mul(s.beta2).add(s.oneMinusBeta2.mul(g).mul(g)));
       f.store('expAvgSq', v);
       const mhatLr = f.let(m.div(s.bc1).mul(s.lr));
       const adaptive = s.bc2Sqrt.div(v.sqrt().add(s.eps));

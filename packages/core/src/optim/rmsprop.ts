@@ -100,7 +100,7 @@ function rmspropProgram(cfg: { maximize: boolean; wd: boolean; centered: boolean
     let g = cfg.maximize ? b.grad.neg() : b.grad;
     if (cfg.wd) g = f.let(g.add(b.param.mul(s.wd)));
     const oneMinusAlpha = s.oneMinusAlpha;
-    const sq = f.let(b.squareAvg.mul(s.alpha).add(g.mul(g).mul(oneMinusAlpha)));
+    const sq = f.let(b.squareAvg.mul(s.alpha).add(oneMinusAlpha.mul(g).mul(g)));
     f.store('squareAvg', sq);
     let avg: ReturnType<typeof sq.sqrt>;
     if (cfg.centered) {
@@ -115,7 +115,7 @@ function rmspropProgram(cfg: { maximize: boolean; wd: boolean; centered: boolean
       f.store('momentumBuffer', buf);
       f.store('param', b.param.sub(buf.mul(s.lr)));
     } else {
-      f.store('param', b.param.sub(s.lr.mul(g.div(avg))));
+      f.store('param', b.param.sub(s.lr.mul(g).div(avg)));
     }
   });
 }

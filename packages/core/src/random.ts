@@ -1,7 +1,7 @@
 /**
  * The default random generator: a 32-bit Mersenne Twister (MT19937), the engine PyTorch's
- * CPU generator uses, seeded the same way. `torch.rand` in float32 uses PyTorch's
- * 24-bit mantissa mapping, so `manualSeed(s); rand(n)` matches PyTorch's CPU values;
+ * CPU generator uses, seeded the same way. `torch.rand` uses PyTorch's mappings (24 random
+ * bits for float32, 53 for float64), so `manualSeed(s); rand(n)` gives PyTorch's CPU values;
  * `randn`/`normal` use Box-Muller on the same stream (their values do not match PyTorch's,
  * whose normal sampler is vectorised differently).
  */
@@ -47,10 +47,10 @@ export class MT19937 {
     return (this.nextU32() & 0xffffff) * 2 ** -24;
   }
 
-  /** Uniform [0, 1) with 53 random bits (from two 32-bit draws). */
+  /** Uniform [0, 1) with 53 random bits of two 32-bit draws, the first the high word (as PyTorch). */
   nextFloat53(): number {
-    const lo = this.nextU32();
     const hi = this.nextU32();
+    const lo = this.nextU32();
     return ((hi & 0x1fffff) * 2 ** 32 + lo) * 2 ** -53;
   }
 }

@@ -10,6 +10,7 @@ import { registerNnModuleTests } from './nnModule.js';
 import { registerOpsTests } from './ops.js';
 import { registerOptimTests } from './optim.js';
 import { registerPromotionTests } from './promotion.js';
+import { registerRandomTests } from './random.js';
 import { registerSeedsTests } from './seeds.js';
 import { registerSgdTests } from './sgd.js';
 
@@ -21,6 +22,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   creation: registerCreationTests,
   ops: registerOpsTests,
   promotion: registerPromotionTests,
+  random: registerRandomTests,
   autograd: registerAutogradTests,
   errors: registerErrorsTests,
   memory: registerMemoryTests,

@@ -236,8 +236,9 @@ export function randint(low: number, high: number, shape: ShapeLike, opts: Tenso
 export function randperm(n: number, opts: TensorOptions = {}): Tensor {
   const p = new Float64Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = defaultGenerator.nextU32() % (i + 1);
+  // Forward Fisher-Yates, drawing as PyTorch's CPU randperm does, so seeds agree.
+  for (let i = 0; i < n - 1; i++) {
+    const j = i + (defaultGenerator.nextU32() % (n - i));
     [p[i], p[j]] = [p[j]!, p[i]!];
   }
   return fromHost(p, [n], { dtype: 'int32', ...opts });

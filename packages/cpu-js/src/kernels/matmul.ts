@@ -1,28 +1,137 @@
 import type { TypedArray } from '@stepwise/core';
 
-let rowScratch = new Float64Array(256);
-let transScratch = new Float64Array(256);
-
-function row(n: number): Float64Array {
-  if (rowScratch.length < n) rowScratch = new Float64Array(Math.max(n, rowScratch.length * 2));
-  return rowScratch;
-}
-
-function transBuffer(n: number): Float64Array {
-  if (transScratch.length < n) transScratch = new Float64Array(Math.max(n, transScratch.length * 2));
-  return transScratch;
+/** Σ_p A(i, p) B(p, j) for one output element, on strided operands. */
+function dot(
+  A: TypedArray,
+  a: number,
+  asp: number,
+  B: TypedArray,
+  b: number,
+  bsp: number,
+  k: number,
+): number {
+  let s = 0;
+  for (let p = 0; p < k; p++, a += asp, b += bsp) s += A[a] * B[b];
+  return s;
 }
 
 /**
- * Batched matrix product (torch.matmul / torch.bmm after core's shape handling).
- * Every output row is accumulated in float64 and rounded once when stored, so a float32
- * result is at least as accurate as PyTorch's float32 GEMM.
+ * One matrix product `O[oBase..] = op(A) @ op(B)` with element strides: A(i, p) is
+ * `A[aBase + i*asi + p*asp]`, B(p, j) is `B[bBase + p*bsp + j*bsj]`, so both transpose
+ * flags are only a choice of strides — no operand is copied.
  *
- * Loop orders keep the innermost loop on contiguous memory without copying operands:
- *  - B plain: i-k-j, the inner loop runs along a row of B and of the accumulator
- *    (A transposed only changes how `a[i, k]` is fetched, once per (i, k));
- *  - B transposed, A plain: i-j-k dot products, both operands contiguous in k;
- *  - both transposed: B is transposed once per batch into a scratch and the i-k-j loop runs.
+ * The body computes 4×4 output blocks with sixteen scalar accumulators: per step of p it
+ * loads 4 values of A and 4 of B for 16 multiply-adds (a plain i-k-j loop reloads and
+ * stores the output row for every single one). Accumulators are JS numbers (float64), the
+ * sum over p runs in order and is rounded once on store, so float32 results are at least
+ * as accurate as PyTorch's float32 GEMM. Edges fall back to one dot product per element.
+ */
+function matmulOne(
+  A: TypedArray,
+  aBase: number,
+  asi: number,
+  asp: number,
+  B: TypedArray,
+  bBase: number,
+  bsp: number,
+  bsj: number,
+  O: TypedArray,
+  oBase: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const m4 = m - (m % 4);
+  const n4 = n - (n % 4);
+  for (let i = 0; i < m4; i += 4) {
+    const a0 = aBase + i * asi;
+    const a1 = a0 + asi;
+    const a2 = a1 + asi;
+    const a3 = a2 + asi;
+    const o0 = oBase + i * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const o3 = o2 + n;
+    for (let j = 0; j < n4; j += 4) {
+      let c00 = 0;
+      let c01 = 0;
+      let c02 = 0;
+      let c03 = 0;
+      let c10 = 0;
+      let c11 = 0;
+      let c12 = 0;
+      let c13 = 0;
+      let c20 = 0;
+      let c21 = 0;
+      let c22 = 0;
+      let c23 = 0;
+      let c30 = 0;
+      let c31 = 0;
+      let c32 = 0;
+      let c33 = 0;
+      let pa = 0;
+      let pb = bBase + j * bsj;
+      for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
+        const x0 = A[a0 + pa];
+        const x1 = A[a1 + pa];
+        const x2 = A[a2 + pa];
+        const x3 = A[a3 + pa];
+        const y0 = B[pb];
+        const y1 = B[pb + bsj];
+        const y2 = B[pb + 2 * bsj];
+        const y3 = B[pb + 3 * bsj];
+        c00 += x0 * y0;
+        c01 += x0 * y1;
+        c02 += x0 * y2;
+        c03 += x0 * y3;
+        c10 += x1 * y0;
+        c11 += x1 * y1;
+        c12 += x1 * y2;
+        c13 += x1 * y3;
+        c20 += x2 * y0;
+        c21 += x2 * y1;
+        c22 += x2 * y2;
+        c23 += x2 * y3;
+        c30 += x3 * y0;
+        c31 += x3 * y1;
+        c32 += x3 * y2;
+        c33 += x3 * y3;
+      }
+      O[o0 + j] = c00;
+      O[o0 + j + 1] = c01;
+      O[o0 + j + 2] = c02;
+      O[o0 + j + 3] = c03;
+      O[o1 + j] = c10;
+      O[o1 + j + 1] = c11;
+      O[o1 + j + 2] = c12;
+      O[o1 + j + 3] = c13;
+      O[o2 + j] = c20;
+      O[o2 + j + 1] = c21;
+      O[o2 + j + 2] = c22;
+      O[o2 + j + 3] = c23;
+      O[o3 + j] = c30;
+      O[o3 + j + 1] = c31;
+      O[o3 + j + 2] = c32;
+      O[o3 + j + 3] = c33;
+    }
+    for (let j = n4; j < n; j++) {
+      const b = bBase + j * bsj;
+      O[o0 + j] = dot(A, a0, asp, B, b, bsp, k);
+      O[o1 + j] = dot(A, a1, asp, B, b, bsp, k);
+      O[o2 + j] = dot(A, a2, asp, B, b, bsp, k);
+      O[o3 + j] = dot(A, a3, asp, B, b, bsp, k);
+    }
+  }
+  for (let i = m4; i < m; i++) {
+    const a = aBase + i * asi;
+    const o = oBase + i * n;
+    for (let j = 0; j < n; j++) O[o + j] = dot(A, a, asp, B, bBase + j * bsj, bsp, k);
+  }
+}
+
+/**
+ * Batched matrix product (torch.matmul / torch.bmm after core's shape handling): for each
+ * batch index, `out[i] = op(a[i]) @ op(b[i])`; a batch stride of 0 broadcasts.
  */
 export function matmulKernel(
   A: TypedArray,
@@ -37,43 +146,12 @@ export function matmulKernel(
   aBatchStride: number,
   bBatchStride: number,
 ): void {
-  const acc = row(n);
+  // A stored [m, k] (or [k, m] when transposed); B stored [k, n] (or [n, k]).
+  const asi = transA ? 1 : k;
+  const asp = transA ? m : 1;
+  const bsp = transB ? 1 : n;
+  const bsj = transB ? k : 1;
   for (let bi = 0; bi < batch; bi++) {
-    const aBase = bi * aBatchStride;
-    let bBase = bi * bBatchStride;
-    const oBase = bi * m * n;
-    let Bm: TypedArray | Float64Array = B;
-    let bT = transB;
-    if (transB && transA) {
-      // Materialise op(b) as [k, n] once per batch: cheaper than strided inner loops.
-      const t = transBuffer(k * n);
-      for (let j = 0; j < n; j++) for (let p = 0, src = bBase + j * k; p < k; p++) t[p * n + j] = B[src + p];
-      Bm = t;
-      bBase = 0;
-      bT = false;
-    }
-    if (!bT) {
-      for (let i = 0; i < m; i++) {
-        acc.fill(0, 0, n);
-        for (let p = 0; p < k; p++) {
-          const av = transA ? A[aBase + p * m + i] : A[aBase + i * k + p];
-          const bRow = bBase + p * n;
-          for (let j = 0; j < n; j++) acc[j] += av * Bm[bRow + j];
-        }
-        const oRow = oBase + i * n;
-        for (let j = 0; j < n; j++) O[oRow + j] = acc[j];
-      }
-    } else {
-      for (let i = 0; i < m; i++) {
-        const aRow = aBase + i * k;
-        const oRow = oBase + i * n;
-        for (let j = 0; j < n; j++) {
-          const bRow = bBase + j * k;
-          let s = 0;
-          for (let p = 0; p < k; p++) s += A[aRow + p] * B[bRow + p];
-          O[oRow + j] = s;
-        }
-      }
-    }
+    matmulOne(A, bi * aBatchStride, asi, asp, B, bi * bBatchStride, bsp, bsj, O, bi * m * n, m, k, n);
   }
 }

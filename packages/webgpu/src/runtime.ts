@@ -306,10 +306,31 @@ export class Runtime {
     ]);
   }
 
+  /**
+   * The error to report for a failed await: a device-lost error when the device is going
+   * away (its `lost` promise may settle just after the failed call), else a recorded
+   * implementation error, else the original.
+   */
+  private async explain(e: unknown): Promise<unknown> {
+    if (this.lost) return this.lost;
+    const info = await Promise.race([
+      this.device.lost,
+      new Promise<null>((r) => setTimeout(() => r(null), 100)),
+    ]);
+    if (info) {
+      return this.lost ?? new WebGPUDeviceLostError(info.reason ?? 'unknown', info.message || 'no message');
+    }
+    return this.errors.shift() ?? e;
+  }
+
   /** Submits and waits until the GPU has finished everything submitted. */
   async sync(): Promise<void> {
     this.flush();
-    await this.orLost(this.device.queue.onSubmittedWorkDone());
+    try {
+      await this.orLost(this.device.queue.onSubmittedWorkDone());
+    } catch (e) {
+      throw await this.explain(e);
+    }
     this.throwRecorded();
   }
 
@@ -324,8 +345,7 @@ export class Runtime {
     try {
       await this.orLost(buf.buffer.mapAsync(GPUMapMode.READ, 0, size));
     } catch (e) {
-      this.throwRecorded();
-      throw e;
+      throw await this.explain(e);
     }
     const out = buf.buffer.getMappedRange(0, size).slice(0, bytes);
     buf.buffer.unmap();

@@ -79,14 +79,24 @@ function runMap(
   const words = scalarBase + nScalars;
   const paramBytes = paramBytesFor(words);
   const types = inputs.map((x) => wgslType(x.storage.dtype));
-  const fullKey = `map:${key}:${types.join('')}:${out.dtype}:${r}`;
-  const kernel = rt.kernel(fullKey, `${'r'.repeat(k)}w`, paramBytes, () => {
+  // An input that is the output's own buffer (an in-place op) cannot be bound a second
+  // time (WebGPU forbids a writable binding aliasing another): it is read from `out`.
+  const aliased = inputs.map((x) => x.storage.buf.id === out.buf.id);
+  const bound = inputs.filter((_, i) => !aliased[i]);
+  const binding: number[] = [];
+  let nb = 0;
+  for (let i = 0; i < k; i++) binding.push(aliased[i] ? -1 : nb++);
+  const aliasKey = aliased.some((a) => a) ? `:alias${aliased.map((a) => (a ? 1 : 0)).join('')}` : '';
+  const fullKey = `map:${key}:${types.join('')}:${out.dtype}:${r}${aliasKey}`;
+  const kernel = rt.kernel(fullKey, `${'r'.repeat(nb)}w`, paramBytes, () => {
     const names = inputs.map((_, i) => `x${i}`);
     const { code, type } = expr(names, scalarBase);
     let src = WGSL_MATH;
-    for (let i = 0; i < k; i++)
-      src += `@group(1) @binding(${i}) var<storage, read> in${i}: array<${types[i]}>;\n`;
-    src += `@group(1) @binding(${k}) var<storage, read_write> out: array<${wgslType(out.dtype)}>;\n`;
+    for (let i = 0; i < k; i++) {
+      if (!aliased[i])
+        src += `@group(1) @binding(${binding[i]}) var<storage, read> in${i}: array<${types[i]}>;\n`;
+    }
+    src += `@group(1) @binding(${nb}) var<storage, read_write> out: array<${wgslType(out.dtype)}>;\n`;
     src += `@compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let idx = gid.x + gid.y * nw.x * ${WORKGROUP}u;
@@ -100,7 +110,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       for (let i = 0; i < k; i++) src += `    j${i} += cd * pu(${inBase(i) + 1 + d}u);\n`;
       src += '  }\n';
     }
-    for (let i = 0; i < k; i++) src += `  let x${i} = in${i}[j${i}];\n`;
+    for (let i = 0; i < k; i++) src += `  let x${i} = ${aliased[i] ? 'out' : `in${i}`}[j${i}];\n`;
     src += `  out[idx] = ${convert(code, type, out.dtype)};\n}\n`;
     return src;
   });
@@ -114,7 +124,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   writeScalars?.(scalarBase);
   const [x, y] = rt.grid1d(n);
-  rt.run(kernel, off, [...inputs.map((i) => i.storage.buf), out.buf], x, y);
+  rt.run(kernel, off, [...bound.map((i) => i.storage.buf), out.buf], x, y);
 }
 
 function contiguous(s: GpuStorage): MapInput {

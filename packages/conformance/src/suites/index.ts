@@ -12,6 +12,7 @@ import { registerOptimTests } from './optim.js';
 import { registerPromotionTests } from './promotion.js';
 import { registerRandomTests } from './random.js';
 import { registerSeedsTests } from './seeds.js';
+import { registerSerializeTests } from './serialize.js';
 import { registerSgdTests } from './sgd.js';
 
 /**
@@ -30,6 +31,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   sgd: registerSgdTests,
   seeds: registerSeedsTests,
   optim: registerOptimTests,
+  serialize: registerSerializeTests,
   nn: registerNnTests,
   nnModule: registerNnModuleTests,
   nnData: registerNnDataTests,

@@ -1,0 +1,203 @@
+/**
+ * `torch.save` / `torch.load`: round trips of every value kind, a checkpoint in the middle
+ * of training (params + optimizer + scheduler) that continues bit-identically for every
+ * optimizer, and clear errors (never a crash or a polluted prototype) for malformed,
+ * truncated and hostile input.
+ */
+
+import type { Tensor } from '@stepwise/core';
+import * as torch from '@stepwise/core';
+import { describe, expect, it } from 'vitest';
+import type { ConformanceContext } from '../context.js';
+import { generic, makeParams, optimizers, setGrads } from './optim.js';
+import { thrown, values } from './util.js';
+
+/** torch.save where the backend reads synchronously, torch.saveAsync elsewhere. */
+export async function saveAny(ctx: ConformanceContext, obj: unknown): Promise<Uint8Array> {
+  return ctx.syncReads ? torch.save(obj) : torch.saveAsync(obj);
+}
+
+function header(bytes: Uint8Array): any {
+  const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
+  return JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + len)));
+}
+
+/** A checkpoint with `h` as its header and `data` as its data section. */
+export function withHeader(h: unknown, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(h));
+  const out = new Uint8Array(16 + json.length + data.length);
+  out.set(new TextEncoder().encode('STEPWISE'));
+  const v = new DataView(out.buffer);
+  v.setUint32(8, 1, true);
+  v.setUint32(12, json.length, true);
+  out.set(json, 16);
+  out.set(data, 16 + json.length);
+  return out;
+}
+
+export function expectCheckpointError(fn: () => unknown, re?: RegExp): void {
+  const e = thrown(fn);
+  expect(e.name, e.message).toBe('CheckpointError');
+  if (re) expect(e.message).toMatch(re);
+}
+
+export function registerSerializeTests(ctx: ConformanceContext): void {
+  describe('round trip', () => {
+    it('keeps every value kind, dtype, shape and tensor sharing', async () => {
+      const dt = ctx.supports('float64') ? 'float64' : 'float32';
+      const a = torch.tensor(
+        [
+          [1.5, -2],
+          [3, Number.NaN],
+        ],
+        { dtype: dt },
+      );
+      const i = torch.tensor([1, -7, 2 ** 30], { dtype: 'int32' });
+      const b = torch.tensor([true, false, true], { dtype: 'bool' });
+      const w = torch.tensor([0.25, 0.5], { requiresGrad: true });
+      const obj = {
+        a,
+        again: a,
+        list: [i, b, { deep: [w, 'text', null, undefined] }],
+        nums: [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-310, 2 ** 53],
+        flag: true,
+        $tensor: 'not a tag',
+      };
+      const back = torch.load(await saveAny(ctx, obj));
+      expect(back.again).toBe(back.a);
+      expect(back.a.dtype).toBe(dt);
+      expect([...back.a.shape]).toEqual([2, 2]);
+      expect(await values(back.a)).toEqual([1.5, -2, 3, Number.NaN]);
+      expect(await values(back.list[0])).toEqual([1, -7, 2 ** 30]);
+      expect(back.list[1].dtype).toBe('bool');
+      expect(await values(back.list[1])).toEqual([1, 0, 1]);
+      expect(back.list[2].deep[0].requiresGrad).toBe(true);
+      expect(await values(back.list[2].deep[0])).toEqual([0.25, 0.5]);
+      expect(back.list[2].deep.slice(1)).toEqual(['text', null, undefined]);
+      expect(Object.is(back.nums[1], -0)).toBe(true);
+      expect(back.nums).toEqual(obj.nums);
+      expect(back.flag).toBe(true);
+      expect(back.$tensor).toBe('not a tag');
+    });
+
+    it('refuses what it cannot save, naming where', () => {
+      const cyc: any = { a: [] };
+      cyc.a.push(cyc);
+      expect(thrown(() => torch.save({ m: new Map() })).message).toMatch(/obj\.m.*Map/);
+      expect(thrown(() => torch.save(cyc)).message).toMatch(/cycle/);
+      expect(thrown(() => torch.save({ f: () => 1 })).message).toMatch(/obj\.f/);
+    });
+  });
+
+  describe('checkpoint in the middle of training continues bit-identically', () => {
+    for (const [name, make] of Object.entries(optimizers)) {
+      it(name, async () => {
+        const shapes =
+          name === 'muon' || name === 'adafactor'
+            ? [
+                [3, 5],
+                [1, 7],
+                [4, 2],
+              ]
+            : [[5], [1], [7]];
+        const opts = generic[name]!;
+        const ps = makeParams(shapes, 'float32');
+        const opt = make(ps, opts);
+        const sched = new torch.optim.lrScheduler.StepLR(opt, { stepSize: 3, gamma: 0.5 });
+        const train = (params: Tensor[], o: typeof opt, s: typeof sched, from: number, to: number) => {
+          for (let t = from; t < to; t++) {
+            setGrads(params, t, 2);
+            o.step();
+            s.step();
+          }
+        };
+        train(ps, opt, sched, 0, 5);
+        const bytes = await saveAny(ctx, { params: ps, optim: opt.stateDict(), sched: sched.stateDict() });
+        const ck = torch.load(bytes);
+        const ps2: Tensor[] = ck.params;
+        const opt2 = make(ps2, opts);
+        opt2.loadStateDict(ck.optim);
+        const sched2 = new torch.optim.lrScheduler.StepLR(opt2, { stepSize: 3, gamma: 0.5 });
+        sched2.loadStateDict(ck.sched);
+        train(ps, opt, sched, 5, 10);
+        train(ps2, opt2, sched2, 5, 10);
+        for (let k = 0; k < ps.length; k++)
+          expect(await values(ps2[k]!), `param ${k}`).toEqual(await values(ps[k]!));
+        expect(sched2.getLastLr()).toEqual(sched.getLastLr());
+      });
+    }
+  });
+
+  describe('malformed, truncated and hostile input', () => {
+    it('every truncation of a checkpoint is a CheckpointError', async () => {
+      const bytes = await saveAny(ctx, { w: torch.tensor([1, 2, 3]), s: 'x' });
+      for (let n = 0; n < bytes.length; n++) expectCheckpointError(() => torch.load(bytes.subarray(0, n)));
+    });
+
+    it('bad magic, newer version, lying header length', async () => {
+      const good = await saveAny(ctx, { w: torch.tensor([1, 2]) });
+      const bad = good.slice();
+      bad[0] = 0x58;
+      expectCheckpointError(() => torch.load(bad), /magic/);
+      const newer = good.slice();
+      new DataView(newer.buffer).setUint32(8, 2, true);
+      expectCheckpointError(() => torch.load(newer), /newer/);
+      const long = good.slice();
+      new DataView(long.buffer).setUint32(12, 0xffffffff, true);
+      expectCheckpointError(() => torch.load(long), /past the end/);
+      expectCheckpointError(() => torch.load('STEPWISE' as any));
+    });
+
+    it('tensor entries outside the data, huge shapes, wrong sizes, bad dtypes', async () => {
+      const h = header(await saveAny(ctx, { w: torch.tensor([1, 2]) }));
+      const data = new Uint8Array(8);
+      const entry = h.tensors[0];
+      const cases: [unknown, RegExp][] = [
+        [{ ...entry, offset: 4 }, /outside/],
+        [{ ...entry, offset: -8 }, /outside/],
+        [{ ...entry, shape: [2 ** 20, 2 ** 20], bytes: 2 ** 42 }, /2\^31/],
+        [{ ...entry, shape: [1e9], bytes: 4e9 }, /outside/],
+        [{ ...entry, bytes: 4 }, /needs 8/],
+        [{ ...entry, dtype: 'float16' }, /dtype/],
+        [{ ...entry, shape: [-2] }, /invalid size/],
+        [{ ...entry, shape: 'big' }, /shape/],
+      ];
+      for (const [e, re] of cases)
+        expectCheckpointError(() => torch.load(withHeader({ ...h, tensors: [e] }, data)), re);
+      expectCheckpointError(() => torch.load(withHeader({ ...h, root: { $tensor: 5 } }, data)), /tensor 5/);
+      expectCheckpointError(
+        () => torch.load(withHeader({ ...h, root: { $eval: 'x' } }, data)),
+        /unknown tag/,
+      );
+      expectCheckpointError(
+        () => torch.load(withHeader({ ...h, root: { a: 1 } }, data)),
+        /unknown tag|untagged/,
+      );
+      expectCheckpointError(() => torch.load(withHeader({ tensors: [] }, data)), /root/);
+    });
+
+    it('prototype keys are refused and nothing is polluted', () => {
+      const hostile = ['__proto__', 'constructor', 'prototype'];
+      for (const k of hostile) {
+        const json = `{"tensors":[],"root":{"$object":{"${k}":{"$object":{"polluted":true}}}}}`;
+        const h = JSON.parse(json);
+        expectCheckpointError(() => torch.load(withHeader(h)), new RegExp(k));
+      }
+      expect(({} as any).polluted).toBeUndefined();
+      expect((Object.prototype as any).polluted).toBeUndefined();
+    });
+
+    it('deep nesting is an error, not a stack overflow', () => {
+      let root: unknown = 1;
+      for (let i = 0; i < 300; i++) root = [root];
+      expectCheckpointError(() => torch.load(withHeader({ tensors: [], root })), /deeper/);
+      const bomb = new TextEncoder().encode(`${'['.repeat(200000)}${']'.repeat(200000)}`);
+      const out = new Uint8Array(16 + bomb.length);
+      out.set(new TextEncoder().encode('STEPWISE'));
+      new DataView(out.buffer).setUint32(8, 1, true);
+      new DataView(out.buffer).setUint32(12, bomb.length, true);
+      out.set(bomb, 16);
+      expectCheckpointError(() => torch.load(out));
+    });
+  });
+}

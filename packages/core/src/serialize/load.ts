@@ -1,0 +1,185 @@
+import type { Backend } from '../backend.js';
+import { bytesPerElement, DTYPES, type DType, typedArrayFor } from '../dtype.js';
+import { fromHost } from '../ops/creation.js';
+import { resolveBackend } from '../registry.js';
+import type { Tensor } from '../tensor.js';
+import {
+  CheckpointError,
+  FORMAT_VERSION,
+  hostIsLittleEndian,
+  MAGIC,
+  MAX_DEPTH,
+  PREAMBLE_BYTES,
+  swapBytes,
+  type TensorEntry,
+} from './format.js';
+
+const forbidden = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
+function fail(msg: string): never {
+  throw new CheckpointError(`torch.load: ${msg}`);
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function checkEntries(raw: unknown, dataBytes: number): TensorEntry[] {
+  if (!Array.isArray(raw)) fail("header field 'tensors' must be an array");
+  return raw.map((e, i) => {
+    if (!isPlain(e)) fail(`tensors[${i}] must be an object`);
+    const { dtype, shape, offset, bytes } = e as Record<string, unknown>;
+    if (typeof dtype !== 'string' || !(DTYPES as readonly string[]).includes(dtype)) {
+      fail(`tensors[${i}] has unknown dtype ${JSON.stringify(dtype)}`);
+    }
+    if (!Array.isArray(shape) || shape.length > 64)
+      fail(`tensors[${i}].shape must be an array of at most 64 sizes`);
+    let n = 1;
+    for (const d of shape) {
+      if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)
+        fail(`tensors[${i}].shape has an invalid size ${d}`);
+      n *= d;
+      if (n > MAX_ELEMENTS) fail(`tensors[${i}] declares more than 2^31 elements`);
+    }
+    const want = n * bytesPerElement(dtype as DType);
+    if (bytes !== want)
+      fail(`tensors[${i}] declares ${String(bytes)} bytes, but ${dtype} [${shape.join(', ')}] needs ${want}`);
+    if (
+      typeof offset !== 'number' ||
+      !Number.isSafeInteger(offset) ||
+      offset < 0 ||
+      offset + want > dataBytes
+    ) {
+      fail(
+        `tensors[${i}] lies outside the data section (offset ${String(offset)}, ${want} bytes, section of ${dataBytes})`,
+      );
+    }
+    return {
+      dtype,
+      shape: shape as number[],
+      offset,
+      bytes: want,
+      requiresGrad: (e as Record<string, unknown>).requiresGrad === true,
+    };
+  });
+}
+
+/** Checks a decoded value completely (tags, keys, tensor indices, depth) before anything is built. */
+function check(v: unknown, path: string, nTensors: number, depth: number): void {
+  if (depth > MAX_DEPTH) fail(`${path} is nested deeper than ${MAX_DEPTH} levels`);
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return;
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => check(x, `${path}[${i}]`, nTensors, depth + 1));
+    return;
+  }
+  if (!isPlain(v)) fail(`${path} has an unsupported value`);
+  const keys = Object.keys(v);
+  if (keys.length !== 1) fail(`${path} is an untagged object (keys: ${keys.slice(0, 5).join(', ')})`);
+  const tag = keys[0]!;
+  const x = v[tag];
+  switch (tag) {
+    case '$tensor':
+      if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= nTensors) {
+        fail(`${path} refers to tensor ${String(x)}, but the checkpoint has ${nTensors}`);
+      }
+      return;
+    case '$number':
+      if (x !== 'nan' && x !== 'inf' && x !== '-inf' && x !== '-0')
+        fail(`${path} has an unknown $number ${String(x)}`);
+      return;
+    case '$undefined':
+      return;
+    case '$object':
+      if (!isPlain(x)) fail(`${path}: $object must hold an object`);
+      for (const k of Object.keys(x)) {
+        if (forbidden.has(k)) fail(`${path} has the forbidden key '${k}'`);
+        check(x[k], `${path}.${k}`, nTensors, depth + 1);
+      }
+      return;
+    default:
+      fail(`${path} has an unknown tag '${tag.slice(0, 40)}'`);
+  }
+}
+
+function build(v: unknown, tensors: Tensor[]): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => build(x, tensors));
+  const o = v as Record<string, any>;
+  if ('$tensor' in o) return tensors[o.$tensor];
+  if ('$number' in o) {
+    return o.$number === 'nan'
+      ? Number.NaN
+      : o.$number === 'inf'
+        ? Number.POSITIVE_INFINITY
+        : o.$number === '-inf'
+          ? Number.NEGATIVE_INFINITY
+          : -0;
+  }
+  if ('$undefined' in o) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o.$object)) out[k] = build(o.$object[k], tensors);
+  return out;
+}
+
+/**
+ * `torch.load(bytes, { backend })`: the object `torch.save` wrote, with its tensors created
+ * on `backend` (default: the current default backend). The input is checked completely —
+ * magic, version, header, every tensor's bounds and size, every tag and key — before any
+ * tensor is created, so malformed, truncated or hostile input is a `CheckpointError` and
+ * never a crash, a huge allocation or a polluted prototype. Allocation is bounded by the
+ * input's own size.
+ */
+export function load(bytes: Uint8Array | ArrayBuffer, opts: { backend?: string | Backend } = {}): any {
+  const buf = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  if (!(buf instanceof Uint8Array)) fail(`expected a Uint8Array or ArrayBuffer, got ${typeof bytes}`);
+  if (buf.length < PREAMBLE_BYTES) fail(`input of ${buf.length} bytes is too short to be a checkpoint`);
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (buf[i] !== MAGIC.charCodeAt(i)) fail('not a stepwise checkpoint (bad magic bytes)');
+  }
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const version = view.getUint32(8, true);
+  if (version !== FORMAT_VERSION) {
+    fail(
+      version > FORMAT_VERSION
+        ? `checkpoint format version ${version} is newer than this stepwise reads (${FORMAT_VERSION})`
+        : `unknown checkpoint format version ${version}`,
+    );
+  }
+  const headerLen = view.getUint32(12, true);
+  if (headerLen > buf.length - PREAMBLE_BYTES) {
+    fail(`header of ${headerLen} bytes runs past the end of the input (${buf.length} bytes): truncated?`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(
+        buf.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLen),
+      ),
+    );
+  } catch (e) {
+    fail(`the header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (!isPlain(header)) fail('the header must be a JSON object');
+  const dataStart = PREAMBLE_BYTES + headerLen;
+  const entries = checkEntries(header.tensors, buf.length - dataStart);
+  if (!('root' in header)) fail("the header has no 'root'");
+  check(header.root, 'root', entries.length, 0);
+  const backend = resolveBackend(opts.backend);
+  const tensors: Tensor[] = [];
+  try {
+    for (const e of entries) {
+      const host = typedArrayFor(e.dtype as DType, e.bytes / bytesPerElement(e.dtype as DType));
+      const raw = new Uint8Array(host.buffer);
+      raw.set(buf.subarray(dataStart + e.offset, dataStart + e.offset + e.bytes));
+      if (!hostIsLittleEndian) swapBytes(raw, bytesPerElement(e.dtype as DType));
+      tensors.push(
+        fromHost(host, e.shape, { dtype: e.dtype as DType, backend, requiresGrad: e.requiresGrad }),
+      );
+    }
+  } catch (err) {
+    for (const t of tensors) t.dispose();
+    throw err;
+  }
+  return build(header.root, tensors);
+}

@@ -70,7 +70,7 @@ function check(v: unknown, path: string, nTensors: number, depth: number): void 
   if (depth > MAX_DEPTH) fail(`${path} is nested deeper than ${MAX_DEPTH} levels`);
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return;
   if (Array.isArray(v)) {
-    v.forEach((x, i) => check(x, `${path}[${i}]`, nTensors, depth + 1));
+    for (let i = 0; i < v.length; i++) check(v[i], `${path}[${i}]`, nTensors, depth + 1);
     return;
   }
   if (!isPlain(v)) fail(`${path} has an unsupported value`);

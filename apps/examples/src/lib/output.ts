@@ -1,0 +1,18 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** apps/examples/output: where the pictures go (git-ignored). */
+export const OUT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'output');
+
+/** apps/examples/data: the data sets shipped with the examples. */
+export const DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
+
+/** Writes a file under `out/` and prints where it went (relative to the working directory). */
+export function writeOutput(name: string, contents: string): string {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const path = join(OUT_DIR, name);
+  writeFileSync(path, contents);
+  console.log(`  wrote ${relative(process.cwd(), path) || path}`);
+  return path;
+}

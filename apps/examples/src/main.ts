@@ -1,0 +1,42 @@
+/**
+ * `pnpm start`: runs every example on one backend (cpu-js unless `--backend` says
+ * otherwise) and prints where the pictures went.
+ *
+ *   pnpm start                       # cpu-js
+ *   pnpm start --backend wasm-simd   # or webgpu
+ *   node apps/examples/dist/seed004.js --backend wasm-simd   # one example alone
+ */
+import { backendFromArgs, useBackend } from './lib/backend.js';
+import { OUT_DIR } from './lib/output.js';
+import { optimizerTour } from './optimizerTour.js';
+import { seed000 } from './seed000.js';
+import { seed002 } from './seed002.js';
+import { seed003 } from './seed003.js';
+import { seed004 } from './seed004.js';
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const name = await useBackend(backendFromArgs());
+  console.log(`stepwise examples on backend '${name}' (pictures go to ${OUT_DIR})`);
+  const examples: [string, () => Promise<unknown>][] = [
+    ['seed 000', seed000],
+    ['seed 003', seed003],
+    ['seed 002', seed002],
+    ['seed 004', seed004],
+    ['optimizer tour', optimizerTour],
+  ];
+  const times: string[] = [];
+  for (const [label, run] of examples) {
+    const t0 = performance.now();
+    await run();
+    times.push(`${label} ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  }
+  console.log(
+    `\nall examples done in ${((performance.now() - started) / 1000).toFixed(1)}s (${times.join(', ')})`,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

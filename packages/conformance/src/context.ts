@@ -9,6 +9,8 @@ export interface ConformanceContext {
    * already registered and set as the default backend, so `torch.tensor(...)` uses it.
    */
   backend(): Backend;
+  /** The float64 reference backend of the cross-backend suite (cpu-js in the backends' tests). */
+  reference(): Backend;
   /** True when the backend stores this dtype; otherwise float64 cases assert the clear error. */
   supports(dtype: DType): boolean;
   /** True when the backend can read synchronously (`dataSync`, `item`, `tolist`). */

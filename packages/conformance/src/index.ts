@@ -23,6 +23,12 @@ export { type Tolerance, tolerance } from './tolerance.js';
 export interface ConformanceOptions {
   /** Run only the suites whose name is listed (for debugging a backend); default: all. */
   readonly only?: readonly string[];
+  /**
+   * The reference for the cross-backend suite: random programs run on the backend under
+   * test must agree with this backend in float64 (the backends' tests pass cpu-js; the
+   * suite itself imports core only). Default: the backend under test itself.
+   */
+  readonly reference?: () => Backend | Promise<Backend>;
 }
 
 export function runConformance(
@@ -31,12 +37,14 @@ export function runConformance(
   options: ConformanceOptions = {},
 ): void {
   let backend: Backend | undefined;
+  let reference: Backend | undefined;
   const ctx: ConformanceContext = {
     name,
     backend: () => {
       if (!backend) throw new Error('conformance: the backend is created in beforeAll; use it inside tests');
       return backend;
     },
+    reference: () => reference ?? ctx.backend(),
     supports: (d: DType) => ctx.backend().dtypes.includes(d),
     get syncReads() {
       return ctx.backend().syncReads;
@@ -45,6 +53,12 @@ export function runConformance(
   describe(`conformance: ${name}`, () => {
     beforeAll(async () => {
       backend = await factory();
+      if (options.reference) {
+        const r = await options.reference();
+        // Registered under its own name so the two never replace each other in the registry.
+        reference = r.name === backend.name ? backend : r;
+        torch.registerBackend(reference);
+      }
       torch.registerBackend(backend);
     });
     beforeEach(() => {

@@ -2,6 +2,7 @@ import type { ConformanceContext } from '../context.js';
 import { registerAutogradTests } from './autograd.js';
 import { registerBackendRegistryTests } from './backendRegistry.js';
 import { registerCreationTests } from './creation.js';
+import { registerCrossBackendTests } from './crossBackend.js';
 import { registerErrorsTests } from './errors.js';
 import { registerMemoryTests } from './memory.js';
 import { registerNnTests } from './nn.js';
@@ -29,6 +30,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   memory: registerMemoryTests,
   backendRegistry: registerBackendRegistryTests,
   sgd: registerSgdTests,
+  crossBackend: registerCrossBackendTests,
   seeds: registerSeedsTests,
   optim: registerOptimTests,
   serialize: registerSerializeTests,

@@ -45,7 +45,9 @@ describe('unary', () => {
   for (const op of floatUnary) {
     it(`float32 ${op} matches cpu-js (random and special values)`, async () => {
       const r = rng(op.length * 7 + 1);
-      const values = [...SPECIAL, ...randomValues(500, r, -12, 12), ...randomValues(200, r, 0, 3)];
+      // torch.sign(NaN) is 0 in PyTorch; the NaN case lives in the conformance fixtures.
+      const special = op === 'sign' ? SPECIAL.filter((v) => !Number.isNaN(v)) : SPECIAL;
+      const values = [...special, ...randomValues(500, r, -12, 12), ...randomValues(200, r, 0, 3)];
       if (op === 'log' || op === 'sqrt' || op === 'rsqrt')
         values.push(...randomValues(200, r, 0.5, 2), 1e-30, 1e30);
       const x = await pair('float32', values);

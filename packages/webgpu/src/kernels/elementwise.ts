@@ -169,7 +169,7 @@ function unaryExpr(op: UnaryOp, x: string, t: WType): { code: string; type: WTyp
     case 'abs':
       return { code: `abs(${x})`, type: t };
     case 'sign':
-      return { code: `sign_f(${x})`, type: t };
+      return { code: `sign_t(${x})`, type: t };
     case 'square':
       return { code: `${x} * ${x}`, type: t };
     case 'relu':

@@ -6,7 +6,7 @@
  */
 import type { ReduceOp } from '@stepwise/core';
 import { paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
-import { type GpuStorage, wgslType } from '../storage.js';
+import { GpuStorage, wgslType } from '../storage.js';
 import { WGSL_MATH } from './wgslMath.js';
 
 const LONG_AXIS = 64;
@@ -49,6 +49,14 @@ function ops(op: ReduceOp, t: 'f32' | 'i32'): { init: string; fold: string; comb
   }
 }
 
+/**
+ * Long axes with few outputs would leave most of the GPU idle (one workgroup per output),
+ * so the axis is cut into chunks reduced in parallel into a pooled temporary
+ * [outer, chunks, inner], then reduced again: still a fixed order, so deterministic.
+ */
+const SPLIT_AXIS = 1 << 15;
+const CHUNK = 1 << 12;
+
 export function reduce(
   rt: Runtime,
   op: ReduceOp,
@@ -60,14 +68,40 @@ export function reduce(
 ): void {
   const nOut = outer * inner;
   if (nOut === 0) return;
+  if (!isArg(op) && len >= SPLIT_AXIS && nOut < 1024) {
+    const chunks = Math.ceil(len / CHUNK);
+    const size = outer * chunks * inner;
+    const { buf } = rt.storagePool.acquire(size * 4);
+    const tmp = new GpuStorage(out.dtype, size, buf);
+    launch(rt, op, x, outer, len, inner, tmp, chunks, CHUNK);
+    launch(rt, op, tmp, outer, chunks, inner, out, 1, chunks);
+    // Later commands reuse it only after these two (stream order).
+    rt.storagePool.release(buf);
+    return;
+  }
+  launch(rt, op, x, outer, len, inner, out, 1, len);
+}
+
+function launch(
+  rt: Runtime,
+  op: ReduceOp,
+  x: GpuStorage,
+  outer: number,
+  len: number,
+  inner: number,
+  out: GpuStorage,
+  chunks: number,
+  chunkLen: number,
+): void {
+  const nOut = outer * chunks * inner;
   const tIn = wgslType(x.dtype);
   const arg = isArg(op);
   // Sums and products accumulate in the output's type (a bool sum counts in int32).
   const t = arg ? tIn : wgslType(out.dtype);
   const tOut = wgslType(out.dtype);
   const o = ops(op, t);
-  const long = len >= LONG_AXIS;
-  const paramBytes = paramBytesFor(4);
+  const long = len >= LONG_AXIS || chunks > 1;
+  const paramBytes = paramBytesFor(5);
   const key = `reduce:${op}:${tIn}:${t}:${tOut}:${long ? 'wg' : 'th'}`;
   const fold = o.fold.replace('|| (first && !isArgInit)', arg ? '|| j == start' : '');
   const result = arg ? 'accI' : 'acc';
@@ -102,21 +136,23 @@ var<workgroup> si: array<i32, ${WORKGROUP}>;
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let idx = wid.x + wid.y * nw.x;
-  let len = pu(1u); let inner = pu(2u);
+  let len = pu(1u); let inner = pu(2u); let chunkLen = pu(3u); let chunks = pu(4u);
   // Uniform control flow: every invocation reaches the barriers, idle ones fold nothing.
   let live = idx < pu(0u);
-  let o = idx / inner; let i = idx - o * inner;
+  // Output idx is (o, c, i) of [outer, chunks, inner]: chunk c of the axis.
+  let i = idx % inner; let oc = idx / inner; let c = oc % chunks; let o = oc / chunks;
+  let j0 = c * chunkLen; let j1 = min(len, j0 + chunkLen);
   let base = o * len * inner + i;
   var acc: ${t} = ${o.init};
   var accI: i32 = 0;
-  let start = lid;
+  let start = j0 + lid;
   if (live) {
-    for (var j = lid; j < len; j += ${WORKGROUP}u) {
+    for (var j = j0 + lid; j < j1; j += ${WORKGROUP}u) {
       let x = ${t}(xs[base + j * inner]);
       ${fold}
     }
   }
-  if (lid >= len) { accI = 2147483647; }
+  if (j0 + lid >= j1) { accI = 2147483647; }
   sv[lid] = acc; si[lid] = accI;
   for (var s = ${WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
     workgroupBarrier();
@@ -140,6 +176,8 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   rt.params.u(0, nOut);
   rt.params.u(1, len);
   rt.params.u(2, inner);
+  rt.params.u(3, chunkLen);
+  rt.params.u(4, chunks);
   if (long) {
     const x0 = Math.min(nOut, 65535);
     rt.run(kernel, off, [x.buf, out.buf], x0, Math.ceil(nOut / x0));

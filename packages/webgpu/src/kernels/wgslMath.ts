@@ -104,6 +104,13 @@ fn sign_f(x: f32) -> f32 {
   return x;
 }
 
+// torch.sign on a tensor: NaN gives 0, as PyTorch's CPU kernel does.
+fn sign_t(x: f32) -> f32 {
+  if (x > 0.0) { return 1.0; }
+  if (x < 0.0) { return -1.0; }
+  return 0.0;
+}
+
 fn max_f(a: f32, b: f32) -> f32 {
   if (is_nan(a) || is_nan(b)) { return f_nan(); }
   return max(a, b);

@@ -4,6 +4,7 @@ import { registerBackendRegistryTests } from './backendRegistry.js';
 import { registerCreationTests } from './creation.js';
 import { registerCrossBackendTests } from './crossBackend.js';
 import { registerErrorsTests } from './errors.js';
+import { registerLrSchedulerTests } from './lrScheduler.js';
 import { registerMemoryTests } from './memory.js';
 import { registerNnTests } from './nn.js';
 import { registerNnDataTests } from './nnData.js';
@@ -34,6 +35,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   seeds: registerSeedsTests,
   optim: registerOptimTests,
   serialize: registerSerializeTests,
+  lrScheduler: registerLrSchedulerTests,
   nn: registerNnTests,
   nnModule: registerNnModuleTests,
   nnData: registerNnDataTests,

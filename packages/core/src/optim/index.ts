@@ -3,6 +3,7 @@
  */
 
 export * as lrScheduler from '../lrScheduler/index.js';
+export * as swaUtils from '../swaUtils/index.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
 export { Adafactor, type AdafactorOptions } from './adafactor.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';

@@ -88,11 +88,17 @@ export class CpuJsBackend implements Backend {
   cast(src: Storage, out: Storage): void {
     const S = dataOf(src);
     const O = dataOf(out);
-    // TypedArray.set converts as ToNumber then the target's conversion: float → int32
-    // truncates toward zero (NaN → 0), float64 → float32 rounds to nearest. Only bool
-    // needs a test (x != 0, NaN counting as true, as PyTorch).
+    // TypedArray.set converts as the target type does: float64 → float32 rounds to
+    // nearest, int/bool → float is exact. Bool needs x != 0 (NaN counts as true), and
+    // float → int32 truncates toward zero with NaN and out-of-range values becoming
+    // INT32_MIN, as PyTorch's cast does on x86 (JS would wrap them modulo 2^32).
     if (out.dtype === 'bool') normaliseInto(O, S);
-    else O.set(S);
+    else if (out.dtype === 'int32' && (src.dtype === 'float32' || src.dtype === 'float64')) {
+      for (let i = 0; i < S.length; i++) {
+        const v = S[i];
+        O[i] = v > -2147483649 && v < 2147483648 ? v : -2147483648;
+      }
+    } else O.set(S);
   }
 
   copy(src: View, out: Storage): void {

@@ -27,9 +27,9 @@ const unaryRef: Record<UnaryOp, (x: number) => number> = {
   sqrt: Math.sqrt,
   rsqrt: (x) => (x === 0 ? 1 / x : x < 0 ? Number.NaN : x ** -0.5),
   abs: (x) => (x < 0 ? -x : x === 0 ? 0 : x),
-  sign: (x) => (Number.isNaN(x) ? Number.NaN : x === 0 ? x : x > 0 ? 1 : -1),
+  sign: (x) => (Number.isNaN(x) || x === 0 ? 0 : x > 0 ? 1 : -1),
   square: (x) => x ** 2,
-  relu: (x) => (Number.isNaN(x) ? x : Math.max(x, 0)),
+  relu: (x) => (Number.isNaN(x) || Object.is(x, -0) ? x : Math.max(x, 0)),
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   tanh: (x) => (x > 300 ? 1 : x < -300 ? -1 : Math.expm1(2 * x) / (Math.expm1(2 * x) + 2)),
   softplus: (x) => (x > 20 ? x : Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))),
@@ -43,10 +43,9 @@ const binaryRef: Record<BinaryOp, (a: number, b: number) => number> = {
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
   pow: (a, b) => a ** b,
-  maximum: (a, b) =>
-    Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a >= b ? (a === b && Object.is(a, -0) ? b : a) : b,
-  minimum: (a, b) =>
-    Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a <= b ? (a === b && Object.is(a, 0) ? b : a) : b,
+  // NaN wins; on a tie (0 vs -0) the first operand, as torch.maximum/minimum on CPU.
+  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a === b ? a : Math.max(a, b)),
+  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a === b ? a : Math.min(a, b)),
   eq: (a, b) => Number(a === b),
   ne: (a, b) => Number(a !== b),
   lt: (a, b) => Number(a < b),
@@ -140,7 +139,7 @@ describe('unary', () => {
     const xs = makeStorage(b, 'float64', x);
     const out = b.alloc('float64', x.length);
     b.unary('sign', xs, out);
-    expectSameValues(read(b, out).subarray(0, 3), [0, -0, Number.NaN]);
+    expectSameValues(read(b, out).subarray(0, 3), [0, 0, 0]);
     b.unary('sigmoid', xs, out);
     const s = read(b, out);
     expect(s[3]).toBe(0);

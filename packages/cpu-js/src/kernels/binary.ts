@@ -6,7 +6,8 @@ import { collapseDims, isNaturalContiguous, numelOf } from './strided.js';
  * contiguously from `io`, inputs read from `ia`/`ib` stepping `sa`/`sb` (0 broadcasts).
  * The switch runs once per run, never per element. `intMul` selects wrapping int32
  * multiplication (Math.imul), which a float64 product would get wrong past 2^53.
- * maximum/minimum use Math.max/min, which propagate NaN as PyTorch does.
+ * maximum/minimum propagate NaN and, on ties (0 and -0), return the first operand, as
+ * PyTorch's CPU kernels do.
  */
 export function binaryRun(
   op: BinaryOp,
@@ -40,10 +41,18 @@ export function binaryRun(
       for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = A[ia] ** B[ib];
       return;
     case 'maximum':
-      for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = Math.max(A[ia], B[ib]);
+      for (let i = io; i < end; i++, ia += sa, ib += sb) {
+        const x = A[ia];
+        const y = B[ib];
+        O[i] = x >= y || Number.isNaN(x) ? x : y;
+      }
       return;
     case 'minimum':
-      for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = Math.min(A[ia], B[ib]);
+      for (let i = io; i < end; i++, ia += sa, ib += sb) {
+        const x = A[ia];
+        const y = B[ib];
+        O[i] = x <= y || Number.isNaN(x) ? x : y;
+      }
       return;
     case 'eq':
       for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = A[ia] === B[ib] ? 1 : 0;

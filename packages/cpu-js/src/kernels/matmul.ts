@@ -26,7 +26,7 @@ function dot(
  * sum over p runs in order and is rounded once on store, so float32 results are at least
  * as accurate as PyTorch's float32 GEMM. Edges fall back to one dot product per element.
  */
-function matmulOne(
+export function matmulOne(
   A: TypedArray,
   aBase: number,
   asi: number,

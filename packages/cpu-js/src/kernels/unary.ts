@@ -3,7 +3,8 @@ import type { TypedArray, UnaryOp } from '@stepwise/core';
 /**
  * Elementwise unary kernels (torch.neg, torch.exp, ..., torch.logical_not) over contiguous
  * arrays. One switch per call, one tight loop per op: no per-element dispatch.
- * Numerics follow PyTorch CPU: `sign(0) = 0` (NaN stays NaN), `relu(NaN) = NaN`, sigmoid
+ * Numerics follow PyTorch CPU: `sign(0) = sign(-0) = sign(NaN) = 0` (PyTorch computes
+ * `(0 < x) - (x < 0)`), `relu(NaN) = NaN` and `relu(-0) = -0`, sigmoid
  * computed without overflow on either side, softplus with beta = 1 and threshold = 20.
  */
 export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, n: number, intMath: boolean): void {
@@ -29,7 +30,7 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, n: numb
     case 'sign':
       for (let i = 0; i < n; i++) {
         const v = x[i];
-        out[i] = v > 0 ? 1 : v < 0 ? -1 : v;
+        out[i] = v > 0 ? 1 : v < 0 ? -1 : 0;
       }
       return;
     case 'square':
@@ -42,9 +43,10 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, n: numb
         }
       return;
     case 'relu':
+      // clamp_min(x, 0): NaN and -0 pass through unchanged, as in PyTorch.
       for (let i = 0; i < n; i++) {
         const v = x[i];
-        out[i] = v > 0 || Number.isNaN(v) ? v : 0;
+        out[i] = v < 0 ? 0 : v;
       }
       return;
     case 'sigmoid':

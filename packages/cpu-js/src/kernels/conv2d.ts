@@ -8,9 +8,9 @@ import { matmulOne } from './matmul.js';
  * A 1×1 kernel with stride 1 and no padding needs no unfolding: the input is the matrix.
  */
 
-let colsScratch = new Float64Array(1024);
-let tmpScratch = new Float64Array(256);
-let accScratch = new Float64Array(256);
+let colsScratch: Float64Array = new Float64Array(1024);
+let tmpScratch: Float64Array = new Float64Array(256);
+let accScratch: Float64Array = new Float64Array(256);
 
 function grow(buf: Float64Array, n: number): Float64Array {
   return buf.length >= n ? buf : new Float64Array(Math.max(n, buf.length * 2));

@@ -46,6 +46,7 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, n: numb
       // clamp_min(x, 0): NaN and -0 pass through unchanged, as in PyTorch.
       for (let i = 0; i < n; i++) {
         const v = x[i];
+        // biome-ignore lint/complexity/useMathMinMax: Math.max(-0, 0) is 0; PyTorch keeps -0.
         out[i] = v < 0 ? 0 : v;
       }
       return;

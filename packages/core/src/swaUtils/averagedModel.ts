@@ -101,7 +101,9 @@ export class AveragedModel<M extends Module = Module> {
     }
     noGrad(() => {
       if (this.nAveraged === 0) {
-        mine.forEach((a, i) => a.copy_(theirs[i]!));
+        mine.forEach((a, i) => {
+          a.copy_(theirs[i]!);
+        });
       } else if (this.multiAvgFn) {
         this.multiAvgFn(mine, theirs, this.nAveraged);
       } else {

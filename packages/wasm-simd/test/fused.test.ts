@@ -29,6 +29,9 @@ const everyOp = defineFused('test-ops', ['a', 'b', 'c'], ['s'], (f) => {
   const a = f.buf.a;
   const b = f.buf.b;
   const x = f.let(a.max(b).sub(a.min(b)).abs().neg());
+  // a loop-invariant local and a loop-invariant subexpression (both hoisted by the compiler)
+  const k2 = f.let(f.s.s.mul(2).add(1));
+  f.store('b', b.mul(k2).sub(f.s.s.sqrt().sign().mul(0.5)));
   f.store('c', x.sign().add(a.gt(b)).add(a.lt(0)).add(b.eq(f.s.s)));
   const sel = f.let(a.gt(b));
   f.store('a', Ex.select(sel, a.mul(2), b.div(3)));

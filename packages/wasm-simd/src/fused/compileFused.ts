@@ -54,7 +54,68 @@ export function fusedModuleBytes(
   const scalarLocal = (k: number) => END + 1 + k;
   const curLocal = (k: number) => END + 1 + S + k;
   const progLocal = (k: number) => END + 1 + S + B + k;
-  const firstTemp = END + 1 + S + B + L;
+
+  // Loop-invariant work (expressions of scalars and constants only, such as `1 - beta1` or
+  // `lr / bc1`) is computed once before the loop instead of once per vector.
+  const invariantLocal = new Array<boolean>(L).fill(false);
+  const isInvariant = (e: FusedExpr): boolean => {
+    switch (e.op) {
+      case 'buf':
+        return false;
+      case 'scalar':
+      case 'const':
+        return true;
+      case 'local':
+        return invariantLocal[e.index];
+      case 'select':
+        return isInvariant(e.cond) && isInvariant(e.a) && isInvariant(e.b);
+      default:
+        return isInvariant(e.a) && (!('b' in e) || isInvariant(e.b));
+    }
+  };
+  const isLeaf = (e: FusedExpr) =>
+    e.op === 'scalar' || e.op === 'const' || e.op === 'local' || e.op === 'buf';
+  for (const st of program.body) {
+    if (st.kind === 'let') invariantLocal[st.local] = isInvariant(st.value);
+  }
+  const hoisted = new Map<string, { index: number; expr: FusedExpr }>();
+  const hoist = (e: FusedExpr): void => {
+    const key = JSON.stringify(e);
+    if (!hoisted.has(key)) hoisted.set(key, { index: hoisted.size, expr: e });
+  };
+  // x / s with s loop-invariant becomes x * (1/s): the divider (shared with sqrt) is the
+  // bottleneck of Adam-like updates, and the result differs by at most an ulp.
+  const reciprocal = (b: FusedExpr): FusedExpr => ({ op: 'div', a: { op: 'const', value: 1 }, b });
+  const divByInvariant = (e: FusedExpr): e is { op: 'div'; a: FusedExpr; b: FusedExpr } =>
+    e.op === 'div' && isInvariant(e.b) && !isInvariant(e.a);
+  const collect = (e: FusedExpr): void => {
+    if (isLeaf(e)) return;
+    if (isInvariant(e)) {
+      hoist(e);
+      return;
+    }
+    if (divByInvariant(e)) {
+      hoist(reciprocal(e.b));
+      collect(e.a);
+      return;
+    }
+    if (e.op === 'select') {
+      collect(e.cond);
+      collect(e.a);
+      collect(e.b);
+    } else if ('a' in e) {
+      collect(e.a);
+      if ('b' in e) collect(e.b);
+    }
+  };
+  for (const st of program.body) {
+    if (!(st.kind === 'let' && invariantLocal[st.local])) collect(st.value);
+  }
+  const firstHoist = END + 1 + S + B + L;
+  const H = hoisted.size;
+  const firstTemp = firstHoist + H;
+  /** While false (the prologue), invariant expressions are computed instead of read back. */
+  let inLoop = false;
   let numTemps = 0;
 
   const code: number[] = [];
@@ -101,6 +162,16 @@ export function fusedModuleBytes(
   };
 
   const emit = (e: FusedExpr): void => {
+    if (inLoop && !isLeaf(e) && isInvariant(e)) {
+      get(firstHoist + hoisted.get(JSON.stringify(e))!.index);
+      return;
+    }
+    if (inLoop && divByInvariant(e)) {
+      emit(e.a);
+      get(firstHoist + hoisted.get(JSON.stringify(reciprocal(e.b)))!.index);
+      simd(V.mul);
+      return;
+    }
     switch (e.op) {
       case 'buf':
         get(curLocal(e.index));
@@ -204,6 +275,17 @@ export function fusedModuleBytes(
     } else simd(Simd.f64x2Splat);
     set(scalarLocal(k));
   }
+  for (const st of program.body) {
+    if (st.kind === 'let' && invariantLocal[st.local]) {
+      emit(st.value);
+      set(progLocal(st.local));
+    }
+  }
+  for (const { index, expr } of hoisted.values()) {
+    emit(expr);
+    set(firstHoist + index);
+  }
+  inLoop = true;
   // end = round_up(n * esz, STEP)
   get(N);
   i32Const(esz);
@@ -232,6 +314,7 @@ export function fusedModuleBytes(
     }
     for (const st of program.body) {
       if (st.kind === 'let') {
+        if (invariantLocal[st.local]) continue;
         emit(st.value);
         set(progLocal(st.local));
       } else {
@@ -258,7 +341,7 @@ export function fusedModuleBytes(
   const body: number[] = [];
   const groups: [number, number][] = [
     [B + 2, T.i32],
-    [S + B + L + numTemps, T.v128],
+    [S + B + L + H + numTemps, T.v128],
   ];
   uleb(body, groups.length);
   for (const [count, type] of groups) {

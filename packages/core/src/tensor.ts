@@ -17,7 +17,7 @@ import type { DType } from './dtype.js';
 import { keep, setTensorBrand, trackTensor } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError, shapeStr, ValueError } from './errors.js';
 import { formatTensor } from './format.js';
-import { toBackend, toDType } from './ops/convert.js';
+import { toBackend, toBackendAsync, toDType } from './ops/convert.js';
 import * as ew from './ops/elementwise.js';
 import * as idx from './ops/indexing.js';
 import * as inplace from './ops/inplace.js';
@@ -325,6 +325,10 @@ export class Tensor {
     }
     return toBackend(this, target as string | Backend);
   }
+  /** `to(backend)` for every backend, webgpu (which cannot read synchronously) included. */
+  toAsync(backend: string | Backend): Promise<Tensor> {
+    return toBackendAsync(this, backend);
+  }
   float(): Tensor {
     return toDType(this, 'float32');
   }
@@ -561,10 +565,10 @@ export class Tensor {
     return inplace.apply(this, 'clamp_', (t) => ew.clamp(t, min, max));
   }
   zero_(): this {
-    return inplace.fill(this, 0);
+    return inplace.fill(this, 0, 'ZeroBackward0');
   }
   fill_(value: number): this {
-    return inplace.fill(this, value);
+    return inplace.fill(this, value, 'FillBackward0');
   }
   /** Copies `src` (broadcast to this shape, cast to this dtype, moved from its backend) into this tensor. */
   copy_(src: Tensor): this {

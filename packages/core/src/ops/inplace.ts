@@ -3,12 +3,12 @@
  * the result into the tensor's storage: no backend kernel ever has to support an output
  * aliasing an input (WebGPU forbids binding one buffer for reading and writing at once).
  */
-import { recordOp } from '../autograd/graph.js';
-import { isGradEnabled } from '../engine.js';
+import { needsGrad, recordOp } from '../autograd/graph.js';
+import { isGradEnabled, noGrad, tidy } from '../engine.js';
 import { AutogradError, DTypeError, ShapeError, shapeStr } from '../errors.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { toBackend, toDType } from './convert.js';
-import { contiguousStrides, sameShape } from './util.js';
+import { contiguousStrides, sameShape, sumToShape } from './util.js';
 
 function checkLeaf(t: Tensor): void {
   if (isGradEnabled() && t.isLeaf && t.requiresGrad) {
@@ -55,22 +55,37 @@ export function apply<T extends Tensor>(
       `${op}: the other tensor is on backend '${other.backend.name}', this one on '${t.backend.name}'`,
     );
   }
-  return writeInto(t, compute(t), op);
+  // When autograd records this op, its backward may read the old value of `t` (mul_, div_,
+  // clamp_): it gets a private copy, so the write below does not invalidate what it saved.
+  const tracked = needsGrad(t, ...(other instanceof Tensor ? [other] : []));
+  return writeInto(t, compute(tracked ? t.clone() : t), op);
 }
 
 /** `fill_`/`zero_`: the gradient to whatever the tensor held before is zero. */
-export function fill<T extends Tensor>(t: T, value: number): T {
+export function fill<T extends Tensor>(t: T, value: number, name: 'FillBackward0' | 'ZeroBackward0'): T {
   checkLeaf(t);
   t.backend.fill(t.storage, value);
   t._bumpVersion();
-  if (t.requiresGrad && isGradEnabled()) recordOp(t, 'FillBackward0', [t], (g) => [g.mul(0)]);
+  if (t.requiresGrad && isGradEnabled()) recordOp(t, name, [t], (g) => [g.mul(0)]);
   return t;
 }
 
 /** `copy_(src)`: src broadcast to this shape, cast to this dtype, moved from its backend. */
 export function copyFrom<T extends Tensor>(t: T, src: Tensor): T {
   checkLeaf(t);
-  const moved = src.backend === t.backend ? src : toBackend(src, t.backend);
-  const expanded = sameShape(moved.shape, t.shape) ? moved.clone() : moved.expand(t.shape);
-  return writeInto(t, expanded.dtype === t.dtype ? expanded : toDType(expanded, t.dtype), 'copy_');
+  const value = noGrad(() =>
+    tidy(() => {
+      const moved = src.backend === t.backend ? src : toBackend(src, t.backend);
+      const expanded = sameShape(moved.shape, t.shape) ? moved : moved.expand(t.shape);
+      return expanded.dtype === t.dtype ? expanded.clone() : toDType(expanded, t.dtype);
+    }),
+  );
+  writeInto(t, value, 'copy_');
+  // PyTorch's CopyBackwards: nothing flows to the overwritten value, src gets the gradient.
+  const srcBackend = src.backend;
+  const srcDType = src.dtype;
+  return recordOp(t, 'CopyBackwards', [t, src], (g, needs) => [
+    needs[0] ? g.mul(0) : null,
+    needs[1] ? sumToShape(toBackend(toDType(g, srcDType), srcBackend), src.shape) : null,
+  ]) as T;
 }

@@ -20,7 +20,10 @@ export function ldAny(dt: i32, p: usize, i: isize): f64 {
 export function stAny(dt: i32, p: usize, i: isize, v: f64): void {
   if (dt === F32) store<f32>(p + (i << 2), <f32>v);
   else if (dt === F64) store<f64>(p + (i << 3), v);
-  else if (dt === I32) store<i32>(p + (i << 2), <i32>v);
+  // float -> int32 truncates; NaN and out-of-range values become INT32_MIN, as PyTorch's
+  // cast does on x86.
+  else if (dt === I32)
+    store<i32>(p + (i << 2), v > -2147483649.0 && v < 2147483648.0 ? <i32>v : i32.MIN_VALUE);
   else store<u8>(p + i, v !== 0 ? 1 : 0);
 }
 

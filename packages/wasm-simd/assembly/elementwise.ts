@@ -33,11 +33,13 @@ function unaryF64(op: i32, x: f64): f64 {
     case U_ABS:
       return Math.abs(x);
     case U_SIGN:
-      return x > 0 ? 1.0 : x < 0 ? -1.0 : x;
+      // PyTorch: (0 < x) - (x < 0), so sign(NaN) = sign(-0) = 0.
+      return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
     case U_SQUARE:
       return x * x;
     case U_RELU:
-      return x > 0 ? x : nan<f64>(x) ? x : 0.0;
+      // clamp_min(x, 0): NaN and -0 pass through.
+      return x < 0 ? 0.0 : x;
     case U_SIGMOID:
       if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
       return Math.exp(x) / (1.0 + Math.exp(x));
@@ -82,8 +84,8 @@ function unaryVecF32(op: i32, v: v128): v128 {
     case U_SQUARE:
       return f32x4.mul(v, v);
     case U_RELU:
-      // x > 0 ? x : (NaN ? NaN : 0): keep lanes that are > 0 or unordered.
-      return v128.and(v, v128.not(f32x4.le(v, f32x4.splat(0))));
+      // x < 0 ? 0 : x (NaN and -0 pass through, as clamp_min).
+      return v128.andnot(v, f32x4.lt(v, f32x4.splat(0)));
     default:
       return f32x4.div(f32x4.splat(1.0), v);
   }
@@ -102,7 +104,7 @@ function unaryVecF64(op: i32, v: v128): v128 {
     case U_SQUARE:
       return f64x2.mul(v, v);
     case U_RELU:
-      return v128.and(v, v128.not(f64x2.le(v, f64x2.splat(0))));
+      return v128.andnot(v, f64x2.lt(v, f64x2.splat(0)));
     default:
       return f64x2.div(f64x2.splat(1.0), v);
   }
@@ -186,11 +188,10 @@ function arith<T>(op: i32, a: T, b: T): T {
     case B_POW:
       return <T>(<f64>a ** <f64>b);
     case B_MAX:
-      if (isFloat<T>()) return max<T>(a, b);
-      return a > b ? a : b;
+      // PyTorch: NaN propagates, ties (0 vs -0) keep the first operand.
+      return a >= b || nan<T>(a) ? a : b;
     default:
-      if (isFloat<T>()) return min<T>(a, b);
-      return a < b ? a : b;
+      return a <= b || nan<T>(a) ? a : b;
   }
 }
 
@@ -226,9 +227,9 @@ function vecArithF32(op: i32, a: v128, b: v128): v128 {
     case B_DIV:
       return f32x4.div(a, b);
     case B_MAX:
-      return f32x4.max(a, b);
+      return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a)));
     default:
-      return f32x4.min(a, b);
+      return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a)));
   }
 }
 
@@ -243,9 +244,9 @@ function vecArithF64(op: i32, a: v128, b: v128): v128 {
     case B_DIV:
       return f64x2.div(a, b);
     case B_MAX:
-      return f64x2.max(a, b);
+      return v128.bitselect(a, b, v128.or(f64x2.ge(a, b), f64x2.ne(a, a)));
     default:
-      return f64x2.min(a, b);
+      return v128.bitselect(a, b, v128.or(f64x2.le(a, b), f64x2.ne(a, a)));
   }
 }
 

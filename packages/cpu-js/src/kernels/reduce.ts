@@ -54,12 +54,27 @@ export function reduceKernel(
           }
         return;
       }
+      // inner > 1: accumulate whole rows so reads stay contiguous (a strided walk down
+      // each column would touch a new cache line per element).
       if (compensated) {
-        for (let o = 0; o < outer; o++)
-          for (let k = 0; k < inner; k++) O[o * inner + k] = compensatedSum(X, o * block + k, len, inner);
+        const acc = accumulators(2 * inner);
+        for (let o = 0; o < outer; o++) {
+          acc.fill(0, 0, 2 * inner);
+          for (let j = 0, base = o * block; j < len; j++, base += inner)
+            for (let k = 0; k < inner; k++) {
+              const v = X[base + k];
+              const sk = acc[k];
+              const t = sk + v;
+              acc[inner + k] += Math.abs(sk) >= Math.abs(v) ? sk - t + v : v - t + sk;
+              acc[k] = t;
+            }
+          for (let k = 0, oo = o * inner; k < inner; k++) {
+            const c = acc[inner + k];
+            O[oo + k] = Number.isNaN(c) ? acc[k] : acc[k] + c;
+          }
+        }
         return;
       }
-      // Row-wise accumulation keeps the reads contiguous.
       const acc = accumulators(inner);
       for (let o = 0; o < outer; o++) {
         acc.fill(0, 0, inner);
@@ -70,50 +85,39 @@ export function reduceKernel(
       return;
     }
     case 'prod': {
-      for (let o = 0; o < outer; o++)
-        for (let k = 0; k < inner; k++) {
+      if (inner === 1) {
+        for (let o = 0; o < outer; o++) {
           let p = 1;
-          for (let j = 0, i = o * block + k; j < len; j++, i += inner) p *= X[i];
-          O[o * inner + k] = p;
+          const end = (o + 1) * len;
+          for (let i = o * len; i < end; i++) p *= X[i];
+          O[o] = p;
         }
+        return;
+      }
+      const acc = accumulators(inner);
+      for (let o = 0; o < outer; o++) {
+        acc.fill(1, 0, inner);
+        for (let j = 0, base = o * block; j < len; j++, base += inner)
+          for (let k = 0; k < inner; k++) acc[k] *= X[base + k];
+        for (let k = 0, oo = o * inner; k < inner; k++) O[oo + k] = acc[k];
+      }
       return;
     }
     case 'max':
-    case 'min': {
-      const isMax = op === 'max';
-      for (let o = 0; o < outer; o++)
-        for (let k = 0; k < inner; k++) {
-          let i = o * block + k;
-          let m = X[i];
-          if (isMax) {
-            for (let j = 1; j < len && !Number.isNaN(m); j++) {
-              i += inner;
-              const v = X[i];
-              if (v > m || Number.isNaN(v)) m = v;
-            }
-          } else {
-            for (let j = 1; j < len && !Number.isNaN(m); j++) {
-              i += inner;
-              const v = X[i];
-              if (v < m || Number.isNaN(v)) m = v;
-            }
-          }
-          O[o * inner + k] = m;
-        }
-      return;
-    }
+    case 'min':
     case 'argmax':
     case 'argmin': {
-      const isMax = op === 'argmax';
-      for (let o = 0; o < outer; o++)
-        for (let k = 0; k < inner; k++) {
-          let i = o * block + k;
+      const isMax = op === 'max' || op === 'argmax';
+      const isArg = op === 'argmax' || op === 'argmin';
+      if (inner === 1) {
+        for (let o = 0; o < outer; o++) {
+          let i = o * len;
           let m = X[i];
           let best = 0;
+          // Once a NaN is found it is the answer (the first NaN, for the arg-reductions).
           if (isMax) {
             for (let j = 1; j < len && !Number.isNaN(m); j++) {
-              i += inner;
-              const v = X[i];
+              const v = X[++i];
               if (v > m || Number.isNaN(v)) {
                 m = v;
                 best = j;
@@ -121,16 +125,46 @@ export function reduceKernel(
             }
           } else {
             for (let j = 1; j < len && !Number.isNaN(m); j++) {
-              i += inner;
-              const v = X[i];
+              const v = X[++i];
               if (v < m || Number.isNaN(v)) {
                 m = v;
                 best = j;
               }
             }
           }
-          O[o * inner + k] = best;
+          O[o] = isArg ? best : m;
         }
+        return;
+      }
+      const m = accumulators(inner);
+      for (let o = 0; o < outer; o++) {
+        const base = o * block;
+        const oo = o * inner;
+        for (let k = 0; k < inner; k++) m[k] = X[base + k];
+        if (isArg) O.fill(0, oo, oo + inner);
+        for (let j = 1, row = base + inner; j < len; j++, row += inner) {
+          if (isMax) {
+            for (let k = 0; k < inner; k++) {
+              const v = X[row + k];
+              const mk = m[k];
+              if (v > mk || (Number.isNaN(v) && !Number.isNaN(mk))) {
+                m[k] = v;
+                if (isArg) O[oo + k] = j;
+              }
+            }
+          } else {
+            for (let k = 0; k < inner; k++) {
+              const v = X[row + k];
+              const mk = m[k];
+              if (v < mk || (Number.isNaN(v) && !Number.isNaN(mk))) {
+                m[k] = v;
+                if (isArg) O[oo + k] = j;
+              }
+            }
+          }
+        }
+        if (!isArg) for (let k = 0; k < inner; k++) O[oo + k] = m[k];
+      }
       return;
     }
     default:

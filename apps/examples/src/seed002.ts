@@ -90,11 +90,9 @@ async function internals(): Promise<void> {
   const saved = cloneStateDict(sd);
   const modelSaved = Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [k, v.clone()]));
   const scaleSaved = scale.clone();
-  const save = (torch as unknown as { save?: (o: unknown) => Uint8Array }).save;
-  if (typeof save === 'function') {
-    const bytes = save({ model: model.stateDict(), optimizer: sd });
-    console.log(`  torch.save(model + optimizer state dicts): ${bytes.length} bytes`);
-  }
+  // torch.saveAsync works on every backend (webgpu reads asynchronously); torch.save is its sync twin.
+  const bytes = await torch.saveAsync({ model: model.stateDict(), optimizer: sd });
+  console.log(`  torch.saveAsync(model + optimizer state dicts): ${bytes.length} bytes`);
   // Continue the original for 10 steps...
   const original: number[] = [];
   for (let i = 0; i < 10; i++) {

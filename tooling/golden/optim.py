@@ -464,13 +464,68 @@ def check_nadam_reference_numbers():
     assert abs(got[0] - 0.8943548232) < 5e-9 and abs(got[1] - 0.8159863883) < 5e-9, got
 
 
+def rosenbrock(x):
+    return (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+
+
+LBFGS_CONFIGS = [
+    {},
+    dict(line_search_fn='strong_wolfe'),
+    dict(history_size=3, max_iter=7),
+    dict(lr=0.5, tolerance_change=1e-5, line_search_fn='strong_wolfe', max_iter=10),
+]
+
+
+def gen_lbfgs():
+    cases = []
+    for ci, cfg in enumerate(LBFGS_CONFIGS):
+        for dname, dtype in DTYPES.items():
+            for n in (2, 7, 33):
+                x = torch.tensor([1.2 * param_value(0, i) for i in range(n)], dtype=torch.float64).to(dtype).requires_grad_(True)
+                opt = torch.optim.LBFGS([x], **cfg)
+
+                def closure():
+                    opt.zero_grad()
+                    loss = rosenbrock(x)
+                    loss.backward()
+                    return loss
+
+                calls = []
+                for _ in range(3):
+                    loss = opt.step(closure)
+                    st = opt.state[x]
+                    calls.append({'loss': num(loss.item()), 'x': flat(x), 'funcEvals': st['func_evals'], 'nIter': st['n_iter']})
+                cases.append({'config': ci, 'dtype': dname, 'n': n, 'calls': calls})
+    doc = {
+        'meta': {
+            'torch': torch.__version__,
+            'generator': 'tooling/golden/optim.py',
+            'optimizer': 'lbfgs',
+            'function': 'sum(100*(x[1:] - x[:-1]**2)**2 + (1 - x[:-1])**2), x0[i] = 1.2*(((i*37 + 5) % 101)/50 - 1)',
+            'steps': 3,
+            'patches': None,
+        },
+        'defaults': js_options(dict(lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
+                                    history_size=100, line_search_fn=None)),
+        'configs': [js_options(c) for c in LBFGS_CONFIGS],
+        'cases': cases,
+    }
+    path = os.path.join(OUT, 'optim-lbfgs.json')
+    with open(path, 'w') as f:
+        json.dump(doc, f, separators=(',', ':'))
+    print('lbfgs', len(cases), 'cases', os.path.getsize(path), 'bytes')
+
+
 def main():
     torch.set_default_dtype(torch.float32)
     check_radam()
     check_nadam_reference_numbers()
     os.makedirs(OUT, exist_ok=True)
-    names = sys.argv[1:] or list(OPTIMIZERS)
+    names = sys.argv[1:] or [*OPTIMIZERS, 'lbfgs']
     for name in names:
+        if name == 'lbfgs':
+            gen_lbfgs()
+            continue
         defaults, factory, configs, patch = OPTIMIZERS[name]
         small, large = SHAPES.get(name, SHAPES['default'])
         cases = []

@@ -10,7 +10,7 @@ import { registerNnTests } from './nn.js';
 import { registerNnDataTests } from './nnData.js';
 import { registerNnModuleTests } from './nnModule.js';
 import { registerOpsTests } from './ops.js';
-import { registerOptimTests } from './optim.js';
+import { registerLbfgsTests, registerOptimTests } from './optim.js';
 import { registerPromotionTests } from './promotion.js';
 import { registerRandomTests } from './random.js';
 import { registerSeedsTests } from './seeds.js';
@@ -34,6 +34,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   crossBackend: registerCrossBackendTests,
   seeds: registerSeedsTests,
   optim: registerOptimTests,
+  lbfgs: registerLbfgsTests,
   serialize: registerSerializeTests,
   lrScheduler: registerLrSchedulerTests,
   nn: registerNnTests,

@@ -11,6 +11,7 @@ export { Adam, type AdamOptions, AdamW, type AdamWOptions } from './adam.js';
 export { Adamax, type AdamaxOptions } from './adamax.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
 export { withComposedUpdates } from './fusedStep.js';
+export { LBFGS, type LBFGSClosure, type LBFGSOptions } from './lbfgs.js';
 export { Muon, type MuonOptions } from './muon.js';
 export { NAdam, type NAdamOptions } from './nadam.js';
 export {

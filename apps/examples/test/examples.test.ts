@@ -29,7 +29,7 @@ describe('examples on cpu-js', () => {
   it("seed 000 ends at PyTorch's w and b and follows its loss trajectory", async () => {
     const want = fixture<{ w: number[]; b: number[]; losses: number[] }>('seed000');
     const got = await seed000();
-    got.w.forEach((v, i) => expect(rel(v, want.w[i]!)).toBeLessThan(1e-9));
+    for (const [i, v] of got.w.entries()) expect(rel(v, want.w[i]!)).toBeLessThan(1e-9);
     expect(rel(got.b, want.b[0]!)).toBeLessThan(1e-9);
     for (const i of [0, 1, 500, 999]) expect(rel(got.losses[i]!, want.losses[i]!)).toBeLessThan(1e-9);
   });

@@ -516,15 +516,68 @@ def gen_lbfgs():
     print('lbfgs', len(cases), 'cases', os.path.getsize(path), 'bytes')
 
 
+def sparse_rows(t, rows):
+    # rows present in the sparse gradient of step t (an embedding lookup of a batch)
+    return [r for r in range(rows) if rows == 1 or (r * 5 + t * 3) % 4 != 0]
+
+
+SPARSE_CONFIGS = [{}, dict(lr=0.05), dict(lr=0.05, betas=(0.8, 0.9), eps=1e-6, maximize=True)]
+
+
+def gen_sparse_adam():
+    shapes = [[6, 3], [1, 4], [11, 3]]
+    cases = []
+    for ci, cfg in enumerate(SPARSE_CONFIGS):
+        for dname, dtype in DTYPES.items():
+            params = make_params(shapes, dtype)
+            opt = torch.optim.SparseAdam(params, **cfg)
+            for t in range(STEPS):
+                for k, p in enumerate(params):
+                    dense = make_grad(t, k, p.shape, dtype)
+                    rows = sparse_rows(t, p.shape[0])
+                    if t == NULL_STEP and k == 1:
+                        p.grad = None
+                        continue
+                    for r in rows:
+                        assert bool((dense[r] != 0).any()), 'a present row must have a nonzero gradient'
+                    idx = torch.tensor([rows], dtype=torch.int64)
+                    p.grad = torch.sparse_coo_tensor(idx, dense[rows], p.shape) if rows else torch.sparse_coo_tensor(
+                        torch.zeros((1, 0), dtype=torch.int64), torch.zeros((0, p.shape[1]), dtype=dtype), p.shape)
+                opt.step()
+            cases.append({'config': ci, 'dtype': dname, 'shapes': shapes, 'final': [flat(p) for p in params],
+                          'state': [state_json(opt, p) for p in params]})
+    doc = {
+        'meta': {
+            'torch': torch.__version__,
+            'generator': 'tooling/golden/optim.py',
+            'optimizer': 'sparse_adam',
+            'steps': STEPS,
+            'nullGrad': {'step': NULL_STEP, 'param': 1},
+            'rows': 'row r of a param is in the sparse gradient of step t when it has one row or (r*5 + t*3) % 4 != 0; values as the dense formula',
+            'patches': None,
+        },
+        'defaults': js_options(dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, maximize=False)),
+        'configs': [js_options(c) for c in SPARSE_CONFIGS],
+        'cases': cases,
+    }
+    path = os.path.join(OUT, 'optim-sparse_adam.json')
+    with open(path, 'w') as f:
+        json.dump(doc, f, separators=(',', ':'))
+    print('sparse_adam', len(cases), 'cases', os.path.getsize(path), 'bytes')
+
+
 def main():
     torch.set_default_dtype(torch.float32)
     check_radam()
     check_nadam_reference_numbers()
     os.makedirs(OUT, exist_ok=True)
-    names = sys.argv[1:] or [*OPTIMIZERS, 'lbfgs']
+    names = sys.argv[1:] or [*OPTIMIZERS, 'lbfgs', 'sparse_adam']
     for name in names:
         if name == 'lbfgs':
             gen_lbfgs()
+            continue
+        if name == 'sparse_adam':
+            gen_sparse_adam()
             continue
         defaults, factory, configs, patch = OPTIMIZERS[name]
         small, large = SHAPES.get(name, SHAPES['default'])

@@ -10,7 +10,7 @@ import { registerNnTests } from './nn.js';
 import { registerNnDataTests } from './nnData.js';
 import { registerNnModuleTests } from './nnModule.js';
 import { registerOpsTests } from './ops.js';
-import { registerLbfgsTests, registerOptimTests } from './optim.js';
+import { registerLbfgsTests, registerOptimTests, registerSparseAdamTests } from './optim.js';
 import { registerPromotionTests } from './promotion.js';
 import { registerRandomTests } from './random.js';
 import { registerSeedsTests } from './seeds.js';
@@ -35,6 +35,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   seeds: registerSeedsTests,
   optim: registerOptimTests,
   lbfgs: registerLbfgsTests,
+  sparseAdam: registerSparseAdamTests,
   serialize: registerSerializeTests,
   lrScheduler: registerLrSchedulerTests,
   nn: registerNnTests,

@@ -489,3 +489,55 @@ export function registerLbfgsTests(ctx: ConformanceContext): void {
     expect(await values(y)).toEqual(await values(x));
   });
 }
+
+/** Rows of a param present in step t's sparse gradient (see tooling/golden/optim.py). */
+const sparseRows = (t: number, rows: number) =>
+  Array.from({ length: rows }, (_, r) => r).filter((r) => rows === 1 || (r * 5 + t * 3) % 4 !== 0);
+
+export function registerSparseAdamTests(ctx: ConformanceContext): void {
+  const fx = loadFixture<OptimFixture>('optim-sparse_adam');
+  describe('trajectories against PyTorch (row-sparse gradients, densified)', () => {
+    for (const c of fx.cases) {
+      it(`config ${c.config} ${JSON.stringify(fx.configs[c.config])} ${c.dtype}`, async () => {
+        if (!ctx.supports(c.dtype)) return expectDTypeUnsupported(ctx, c.dtype);
+        const ps = makeParams(c.shapes, c.dtype);
+        const opt = new torch.optim.SparseAdam(ps, fx.configs[c.config] as any);
+        for (let t = 0; t < fx.meta.steps; t++) {
+          ps.forEach((p, k) => {
+            p.grad?.dispose();
+            if (t === fx.meta.nullGrad.step && k === fx.meta.nullGrad.param) {
+              p.grad = null;
+              return;
+            }
+            const [rows, cols] = p.shape as [number, number];
+            const present = new Set(sparseRows(t, rows));
+            const data = Array.from({ length: rows * cols }, (_, i) =>
+              present.has(Math.floor(i / cols)) ? gradValue(t, k, i) : 0,
+            );
+            p.grad = tensorOf(data, p.shape, c.dtype);
+          });
+          opt.step();
+        }
+        const tl = tol(c.dtype, 'loose');
+        for (let k = 0; k < ps.length; k++) await expectValues(ps[k]!, c.final[k]!, tl, `param ${k}`);
+        for (let k = 0; k < ps.length; k++) {
+          const st = opt.state.get(ps[k]!)!;
+          for (const [key, v] of Object.entries(c.state![k]!)) {
+            if (Array.isArray(v)) await expectValues(st[key], v, tl, `state ${k}.${key}`);
+            else expect(st[key], `state ${k}.${key}`).toBe(v);
+          }
+        }
+      });
+    }
+  });
+
+  it('rejects a non-positive lr and eps as PyTorch', () => {
+    const p = [torch.zeros([2, 2], { requiresGrad: true })];
+    expect(thrown(() => new torch.optim.SparseAdam(p, { lr: 0 })).message).toMatch(
+      /Invalid learning rate: 0/,
+    );
+    expect(thrown(() => new torch.optim.SparseAdam(p, { eps: 0 })).message).toMatch(
+      /Invalid epsilon value: 0/,
+    );
+  });
+}

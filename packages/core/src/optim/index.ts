@@ -32,3 +32,4 @@ export { RAdam, type RAdamOptions } from './radam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Rprop, type RpropOptions } from './rprop.js';
 export { SGD, type SGDOptions } from './sgd.js';
+export { SparseAdam, type SparseAdamOptions } from './sparseAdam.js';

@@ -6,6 +6,7 @@
  *   pnpm --filter @stepwise/core --filter @stepwise/cpu-js build
  *   pnpm --filter @stepwise/cpu-js bench:fused        (N=1e6 STEPS=50 to change the size)
  */
+import * as torch from '@stepwise/core';
 import { defineFused } from '@stepwise/core';
 import { CpuJsBackend } from '../dist/index.js';
 
@@ -82,3 +83,10 @@ time('plain JS loop (f32)', () => {
 const b64 = new CpuJsBackend();
 const bufs64 = [0, 1, 2, 3].map(() => b64.alloc('float64', N));
 time('cpu-js fused adam (f64)', () => b64.fused(adam, [{ buffers: bufs64, scalars }]));
+
+// The real thing: torch.optim.Adam (core's own fused program) stepping one 1e7 parameter.
+torch.registerBackend(b);
+const param = torch.randn([N], { backend: b }).requiresGrad_();
+param.grad = torch.randn([N], { backend: b });
+const opt = new torch.optim.Adam([param], { lr: 1e-3, weightDecay: 1e-2 });
+time('torch.optim.Adam.step (f32)', () => opt.step());

@@ -297,6 +297,25 @@ describe('copy', () => {
       }
     });
   }
+  it('copies large transposes (the tiled path) with offsets and padding', () => {
+    const rng = new Rng(4);
+    for (const [rows, cols, pad, offset] of [
+      [70, 90, 0, 0],
+      [2000, 7, 3, 5],
+      [33, 1000, 1, 2],
+    ]) {
+      // Storage holds [cols, rows + pad] row-major; the view reads it transposed: [rows, cols].
+      const data = randomData(rng, 'float32', offset + cols * (rows + pad));
+      const s = makeStorage(b, 'float32', data);
+      const out = b.alloc('float32', rows * cols);
+      b.copy({ storage: s, shape: [rows, cols], strides: [1, rows + pad], offset }, out);
+      const want = new Float32Array(rows * cols);
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) want[i * cols + j] = data[offset + i + j * (rows + pad)];
+      expectSameValues(read(b, out), want, `[${rows}, ${cols}]`);
+    }
+  });
+
   it('copies a transposed matrix', () => {
     const s = makeStorage(b, 'float64', new Float64Array([1, 2, 3, 4, 5, 6]));
     const out = b.alloc('float64', 6);

@@ -25,6 +25,10 @@ export function copyKernel(
     O.set(S.subarray(offset, offset + n));
     return;
   }
+  if (r === 2 && st[0] === 1 && s > 1 && total >= 4096) {
+    transposeTiled(S, offset, cs[0], n, s, O);
+    return;
+  }
   const rows = total / n;
   const idx = new Array<number>(r).fill(0);
   let is = offset;
@@ -36,6 +40,33 @@ export function copyKernel(
       if (++idx[d] < cs[d]) break;
       is -= st[d] * cs[d];
       idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * A transpose (`out[i, j] = S[offset + i + j*stride]`, `rows × cols`) in 32×32 tiles, so
+ * that both the strided reads and the contiguous writes stay within a few cache lines per
+ * tile instead of missing on every read of a long column.
+ */
+function transposeTiled(
+  S: TypedArray,
+  offset: number,
+  rows: number,
+  cols: number,
+  stride: number,
+  O: TypedArray,
+): void {
+  const T = 32;
+  for (let i0 = 0; i0 < rows; i0 += T) {
+    const i1 = Math.min(i0 + T, rows);
+    for (let j0 = 0; j0 < cols; j0 += T) {
+      const j1 = Math.min(j0 + T, cols);
+      for (let i = i0; i < i1; i++) {
+        const src = offset + i;
+        const dst = i * cols;
+        for (let j = j0; j < j1; j++) O[dst + j] = S[src + j * stride];
+      }
     }
   }
 }

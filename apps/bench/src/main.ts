@@ -1,0 +1,282 @@
+/**
+ * `pnpm bench`: optimizer step throughput of stepwise against the bandwidth limit (a plain
+ * typed-array copy of the same bytes) and against TensorFlow.js 4.22's matching optimizers
+ * on its matching backends, all in one run. Prints a table and writes
+ * `results/optim-<timestamp>.json` (and `results/latest.json`).
+ *
+ * Figures: Mparam/s (parameters updated per second) and GB/s (bytes the update must move
+ * per parameter — read param, grad and state, write param and state — times Mparam/s).
+ * Environment: BENCH_SIZES=1e5,1e6 to pick sizes, BENCH_QUICK=1 for fewer repetitions.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { Backend } from '@stepwise/core';
+import * as torch from '@stepwise/core';
+
+type OptName = 'sgd-momentum' | 'adam' | 'rmsprop';
+const OPTS: OptName[] = ['sgd-momentum', 'adam', 'rmsprop'];
+/** float32 bytes moved per parameter per step: reads + writes of param, grad and state. */
+const BYTES_PER_PARAM: Record<OptName, number> = {
+  'sgd-momentum': 4 * (3 + 2), // read p, g, buf; write p, buf
+  adam: 4 * (4 + 3), // read p, g, m, v; write p, m, v
+  rmsprop: 4 * (3 + 2), // read p, g, sq; write p, sq
+};
+const SIZES = (process.env.BENCH_SIZES ?? '1e5,1e6,1e7').split(',').map(Number);
+const QUICK = process.env.BENCH_QUICK === '1';
+
+/** Timed repetitions per size (fewer at 1e7 so the whole run takes minutes on 2 cores). */
+function reps(n: number, slow = false): number {
+  const base = n <= 1e5 ? 50 : n <= 1e6 ? 10 : 4;
+  const r = slow ? Math.max(1, Math.ceil(base / 4)) : base;
+  return QUICK ? Math.max(1, Math.ceil(r / 4)) : r;
+}
+
+interface Row {
+  impl: string;
+  backend: string;
+  optimizer: OptName | 'copy';
+  size: number;
+  reps: number;
+  msPerStep: number;
+  mparamPerS: number;
+  gbPerS: number;
+}
+
+const rows: Row[] = [];
+const skipped: { impl: string; backend: string; reason: string }[] = [];
+
+function record(
+  impl: string,
+  backend: string,
+  optimizer: OptName | 'copy',
+  size: number,
+  r: number,
+  ms: number,
+  bpp: number,
+) {
+  const perStep = ms / r;
+  const mparam = size / (perStep / 1000) / 1e6;
+  rows.push({
+    impl,
+    backend,
+    optimizer,
+    size,
+    reps: r,
+    msPerStep: perStep,
+    mparamPerS: mparam,
+    gbPerS: (mparam * 1e6 * bpp) / 1e9,
+  });
+}
+
+/** The bandwidth limit: copying the bytes one optimizer step moves, with TypedArray.set. */
+function benchCopy(): void {
+  for (const n of SIZES) {
+    const src = new Float32Array(n).fill(1);
+    const dst = new Float32Array(n);
+    const r = reps(n) * 4;
+    for (let i = 0; i < 3; i++) dst.set(src);
+    const t0 = performance.now();
+    for (let i = 0; i < r; i++) dst.set(src);
+    const ms = performance.now() - t0;
+    // one set() moves 8 bytes per float (read + write); Mparam/s below is the bound for an
+    // update moving BYTES_PER_PARAM bytes per parameter at this bandwidth.
+    const gbs = (n * 8 * r) / (ms / 1000) / 1e9;
+    for (const o of OPTS) {
+      const mparam = (gbs * 1e9) / BYTES_PER_PARAM[o] / 1e6;
+      rows.push({
+        impl: 'typed-array copy',
+        backend: 'js',
+        optimizer: o,
+        size: n,
+        reps: r,
+        msPerStep: (n / (mparam * 1e6)) * 1000,
+        mparamPerS: mparam,
+        gbPerS: gbs,
+      });
+    }
+  }
+}
+
+async function benchStepwise(backend: Backend): Promise<void> {
+  torch.registerBackend(backend);
+  torch.setBackend(backend);
+  for (const n of SIZES) {
+    for (const o of OPTS) {
+      const p = torch.full([n], 0.5, { requiresGrad: true });
+      p.grad = torch.full([n], 0.01);
+      const opt =
+        o === 'sgd-momentum'
+          ? new torch.optim.SGD([p], { lr: 0.01, momentum: 0.9 })
+          : o === 'adam'
+            ? new torch.optim.Adam([p], { lr: 1e-3 })
+            : new torch.optim.RMSprop([p], { lr: 0.01 });
+      for (let i = 0; i < 3; i++) opt.step();
+      await backend.sync();
+      const r = reps(n);
+      const t0 = performance.now();
+      for (let i = 0; i < r; i++) opt.step();
+      await backend.sync();
+      record('stepwise', backend.name, o, n, r, performance.now() - t0, BYTES_PER_PARAM[o]);
+      for (const st of opt.state.values())
+        for (const v of Object.values(st)) if (v instanceof torch.Tensor) v.dispose();
+      p.grad.dispose();
+      p.dispose();
+    }
+  }
+}
+
+async function benchTfjs(tf: any, backendName: string): Promise<void> {
+  for (const n of SIZES) {
+    for (const o of OPTS) {
+      const v = tf.variable(tf.fill([n], 0.5));
+      const g = tf.fill([n], 0.01);
+      const opt =
+        o === 'sgd-momentum'
+          ? tf.train.momentum(0.01, 0.9)
+          : o === 'adam'
+            ? tf.train.adam(1e-3)
+            : tf.train.rmsprop(0.01);
+      const step = () => opt.applyGradients([{ name: v.name, tensor: g }]);
+      for (let i = 0; i < 2; i++) step();
+      await v.slice([0], [1]).data();
+      const r = reps(n, backendName === 'cpu');
+      const t0 = performance.now();
+      for (let i = 0; i < r; i++) step();
+      await v.slice([0], [1]).data();
+      record('tfjs 4.22', `tfjs-${backendName}`, o, n, r, performance.now() - t0, BYTES_PER_PARAM[o]);
+      opt.dispose();
+      g.dispose();
+      v.dispose();
+    }
+  }
+}
+
+/** Node has no navigator.gpu: install the `webgpu` package's (Dawn) globals. */
+async function installWebGPUGlobals(): Promise<void> {
+  if ((globalThis as any).navigator?.gpu) return;
+  const mod: any = await import('webgpu');
+  Object.assign(globalThis, mod.globals);
+  const gpu = mod.create([]);
+  if ((globalThis as any).navigator)
+    Object.defineProperty((globalThis as any).navigator, 'gpu', { value: gpu, configurable: true });
+  else (globalThis as any).navigator = { gpu };
+}
+
+async function attempt(what: string, backend: string, fn: () => Promise<void>): Promise<void> {
+  const t0 = performance.now();
+  try {
+    await fn();
+    console.log(`  ${what} ${backend}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    const reason = (e as Error)?.message?.split('\n')[0] ?? String(e);
+    skipped.push({ impl: what, backend, reason });
+    console.log(`  ${what} ${backend}: skipped (${reason})`);
+  }
+}
+
+function fmt(x: number, d = 1): string {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(d);
+}
+
+function printTable(): void {
+  const header = ['optimizer', 'size', 'implementation', 'backend', 'ms/step', 'Mparam/s', 'GB/s'];
+  const lines = [header];
+  const sorted = [...rows].sort(
+    (a, b) =>
+      OPTS.indexOf(a.optimizer as OptName) - OPTS.indexOf(b.optimizer as OptName) ||
+      a.size - b.size ||
+      a.impl.localeCompare(b.impl) ||
+      a.backend.localeCompare(b.backend),
+  );
+  for (const r of sorted) {
+    lines.push([
+      r.optimizer,
+      r.size.toExponential(0),
+      r.impl,
+      r.backend,
+      r.msPerStep.toFixed(3),
+      fmt(r.mparamPerS),
+      fmt(r.gbPerS, 2),
+    ]);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  for (const [i, l] of lines.entries()) {
+    console.log(l.map((c, j) => (j >= 4 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  for (const s of skipped) console.log(`skipped ${s.impl} on ${s.backend}: ${s.reason}`);
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  console.log(
+    `stepwise optimizer benchmark — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
+  );
+  console.log(
+    `sizes ${SIZES.map((s) => s.toExponential(0)).join(', ')} float32 parameters${QUICK ? ' (quick)' : ''}`,
+  );
+  benchCopy();
+  console.log('  typed-array copy: done');
+
+  await attempt('stepwise', 'cpu-js', async () => {
+    const { cpuJs } = await import('@stepwise/cpu-js');
+    await benchStepwise(cpuJs());
+  });
+  await attempt('stepwise', 'wasm-simd', async () => {
+    const { wasmSimd } = await import('@stepwise/wasm-simd');
+    await benchStepwise(await wasmSimd());
+  });
+  await attempt('stepwise', 'webgpu', async () => {
+    await installWebGPUGlobals();
+    const mod: any = await import('@stepwise/webgpu');
+    if (typeof mod.webgpu !== 'function') throw new Error('@stepwise/webgpu exports no webgpu() factory');
+    await benchStepwise(await mod.webgpu());
+  });
+
+  const tf: any = await import('@tensorflow/tfjs');
+  await attempt('tfjs 4.22', 'tfjs-cpu', async () => {
+    if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") failed');
+    await tf.ready();
+    await benchTfjs(tf, 'cpu');
+  });
+  await attempt('tfjs 4.22', 'tfjs-wasm', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');
+    await tf.ready();
+    await benchTfjs(tf, 'wasm');
+  });
+  await attempt('tfjs 4.22', 'tfjs-webgpu', async () => {
+    await installWebGPUGlobals();
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu')))
+      throw new Error('tf.setBackend("webgpu") failed (no WebGPU adapter?)');
+    await tf.ready();
+    await benchTfjs(tf, 'webgpu');
+  });
+
+  console.log('');
+  printTable();
+  const outDir = new URL('../results/', import.meta.url);
+  mkdirSync(outDir, { recursive: true });
+  const doc = {
+    started: started.toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? null,
+    sizes: SIZES,
+    bytesPerParam: BYTES_PER_PARAM,
+    rows,
+    skipped,
+  };
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  writeFileSync(new URL(`optim-${stamp}.json`, outDir), `${JSON.stringify(doc, null, 2)}\n`);
+  writeFileSync(new URL('latest.json', outDir), `${JSON.stringify(doc, null, 2)}\n`);
+  console.log(`\nsaved results/optim-${stamp}.json`);
+  // tfjs-wasm and Dawn may keep handles open.
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

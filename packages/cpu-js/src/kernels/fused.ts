@@ -121,6 +121,9 @@ function collectBufReads(e: FusedExpr, into: Set<number>): void {
  * locals once per element; a `store` writes the buffer and, when a later statement reads
  * that buffer again, updates its local with the value as the buffer holds it
  * (Math.fround for float32) — exactly what the reference semantics' `buf` read returns.
+ *
+ * Exported for inspection (PyTorch has no public equivalent; it plays the part of reading
+ * the kernels TorchInductor generates for a `torch.compile`d optimizer step).
  */
 export function fusedSource(program: FusedProgram, float32: boolean): string {
   const body = program.body;

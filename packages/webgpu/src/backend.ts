@@ -38,10 +38,14 @@ function gs(s: Storage): GpuStorage {
   return s as GpuStorage;
 }
 
-/** A storage a kernel writes: its host shadow (if any) is stale from now on. */
+/**
+ * A storage a kernel overwrites entirely: its host shadow (if any) is stale from now on,
+ * and a pending zero-fill is moot.
+ */
 function out(s: Storage): GpuStorage {
   const g = s as GpuStorage;
   g.host = null;
+  g.dirty = false;
   return g;
 }
 
@@ -66,6 +70,15 @@ export class WebGPUBackend implements Backend {
   readonly dtypes: readonly DType[] = ['float32', 'int32', 'bool'];
   readonly syncReads = false;
   readonly rt: Runtime;
+  /** A storage a kernel reads (or updates in place): zero-filled first if still pending. */
+  private readonly inp = (s: Storage): GpuStorage => {
+    const g = s as GpuStorage;
+    if (g.dirty) {
+      g.dirty = false;
+      if (g.size > 0) this.rt.copyEncoder().clearBuffer(g.buf.buffer, 0, g.size * ELEMENT_BYTES);
+    }
+    return g;
+  };
   private liveBytes = 0;
   private destroyed = false;
 
@@ -92,10 +105,13 @@ export class WebGPUBackend implements Backend {
       );
     }
     const { buf, fresh } = this.rt.storagePool.acquire(bytes);
-    // Fresh buffers are zeroed by WebGPU; a reused one is cleared in stream order.
-    if (!fresh) this.rt.copyEncoder().clearBuffer(buf.buffer, 0, buf.bytes);
     this.liveBytes += size * bytesOf(dtype);
-    return new GpuStorage(dtype, size, buf);
+    const s = new GpuStorage(dtype, size, buf);
+    // Fresh buffers are zeroed by WebGPU. A reused one is zeroed lazily, in stream order,
+    // only if something reads it before a kernel overwrites it: most storages are kernel
+    // outputs, and a clear would split the compute pass.
+    s.dirty = !fresh;
+    return s;
   }
 
   free(s: Storage): void {
@@ -118,12 +134,14 @@ export class WebGPUBackend implements Backend {
       src = new Float32Array(data);
     }
     this.rt.write(g.buf, src);
+    g.dirty = false;
     g.host = g.dtype === 'int32' && g.size <= MAX_SHADOW ? Int32Array.from(data) : null;
   }
 
   async read(s: Storage): Promise<TypedArray> {
     const g = gs(s);
     if (g.size === 0) return emptyOf(g.dtype);
+    this.inp(g);
     const bytes = await this.rt.read(g.buf, g.size * ELEMENT_BYTES);
     switch (g.dtype) {
       case 'float32':
@@ -148,31 +166,37 @@ export class WebGPUBackend implements Backend {
   }
 
   cast(src: Storage, dst: Storage): void {
-    cast(this.rt, gs(src), out(dst));
+    cast(this.rt, this.inp(src), out(dst));
   }
 
   copy(src: View, dst: Storage): void {
+    this.inp(src.storage);
     copy(this.rt, src, out(dst));
   }
 
   unary(op: UnaryOp, x: Storage, dst: Storage): void {
-    unary(this.rt, op, gs(x), out(dst));
+    unary(this.rt, op, this.inp(x), out(dst));
   }
 
   binary(op: BinaryOp, a: View, b: View, dst: Storage, outShape: readonly number[]): void {
+    this.inp(a.storage);
+    this.inp(b.storage);
     binary(this.rt, op, a, b, out(dst), outShape);
   }
 
   binaryScalar(op: BinaryOp, a: Storage, s: number, dst: Storage, scalarFirst: boolean): void {
-    binaryScalar(this.rt, op, gs(a), s, out(dst), scalarFirst);
+    binaryScalar(this.rt, op, this.inp(a), s, out(dst), scalarFirst);
   }
 
   where(cond: View, a: View, b: View, dst: Storage, outShape: readonly number[]): void {
+    this.inp(cond.storage);
+    this.inp(a.storage);
+    this.inp(b.storage);
     where(this.rt, cond, a, b, out(dst), outShape);
   }
 
   reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, dst: Storage): void {
-    reduce(this.rt, op, gs(x), outer, len, inner, out(dst));
+    reduce(this.rt, op, this.inp(x), outer, len, inner, out(dst));
   }
 
   matmul(
@@ -182,51 +206,51 @@ export class WebGPUBackend implements Backend {
     dims: { batch: number; m: number; k: number; n: number },
     opts: { transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number },
   ): void {
-    matmul(this.rt, gs(a), gs(b), out(dst), dims, opts);
+    matmul(this.rt, this.inp(a), this.inp(b), out(dst), dims, opts);
   }
 
   indexSelect(x: Storage, index: Storage, dst: Storage, outer: number, len: number, inner: number): void {
     checkIndex('index_select', index, len);
-    indexSelect(this.rt, gs(x), gs(index), out(dst), outer, len, inner);
+    indexSelect(this.rt, this.inp(x), this.inp(index), out(dst), outer, len, inner);
   }
 
   indexAdd(dst: Storage, index: Storage, src: Storage, outer: number, len: number, inner: number): void {
     checkIndex('index_add', index, len);
-    indexAdd(this.rt, out(dst), gs(index), gs(src), outer, len, inner);
+    indexAdd(this.rt, out(this.inp(dst)), this.inp(index), this.inp(src), outer, len, inner);
   }
 
   gather(x: Storage, index: Storage, dst: Storage, outer: number, lenX: number, inner: number): void {
     checkIndex('gather', index, lenX);
-    gather(this.rt, gs(x), gs(index), out(dst), outer, lenX, inner);
+    gather(this.rt, this.inp(x), this.inp(index), out(dst), outer, lenX, inner);
   }
 
   scatterAdd(dst: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
     checkIndex('scatter_add', index, lenOut);
-    scatterAdd(this.rt, out(dst), gs(index), gs(src), outer, lenOut, inner);
+    scatterAdd(this.rt, out(this.inp(dst)), this.inp(index), this.inp(src), outer, lenOut, inner);
   }
 
   conv2d(x: Storage, w: Storage, dst: Storage, g: Conv2dGeometry): void {
-    conv2d(this.rt, gs(x), gs(w), out(dst), g);
+    conv2d(this.rt, this.inp(x), this.inp(w), out(dst), g);
   }
 
   conv2dBackwardInput(gradOut: Storage, w: Storage, gradX: Storage, g: Conv2dGeometry): void {
-    conv2dBackwardInput(this.rt, gs(gradOut), gs(w), out(gradX), g);
+    conv2dBackwardInput(this.rt, this.inp(gradOut), this.inp(w), out(gradX), g);
   }
 
   conv2dBackwardWeight(gradOut: Storage, x: Storage, gradW: Storage, g: Conv2dGeometry): void {
-    conv2dBackwardWeight(this.rt, gs(gradOut), gs(x), out(gradW), g);
+    conv2dBackwardWeight(this.rt, this.inp(gradOut), this.inp(x), out(gradW), g);
   }
 
   maxPool2d(x: Storage, dst: Storage, argmax: Storage, g: Pool2dGeometry): void {
-    maxPool2d(this.rt, gs(x), out(dst), out(argmax), g);
+    maxPool2d(this.rt, this.inp(x), out(dst), out(argmax), g);
   }
 
   maxPool2dBackward(gradOut: Storage, argmax: Storage, gradX: Storage, g: Pool2dGeometry): void {
-    maxPool2dBackward(this.rt, gs(gradOut), gs(argmax), out(gradX), g);
+    maxPool2dBackward(this.rt, this.inp(gradOut), this.inp(argmax), out(gradX), g);
   }
 
   fused(program: FusedProgram, tensors: readonly FusedTensorArgs[]): void {
-    for (const t of tensors) for (const b of t.buffers) out(b);
+    for (const t of tensors) for (const b of t.buffers) out(this.inp(b));
     fused(this.rt, program, tensors);
   }
 

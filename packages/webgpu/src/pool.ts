@@ -40,6 +40,8 @@ export class BufferPool {
     private readonly maxPooledBytes: number,
     /** Buffers that were evicted: destroyed by the owner once pending work is submitted. */
     private readonly onEvict: (b: PooledBuffer) => void,
+    private readonly create: (size: number, usage: number) => GPUBuffer = (size, usage) =>
+      device.createBuffer({ size, usage }),
   ) {}
 
   acquire(bytes: number): { buf: PooledBuffer; fresh: boolean } {
@@ -50,7 +52,7 @@ export class BufferPool {
       this.pooledBytes -= size;
       return { buf: reused, fresh: false };
     }
-    const buffer = this.device.createBuffer({ size, usage: this.usage });
+    const buffer = this.create(size, this.usage);
     this.created++;
     return { buf: { buffer, bytes: size, id: nextId++ }, fresh: true };
   }

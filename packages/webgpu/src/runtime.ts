@@ -18,6 +18,8 @@ import { BufferPool, type PooledBuffer } from './pool.js';
 export const WORKGROUP = 256;
 const SLOT_BYTES = 256;
 const RING_BYTES = 1 << 18;
+/** Buffers from this size up are created inside an out-of-memory error scope. */
+const OOM_SCOPE_BYTES = 1 << 24;
 /** Submits are bounded so a long enqueue-only loop cannot pile up unbounded work. */
 const MAX_DISPATCHES_PER_SUBMIT = 128;
 
@@ -84,6 +86,10 @@ export class Runtime {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private dispatches = 0;
+  /** State already set on the open pass (reset when a pass begins). */
+  private lastPipeline: GPUComputePipeline | null = null;
+  private lastGroup: GPUBindGroup | null = null;
+  private readonly offsets = new Uint32Array(1);
   private toDestroy: GPUBuffer[] = [];
   /** Set once the device is lost; every later call throws it. */
   lost: WebGPUDeviceLostError | null = null;
@@ -104,6 +110,7 @@ export class Runtime {
       GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
       512 * 1024 * 1024,
       evict,
+      (size, usage) => this.createBuffer(size, usage),
     );
     this.readPool = new BufferPool(
       device,
@@ -134,6 +141,30 @@ export class Runtime {
         e instanceof GPUOutOfMemoryError ? new WebGPUOutOfMemoryError(msg) : new WebGPUInternalError(msg),
       );
     });
+  }
+
+  /**
+   * Creates a buffer; a large one inside an out-of-memory error scope, whose verdict
+   * arrives later: it is recorded and thrown by the next read or sync, naming the size,
+   * and the pool's idle buffers are released to make room.
+   */
+  private createBuffer(size: number, usage: number): GPUBuffer {
+    if (size < OOM_SCOPE_BYTES) return this.device.createBuffer({ size, usage });
+    this.device.pushErrorScope('out-of-memory');
+    const buffer = this.device.createBuffer({ size, usage });
+    void this.device.popErrorScope().then(
+      (e) => {
+        if (!e) return;
+        this.errors.push(
+          new WebGPUOutOfMemoryError(
+            `webgpu: out of GPU memory allocating a buffer of ${size} bytes: ${e.message}`,
+          ),
+        );
+        this.storagePool.drain();
+      },
+      () => {},
+    );
+    return buffer;
   }
 
   /** Throws the device-lost error, if any. Called by every entry point. */
@@ -231,9 +262,17 @@ export class Runtime {
   dispatch(kernel: Kernel, paramsOffset: number, group: GPUBindGroup, x: number, y = 1, z = 1): void {
     if (x === 0 || y === 0 || z === 0) return;
     const pass = this.computePass();
-    pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, this.paramsGroup(kernel.paramBytes), [paramsOffset]);
-    pass.setBindGroup(1, group);
+    // Native calls dominate a small kernel's cost in Dawn: skip the ones that would repeat.
+    if (this.lastPipeline !== kernel.pipeline) {
+      pass.setPipeline(kernel.pipeline);
+      this.lastPipeline = kernel.pipeline;
+    }
+    this.offsets[0] = paramsOffset;
+    pass.setBindGroup(0, this.paramsGroup(kernel.paramBytes), this.offsets, 0, 1);
+    if (this.lastGroup !== group) {
+      pass.setBindGroup(1, group);
+      this.lastGroup = group;
+    }
     pass.dispatchWorkgroups(x, y, z);
     if (++this.dispatches >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
   }
@@ -256,7 +295,11 @@ export class Runtime {
   }
 
   private computePass(): GPUComputePassEncoder {
-    if (!this.pass) this.pass = this.commandEncoder().beginComputePass();
+    if (!this.pass) {
+      this.pass = this.commandEncoder().beginComputePass();
+      this.lastPipeline = null;
+      this.lastGroup = null;
+    }
     return this.pass;
   }
 

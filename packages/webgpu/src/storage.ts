@@ -14,6 +14,8 @@ export class GpuStorage implements Storage {
    * reject an out-of-range index at the call, as PyTorch does, without a read-back.
    */
   host: Int32Array | null = null;
+  /** Reused buffer whose zero-fill is still owed (see `WebGPUBackend.alloc`). */
+  dirty = false;
   constructor(
     readonly dtype: DType,
     readonly size: number,

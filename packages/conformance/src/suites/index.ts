@@ -4,6 +4,7 @@ import { registerBackendRegistryTests } from './backendRegistry.js';
 import { registerCreationTests } from './creation.js';
 import { registerCrossBackendTests } from './crossBackend.js';
 import { registerErrorsTests } from './errors.js';
+import { registerFuzzTests } from './fuzz.js';
 import { registerLrSchedulerTests } from './lrScheduler.js';
 import { registerMemoryTests } from './memory.js';
 import { registerNnTests } from './nn.js';
@@ -36,6 +37,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   optim: registerOptimTests,
   lbfgs: registerLbfgsTests,
   sparseAdam: registerSparseAdamTests,
+  fuzz: registerFuzzTests,
   serialize: registerSerializeTests,
   lrScheduler: registerLrSchedulerTests,
   nn: registerNnTests,

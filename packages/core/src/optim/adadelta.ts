@@ -55,11 +55,10 @@ export class Adadelta extends Optimizer {
       const program = cachedProgram('adadelta', cfg, () => adadeltaProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        if (st.step === undefined) {
-          st.step = 0;
-          st.squareAvg = zerosState(p);
-          st.accDelta = zerosState(p);
-        }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        st.squareAvg ??= zerosState(p);
+        st.accDelta ??= zerosState(p);
         st.step++;
         entries.push({
           buffers: [p, g, st.squareAvg, st.accDelta],

@@ -78,16 +78,15 @@ export class Adafactor extends Optimizer {
       const wd: number = group.weightDecay;
       for (const { p, g, st } of withGradsOf(group, this.state)) {
         const factored = g.dim() > 1;
-        if (st.step === undefined) {
-          st.step = 0;
-          if (factored) {
-            st.rowVar = keep(Tensor.empty([...g.shape.slice(0, -1), 1], p.dtype, p.backend));
-            st.colVar = keep(
-              Tensor.empty([...g.shape.slice(0, -2), 1, g.shape[g.dim() - 1]!], p.dtype, p.backend),
-            );
-          } else {
-            st.variance = zerosState(p);
-          }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        if (factored) {
+          st.rowVar ??= keep(Tensor.empty([...g.shape.slice(0, -1), 1], p.dtype, p.backend));
+          st.colVar ??= keep(
+            Tensor.empty([...g.shape.slice(0, -2), 1, g.shape[g.dim() - 1]!], p.dtype, p.backend),
+          );
+        } else {
+          st.variance ??= zerosState(p);
         }
         const eps1 = eps1Opt ?? machineEps[p.dtype] ?? 2 ** -23;
         const step = ++st.step;

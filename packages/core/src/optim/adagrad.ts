@@ -73,10 +73,8 @@ export class Adagrad extends Optimizer {
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
         // A parameter added by addParamGroup after construction gets its state here.
-        if (st.sum == null) {
-          st.step = 0;
-          st.sum = fullState(p, group.initialAccumulatorValue);
-        }
+        st.step ??= 0;
+        st.sum ??= fullState(p, group.initialAccumulatorValue);
         const step = ++st.step;
         entries.push({
           buffers: [p, g, st.sum],

@@ -74,12 +74,11 @@ export class Adam extends Optimizer {
       const program = cachedProgram('adam', cfg, () => adamProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        if (st.step === undefined) {
-          st.step = 0;
-          st.expAvg = zerosState(p);
-          st.expAvgSq = zerosState(p);
-          if (cfg.amsgrad) st.maxExpAvgSq = zerosState(p);
-        }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        st.expAvg ??= zerosState(p);
+        st.expAvgSq ??= zerosState(p);
+        if (cfg.amsgrad) st.maxExpAvgSq ??= zerosState(p);
         if (cfg.amsgrad && st.maxExpAvgSq == null) st.maxExpAvgSq = zerosState(p);
         const step = ++st.step;
         const bc1 = 1 - beta1 ** step;

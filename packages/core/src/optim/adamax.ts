@@ -63,11 +63,10 @@ export class Adamax extends Optimizer {
       const program = cachedProgram('adamax', cfg, () => adamaxProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        if (st.step === undefined) {
-          st.step = 0;
-          st.expAvg = zerosState(p);
-          st.expInf = zerosState(p);
-        }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        st.expAvg ??= zerosState(p);
+        st.expInf ??= zerosState(p);
         const step = ++st.step;
         entries.push({
           buffers: [p, g, st.expAvg, st.expInf],

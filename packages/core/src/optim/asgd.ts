@@ -60,12 +60,11 @@ export class ASGD extends Optimizer {
       const entries: FusedEntry[] = [];
       const { lambd, alpha, t0 } = group;
       for (const { p, g, st } of withGrads(group, this.state)) {
-        if (st.step === undefined) {
-          st.step = 0;
-          st.eta = Math.fround(lr);
-          st.mu = 1;
-          st.ax = zerosState(p);
-        }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        st.eta ??= Math.fround(lr);
+        st.mu ??= 1;
+        st.ax ??= zerosState(p);
         const step = ++st.step;
         const eta: number = st.eta;
         const mu: number = st.mu;

@@ -73,12 +73,11 @@ export class NAdam extends Optimizer {
       const program = cachedProgram('nadam', cfg, () => nadamProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        if (st.step === undefined) {
-          st.step = 0;
-          st.muProduct = 1;
-          st.expAvg = zerosState(p);
-          st.expAvgSq = zerosState(p);
-        }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        st.muProduct ??= 1;
+        st.expAvg ??= zerosState(p);
+        st.expAvgSq ??= zerosState(p);
         const step = ++st.step;
         const bc2 = 1 - beta2 ** step;
         const mu = beta1 * (1 - 0.5 * 0.96 ** (step * psi));

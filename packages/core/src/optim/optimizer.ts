@@ -118,6 +118,7 @@ export function safeAssign(target: Record<string, any>, src: object, what: strin
 
 function typeName(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
   if (v instanceof Tensor) return 'Tensor';
   if (Array.isArray(v)) return 'Array';
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'Object';
@@ -515,8 +516,8 @@ export abstract class Optimizer {
       for (const t of created) t.dispose();
       throw e;
     }
-    // Commit: nothing below can fail.
-    for (const st of this.state.values()) disposeState(st);
+    // Commit: nothing below can fail. The old state tensors are not disposed: a state dict
+    // taken earlier may still refer to them (as in PyTorch); the GC safety net frees them.
     this.state = newState;
     this.paramGroups = newGroups;
     for (const h of this._loadPostHooks.values()) h(this);
@@ -598,13 +599,6 @@ export function withGradsOf(
 
 /** State entries that stepwise keeps as host numbers (PyTorch keeps 0-dim tensors). */
 const scalarStateKeys = new Set(['step', 'eta', 'mu', 'muProduct']);
-
-function disposeState(st: OptimizerState): void {
-  for (const v of Object.values(st)) {
-    if (v instanceof Tensor) v.dispose();
-    else if (Array.isArray(v)) for (const x of v) if (x instanceof Tensor) x.dispose();
-  }
-}
 
 /** A loaded hyperparameter must be of the kind the optimizer holds (a number stays a number...). */
 function checkKind(key: string, v: unknown, current: unknown, gi: number): void {

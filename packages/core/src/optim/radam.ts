@@ -62,11 +62,10 @@ export class RAdam extends Optimizer {
       const program = cachedProgram('radam', cfg, () => radamProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        if (st.step === undefined) {
-          st.step = 0;
-          st.expAvg = zerosState(p);
-          st.expAvgSq = zerosState(p);
-        }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        st.expAvg ??= zerosState(p);
+        st.expAvgSq ??= zerosState(p);
         const step = ++st.step;
         const bc1 = 1 - beta1 ** step;
         const bc2 = 1 - beta2 ** step;

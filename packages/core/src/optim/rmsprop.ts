@@ -73,10 +73,9 @@ export class RMSprop extends Optimizer {
       const program = cachedProgram('rmsprop', cfg, () => rmspropProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        if (st.step === undefined) {
-          st.step = 0;
-          st.squareAvg = zerosState(p);
-        }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        st.squareAvg ??= zerosState(p);
         if (cfg.momentum && st.momentumBuffer == null) st.momentumBuffer = zerosState(p);
         if (cfg.centered && st.gradAvg == null) st.gradAvg = zerosState(p);
         st.step++;

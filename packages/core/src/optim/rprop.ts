@@ -69,11 +69,10 @@ export class Rprop extends Optimizer {
       const program = cachedProgram('rprop', cfg, () => rpropProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        if (st.step === undefined) {
-          st.step = 0;
-          st.prev = zerosState(p);
-          st.stepSize = fullState(p, lr);
-        }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        st.prev ??= zerosState(p);
+        st.stepSize ??= fullState(p, lr);
         st.step++;
         entries.push({ buffers: [p, g, st.prev, st.stepSize], scalars: [etaminus, etaplus, smin, smax] });
       }

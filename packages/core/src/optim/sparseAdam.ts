@@ -63,11 +63,10 @@ export class SparseAdam extends Optimizer {
       const lr = scalarValue(group.lr);
       const [beta1, beta2] = group.betas as [number, number];
       for (const { p, g, st } of withGradsOf(group, this.state)) {
-        if (st.step === undefined) {
-          st.step = 0;
-          st.expAvg = zerosState(p);
-          st.expAvgSq = zerosState(p);
-        }
+        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        st.step ??= 0;
+        st.expAvg ??= zerosState(p);
+        st.expAvgSq ??= zerosState(p);
         const step = ++st.step;
         const stepSize = (lr * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
         tidy(() => {

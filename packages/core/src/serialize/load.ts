@@ -44,7 +44,9 @@ function checkEntries(raw: unknown, dataBytes: number): TensorEntry[] {
     }
     const want = n * bytesPerElement(dtype as DType);
     if (bytes !== want)
-      fail(`tensors[${i}] declares ${String(bytes)} bytes, but ${dtype} [${shape.join(', ')}] needs ${want}`);
+      fail(
+        `tensors[${i}] declares ${bytes === undefined ? 'no' : String(bytes)} bytes, but ${dtype} [${shape.join(', ')}] needs ${want}`,
+      );
     if (
       typeof offset !== 'number' ||
       !Number.isSafeInteger(offset) ||

@@ -34,7 +34,7 @@ export class BufferPool {
   created = 0;
 
   constructor(
-    private readonly device: GPUDevice,
+    device: GPUDevice,
     private readonly usage: number,
     /** The most bytes kept idle; beyond it freed buffers are destroyed. */
     private readonly maxPooledBytes: number,

@@ -82,7 +82,9 @@ function fmt(v: number): string {
 export function renderChart(o: ChartOptions): string {
   const W = o.width ?? 760;
   const H = o.height ?? 460;
-  const m = { left: 70, right: 170, top: 40, bottom: 50 };
+  const longest = Math.max(0, ...[...(o.lines ?? []), ...(o.points ?? [])].map((s) => s.name.length));
+  // The legend sits right of the plot; make room for the longest name (about 6.5 px a character at 12 px).
+  const m = { left: 70, right: Math.min(W * 0.45, Math.max(120, 50 + longest * 6.5)), top: 40, bottom: 50 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
   const lines = o.lines ?? [];

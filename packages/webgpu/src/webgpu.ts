@@ -19,19 +19,18 @@ export interface WebGPUOptions {
  */
 let nodeGpu: GPU | undefined;
 
-async function gpuObject(): Promise<GPU> {
-  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return nav.gpu;
-  if (nodeGpu) return nodeGpu;
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) {
-    throw new WebGPUUnavailableError(
-      'webgpu: navigator.gpu is not available in this browser (WebGPU disabled?)',
-    );
-  }
+interface DawnModule {
+  create: (flags: string[]) => GPU;
+  globals: Record<string, unknown>;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** Imports the `webgpu` package and installs its globals (GPUBufferUsage, ...) if missing. */
+async function dawn(): Promise<DawnModule> {
   // A variable specifier keeps bundlers from pulling the Node-only package into web builds.
   const specifier = 'webgpu';
-  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+  let mod: DawnModule;
   try {
     mod = await import(/* @vite-ignore */ specifier);
   } catch (e) {
@@ -39,8 +38,22 @@ async function gpuObject(): Promise<GPU> {
       `webgpu: in Node the 'webgpu' package (Dawn) is needed; install it with \`npm install webgpu\` (${String(e)})`,
     );
   }
-  Object.assign(globalThis, mod.globals);
-  nodeGpu = mod.create([]);
+  if (typeof (globalThis as { GPUBufferUsage?: unknown }).GPUBufferUsage === 'undefined') {
+    Object.assign(globalThis, mod.globals);
+  }
+  return mod;
+}
+
+async function gpuObject(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if (nodeGpu) return nodeGpu;
+  if (!isNode) {
+    throw new WebGPUUnavailableError(
+      'webgpu: navigator.gpu is not available in this browser (WebGPU disabled?)',
+    );
+  }
+  nodeGpu = (await dawn()).create([]);
   return nodeGpu;
 }
 
@@ -50,7 +63,12 @@ async function gpuObject(): Promise<GPU> {
  * optimizer steps fit in one binding set.
  */
 export async function webgpu(opts: WebGPUOptions = {}): Promise<Backend> {
-  if (opts.device) return new WebGPUBackend(opts.device, false);
+  if (opts.device) {
+    // A device made with Dawn in Node by the app: the usage-flag globals may still be missing.
+    if (isNode && typeof (globalThis as { GPUBufferUsage?: unknown }).GPUBufferUsage === 'undefined')
+      await dawn();
+    return new WebGPUBackend(opts.device, false);
+  }
   const gpu = await gpuObject();
   const adapter = await gpu.requestAdapter(
     opts.powerPreference ? { powerPreference: opts.powerPreference } : undefined,

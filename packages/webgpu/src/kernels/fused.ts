@@ -183,6 +183,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 export function fused(rt: Runtime, program: FusedProgram, tensors: readonly FusedTensorArgs[]): void {
   const nb = program.buffers.length;
   if (nb === 0) return;
+  if (nb > rt.maxStorageBindings) {
+    throw new RangeError(
+      `webgpu: fused program '${program.name}' needs ${nb} storage buffers, more than this device binds per shader (${rt.maxStorageBindings})`,
+    );
+  }
   const prep = prepare(program);
   const ns = prep.nScalars;
   const own = program.scalars.length;

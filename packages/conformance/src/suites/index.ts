@@ -12,6 +12,7 @@ import { registerNnDataTests } from './nnData.js';
 import { registerNnModuleTests } from './nnModule.js';
 import { registerOpsTests } from './ops.js';
 import { registerLbfgsTests, registerOptimTests, registerSparseAdamTests } from './optim.js';
+import { registerOptimClipTests } from './optimClip.js';
 import { registerPromotionTests } from './promotion.js';
 import { registerRandomTests } from './random.js';
 import { registerSeedsTests } from './seeds.js';
@@ -38,6 +39,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   lbfgs: registerLbfgsTests,
   sparseAdam: registerSparseAdamTests,
   fuzz: registerFuzzTests,
+  optimClip: registerOptimClipTests,
   serialize: registerSerializeTests,
   lrScheduler: registerLrSchedulerTests,
   nn: registerNnTests,

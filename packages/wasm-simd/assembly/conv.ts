@@ -259,6 +259,38 @@ function maxPool<T>(x: usize, out: usize, am: usize, g: usize): void {
   const dW = gi(g, 12);
   const sz = sizeof<T>();
   let o: usize = 0;
+  if (
+    pH === 0 &&
+    pW === 0 &&
+    (outH - 1) * sH + (kH - 1) * dH < inH &&
+    (outW - 1) * sW + (kW - 1) * dW < inW
+  ) {
+    // Every window lies inside the input: no bounds checks, the first element seeds the max.
+    for (let c = 0; c < channels; c++) {
+      const plane = x + <usize>(c * inH * inW) * sz;
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) {
+          const idx0 = oh * sH * inW + ow * sW;
+          let best = load<T>(plane + <usize>idx0 * sz);
+          let bi = idx0;
+          for (let ki = 0; ki < kH; ki++) {
+            const rowIdx = idx0 + ki * dH * inW;
+            for (let kj = 0; kj < kW; kj++) {
+              const idx = rowIdx + kj * dW;
+              const v = load<T>(plane + <usize>idx * sz);
+              const take = <bool>(<i32>(v > best) | <i32>nan<T>(v));
+              best = take ? v : best;
+              bi = take ? idx : bi;
+            }
+          }
+          store<T>(out + o * sz, best);
+          store<i32>(am + (o << 2), bi);
+          o++;
+        }
+      }
+    }
+    return;
+  }
   for (let c = 0; c < channels; c++) {
     const plane = x + <usize>(c * inH * inW) * sz;
     for (let oh = 0; oh < outH; oh++) {
@@ -275,11 +307,10 @@ function maxPool<T>(x: usize, out: usize, am: usize, g: usize): void {
             if (iw < 0 || iw >= inW) continue;
             const idx = ih * inW + iw;
             const v = load<T>(plane + <usize>idx * sz);
-            if (bi < 0) bi = idx;
-            if (v > best || nan<T>(v)) {
-              best = v;
-              bi = idx;
-            }
+            // PyTorch: the first in-bounds index, replaced by any larger value or any NaN.
+            const take = <bool>(<i32>(bi < 0) | <i32>(v > best) | <i32>nan<T>(v));
+            best = take ? v : best;
+            bi = take ? idx : bi;
           }
         }
         store<T>(out + o * sz, best);

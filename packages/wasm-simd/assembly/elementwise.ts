@@ -40,9 +40,11 @@ function unaryF64(op: i32, x: f64): f64 {
     case U_RELU:
       // clamp_min(x, 0): NaN and -0 pass through.
       return x < 0 ? 0.0 : x;
-    case U_SIGMOID:
-      if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));
-      return Math.exp(x) / (1.0 + Math.exp(x));
+    case U_SIGMOID: {
+      // exp of -|x| never overflows; e/(1+e) for x < 0 keeps tiny results accurate.
+      const e = Math.exp(-Math.abs(x));
+      return x >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+    }
     case U_TANH:
       return Math.tanh(x);
     case U_SOFTPLUS:
@@ -51,6 +53,30 @@ function unaryF64(op: i32, x: f64): f64 {
       return 1.0 / x;
     default:
       return x === 0 ? 1.0 : 0.0;
+  }
+}
+
+/**
+ * float32 transcendentals through AssemblyScript's single-precision Mathf (ports of musl's
+ * expf/logf/tanhf/log1pf, within about an ulp): faster than float64 and well inside
+ * PyTorch's float32 tolerance. Everything else goes through the float64 path.
+ */
+function unaryF32(op: i32, x: f32): f32 {
+  switch (op) {
+    case U_EXP:
+      return Mathf.exp(x);
+    case U_LOG:
+      return Mathf.log(x);
+    case U_SIGMOID: {
+      const e = Mathf.exp(-Mathf.abs(x));
+      return x >= 0 ? <f32>1.0 / (<f32>1.0 + e) : e / (<f32>1.0 + e);
+    }
+    case U_TANH:
+      return Mathf.tanh(x);
+    case U_SOFTPLUS:
+      return x > <f32>20.0 ? x : Mathf.log1p(Mathf.exp(x));
+    default:
+      return <f32>unaryF64(op, <f64>x);
   }
 }
 
@@ -138,7 +164,7 @@ export function unary(op: i32, dt: i32, odt: i32, x: usize, out: usize, n: i32):
     }
     for (; i < n; i++) {
       const p = (<usize>i) << 2;
-      store<f32>(out + p, <f32>unaryF64(op, <f64>load<f32>(x + p)));
+      store<f32>(out + p, unaryF32(op, load<f32>(x + p)));
     }
   } else if (dt === F64) {
     if (simdUnary(op)) {
@@ -503,11 +529,75 @@ export function where(
   }
 }
 
+function copyElem(esz: i32, dst: usize, src: usize): void {
+  if (esz === 4) store<i32>(dst, load<i32>(src));
+  else if (esz === 8) store<i64>(dst, load<i64>(src));
+  else store<u8>(dst, load<u8>(src));
+}
+
+/**
+ * A transpose-like copy (the last dim strided, the one before it contiguous in the source):
+ * 8 x 8 tiles, so reads and writes stay within a few cache lines (and 8 rows of a
+ * power-of-two stride still fit one 8-way L1 set).
+ */
+function copyTiled(esz: i32, src: usize, out: usize, ndim: i32, meta: usize): void {
+  const last = ndim - 1;
+  const rr = load<i32>(meta + ((<usize>(last - 1)) << 2));
+  const n = load<i32>(meta + ((<usize>last) << 2));
+  const s = load<i32>(meta + ((<usize>(ndim + last)) << 2));
+  const idx = meta + ((<usize>(2 * ndim)) << 2);
+  let planes = 1;
+  for (let d = 0; d < last - 1; d++) {
+    planes *= load<i32>(meta + ((<usize>d) << 2));
+    store<i32>(idx + ((<usize>d) << 2), 0);
+  }
+  const sz = <usize>esz;
+  let off: isize = 0;
+  let po = out;
+  for (let p = 0; p < planes; p++) {
+    const ps = src + off * esz;
+    for (let i0 = 0; i0 < rr; i0 += 8) {
+      const i1 = i0 + 8 < rr ? i0 + 8 : rr;
+      for (let j0 = 0; j0 < n; j0 += 8) {
+        const j1 = j0 + 8 < n ? j0 + 8 : n;
+        for (let j = j0; j < j1; j++) {
+          const srow = ps + <isize>j * s * esz;
+          for (let i = i0; i < i1; i++) copyElem(esz, po + <usize>(i * n + j) * sz, srow + <usize>i * sz);
+        }
+      }
+    }
+    po += <usize>rr * <usize>n * sz;
+    for (let d = last - 2; d >= 0; d--) {
+      const q = idx + ((<usize>d) << 2);
+      const dim = load<i32>(meta + ((<usize>d) << 2));
+      const ds = load<i32>(meta + ((<usize>(ndim + d)) << 2));
+      const k = load<i32>(q) + 1;
+      off += ds;
+      if (k < dim) {
+        store<i32>(q, k);
+        break;
+      }
+      store<i32>(q, 0);
+      off -= <isize>ds * dim;
+    }
+  }
+}
+
 /** Strided gather into contiguous `out`; meta: shape, strides, scratch (ndim words each). */
 export function copy(esz: i32, src: usize, out: usize, ndim: i32, meta: usize): void {
   const last = ndim - 1;
   const n = load<i32>(meta + ((<usize>last) << 2));
   const s = load<i32>(meta + ((<usize>(ndim + last)) << 2));
+  if (
+    ndim >= 2 &&
+    s !== 1 &&
+    n >= 16 &&
+    load<i32>(meta + ((<usize>(ndim + last - 1)) << 2)) === 1 &&
+    load<i32>(meta + ((<usize>(last - 1)) << 2)) >= 16
+  ) {
+    copyTiled(esz, src, out, ndim, meta);
+    return;
+  }
   const idx = meta + ((<usize>(2 * ndim)) << 2);
   let rows = 1;
   for (let d = 0; d < last; d++) {

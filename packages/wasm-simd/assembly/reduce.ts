@@ -72,8 +72,57 @@ function sumRows<T>(x: usize, outer: i32, len: i32, inner: i32, out: usize, acc:
   }
 }
 
+/** max/min of one contiguous row (NaN propagates: wasm's min/max do). */
+function maxMinContiguous<T>(isMax: bool, p: usize, n: i32): T {
+  const sz = sizeof<T>();
+  let i = 0;
+  let r = load<T>(p);
+  if (isFloat<T>()) {
+    const lanes = 16 / <i32>sz;
+    if (n >= 2 * lanes) {
+      let a0 = v128.load(p);
+      let a1 = v128.load(p, 16);
+      i = 2 * lanes;
+      for (; i + 2 * lanes <= n; i += 2 * lanes) {
+        const q = p + <usize>i * sz;
+        if (sz === 4) {
+          a0 = isMax ? f32x4.max(a0, v128.load(q)) : f32x4.min(a0, v128.load(q));
+          a1 = isMax ? f32x4.max(a1, v128.load(q, 16)) : f32x4.min(a1, v128.load(q, 16));
+        } else {
+          a0 = isMax ? f64x2.max(a0, v128.load(q)) : f64x2.min(a0, v128.load(q));
+          a1 = isMax ? f64x2.max(a1, v128.load(q, 16)) : f64x2.min(a1, v128.load(q, 16));
+        }
+      }
+      if (sz === 4) {
+        const m = isMax ? f32x4.max(a0, a1) : f32x4.min(a0, a1);
+        const x0 = <T>f32x4.extract_lane(m, 0);
+        const x1 = <T>f32x4.extract_lane(m, 1);
+        const x2 = <T>f32x4.extract_lane(m, 2);
+        const x3 = <T>f32x4.extract_lane(m, 3);
+        r = isMax ? max<T>(max<T>(x0, x1), max<T>(x2, x3)) : min<T>(min<T>(x0, x1), min<T>(x2, x3));
+      } else {
+        const m = isMax ? f64x2.max(a0, a1) : f64x2.min(a0, a1);
+        const x0 = <T>f64x2.extract_lane(m, 0);
+        const x1 = <T>f64x2.extract_lane(m, 1);
+        r = isMax ? max<T>(x0, x1) : min<T>(x0, x1);
+      }
+    }
+  }
+  for (; i < n; i++) {
+    const v = load<T>(p + <usize>i * sz);
+    r = isMax ? max<T>(r, v) : min<T>(r, v);
+  }
+  return r;
+}
+
 function maxMinRows<T>(isMax: bool, x: usize, outer: i32, len: i32, inner: i32, out: usize): void {
   const sz = sizeof<T>();
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      store<T>(out + <usize>o * sz, maxMinContiguous<T>(isMax, x + <usize>(o * len) * sz, len));
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     const orow = out + <usize>(o * inner) * sz;
     memory.copy(orow, x + <usize>(o * len * inner) * sz, <usize>inner * sz);
@@ -95,37 +144,48 @@ function maxMinRows<T>(isMax: bool, x: usize, outer: i32, len: i32, inner: i32, 
         const q = orow + <usize>i * sz;
         const a = load<T>(q);
         const b = load<T>(row + <usize>i * sz);
-        let r: T;
-        if (isFloat<T>()) r = isMax ? max<T>(a, b) : min<T>(a, b);
-        else r = isMax ? max<T>(a, b) : min<T>(a, b);
-        store<T>(q, r);
+        store<T>(q, isMax ? max<T>(a, b) : min<T>(a, b));
       }
     }
   }
 }
 
-function argRows<T>(isMax: bool, x: usize, outer: i32, len: i32, inner: i32, out: usize): void {
+/**
+ * argmax/argmin: the first extreme wins; a NaN wins over everything (the first NaN).
+ * Branch-free updates (selects), rows walked contiguously; `best` is scratch for inner > 1.
+ */
+function argRows<T>(isMax: bool, x: usize, outer: i32, len: i32, inner: i32, out: usize, best: usize): void {
   const sz = sizeof<T>();
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = x + <usize>(o * len * inner + i) * sz;
-      const step = <usize>inner * sz;
-      let best = load<T>(base);
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      const base = x + <usize>(o * len) * sz;
+      let b = load<T>(base);
       let bi = 0;
-      if (!nan<T>(best)) {
-        for (let j = 1; j < len; j++) {
-          const v = load<T>(base + <usize>j * step);
-          if (nan<T>(v)) {
-            bi = j;
-            break;
-          }
-          if (isMax ? v > best : v < best) {
-            best = v;
-            bi = j;
-          }
-        }
+      for (let j = 1; j < len; j++) {
+        const v = load<T>(base + <usize>j * sz);
+        const take = (isMax ? v > b : v < b) || (nan<T>(v) && !nan<T>(b));
+        b = take ? v : b;
+        bi = take ? j : bi;
       }
-      store<i32>(out + ((<usize>(o * inner + i)) << 2), bi);
+      store<i32>(out + ((<usize>o) << 2), bi);
+    }
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    const orow = out + ((<usize>(o * inner)) << 2);
+    memory.copy(best, x + <usize>(o * len * inner) * sz, <usize>inner * sz);
+    memory.fill(orow, 0, (<usize>inner) << 2);
+    for (let j = 1; j < len; j++) {
+      const row = x + <usize>((o * len + j) * inner) * sz;
+      for (let i = 0; i < inner; i++) {
+        const q = best + <usize>i * sz;
+        const b = load<T>(q);
+        const v = load<T>(row + <usize>i * sz);
+        const take = (isMax ? v > b : v < b) || (nan<T>(v) && !nan<T>(b));
+        store<T>(q, take ? v : b);
+        const oi = orow + ((<usize>i) << 2);
+        store<i32>(oi, take ? j : load<i32>(oi));
+      }
     }
   }
 }
@@ -193,10 +253,10 @@ export function reduce(
     else maxMinRows<u8>(isMax, x, outer, len, inner, out);
   } else if (op >= R_ARGMAX) {
     const isMax = op === R_ARGMAX;
-    if (dt === F32) argRows<f32>(isMax, x, outer, len, inner, out);
-    else if (dt === F64) argRows<f64>(isMax, x, outer, len, inner, out);
-    else if (dt === I32) argRows<i32>(isMax, x, outer, len, inner, out);
-    else argRows<u8>(isMax, x, outer, len, inner, out);
+    if (dt === F32) argRows<f32>(isMax, x, outer, len, inner, out, scratch);
+    else if (dt === F64) argRows<f64>(isMax, x, outer, len, inner, out, scratch);
+    else if (dt === I32) argRows<i32>(isMax, x, outer, len, inner, out, scratch);
+    else argRows<u8>(isMax, x, outer, len, inner, out, scratch);
   } else {
     generic(op, dt, odt, x, outer, len, inner, out);
   }

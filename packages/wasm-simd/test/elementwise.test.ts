@@ -210,4 +210,23 @@ describe('where, cast, fill, copy', () => {
       }
     }
   });
+  it('transposes (the tiled path) with ragged tiles and an outer dim', () => {
+    const r = rng(8);
+    for (const dtype of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
+      const x = upload(p, dtype, randomData(dtype, 3 * 20 * 17 + 5, r));
+      const cases: [number[], number[], number][] = [
+        [[3, 17, 20], [340, 1, 17], 0], // permute(0, 2, 1) of [3, 20, 17]
+        [[17, 60], [1, 17], 5], // a 2-d transpose with an offset
+        [[16, 16], [1, 16], 0],
+      ];
+      for (const [shape, strides, offset] of cases) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const ow = p.w.alloc(dtype, n);
+        const oc = p.c.alloc(dtype, n);
+        p.w.copy(view(x.w, shape, strides, offset), ow);
+        p.c.copy(view(x.c, shape, strides, offset), oc);
+        expectSame(p, ow, oc, 0, `copy ${dtype} ${shape}`);
+      }
+    }
+  });
 });

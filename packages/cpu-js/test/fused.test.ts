@@ -167,6 +167,40 @@ describe('fused programs', () => {
     }
   });
 
+  it('keeps locals across elements for programs that read a local before binding it', () => {
+    // Not something defineFused produces, but the reference semantics define it: locals
+    // start at 0 and carry the previous element's value.
+    const program: FusedProgram = {
+      key: 'carry:test',
+      name: 'carry',
+      buffers: ['x'],
+      scalars: [],
+      numLocals: 1,
+      body: [
+        {
+          kind: 'store',
+          buffer: 0,
+          value: { op: 'add', a: { op: 'buf', index: 0 }, b: { op: 'local', index: 0 } },
+        },
+        { kind: 'let', local: 0, value: { op: 'buf', index: 0 } },
+        {
+          kind: 'let',
+          local: 0,
+          value: { op: 'mul', a: { op: 'local', index: 0 }, b: { op: 'const', value: 0.5 } },
+        },
+      ],
+    };
+    for (const dtype of ['float32', 'float64'] as const) {
+      const rng = new Rng(21);
+      const b = new CpuJsBackend();
+      const host = randomValues(rng, 33, dtype === 'float32');
+      const x = makeStorage(b, dtype, host);
+      b.fused(program, [{ buffers: [x], scalars: [] }]);
+      interpretFused(program, [host], []);
+      expectSameValues(read(b, x), host, dtype);
+    }
+  });
+
   it('compiles each program once per dtype (cached by key)', () => {
     const b = new CpuJsBackend();
     const make = () =>

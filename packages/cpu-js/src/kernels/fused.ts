@@ -116,6 +116,41 @@ function collectBufReads(e: FusedExpr, into: Set<number>): void {
   }
 }
 
+function collectLocalReads(e: FusedExpr, into: Set<number>): void {
+  switch (e.op) {
+    case 'local':
+      into.add(e.index);
+      return;
+    case 'buf':
+    case 'scalar':
+    case 'const':
+      return;
+    case 'select':
+      collectLocalReads(e.cond, into);
+      collectLocalReads(e.a, into);
+      collectLocalReads(e.b, into);
+      return;
+    default:
+      collectLocalReads(e.a, into);
+      if ('b' in e) collectLocalReads(e.b, into);
+  }
+}
+
+/** True when each local is bound by exactly one `let` and read only after it. */
+function localsBoundOnceBeforeUse(program: FusedProgram): boolean {
+  const bound = new Set<number>();
+  for (const st of program.body) {
+    const reads = new Set<number>();
+    collectLocalReads(st.value, reads);
+    for (const r of reads) if (!bound.has(r)) return false;
+    if (st.kind === 'let') {
+      if (bound.has(st.local)) return false;
+      bound.add(st.local);
+    }
+  }
+  return true;
+}
+
 /**
  * The source of the loop for one program. Buffers that the body reads are loaded into
  * locals once per element; a `store` writes the buffer and, when a later statement reads
@@ -134,13 +169,14 @@ export function fusedSource(program: FusedProgram, float32: boolean): string {
     collectBufReads(body[k].value, acc);
   }
   const reads = acc;
+  const inLoop = localsBoundOnceBeforeUse(program);
   const em = new Emitter();
   const loop: string[] = [];
   for (const i of [...reads].sort((a, b) => a - b)) loop.push(`    let b${i} = B${i}[i];`);
   for (let k = 0; k < body.length; k++) {
     const st = body[k];
     const v = em.expr(st.value);
-    if (st.kind === 'let') loop.push(`    l${st.local} = ${v};`);
+    if (st.kind === 'let') loop.push(`    ${inLoop ? 'const ' : ''}l${st.local} = ${v};`);
     else if (readsAfter[k].has(st.buffer)) {
       loop.push(`    b${st.buffer} = ${float32 ? `Math.fround(${v})` : v};`);
       loop.push(`    B${st.buffer}[i] = b${st.buffer};`);
@@ -154,9 +190,11 @@ export function fusedSource(program: FusedProgram, float32: boolean): string {
   for (let i = 0; i < program.scalars.length; i++) lines.push(`  const s${i} = +scalars[${i}];`);
   lines.push(...em.hoisted);
   lines.push(`  const n = ${program.buffers.length > 0 ? 'buffers[0].size' : '0'};`);
-  // Locals live across elements, as in the reference interpreter (a well-formed program
-  // binds each before reading it, so this only matters for exactness on odd programs).
-  for (let i = 0; i < program.numLocals; i++) lines.push(`  let l${i} = 0;`);
+  // A program that binds every local once before reading it (all that defineFused makes)
+  // gets block-scoped consts, which V8 keeps as unboxed doubles (a loop-carried `let`
+  // starting at the small integer 0 measured 15% slower on Adam). Any other program keeps
+  // its locals across elements, starting at 0, exactly as the reference interpreter does.
+  if (!inLoop) for (let i = 0; i < program.numLocals; i++) lines.push(`  let l${i} = 0;`);
   lines.push('  for (let i = 0; i < n; i++) {');
   lines.push(...loop);
   lines.push('  }');

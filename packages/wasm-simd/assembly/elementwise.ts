@@ -1,5 +1,5 @@
 // Elementwise kernels: unary, binary (broadcast views), where, cast, fill, strided copy.
-import { esize, F32, F64, I32, ldAny, nan, stAny, U8 } from './common';
+import { esize, F32, F64, I32, imin, ldAny, nan, stAny, U8 } from './common';
 
 // ---- unary ----
 // Op codes: see src/opCodes.ts (the order of Backend's UnaryOp).
@@ -557,9 +557,9 @@ function copyTiled(esz: i32, src: usize, out: usize, ndim: i32, meta: usize): vo
   for (let p = 0; p < planes; p++) {
     const ps = src + off * esz;
     for (let i0 = 0; i0 < rr; i0 += 8) {
-      const i1 = i0 + 8 < rr ? i0 + 8 : rr;
+      const i1 = imin(i0 + 8, rr);
       for (let j0 = 0; j0 < n; j0 += 8) {
-        const j1 = j0 + 8 < n ? j0 + 8 : n;
+        const j1 = imin(j0 + 8, n);
         for (let j = j0; j < j1; j++) {
           const srow = ps + <isize>j * s * esz;
           for (let i = i0; i < i1; i++) copyElem(esz, po + <usize>(i * n + j) * sz, srow + <usize>i * sz);

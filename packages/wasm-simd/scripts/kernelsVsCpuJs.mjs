@@ -1,3 +1,5 @@
+// Kernel timings, wasm-simd against cpu-js on the same ops (not a test; after a build:
+// `node scripts/kernelsVsCpuJs.mjs`). Best of 10, in process CPU time.
 import * as torch from '@stepwise/core';
 import { cpuJs } from '@stepwise/cpu-js';
 import { wasmSimd } from '../dist/index.js';
@@ -18,7 +20,6 @@ function best(fn, reps = 10) {
   }
   return t;
 }
-const rows = [];
 function bench(name, f) {
   const out = [];
   for (const b of [W, C]) {

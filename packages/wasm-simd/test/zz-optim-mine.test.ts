@@ -1,0 +1,4 @@
+import { runConformance } from '@stepwise/conformance';
+import { wasmSimd } from '../src/index.js';
+
+runConformance('wasm-simd', () => wasmSimd(), { only: (process.env.SUITES ?? 'optim').split(',') });

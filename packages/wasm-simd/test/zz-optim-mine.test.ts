@@ -1,4 +1,0 @@
-import { runConformance } from '@stepwise/conformance';
-import { wasmSimd } from '../src/index.js';
-
-runConformance('wasm-simd', () => wasmSimd(), { only: (process.env.SUITES ?? 'optim').split(',') });

@@ -8,6 +8,8 @@ describe('matmul', () => {
     { batch: 1, m: 17, k: 33, n: 9 },
     { batch: 3, m: 5, k: 40, n: 18 },
     { batch: 2, m: 4, k: 0, n: 3 },
+    { batch: 2, m: 70, k: 37, n: 130 },
+    { batch: 1, m: 64, k: 16, n: 64 },
   ];
   for (const dims of cases) {
     for (const transA of [false, true]) {

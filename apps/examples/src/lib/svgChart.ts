@@ -51,6 +51,9 @@ const PALETTE = [
   '#e7ba52',
 ];
 
+/** Distinct clip-path ids when several charts share one page. */
+let chartCount = 0;
+
 export function paletteColor(i: number): string {
   return PALETTE[i % PALETTE.length]!;
 }
@@ -120,11 +123,13 @@ export function renderChart(o: ChartOptions): string {
   }
   const sx = (x: number) => m.left + ((x - xmin) / (xmax - xmin)) * pw;
   const sy = (y: number) => m.top + ph - ((ty(y) - ymin) / (ymax - ymin)) * ph;
-  const clipY = (v: number) => Math.max(m.top, Math.min(m.top + ph, v));
   const out: string[] = [];
+  const clipId = `plot${++chartCount}`;
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
+    // Series are clipped to the plot area (a line may run far outside a fixed range).
+    `<defs><clipPath id="${clipId}"><rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}"/></clipPath></defs>`,
     `<text x="${m.left + pw / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(o.title)}</text>`,
   );
   // grid and ticks
@@ -176,11 +181,11 @@ export function renderChart(o: ChartOptions): string {
         pen = false;
         continue;
       }
-      parts.push(`${pen ? 'L' : 'M'}${sx(x).toFixed(1)} ${clipY(sy(y)).toFixed(1)}`);
+      parts.push(`${pen ? 'L' : 'M'}${sx(x).toFixed(1)} ${sy(y).toFixed(1)}`);
       pen = true;
     }
     out.push(
-      `<path d="${parts.join('')}" fill="none" stroke="${color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<path d="${parts.join('')}" fill="none" stroke="${color}" stroke-width="1.6" clip-path="url(#${clipId})"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
     legendEntry(s.name, color, 'line', s.dashed);
   });

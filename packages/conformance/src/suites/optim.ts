@@ -307,6 +307,22 @@ export function registerOptimTests(ctx: ConformanceContext): void {
           expect(await values(ps[1]!)).not.toEqual(await values(makeParams(shapes, 'float32')[1]!));
         });
 
+        it('a 1-element tensor lr equals the number lr', async () => {
+          if (!ctx.syncReads) return; // a Tensor lr is read on the host each step (sync backends)
+          const a = makeParams(shapes, 'float32');
+          const b = makeParams(shapes, 'float32');
+          // A float32 tensor holds fround(lr); the number path gets the same value.
+          const oa = make(a, { ...opts, lr: Math.fround(opts.lr as number) });
+          const ob = make(b, { ...opts, lr: torch.tensor(opts.lr as number) });
+          for (let t = 0; t < 3; t++) {
+            setGrads(a, t);
+            setGrads(b, t);
+            oa.step();
+            ob.step();
+          }
+          for (let k = 0; k < a.length; k++) await expectSame(a[k]!, b[k]!, `param ${k}`);
+        });
+
         it('hooks fire in PyTorch order and handles remove them', () => {
           const ps = makeParams(shapes, 'float32');
           const opt = make(ps, opts);

@@ -119,8 +119,8 @@ function adamProgram(cfg: { maximize: boolean; wd: string; amsgrad: boolean }) {
         f.store('maxExpAvgSq', vv);
       }
       // PyTorch divides by sqrt(1−β2^t); multiplying by its reciprocal (host-computed) saves a
-    // division per element and moves a float64 result by at most an ulp.
-    const denom = vv.sqrt().mul(s.invBc2Sqrt).add(s.eps);
+      // division per element and moves a float64 result by at most an ulp.
+      const denom = vv.sqrt().mul(s.invBc2Sqrt).add(s.eps);
       // PyTorch's addcdiv computes (value·m)/denom; the same order keeps float64 results identical.
       f.store('param', p.sub(s.stepSize.mul(m).div(denom)));
     },

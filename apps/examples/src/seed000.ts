@@ -45,6 +45,7 @@ export async function seed000(): Promise<{ w: number[]; b: number; losses: numbe
   console.log('  step   loss');
   for (const i of [0, 1, 2, 10, 100, 500, 999])
     console.log(`  ${String(i).padStart(4)}   ${fmt(losses[i]!, 10)}`);
+  console.log(`  (PyTorch 1.13: ${PYTORCH.loss0}… at step 0, ${PYTORCH.loss999}… at step 999)`);
   console.log(termChart([{ name: 'loss', y: losses }], { height: 8 }));
   console.log(`  w = [${wv.map((v) => fmt(v, 8)).join(', ')}]   (PyTorch: [${PYTORCH.w.join(', ')}])`);
   console.log(`  b = ${fmt(bv, 8)}                (PyTorch: ${PYTORCH.b})`);

@@ -13,6 +13,8 @@ export function writeOutput(name: string, contents: string): string {
   mkdirSync(OUT_DIR, { recursive: true });
   const path = join(OUT_DIR, name);
   writeFileSync(path, contents);
-  console.log(`  wrote ${relative(process.cwd(), path) || path}`);
+  // Relative to where the user typed the command (pnpm runs scripts in the package dir).
+  const base = process.env.INIT_CWD ?? process.cwd();
+  console.log(`  wrote ${relative(base, path) || path}`);
   return path;
 }

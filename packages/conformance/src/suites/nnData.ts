@@ -63,6 +63,22 @@ export function registerNnDataTests(_ctx: ConformanceContext): void {
       expect(await epoch(b)).toEqual(a2);
     });
 
+    it('shuffle without a seed follows torch.manualSeed', async () => {
+      const [x, y] = data();
+      const ds = new torch.TensorDataset(x, y);
+      const orderOf = async () => {
+        const out: number[] = [];
+        for (const [, yb] of new torch.DataLoader(ds, { batchSize: 4, shuffle: true }))
+          out.push(...(await values(yb!)));
+        return out;
+      };
+      torch.manualSeed(11);
+      const a = await orderOf();
+      torch.manualSeed(11);
+      expect(await orderOf()).toEqual(a);
+      expect([...a].sort((p, q) => p - q)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    });
+
     it('bad options are clear errors', () => {
       const [x, y] = data();
       const ds = new torch.TensorDataset(x, y);

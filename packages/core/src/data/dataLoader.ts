@@ -1,5 +1,6 @@
 import { ValueError } from '../errors.js';
 import { stack } from '../ops/shape.js';
+import { defaultGenerator } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { Dataset } from './dataset.js';
 
@@ -13,7 +14,8 @@ export interface DataLoaderOptions {
   dropLast?: boolean;
   /**
    * Seed of the loader's own shuffling generator, so runs repeat exactly (PyTorch passes a
-   * seeded `torch.Generator`). Without it the seed is drawn from `Math.random`.
+   * seeded `torch.Generator`). Without `seed` or `generator`, each epoch draws its seed from
+   * the global generator, as PyTorch's RandomSampler does — so `torch.manualSeed` fixes it.
    */
   seed?: number;
   /** Or a function returning uniform numbers in [0, 1) to shuffle with. */
@@ -43,7 +45,7 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
-  readonly #random: () => number;
+  readonly #random: (() => number) | null;
 
   constructor(dataset: Dataset<any>, opts: DataLoaderOptions = {}) {
     if (!dataset || typeof dataset.length !== 'number' || typeof dataset.get !== 'function') {
@@ -61,7 +63,7 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
     this.batchSize = bs;
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
-    this.#random = opts.generator ?? mulberry32(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.#random = opts.generator ?? (opts.seed !== undefined ? mulberry32(opts.seed) : null);
   }
 
   /** Number of batches per epoch (PyTorch's `len(loader)`). */
@@ -76,8 +78,9 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
     if (this.shuffle) {
+      const random = this.#random ?? mulberry32(defaultGenerator.nextU32());
       for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(this.#random() * (i + 1));
+        const j = Math.floor(random() * (i + 1));
         const t = idx[i]!;
         idx[i] = idx[j]!;
         idx[j] = t;

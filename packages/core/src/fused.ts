@@ -16,7 +16,7 @@
  *  - locals are computed in at least the buffers' precision (cpu-js uses float64 JS
  *    numbers; float32 backends may use f32): the difference stays within float rounding.
  *  - comparisons give 1 or 0; `select(c, a, b)` is `c != 0 ? a : b`; `max`/`min`
- *    propagate NaN; `sign(0) = 0`.
+ *    propagate NaN; `sign(x)` is 0 for 0, -0 and NaN (as torch.sign).
  */
 
 export type FusedUnaryOp = 'neg' | 'sqrt' | 'abs' | 'sign';
@@ -198,7 +198,7 @@ export function applyFusedUnary(op: FusedUnaryOp, a: number): number {
     case 'abs':
       return Math.abs(a);
     case 'sign':
-      return a > 0 ? 1 : a < 0 ? -1 : a; // keeps 0, -0 and NaN as they are
+      return a > 0 ? 1 : a < 0 ? -1 : 0; // NaN and -0 give 0, as torch.sign
   }
 }
 

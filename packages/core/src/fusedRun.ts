@@ -33,6 +33,13 @@ export function runFused(program: FusedProgram, entries: readonly FusedTensors[]
     }
     const first = buffers[0]!;
     buffers.forEach((b, i) => {
+      // Views share a storage of exactly their numel (every tensor is contiguous), so the
+      // storage is the tensor; check it anyway, a wrong size would corrupt memory on wasm.
+      if (b.storage.size !== b.numel()) {
+        throw new ValueError(
+          `fused program '${program.name}': buffer '${program.buffers[i]}' does not own a contiguous storage`,
+        );
+      }
       if (b.numel() !== first.numel() || b.dtype !== first.dtype || b.backend !== backend) {
         throw new ValueError(
           `fused program '${program.name}': buffer '${program.buffers[i]}' is ${b.dtype} ${shapeStr(b.shape)} on '${b.backend.name}', expected ${first.dtype} ${shapeStr(first.shape)} on '${backend.name}'`,

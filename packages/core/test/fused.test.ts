@@ -59,7 +59,7 @@ describe('defineFused', () => {
     const x = new Float64Array([-2, 0, 3, Number.NaN]);
     const [a, b, c, d] = [1, 2, 3, 4].map(() => new Float64Array(4));
     interpretFused(p, [x, a!, b!, c!, d!], []);
-    expect([...a!]).toEqual([-1, 0, 1, Number.NaN]);
+    expect([...a!]).toEqual([-1, 0, 1, 0]);
     expect([...b!]).toEqual([0, 0, 3, Number.NaN]);
     expect([...c!]).toEqual([20, 20, 10, 20]);
     expect([...d!]).toEqual([1, 1, 1, 0]);

@@ -184,7 +184,7 @@ export function fusedSource(program: FusedProgram, float32: boolean): string {
   }
   const lines: string[] = [];
   lines.push('"use strict";');
-  lines.push('function sgn(x) { return x > 0 ? 1 : x < 0 ? -1 : x; }');
+  lines.push('function sgn(x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }');
   lines.push(`return function fused_${program.name.replace(/[^A-Za-z0-9_]/g, '_')}(buffers, scalars) {`);
   for (let i = 0; i < program.buffers.length; i++) lines.push(`  const B${i} = buffers[${i}].data;`);
   for (let i = 0; i < program.scalars.length; i++) lines.push(`  const s${i} = +scalars[${i}];`);

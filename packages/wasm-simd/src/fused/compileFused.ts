@@ -27,8 +27,9 @@ export function compileFused(
   program: FusedProgram,
   dtype: 'float32' | 'float64',
   memory: WebAssembly.Memory,
+  shared = false,
 ): FusedKernel {
-  const bytes = fusedModuleBytes(program, dtype);
+  const bytes = fusedModuleBytes(program, dtype, shared);
   const module = new WebAssembly.Module(bytes);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   return instance.exports.run as FusedKernel;
@@ -37,6 +38,7 @@ export function compileFused(
 export function fusedModuleBytes(
   program: FusedProgram,
   dtype: 'float32' | 'float64',
+  shared = false,
 ): Uint8Array<ArrayBuffer> {
   const f32 = dtype === 'float32';
   const V = f32 ? Simd.f32x4 : Simd.f64x2;
@@ -192,13 +194,13 @@ export function fusedModuleBytes(
         simd(V[e.op]);
         return;
       case 'sign': {
-        // x > 0 ? 1 : x < 0 ? -1 : x (keeps 0, -0 and NaN).
+        // x > 0 ? 1 : x < 0 ? -1 : 0 (0, -0 and NaN give 0, as torch.sign).
         const t = firstTemp + numTemps++;
         emit(e.a);
         set(t);
         splatConst(1);
         splatConst(-1);
-        get(t);
+        splatConst(0);
         get(t);
         splatConst(0);
         simd(V.lt);
@@ -353,11 +355,15 @@ export function fusedModuleBytes(
   const mod: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   // Type section: (i32, i32) -> ()
   section(mod, 1, [1, 0x60, 2, T.i32, T.i32, 0]);
-  // Import section: env.memory, limits min 0, no max (fits any memory).
+  // Import section: env.memory, limits min 0 and no max (fits any memory); a shared memory
+  // must be imported as shared with a maximum (the 4 GiB the backend declares).
   const imp: number[] = [1];
   name(imp, 'env');
   name(imp, 'memory');
-  imp.push(0x02, 0x00, 0x00);
+  if (shared) {
+    imp.push(0x02, 0x03, 0x00);
+    uleb(imp, 65536);
+  } else imp.push(0x02, 0x00, 0x00);
   section(mod, 2, imp);
   // Function section.
   section(mod, 3, [1, 0]);

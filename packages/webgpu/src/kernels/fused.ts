@@ -33,7 +33,7 @@ function expr(e: FusedExpr, buf: (i: number) => string, scalar: (i: number) => s
     case 'abs':
       return `abs(${r(e.a)})`;
     case 'sign':
-      return `sign_f(${r(e.a)})`;
+      return `sign_t(${r(e.a)})`;
     case 'add':
       return `(${r(e.a)} + ${r(e.b)})`;
     case 'sub':

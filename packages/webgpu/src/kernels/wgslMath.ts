@@ -98,13 +98,7 @@ fn softplus_f(x: f32) -> f32 {
   return log1p_f(exp_f(x));
 }
 
-fn sign_f(x: f32) -> f32 {
-  if (x > 0.0) { return 1.0; }
-  if (x < 0.0) { return -1.0; }
-  return x;
-}
-
-// torch.sign on a tensor: NaN gives 0, as PyTorch's CPU kernel does.
+// torch.sign (tensors and fused programs): NaN gives 0, as PyTorch's CPU kernel does.
 fn sign_t(x: f32) -> f32 {
   if (x > 0.0) { return 1.0; }
   if (x < 0.0) { return -1.0; }

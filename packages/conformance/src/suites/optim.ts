@@ -307,6 +307,23 @@ export function registerOptimTests(ctx: ConformanceContext): void {
           expect(await values(ps[1]!)).not.toEqual(await values(makeParams(shapes, 'float32')[1]!));
         });
 
+        it('a training loop keeps torch.memory() flat', () => {
+          const ps = makeParams(shapes, 'float32');
+          const opt = make(ps, opts);
+          for (let t = 0; t < 3; t++) {
+            setGrads(ps, t);
+            opt.step();
+          }
+          const before = torch.memory();
+          for (let t = 3; t < 8; t++) {
+            setGrads(ps, t);
+            opt.step();
+          }
+          const after = torch.memory();
+          expect(after.tensors).toBe(before.tensors);
+          expect(after.bytes).toBe(before.bytes);
+        });
+
         it('a 1-element tensor lr equals the number lr', async () => {
           if (!ctx.syncReads) return; // a Tensor lr is read on the host each step (sync backends)
           const a = makeParams(shapes, 'float32');

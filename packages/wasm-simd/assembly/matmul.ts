@@ -12,8 +12,9 @@ const NR32 = 8;
 // float64: 4 x 4 tile = 8 f64x2 accumulators.
 const NR64 = 4;
 
-// A scratch tile for edges (MR x max NR, f64-sized).
-const edgeTile = memory.data(MR * 8 * 8, 16);
+// Edge tiles (MR x NR, at most 256 bytes) live at the start of the caller's scratch, not
+// in static memory: with threads, every worker runs its own GEMM on the shared memory.
+const EDGE_BYTES = 256;
 
 /** Bytes of scratch `gemm` needs for these sizes (packed panels). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32, esz: i32): i32 {
@@ -21,7 +22,7 @@ export function gemmScratchBytes(m: i32, n: i32, k: i32, esz: i32): i32 {
   const kc = imin(KC, k);
   const np = (n + nr - 1) / nr;
   const mc = imin(MC, ((m + MR - 1) / MR) * MR);
-  return (kc * np * nr + mc * kc) * esz + 64;
+  return (kc * np * nr + mc * kc) * esz + EDGE_BYTES + 64;
 }
 
 // ---------------- float32 ----------------
@@ -150,7 +151,8 @@ export function gemmF32(
     return;
   }
   const np = (n + NR32 - 1) / NR32;
-  const bp = (scratch + 15) & ~15;
+  const edgeTile = (scratch + 15) & ~15;
+  const bp = edgeTile + EDGE_BYTES;
   const ap = bp + <usize>(imin(KC, k) * np * NR32) * 4;
   const ldcBytes = (<usize>ldc) << 2;
   for (let pc = 0; pc < k; pc += KC) {
@@ -296,7 +298,8 @@ export function gemmF64(
     return;
   }
   const np = (n + NR64 - 1) / NR64;
-  const bp = (scratch + 15) & ~15;
+  const edgeTile = (scratch + 15) & ~15;
+  const bp = edgeTile + EDGE_BYTES;
   const ap = bp + <usize>(imin(KC, k) * np * NR64) * 8;
   const ldcBytes = (<usize>ldc) << 3;
   for (let pc = 0; pc < k; pc += KC) {

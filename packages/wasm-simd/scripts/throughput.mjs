@@ -1,12 +1,14 @@
 // Quick throughput figures for wasm-simd (not a test; `pnpm --filter @stepwise/wasm-simd bench`
 // after a build): torch.optim.Adam at 1e7 float32 parameters, the raw fused Adam program,
-// SGD with momentum and RMSprop, a float32 copy (the bandwidth limit), and matmul GFLOP/s.
+// SGD with momentum and RMSprop, a float32 copy (the bandwidth limit), matmul GFLOP/s and
+// an MLP training step. THREADS=n runs the backend with a worker pool.
 import * as torch from '@stepwise/core';
 import { wasmSimd } from '../dist/index.js';
 
 const N = Number(process.env.N ?? 1e7);
 const STEPS = Number(process.env.STEPS ?? 20);
-const b = await wasmSimd({ initialMemoryMB: 1024 });
+const b = await wasmSimd({ initialMemoryMB: 1024, threads: Number(process.env.THREADS ?? 1) });
+console.log(`wasm-simd, ${b.threads} thread(s)`);
 torch.registerBackend(b);
 torch.setBackend(b);
 

@@ -6,8 +6,9 @@
  *   import '@stepwise/wasm-simd/register';
  */
 import type { Backend } from '@stepwise/core';
-import { instantiateKernels } from './loadKernels.js';
-import { WasmSimdBackend } from './wasmSimdBackend.js';
+import { instantiateKernels, kernelsModule } from './loadKernels.js';
+import { canUseThreads, WorkerPool } from './threads/workerPool.js';
+import { CTL_OFFSET, WasmSimdBackend } from './wasmSimdBackend.js';
 
 export { WasmOutOfMemoryError } from './heap.js';
 export { WasmSimdUnsupportedError } from './loadKernels.js';
@@ -21,6 +22,27 @@ export interface WasmSimdOptions {
    * slows plain-JS typed-array code in V8, so reserve what a workload needs.
    */
   readonly initialMemoryMB?: number;
+  /**
+   * Threads for matmul, conv-free GEMMs, fused optimizer programs and large unary ops
+   * (default 1: single-threaded). A number, or 'auto' for the machine's cores (at most 16).
+   * Needs SharedArrayBuffer: Node's worker_threads, or a cross-origin isolated page
+   * (COOP: same-origin, COEP: require-corp); elsewhere the backend quietly runs on one
+   * thread (`backend.threads` says which).
+   */
+  readonly threads?: number | 'auto';
+}
+
+const MAX_THREADS = 16;
+
+async function hardwareThreads(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  try {
+    const os = await import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  } catch {
+    return 1;
+  }
 }
 
 const PAGE = 65536;
@@ -35,7 +57,22 @@ export async function wasmSimd(opts: WasmSimdOptions = {}): Promise<Backend> {
   if (!(mb > 0 && mb <= 4095)) {
     throw new RangeError(`wasmSimd: initialMemoryMB must be in (0, 4095], got ${String(mb)}`);
   }
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((mb * 1024 * 1024) / PAGE), maximum: 65536 });
-  const kernels = await instantiateKernels(memory);
-  return new WasmSimdBackend(memory, kernels);
+  const t = opts.threads ?? 1;
+  if (!(t === 'auto' || (Number.isInteger(t) && t >= 1))) {
+    throw new RangeError(`wasmSimd: threads must be a positive integer or 'auto', got ${String(t)}`);
+  }
+  let threads = Math.min(MAX_THREADS, t === 'auto' ? await hardwareThreads() : t);
+  if (threads > 1 && !canUseThreads()) threads = 1;
+  const shared = threads > 1;
+  const memory = new WebAssembly.Memory({
+    initial: Math.ceil((mb * 1024 * 1024) / PAGE),
+    maximum: 65536,
+    ...(shared ? { shared: true } : {}),
+  });
+  const module = await kernelsModule(shared);
+  const kernels = await instantiateKernels(module, memory);
+  const backend = new WasmSimdBackend(memory, kernels);
+  if (shared)
+    backend.attachPool(await WorkerPool.create(module, memory, threads, backend.metaBase + CTL_OFFSET));
+  return backend;
 }

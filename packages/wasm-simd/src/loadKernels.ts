@@ -1,5 +1,5 @@
 import type { Kernels } from './kernels.js';
-import { kernelsBase64 } from './kernelsBinary.js';
+import { kernelsBase64, kernelsSharedBase64 } from './kernelsBinary.js';
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } };
@@ -21,24 +21,28 @@ export class WasmSimdUnsupportedError extends Error {
   }
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
 /** Compiles the embedded kernels once per process (each backend instantiates its own copy). */
-function kernelsModule(): Promise<WebAssembly.Module> {
-  if (!compiled) {
+export function kernelsModule(shared: boolean): Promise<WebAssembly.Module> {
+  let m = compiled.get(shared);
+  if (!m) {
     if (typeof WebAssembly !== 'object')
       return Promise.reject(new WasmSimdUnsupportedError('no WebAssembly'));
-    const bytes = decodeBase64(kernelsBase64);
+    const bytes = decodeBase64(shared ? kernelsSharedBase64 : kernelsBase64);
     if (!WebAssembly.validate(bytes)) {
       return Promise.reject(new WasmSimdUnsupportedError('the SIMD module does not validate'));
     }
-    compiled = WebAssembly.compile(bytes);
+    m = WebAssembly.compile(bytes);
+    compiled.set(shared, m);
   }
-  return compiled;
+  return m;
 }
 
-export async function instantiateKernels(memory: WebAssembly.Memory): Promise<Kernels> {
-  const module = await kernelsModule();
+export async function instantiateKernels(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): Promise<Kernels> {
   const instance = await WebAssembly.instantiate(module, {
     env: {
       memory,

@@ -14,13 +14,21 @@ import type {
 } from '@stepwise/core';
 import { binaryCode, dtypeCode, reduceCode, unaryCode } from './codes.js';
 import { collapseDims } from './collapse.js';
-import { compileFused, type FusedKernel, scalarsOffset } from './fused/compileFused.js';
+import { compileFused, type FusedKernel, fusedModuleBytes, scalarsOffset } from './fused/compileFused.js';
 import { Heap } from './heap.js';
 import type { Kernels } from './kernels.js';
 import { WasmStorage } from './storage.js';
+import { JOB_COMPILE, JOB_FUSED, JOB_GEMM, JOB_UNARY, type WorkerPool } from './threads/workerPool.js';
 
 /** Bytes reserved below the heap for kernel arguments (shapes, strides, scalars, fused args). */
-const META_BYTES = 65536;
+const META_BYTES = 131072;
+/** The worker pool's control block inside the meta block, then one fused-argument block per thread. */
+export const CTL_OFFSET = 65536;
+const THREAD_ARGS = CTL_OFFSET + 256;
+const THREAD_ARGS_STRIDE = 1024;
+/** Below these sizes a parallel kernel costs more in wake-ups than it saves. */
+const PAR_GEMM_FLOPS = 4e6;
+const PAR_ELEMENTS = 1 << 16;
 /** Where fused-program arguments start inside the meta block. */
 const FUSED_ARGS = 32768;
 /** Where the scalar cell of `binaryScalar` lives inside the meta block. */
@@ -61,7 +69,10 @@ export class WasmSimdBackend implements Backend {
   private liveBytes = 0;
   private scratchPtr = 0;
   private scratchSize = 0;
-  private readonly fusedCache = new Map<string, FusedKernel>();
+  private readonly fusedCache = new Map<string, { run: FusedKernel; id: number }>();
+  /** Fused kernels by id, for share 0 of a parallel fused job. */
+  private readonly fusedById = new Map<number, FusedKernel>();
+  private pool: WorkerPool | undefined;
   private readonly finalizer: FinalizationRegistry<{ ptr: number; bytes: number }>;
   // Reused argument arrays for collapseDims (no allocation per call).
   private readonly cShape: number[] = [];
@@ -83,6 +94,21 @@ export class WasmSimdBackend implements Backend {
       this.heap.free(ptr, bytes);
       this.liveBytes -= bytes;
     });
+  }
+
+  /** Byte offset of the kernel-argument block (the worker pool's control block lives in it). */
+  get metaBase(): number {
+    return this.meta;
+  }
+
+  /** Threads kernels run on (1 unless created with `threads` on a platform that allows it). */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /** @internal Hands the backend its worker pool (wasmSimd does this for `threads > 1`). */
+  attachPool(pool: WorkerPool): void {
+    this.pool = pool;
   }
 
   private refreshViews(): void {
@@ -231,6 +257,20 @@ export class WasmSimdBackend implements Backend {
   unary(op: UnaryOp, x: Storage, out: Storage): void {
     const a = st(x);
     const o = st(out);
+    const pool = this.pool;
+    if (pool && a.size >= PAR_ELEMENTS) {
+      const c = pool.args;
+      c[3] = unaryCode[op];
+      c[4] = dtypeCode[a.dtype];
+      c[5] = dtypeCode[o.dtype];
+      c[6] = a.ptr;
+      c[7] = o.ptr;
+      c[8] = a.size;
+      c[9] = bytesPerElement(a.dtype);
+      c[10] = bytesPerElement(o.dtype);
+      pool.run(JOB_UNARY, this.k, this.fusedById);
+      return;
+    }
     this.k.unary(unaryCode[op], dtypeCode[a.dtype], dtypeCode[o.dtype], a.ptr, o.ptr, a.size);
   }
 
@@ -361,6 +401,37 @@ export class WasmSimdBackend implements Backend {
     if (batch > 1 && !opts.transA && opts.bBatchStride === 0 && opts.aBatchStride === m * k) {
       m *= batch;
       batches = 1;
+    }
+    const pool = this.pool;
+    if (pool && dt !== 2 && 2 * batches * m * n * k >= PAR_GEMM_FLOPS && (m >= 8 || n >= 16)) {
+      // Split along M in 4-row units when there are enough rows, else along N.
+      const splitM = Math.ceil(m / 4) >= pool.threads || m >= n;
+      const stride = Math.ceil(this.k.gemmScratchBytes(m, n, k, esz) / 64) * 64;
+      const scratch = this.scratch(stride * pool.threads);
+      const c = pool.args;
+      c[3] = dt;
+      c[4] = m;
+      c[5] = n;
+      c[6] = k;
+      c[7] = A.ptr;
+      c[8] = rsA;
+      c[9] = csA;
+      c[10] = B.ptr;
+      c[11] = rsB;
+      c[12] = csB;
+      c[13] = C.ptr;
+      c[14] = n;
+      c[15] = scratch;
+      c[16] = stride;
+      c[17] = splitM ? 1 : 0;
+      c[18] = batches;
+      c[19] = opts.aBatchStride * esz;
+      c[20] = opts.bBatchStride * esz;
+      c[21] = m * n * esz;
+      c[22] = esz;
+      pool.run(JOB_GEMM, this.k, this.fusedById);
+      this.releaseBigScratch();
+      return;
     }
     const scratch = this.scratch(this.k.gemmScratchBytes(m, n, k, esz));
     for (let i = 0; i < batches; i++) {
@@ -508,17 +579,36 @@ export class WasmSimdBackend implements Backend {
 
   // ---- fused ----
 
-  private fusedKernel(program: FusedProgram, dtype: DType): FusedKernel {
+  private fusedKernel(program: FusedProgram, dtype: DType): { run: FusedKernel; id: number } {
     const key = `${dtype}|${program.key}`;
-    let fn = this.fusedCache.get(key);
-    if (!fn) {
+    let entry = this.fusedCache.get(key);
+    if (!entry) {
       if (!isFloatDType(dtype)) {
         throw new TypeError(`wasm-simd: fused program '${program.name}' needs float buffers, got ${dtype}`);
       }
-      fn = compileFused(program, dtype, this.memory);
-      this.fusedCache.set(key, fn);
+      const pool = this.pool;
+      const run = compileFused(program, dtype, this.memory, pool !== undefined);
+      entry = { run, id: 0 };
+      if (pool) {
+        // Every worker compiles the same bytes (read from the shared memory) under one id.
+        const bytes = fusedModuleBytes(program, dtype, true);
+        const ptr = this.heap.alloc(bytes.length);
+        this.u8.set(bytes, ptr);
+        entry.id = pool.newProgramId();
+        const c = pool.args;
+        c[3] = entry.id;
+        c[4] = ptr;
+        c[5] = bytes.length;
+        try {
+          pool.run(JOB_COMPILE, this.k, this.fusedById);
+        } finally {
+          this.heap.free(ptr, bytes.length);
+        }
+        this.fusedById.set(entry.id, run);
+      }
+      this.fusedCache.set(key, entry);
     }
-    return fn;
+    return entry;
   }
 
   fused(program: FusedProgram, tensors: readonly FusedTensorArgs[]): void {
@@ -526,19 +616,33 @@ export class WasmSimdBackend implements Backend {
     const ns = program.scalars.length;
     const args = this.meta + FUSED_ARGS;
     const sOff = (args + scalarsOffset(nb)) >> 3;
-    const i32 = this.i32;
-    const f64 = this.f64;
     for (let t = 0; t < tensors.length; t++) {
       const ta = tensors[t];
       const bufs = ta.buffers;
       if (bufs.length === 0) continue;
       const first = st(bufs[0]);
       if (first.size === 0) continue;
-      const run = this.fusedKernel(program, first.dtype);
+      const { run, id } = this.fusedKernel(program, first.dtype);
+      // Views after compiling: a first compile may allocate (and so grow the memory).
+      const i32 = this.i32;
+      const f64 = this.f64;
       for (let i = 0; i < nb; i++) i32[(args >> 2) + i] = st(bufs[i]).ptr;
       const sc = ta.scalars;
       for (let i = 0; i < ns; i++) f64[sOff + i] = sc[i];
-      run(args, first.size);
+      const pool = this.pool;
+      if (pool && first.size >= PAR_ELEMENTS) {
+        const c = pool.args;
+        c[3] = id;
+        c[4] = nb;
+        c[5] = first.size;
+        c[6] = bytesPerElement(first.dtype);
+        c[7] = args;
+        c[8] = scalarsOffset(nb);
+        c[9] = ns;
+        c[10] = this.meta + THREAD_ARGS;
+        c[11] = THREAD_ARGS_STRIDE;
+        pool.run(JOB_FUSED, this.k, this.fusedById);
+      } else run(args, first.size);
     }
   }
 
@@ -546,9 +650,12 @@ export class WasmSimdBackend implements Backend {
     return Promise.resolve();
   }
 
-  /** Drops compiled fused programs and scratch; storages stay valid. */
+  /** Stops the worker pool, drops compiled fused programs and scratch; storages stay valid. */
   destroy(): void {
+    this.pool?.terminate();
+    this.pool = undefined;
     this.fusedCache.clear();
+    this.fusedById.clear();
     if (this.scratchSize > 0) this.heap.free(this.scratchPtr, this.scratchSize);
     this.scratchSize = 0;
     this.scratchPtr = 0;

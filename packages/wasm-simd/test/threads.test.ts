@@ -1,0 +1,100 @@
+import type { Backend } from '@stepwise/core';
+import { defineFused, interpretFused } from '@stepwise/core';
+import { cpuJs } from '@stepwise/cpu-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wasmSimd } from '../src/index.js';
+import type { WasmSimdBackend } from '../src/wasmSimdBackend.js';
+import { randomData, rng } from './helpers.js';
+
+let w: WasmSimdBackend;
+const c: Backend = cpuJs();
+beforeAll(async () => {
+  w = (await wasmSimd({ initialMemoryMB: 64, threads: 3 })) as WasmSimdBackend;
+});
+afterAll(() => w.destroy());
+
+function close(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number, what: string): void {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    const ok = Number.isNaN(b[i])
+      ? Number.isNaN(a[i])
+      : Math.abs(a[i] - b[i]) <= rtol * Math.max(1, Math.abs(b[i]));
+    if (!ok) expect.fail(`${what}[${i}]: threaded ${a[i]}, reference ${b[i]}`);
+  }
+}
+
+describe('threads (a worker pool over a shared memory)', () => {
+  it('runs on three threads in Node', () => {
+    expect(w.threads).toBe(3);
+    expect(w.wasmMemoryBytes()).toBeGreaterThan(0);
+  });
+
+  it('matmul split along M and along N matches cpu-js, batched and transposed', () => {
+    const r = rng(71);
+    const shapes: [number, number, number, number][] = [
+      // each above the parallel threshold (4 MFLOP)
+      [1, 130, 257, 67], // split along M
+      [1, 6, 300, 2001], // too few rows: split along N
+      [3, 33, 200, 129], // batched
+    ];
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [batch, m, k, n] of shapes) {
+        for (const transB of [false, true]) {
+          const a = randomData(dtype, batch * m * k, r);
+          const b = randomData(dtype, batch * k * n, r);
+          const opts = { transA: false, transB, aBatchStride: m * k, bBatchStride: k * n };
+          const out = (be: Backend) => {
+            const sa = be.alloc(dtype, a.length);
+            be.write(sa, a);
+            const sb = be.alloc(dtype, b.length);
+            be.write(sb, b);
+            const so = be.alloc(dtype, batch * m * n);
+            be.matmul(sa, sb, so, { batch, m, k, n }, opts);
+            return be.readSync!(so);
+          };
+          close(out(w), out(c), dtype === 'float32' ? 1e-4 : 1e-10, `matmul ${dtype} ${[batch, m, k, n]}`);
+        }
+      }
+    }
+  });
+
+  it('fused programs split across threads match the reference interpreter (ragged sizes)', () => {
+    const prog = defineFused('mt-axpby', ['y', 'x'], ['a', 'b'], (f) => {
+      const t = f.let(f.buf.y.mul(f.s.b).add(f.buf.x.mul(f.s.a)));
+      f.store('y', t.max(t.neg()).sqrt());
+      f.store('x', f.buf.x.div(f.s.b));
+    });
+    const r = rng(72);
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const n of [100_003, 1 << 17]) {
+        const host = [randomData(dtype, n, r), randomData(dtype, n, r)] as (Float32Array | Float64Array)[];
+        const st = host.map((h) => {
+          const s = w.alloc(dtype, n);
+          w.write(s, h);
+          return s;
+        });
+        w.fused(prog, [{ buffers: st, scalars: [0.5, 3] }]);
+        interpretFused(prog, host, [0.5, 3]);
+        close(w.readSync!(st[0]!), host[0]!, dtype === 'float32' ? 1e-5 : 1e-12, `fused y ${dtype} n=${n}`);
+        close(w.readSync!(st[1]!), host[1]!, dtype === 'float32' ? 1e-5 : 1e-12, `fused x ${dtype} n=${n}`);
+        for (const s of st) w.free(s);
+      }
+    }
+  });
+
+  it('large unary ops split across threads match cpu-js', () => {
+    const r = rng(73);
+    const n = 200_001;
+    const data = randomData('float32', n, r);
+    for (const op of ['exp', 'tanh', 'relu'] as const) {
+      const res = [w, c].map((be) => {
+        const s = be.alloc('float32', n);
+        be.write(s, data);
+        const o = be.alloc('float32', n);
+        be.unary(op, s, o);
+        return be.readSync!(o);
+      });
+      close(res[0]!, res[1]!, 1e-5, op);
+    }
+  });
+});

@@ -194,6 +194,39 @@ export function registerLrSchedulerTests(_ctx: ConformanceContext): void {
     );
   });
 
+  it('ChainedScheduler also takes (optimizer, { schedulers })', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const run = (make: (o: any) => Sched) => {
+        const opt = makeOpt();
+        const s = make(opt);
+        const out: number[][] = [];
+        for (let i = 0; i < 12; i++) {
+          opt.step();
+          s.step();
+          out.push(s.getLastLr());
+        }
+        return out;
+      };
+      const a = run(
+        (o) =>
+          new S.ChainedScheduler([
+            new S.ConstantLR(o, { factor: 0.5 }),
+            new S.ExponentialLR(o, { gamma: 0.9 }),
+          ]),
+      );
+      const b = run(
+        (o) =>
+          new S.ChainedScheduler(o, {
+            schedulers: [new S.ConstantLR(o, { factor: 0.5 }), new S.ExponentialLR(o, { gamma: 0.9 })],
+          }),
+      );
+      expect(b).toEqual(a);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('lambdas are not saved; LinearLR and ConstantLR validate their factors', () => {
     const opt = makeOpt();
     const s = new S.LambdaLR(opt, { lrLambda: (e) => e });

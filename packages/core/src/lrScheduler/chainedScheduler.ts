@@ -3,11 +3,21 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { LRScheduler, lrOf, type SchedulerStateDict } from './lrScheduler.js';
 import { checkChildren } from './sequentialLr.js';
 
-/** `torch.optim.lr_scheduler.ChainedScheduler`: every `step()` steps each child, in order. */
+/**
+ * `torch.optim.lr_scheduler.ChainedScheduler`: every `step()` steps each child, in order.
+ * Takes PyTorch's `(schedulers, optimizer?)`, or `(optimizer, { schedulers })` like the
+ * other schedulers.
+ */
 export class ChainedScheduler extends LRScheduler {
   readonly _schedulers: LRScheduler[];
 
-  constructor(schedulers: readonly LRScheduler[], optimizer?: Optimizer) {
+  constructor(schedulers: readonly LRScheduler[], optimizer?: Optimizer);
+  constructor(optimizer: Optimizer, opts: { schedulers: readonly LRScheduler[] });
+  constructor(a: readonly LRScheduler[] | Optimizer, b?: Optimizer | { schedulers: readonly LRScheduler[] }) {
+    const [schedulers, optimizer] = Array.isArray(a)
+      ? [a as readonly LRScheduler[], b as Optimizer | undefined]
+      : [(b as { schedulers?: readonly LRScheduler[] } | undefined)?.schedulers ?? [], a as Optimizer];
+    if (!Array.isArray(schedulers)) throw new TypeError('ChainedScheduler expects an array of schedulers');
     if (schedulers.length < 1) {
       throw new ValueError(
         'ChainedScheduler expects at least one scheduler to be chained, but got no scheduler.',

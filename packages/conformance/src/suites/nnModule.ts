@@ -212,6 +212,36 @@ export function registerNnModuleTests(ctx: ConformanceContext): void {
     });
   });
 
+  describe('memory', () => {
+    it('a CNN training loop under tidy keeps torch.memory() flat', () => {
+      torch.manualSeed(5);
+      const model = new nn.Sequential(
+        new nn.Conv2d(1, 4, 3, { padding: 1 }),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Flatten(),
+        new nn.Dropout({ p: 0.1 }),
+        new nn.Linear(4 * 3 * 3, 3),
+      );
+      const opt = new torch.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+      const lossFn = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
+      const x = torch.randn([8, 1, 7, 6]);
+      const y = torch.tensor([0, 1, 2, 0, 1, 2, 0, 1], { dtype: 'int32' });
+      const counts: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        torch.tidy(() => {
+          const loss = lossFn.forward(model.forward(x), y);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+        });
+        counts.push(torch.memory().backends[ctx.name]?.tensors ?? 0);
+      }
+      // After the first steps (grads and momentum buffers appear), nothing accumulates.
+      expect(new Set(counts.slice(3)).size).toBe(1);
+    });
+  });
+
   describe('initialisation', () => {
     it('Linear and Conv2d start uniform in ±1/sqrt(fanIn), as PyTorch', async () => {
       const cases: [InstanceType<typeof nn.Module> & { weight: Tensor; bias: Tensor | null }, number][] = [

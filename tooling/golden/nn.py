@@ -286,6 +286,33 @@ def loss_fixture():
                         'cases': cases})
 
 
+# ---------------------------------------------------------------- embedding
+def embedding_fixture():
+    gen = torch.Generator().manual_seed(17)
+    cases = []
+    specs = [
+        ('2d_indices', 10, 3, [[1, 2, 4], [4, 3, 9]], None),
+        ('repeated_1d', 7, 5, [0, 6, 0, 0, 3], None),
+        ('padding_idx', 6, 4, [[2, 0, 5], [2, 2, 1]], 2),
+        ('negative_padding_idx', 6, 2, [5, 1, 5, 0], -1),
+    ]
+    for name, num, dim, idx, pad in specs:
+        bw = randn((num, dim), torch.float64, gen)
+        index = torch.tensor(idx)
+        for dn, dt in DTYPES.items():
+            w = bw.detach().clone().to(dt).requires_grad_()
+            out = F.embedding(index, w, padding_idx=pad)
+            gout = torch.randn(out.shape, generator=gen, dtype=torch.float64).to(dt)
+            out.backward(gout)
+            cases.append({
+                'name': name, 'dtype': dn, 'paddingIdx': pad,
+                'input': tens(index), 'weight': tens(w), 'out': tens(out),
+                'gradOutput': tens(gout), 'gradWeight': tens(w.grad),
+            })
+    write('nn_embedding', {'meta': meta('F.embedding values and weight grads (padding_idx rows get no gradient)'),
+                           'cases': cases})
+
+
 # ---------------------------------------------------------------- module names
 class Net(nn.Module):
     def __init__(self):
@@ -319,5 +346,6 @@ if __name__ == '__main__':
     pool_fixture()
     linear_fixture()
     loss_fixture()
+    embedding_fixture()
     module_fixture()
     sys.exit(0)

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { FixtureNumber } from '../assert.js';
 import type { ConformanceContext } from '../context.js';
 import { loadFixture } from '../fixtures.js';
-import { expectDTypeUnsupported, expectValues, tensorOf, tol } from './util.js';
+import { expectDTypeUnsupported, expectValues, tensorOf, tol, values } from './util.js';
 
 const F = torch.nn.functional;
 
@@ -83,6 +83,17 @@ interface LossCase {
   gradInput: T;
   weight?: T;
   posWeight?: T;
+}
+
+interface EmbeddingCase {
+  name: string;
+  dtype: DType;
+  paddingIdx: number | null;
+  input: T;
+  weight: T;
+  out: T;
+  gradOutput: T;
+  gradWeight: T;
 }
 
 function make(t: T, dtype: DType, requiresGrad = false): Tensor {
@@ -225,6 +236,33 @@ export function registerNnTests(ctx: ConformanceContext): void {
     it('a wrong input size names both shapes', () => {
       const lin = new torch.nn.Linear(3, 2);
       expect(() => lin.forward(torch.zeros([4, 5]))).toThrow(/\[4, 5\][\s\S]*\[2, 3\]/);
+    });
+  });
+
+  describe('embedding', () => {
+    const { cases } = loadFixture<{ cases: EmbeddingCase[] }>('nn_embedding');
+    forCases(ctx, cases, async (c) => {
+      const idx = make(c.input, 'int32');
+      const w = make(c.weight, c.dtype, true);
+      const out = F.embedding(idx, w, { paddingIdx: c.paddingIdx });
+      await expectT(out, c.out, c.dtype, 'out');
+      expect(out.gradFn?.name).toBe('EmbeddingBackward0');
+      out.backward(make(c.gradOutput, c.dtype));
+      await expectT(w.grad, c.gradWeight, c.dtype, 'gradWeight');
+    });
+
+    it('nn.Embedding starts N(0, 1) with the padding row zero; bad indices are clear errors', async () => {
+      torch.manualSeed(3);
+      const emb = new torch.nn.Embedding(50, 8, { paddingIdx: 4 });
+      const v = await values(emb.weight);
+      expect(v.slice(32, 40)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+      expect(Math.abs(mean)).toBeLessThan(0.15);
+      expect(sd).toBeGreaterThan(0.85);
+      expect(sd).toBeLessThan(1.15);
+      expect(() => emb.forward(torch.tensor([1, 2]))).toThrow(/int32/);
+      expect(() => new torch.nn.Embedding(5, 2, { paddingIdx: 5 })).toThrow(/5/);
     });
   });
 

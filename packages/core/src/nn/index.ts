@@ -7,6 +7,7 @@
 export { Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
 export { Conv2d, type Conv2dModuleOptions } from './conv2d.js';
 export { Dropout } from './dropout.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { Flatten } from './flatten.js';
 export * as functional from './functional/index.js';
 export * as init from './init.js';

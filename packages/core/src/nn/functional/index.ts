@@ -2,6 +2,7 @@
 export { flatten, logSoftmax, relu, sigmoid, softmax, softplus, tanh } from './activation.js';
 export { type Conv2dOptions, conv2d } from './conv2d.js';
 export { dropout } from './dropout.js';
+export { embedding } from './embedding.js';
 export type { IntPair } from './geometry.js';
 export { linear } from './linear.js';
 export {

@@ -83,7 +83,6 @@ function optimizerRow(name, make) {
   for (const x of bufs) b.free(x);
 }
 optimizerRow('Adam', (ps) => new torch.optim.Adam(ps, { lr: 1e-3 }));
-optimizerRow('Adam (again)', (ps) => new torch.optim.Adam(ps, { lr: 1e-3 }));
 optimizerRow('Adam weightDecay', (ps) => new torch.optim.Adam(ps, { lr: 1e-3, weightDecay: 1e-2 }));
 optimizerRow('AdamW', (ps) => new torch.optim.AdamW(ps, { lr: 1e-3 }));
 optimizerRow('SGD momentum', (ps) => new torch.optim.SGD(ps, { lr: 1e-2, momentum: 0.9 }));

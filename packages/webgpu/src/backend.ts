@@ -86,8 +86,25 @@ export class WebGPUBackend implements Backend {
     readonly device: GPUDevice,
     /** Whether `destroy()` also destroys the device (true when this package created it). */
     private readonly ownsDevice: boolean,
+    maxBindingBytes?: number,
   ) {
-    this.rt = new Runtime(device);
+    this.rt = new Runtime(device, maxBindingBytes);
+  }
+
+  /**
+   * Kernels other than the elementwise and fused ones bind whole storages: one larger than
+   * a storage binding is refused with an error naming the op and the size.
+   */
+  private fits(op: string, ...storages: Storage[]): void {
+    const max = this.rt.maxBindingBytes;
+    for (const s of storages) {
+      if (s.size * ELEMENT_BYTES > max) {
+        throw new WebGPUOutOfMemoryError(
+          `webgpu: ${op} on a tensor of ${s.size} elements (${s.size * ELEMENT_BYTES} bytes) exceeds the ` +
+            `device's storage binding limit of ${max} bytes`,
+        );
+      }
+    }
   }
 
   /** GPU buffers created so far (a flat count over a training loop means full reuse). */
@@ -98,10 +115,10 @@ export class WebGPUBackend implements Backend {
   alloc(dtype: DType, size: number): Storage {
     this.rt.check();
     const bytes = Math.max(size, 1) * ELEMENT_BYTES;
-    if (bytes > this.rt.maxBindingBytes || bytes > this.rt.maxBufferBytes) {
+    if (bytes > this.rt.maxBufferBytes) {
       throw new WebGPUOutOfMemoryError(
-        `webgpu: cannot allocate ${size} elements of ${dtype} (${bytes} bytes): the device binds at most ` +
-          `${Math.min(this.rt.maxBindingBytes, this.rt.maxBufferBytes)} bytes per buffer`,
+        `webgpu: cannot allocate ${size} elements of ${dtype} (${bytes} bytes): the device's largest buffer is ` +
+          `${this.rt.maxBufferBytes} bytes`,
       );
     }
     const { buf, fresh } = this.rt.storagePool.acquire(bytes);
@@ -196,6 +213,7 @@ export class WebGPUBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, dst: Storage): void {
+    this.fits(`reduce(${op})`, x, dst);
     reduce(this.rt, op, this.inp(x), outer, len, inner, out(dst));
   }
 
@@ -206,46 +224,56 @@ export class WebGPUBackend implements Backend {
     dims: { batch: number; m: number; k: number; n: number },
     opts: { transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number },
   ): void {
+    this.fits('matmul', a, b, dst);
     matmul(this.rt, this.inp(a), this.inp(b), out(dst), dims, opts);
   }
 
   indexSelect(x: Storage, index: Storage, dst: Storage, outer: number, len: number, inner: number): void {
     checkIndex('index_select', index, len);
+    this.fits('index_select', x, index, dst);
     indexSelect(this.rt, this.inp(x), this.inp(index), out(dst), outer, len, inner);
   }
 
   indexAdd(dst: Storage, index: Storage, src: Storage, outer: number, len: number, inner: number): void {
     checkIndex('index_add', index, len);
+    this.fits('index_add', dst, index, src);
     indexAdd(this.rt, out(this.inp(dst)), this.inp(index), this.inp(src), outer, len, inner);
   }
 
   gather(x: Storage, index: Storage, dst: Storage, outer: number, lenX: number, inner: number): void {
     checkIndex('gather', index, lenX);
+    this.fits('gather', x, index, dst);
     gather(this.rt, this.inp(x), this.inp(index), out(dst), outer, lenX, inner);
   }
 
   scatterAdd(dst: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
     checkIndex('scatter_add', index, lenOut);
+    this.fits('scatter_add', dst, index, src);
     scatterAdd(this.rt, out(this.inp(dst)), this.inp(index), this.inp(src), outer, lenOut, inner);
   }
 
   conv2d(x: Storage, w: Storage, dst: Storage, g: Conv2dGeometry): void {
+    this.fits('conv2d', x, w, dst);
     conv2d(this.rt, this.inp(x), this.inp(w), out(dst), g);
   }
 
   conv2dBackwardInput(gradOut: Storage, w: Storage, gradX: Storage, g: Conv2dGeometry): void {
+    this.fits('conv2d backward', gradOut, w, gradX);
     conv2dBackwardInput(this.rt, this.inp(gradOut), this.inp(w), out(gradX), g);
   }
 
   conv2dBackwardWeight(gradOut: Storage, x: Storage, gradW: Storage, g: Conv2dGeometry): void {
+    this.fits('conv2d backward', gradOut, x, gradW);
     conv2dBackwardWeight(this.rt, this.inp(gradOut), this.inp(x), out(gradW), g);
   }
 
   maxPool2d(x: Storage, dst: Storage, argmax: Storage, g: Pool2dGeometry): void {
+    this.fits('max_pool2d', x, dst, argmax);
     maxPool2d(this.rt, this.inp(x), out(dst), out(argmax), g);
   }
 
   maxPool2dBackward(gradOut: Storage, argmax: Storage, gradX: Storage, g: Pool2dGeometry): void {
+    this.fits('max_pool2d backward', gradOut, argmax, gradX);
     maxPool2dBackward(this.rt, this.inp(gradOut), this.inp(argmax), out(gradX), g);
   }
 

@@ -32,6 +32,16 @@ export interface Kernel {
   readonly paramBytes: number;
 }
 
+/** A byte range of a buffer to bind (offset a multiple of 256). */
+export interface Binding {
+  readonly buf: PooledBuffer;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Storage offsets in a binding must be multiples of 256 bytes: 64 elements of 4 bytes. */
+export const BIND_ALIGN_ELEMENTS = 64;
+
 /** Writes one dispatch's parameters: 32-bit words, as u32, i32 or f32. */
 export class Params {
   u32: Uint32Array;
@@ -99,9 +109,16 @@ export class Runtime {
   readonly maxBufferBytes: number;
   readonly maxStorageBindings: number;
 
-  constructor(readonly device: GPUDevice) {
+  constructor(
+    readonly device: GPUDevice,
+    /** Caps the binding size below the device's limit (tests of the split paths). */
+    maxBindingBytes?: number,
+  ) {
     const limits = device.limits;
-    this.maxBindingBytes = limits.maxStorageBufferBindingSize;
+    this.maxBindingBytes = Math.min(
+      limits.maxStorageBufferBindingSize,
+      maxBindingBytes ?? Number.POSITIVE_INFINITY,
+    );
     this.maxBufferBytes = limits.maxBufferSize;
     this.maxStorageBindings = limits.maxStorageBuffersPerShaderStage;
     const evict = (b: PooledBuffer) => this.toDestroy.push(b.buffer);
@@ -137,6 +154,8 @@ export class Runtime {
     device.addEventListener?.('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       const msg = `webgpu: ${e.message}`;
+      // The first errors are the informative ones; a loop that never reads keeps no more.
+      if (this.errors.length >= 16) return;
       this.errors.push(
         e instanceof GPUOutOfMemoryError ? new WebGPUOutOfMemoryError(msg) : new WebGPUInternalError(msg),
       );
@@ -229,16 +248,26 @@ export class Runtime {
     return g;
   }
 
-  /** A bind group of whole buffers, cached by buffer ids (ids are never reused). */
-  bindGroup(kernel: Kernel, bufs: readonly PooledBuffer[]): GPUBindGroup {
+  /**
+   * A bind group, cached by buffer ids (never reused) and ranges. A plain buffer binds from
+   * its start (at most the binding limit: larger storages are split by the kernels that can
+   * split their work, and refused by the others); a `Binding` binds a byte range.
+   */
+  bindGroup(kernel: Kernel, bufs: readonly (PooledBuffer | Binding)[]): GPUBindGroup {
     let key = kernel.modes;
-    for (const b of bufs) key += `:${b.id}`;
+    for (const b of bufs) key += 'buf' in b ? `:${b.buf.id}@${b.offset}+${b.size}` : `:${b.id}`;
     let g = this.bindGroups.get(key);
     if (!g) {
       if (this.bindGroups.size > 8192) this.bindGroups.clear();
       g = this.device.createBindGroup({
         layout: this.storageLayout(kernel.modes),
-        entries: bufs.map((b, binding) => ({ binding, resource: { buffer: b.buffer } })),
+        entries: bufs.map((b, binding) => ({
+          binding,
+          resource:
+            'buf' in b
+              ? { buffer: b.buf.buffer, offset: b.offset, size: b.size }
+              : { buffer: b.buffer, size: Math.min(b.bytes, this.maxBindingBytes) },
+        })),
       });
       this.bindGroups.set(key, g);
     }
@@ -278,7 +307,14 @@ export class Runtime {
   }
 
   /** One call: params already written at `paramsOffset`, whole buffers bound in order. */
-  run(kernel: Kernel, paramsOffset: number, bufs: readonly PooledBuffer[], x: number, y = 1, z = 1): void {
+  run(
+    kernel: Kernel,
+    paramsOffset: number,
+    bufs: readonly (PooledBuffer | Binding)[],
+    x: number,
+    y = 1,
+    z = 1,
+  ): void {
     this.dispatch(kernel, paramsOffset, this.bindGroup(kernel, bufs), x, y, z);
   }
 

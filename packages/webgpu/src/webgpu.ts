@@ -11,6 +11,11 @@ export interface WebGPUOptions {
   readonly device?: GPUDevice;
   /** Adapter power preference when the backend requests its own device. */
   readonly powerPreference?: GPUPowerPreference;
+  /**
+   * Caps the bytes of one storage binding below the device's limit. Larger tensors are
+   * processed in ranges by the elementwise and optimizer kernels. Mainly for tests.
+   */
+  readonly maxBindingBytes?: number;
 }
 
 /**
@@ -67,7 +72,7 @@ export async function webgpu(opts: WebGPUOptions = {}): Promise<Backend> {
     // A device made with Dawn in Node by the app: the usage-flag globals may still be missing.
     if (isNode && typeof (globalThis as { GPUBufferUsage?: unknown }).GPUBufferUsage === 'undefined')
       await dawn();
-    return new WebGPUBackend(opts.device, false);
+    return new WebGPUBackend(opts.device, false, opts.maxBindingBytes);
   }
   const gpu = await gpuObject();
   const adapter = await gpu.requestAdapter(
@@ -84,5 +89,5 @@ export async function webgpu(opts: WebGPUOptions = {}): Promise<Backend> {
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
     },
   });
-  return new WebGPUBackend(device, true);
+  return new WebGPUBackend(device, true, opts.maxBindingBytes);
 }

@@ -4,7 +4,16 @@
  * host first, so the common same-shape contiguous case runs as a rank-1 kernel.
  */
 import type { BinaryOp, DType, UnaryOp, View } from '@stepwise/core';
-import { paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
+import { WebGPUOutOfMemoryError } from '../errors.js';
+import type { PooledBuffer } from '../pool.js';
+import {
+  BIND_ALIGN_ELEMENTS,
+  type Binding,
+  type Kernel,
+  paramBytesFor,
+  type Runtime,
+  WORKGROUP,
+} from '../runtime.js';
 import { type GpuStorage, wgslType } from '../storage.js';
 import { WGSL_MATH } from './wgslMath.js';
 
@@ -73,9 +82,11 @@ function runMap(
   );
   const r = c.shape.length;
   const k = inputs.length;
-  const shapeBase = 1;
-  const inBase = (i: number) => 1 + r + i * (r + 1);
-  const scalarBase = 1 + r + k * (r + 1);
+  // Words: 0 n (this dispatch), 1 base (first output element), 2.. shape, then per input
+  // its offset and strides, then the scalars.
+  const shapeBase = 2;
+  const inBase = (i: number) => 2 + r + i * (r + 1);
+  const scalarBase = 2 + r + k * (r + 1);
   const words = scalarBase + nScalars;
   const paramBytes = paramBytesFor(words);
   const types = inputs.map((x) => wgslType(x.storage.dtype));
@@ -101,7 +112,7 @@ function runMap(
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let idx = gid.x + gid.y * nw.x * ${WORKGROUP}u;
   if (idx >= pu(0u)) { return; }
-  var rem = idx;\n`;
+  var rem = idx + pu(1u);\n`;
     for (let i = 0; i < k; i++) src += `  var j${i} = pu(${inBase(i)}u);\n`;
     for (let d = r - 1; d >= 0; d--) {
       if (d > 0)
@@ -114,17 +125,89 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     src += `  out[idx] = ${convert(code, type, out.dtype)};\n}\n`;
     return src;
   });
+  const maxElems = Math.floor(rt.maxBindingBytes / 4);
+  const big = (st: GpuStorage) => st.size > maxElems;
+  if (!big(out) && !bound.some((x) => big(x.storage))) {
+    dispatchMap(rt, kernel, c, inputs, aliased, out, 0, n, writeScalars, scalarBase);
+    return;
+  }
+  // A storage larger than one binding: split the output into ranges that fit, binding
+  // the matching range of every input that walks in step with the output ("dense").
+  const natural: number[] = new Array(r);
+  for (let d = r - 1, acc = 1; d >= 0; d--) {
+    natural[d] = acc;
+    acc *= c.shape[d]!;
+  }
+  const dense = c.strides.map((st) => st.every((v, d) => v === natural[d]));
+  inputs.forEach((x, i) => {
+    const ranged = aliased[i] ? x.offset !== 0 || !dense[i] : big(x.storage) && !dense[i];
+    if (ranged) {
+      throw new WebGPUOutOfMemoryError(
+        `webgpu: ${key} reads a strided view of ${x.storage.size} elements, more than one storage binding ` +
+          `holds (${rt.maxBindingBytes} bytes); make it contiguous first`,
+      );
+    }
+  });
+  const chunk = Math.floor((maxElems - BIND_ALIGN_ELEMENTS) / BIND_ALIGN_ELEMENTS) * BIND_ALIGN_ELEMENTS;
+  for (let start = 0; start < n; start += chunk) {
+    dispatchMap(
+      rt,
+      kernel,
+      c,
+      inputs,
+      aliased,
+      out,
+      start,
+      Math.min(chunk, n - start),
+      writeScalars,
+      scalarBase,
+      big,
+    );
+  }
+}
+
+/** One dispatch of a map kernel over output elements [start, start + len). */
+function dispatchMap(
+  rt: Runtime,
+  kernel: Kernel,
+  c: { shape: number[]; strides: number[][] },
+  inputs: readonly MapInput[],
+  aliased: readonly boolean[],
+  out: GpuStorage,
+  start: number,
+  len: number,
+  writeScalars: ((base: number) => void) | undefined,
+  scalarBase: number,
+  big?: (s: GpuStorage) => boolean,
+): void {
+  const r = c.shape.length;
   const off = rt.beginParams(kernel);
   const p = rt.params;
-  p.u(0, n);
-  for (let d = 0; d < r; d++) p.u(shapeBase + d, c.shape[d]!);
-  for (let i = 0; i < k; i++) {
-    p.u(inBase(i), inputs[i]!.offset);
-    for (let d = 0; d < r; d++) p.u(inBase(i) + 1 + d, c.strides[i]![d]!);
+  p.u(0, len);
+  p.u(1, start);
+  for (let d = 0; d < r; d++) p.u(2 + d, c.shape[d]!);
+  const binds: (PooledBuffer | Binding)[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i]!;
+    let offset = x.offset;
+    if (big && aliased[i]) {
+      // Read through `out`, whose binding starts at `start`.
+      offset = -start;
+    } else if (big && !aliased[i] && big(x.storage)) {
+      const first = Math.floor((x.offset + start) / BIND_ALIGN_ELEMENTS) * BIND_ALIGN_ELEMENTS;
+      binds.push({ buf: x.storage.buf, offset: first * 4, size: (x.offset + start + len - first) * 4 });
+      offset = x.offset - first;
+    } else if (!aliased[i]) {
+      binds.push(x.storage.buf);
+    }
+    // u32 arithmetic wraps: a negative offset plus the element index lands in the binding.
+    p.u(2 + r + i * (r + 1), offset >>> 0);
+    for (let d = 0; d < r; d++) p.u(2 + r + i * (r + 1) + 1 + d, c.strides[i]![d]!);
   }
+  binds.push(big ? { buf: out.buf, offset: start * 4, size: len * 4 } : out.buf);
   writeScalars?.(scalarBase);
-  const [x, y] = rt.grid1d(n);
-  rt.run(kernel, off, [...bound.map((i) => i.storage.buf), out.buf], x, y);
+  const [gx, gy] = rt.grid1d(len);
+  rt.run(kernel, off, binds, gx, gy);
 }
 
 function contiguous(s: GpuStorage): MapInput {

@@ -8,7 +8,7 @@
  */
 import { evalFusedExpr, type FusedExpr, type FusedProgram, type FusedTensorArgs } from '@stepwise/core';
 import type { PooledBuffer } from '../pool.js';
-import { paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
+import { BIND_ALIGN_ELEMENTS, type Binding, paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
 import type { GpuStorage } from '../storage.js';
 import { f32Literal, WGSL_MATH } from './wgslMath.js';
 
@@ -192,50 +192,70 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
   const ns = prep.nScalars;
   const own = program.scalars.length;
   const perDispatch = Math.max(1, Math.min(MAX_SLOTS, Math.floor(rt.maxStorageBindings / nb)));
-  const live = tensors.filter((t) => (t.buffers[0]?.size ?? 0) > 0);
-  for (let c = 0; c < live.length; c += perDispatch) {
-    const chunk = live.slice(c, c + perDispatch);
+  // Work units: whole tensors, or ranges of a tensor too large for one storage binding.
+  const maxElems = Math.floor(rt.maxBindingBytes / 4);
+  const span = Math.floor((maxElems - BIND_ALIGN_ELEMENTS) / BIND_ALIGN_ELEMENTS) * BIND_ALIGN_ELEMENTS;
+  const units: { binds: (PooledBuffer | Binding)[]; n: number; scalars: ArrayLike<number> }[] = [];
+  for (const t of tensors) {
+    const size = t.buffers[0]?.size ?? 0;
+    if (size === 0) continue;
+    const bufs = t.buffers.map((st) => (st as GpuStorage).buf);
+    if (size <= maxElems) {
+      units.push({ binds: bufs, n: size, scalars: t.scalars });
+      continue;
+    }
+    for (let start = 0; start < size; start += span) {
+      const n = Math.min(span, size - start);
+      units.push({
+        binds: bufs.map((buf) => ({ buf, offset: start * 4, size: n * 4 })),
+        n,
+        scalars: t.scalars,
+      });
+    }
+  }
+  for (let c = 0; c < units.length; c += perDispatch) {
+    const chunk = units.slice(c, c + perDispatch);
     const slots = chunk.length;
     const words = 1 + slots + slots * ns;
     // WebGPU forbids binding one buffer twice as writable storage: a storage that appears
     // twice (aliasing) gets one binding, and the shader variant records the mapping.
-    const bufs: PooledBuffer[] = [];
+    const binds: (PooledBuffer | Binding)[] = [];
     const binding: number[] = [];
-    const seen = new Map<number, number>();
-    for (const t of chunk) {
-      for (const st of t.buffers) {
-        const buf = (st as GpuStorage).buf;
-        let j = seen.get(buf.id);
+    const seen = new Map<string, number>();
+    for (const u of chunk) {
+      for (const b of u.binds) {
+        const id = 'buf' in b ? `${b.buf.id}@${b.offset}` : `${b.id}`;
+        let j = seen.get(id);
         if (j === undefined) {
-          j = bufs.length;
-          seen.set(buf.id, j);
-          bufs.push(buf);
+          j = binds.length;
+          seen.set(id, j);
+          binds.push(b);
         }
         binding.push(j);
       }
     }
-    const aliasKey = bufs.length === binding.length ? '' : `:alias(${binding.join(',')})`;
+    const aliasKey = binds.length === binding.length ? '' : `:alias(${binding.join(',')})`;
     const kernel = rt.kernel(
       `fused:${slots}${aliasKey}:${program.key}`,
-      'w'.repeat(bufs.length),
+      'w'.repeat(binds.length),
       paramBytesFor(words),
-      () => source(program, prep, slots, binding, bufs.length),
+      () => source(program, prep, slots, binding, binds.length),
     );
     const off = rt.beginParams(kernel);
     const p = rt.params;
     let total = 0;
     for (let s = 0; s < slots; s++) {
-      const t = chunk[s]!;
-      total += t.buffers[0]!.size;
+      const u = chunk[s]!;
+      total += u.n;
       p.u(1 + s, total);
       const at = 1 + slots + s * ns;
-      for (let j = 0; j < own; j++) p.f(at + j, t.scalars[j]!);
+      for (let j = 0; j < own; j++) p.f(at + j, u.scalars[j]!);
       for (let h = 0; h < prep.hoisted.length; h++) {
-        p.f(at + own + h, evalFusedExpr(prep.hoisted[h]!, [], 0, t.scalars, []));
+        p.f(at + own + h, evalFusedExpr(prep.hoisted[h]!, [], 0, u.scalars, []));
       }
     }
     p.u(0, total);
     const [gx, gy] = rt.grid1d(total);
-    rt.run(kernel, off, bufs, gx, gy);
+    rt.run(kernel, off, binds, gx, gy);
   }
 }

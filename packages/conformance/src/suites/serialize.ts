@@ -5,8 +5,12 @@
  * truncated and hostile input.
  */
 
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
+import { loadFile, saveFile } from '@stepwise/core/node';
 import { describe, expect, it } from 'vitest';
 import { expectClose } from '../assert.js';
 import type { ConformanceContext } from '../context.js';
@@ -182,6 +186,26 @@ export function registerSerializeTests(ctx: ConformanceContext): void {
     const opt2 = new torch.optim.LBFGS([x], { maxIter: 3 });
     opt2.loadStateDict(ck);
     expect(opt2.state.get(x)!.nIter).toBe(opt.state.get(x)!.nIter);
+  });
+
+  it('@stepwise/core/node: saveFile is atomic, loadFile reads it back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stepwise-ckpt-'));
+    try {
+      const path = join(dir, 'model.ckpt');
+      const w = torch.tensor([1, 2, 3]);
+      await saveFile(path, { w, step: 7 });
+      const back = await loadFile(path);
+      expect(await values(back.w)).toEqual([1, 2, 3]);
+      expect(back.step).toBe(7);
+      await saveFile(path, { w: torch.tensor([4]), step: 8 });
+      expect((await loadFile(path)).step).toBe(8);
+      const before = readFileSync(path);
+      await expect(saveFile(path, { bad: new Map() })).rejects.toThrow(/Map/);
+      expect(readFileSync(path).equals(before)).toBe(true);
+      expect(readdirSync(dir)).toEqual(['model.ckpt']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('malformed, truncated and hostile input', () => {

@@ -633,6 +633,21 @@ export function registerSparseAdamTests(ctx: ConformanceContext): void {
     }
   });
 
+  it('with nn.Embedding({ sparse: true }): only the looked-up rows move', async () => {
+    torch.manualSeed(0);
+    const emb = new torch.nn.Embedding(6, 3, { sparse: true });
+    const before = await values(emb.weight);
+    const opt = new torch.optim.SparseAdam(emb.parameters(), { lr: 0.1 });
+    const idx = torch.tensor([4, 1, 4], { dtype: 'int32' });
+    emb.forward(idx).square().sum().backward();
+    opt.step();
+    const after = await values(emb.weight);
+    for (let r = 0; r < 6; r++) {
+      const moved = [0, 1, 2].some((c) => after[r * 3 + c] !== before[r * 3 + c]);
+      expect(moved, `row ${r}`).toBe(r === 1 || r === 4);
+    }
+  });
+
   it('rejects a non-positive lr and eps as PyTorch', () => {
     const p = [torch.zeros([2, 2], { requiresGrad: true })];
     expect(thrown(() => new torch.optim.SparseAdam(p, { lr: 0 })).message).toMatch(

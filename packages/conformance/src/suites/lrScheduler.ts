@@ -11,7 +11,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../assert.js';
 import type { ConformanceContext } from '../context.js';
 import { loadFixture } from '../fixtures.js';
-import { thrown, tol } from './util.js';
+import { thrown, tol, values } from './util.js';
 
 const S = torch.optim.lrScheduler;
 type Sched = InstanceType<typeof S.LRScheduler>;
@@ -225,6 +225,28 @@ export function registerLrSchedulerTests(_ctx: ConformanceContext): void {
     } finally {
       warn.mockRestore();
     }
+  });
+
+  it('swaUtils.AveragedModel: equal-weight average and EMA of a model, copied deeply', async () => {
+    const model = new torch.nn.Linear(3, 2);
+    const swa = new torch.optim.swaUtils.AveragedModel(model);
+    const ema = new torch.optim.swaUtils.AveragedModel(model, {
+      multiAvgFn: torch.optim.swaUtils.getEmaMultiAvgFn(0.5),
+    });
+    const snaps: number[][] = [];
+    for (let k = 0; k < 3; k++) {
+      torch.noGrad(() => model.weight.fill_(k + 1));
+      snaps.push(await values(model.weight));
+      swa.updateParameters(model);
+      ema.updateParameters(model);
+    }
+    expect(swa.nAveraged).toBe(3);
+    expect(await values((swa.module as any).weight)).toEqual(snaps[0]!.map(() => 2));
+    // EMA with decay 0.5: first copy 1, then 0.5·1 + 0.5·2 = 1.5, then 0.5·1.5 + 0.5·3 = 2.25
+    expect(await values((ema.module as any).weight)).toEqual(snaps[0]!.map(() => 2.25));
+    expect((swa.module as any).weight).not.toBe(model.weight);
+    const x = torch.ones([1, 3]);
+    expect([...swa.forward(x).shape]).toEqual([1, 2]);
   });
 
   it('lambdas are not saved; LinearLR and ConstantLR validate their factors', () => {

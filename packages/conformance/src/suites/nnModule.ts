@@ -97,6 +97,19 @@ export function registerNnModuleTests(ctx: ConformanceContext): void {
     });
   });
 
+  describe('apply', () => {
+    it('visits children before their parent, as PyTorch', () => {
+      const m = new nn.Sequential(new nn.Linear(2, 2), new nn.Sequential(new nn.ReLU(), new nn.Tanh()));
+      const seen: string[] = [];
+      m.apply((k) => seen.push(k.constructor.name));
+      expect(seen).toEqual(['Linear', 'ReLU', 'Tanh', 'Sequential', 'Sequential']);
+      m.apply((k) => {
+        if (k instanceof nn.Linear) nn.init.constant_(k.weight, 0.25);
+      });
+      expect([...m.parameters()].length).toBe(2);
+    });
+  });
+
   describe('modes and grads', () => {
     it('train()/eval() reach every submodule; Dropout is the identity in eval mode', async () => {
       const m = new nn.Sequential(new nn.Linear(4, 4), new nn.Dropout({ p: 0.5 }));

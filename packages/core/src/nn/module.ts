@@ -221,6 +221,13 @@ export abstract class Module {
     return m;
   }
 
+  /** Calls `fn` on every submodule (children first) and then on this one: PyTorch's `apply`, e.g. for custom init. */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
   // ---- modes ----
 
   /** Sets training mode on this module and every submodule (PyTorch's `train(mode)`). */

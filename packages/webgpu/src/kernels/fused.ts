@@ -13,7 +13,7 @@ import type { GpuStorage } from '../storage.js';
 import { f32Literal, WGSL_MATH } from './wgslMath.js';
 
 /** At most this many tensors share a dispatch (keeps the generated shader small). */
-const MAX_SLOTS = 8;
+const MAX_SLOTS = 16;
 
 function expr(e: FusedExpr, buf: (i: number) => string, scalar: (i: number) => string): string {
   const r = (x: FusedExpr) => expr(x, buf, scalar);

@@ -42,10 +42,13 @@ export class BufferPool {
     private readonly onEvict: (b: PooledBuffer) => void,
     private readonly create: (size: number, usage: number) => GPUBuffer = (size, usage) =>
       device.createBuffer({ size, usage }),
+    private readonly maxBufferBytes: number = device.limits.maxBufferSize,
   ) {}
 
   acquire(bytes: number): { buf: PooledBuffer; fresh: boolean } {
-    const size = bucketBytes(bytes);
+    // Near the device's largest buffer the bucket would overshoot it: take the exact size.
+    let size = bucketBytes(bytes);
+    if (size > this.maxBufferBytes) size = Math.ceil(bytes / 4) * 4;
     const list = this.free.get(size);
     const reused = list?.pop();
     if (reused) {

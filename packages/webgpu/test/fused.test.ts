@@ -85,7 +85,8 @@ describe('fused', () => {
     for (let i = 0; i < 10_000; i++) step();
     await g.sync();
     expect(g.buffersCreated).toBe(created);
-    expect(g.memoryBytes()).toBe(bytes);
+    // Tensors of earlier test files may be collected meanwhile: memory may only go down.
+    expect(g.memoryBytes()).toBeLessThanOrEqual(bytes);
     const out = await g.read(bufs[0]!.g);
     expect(Number.isFinite(out[0]!)).toBe(true);
   });

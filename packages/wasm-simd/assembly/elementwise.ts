@@ -97,8 +97,59 @@ function unaryI32(op: i32, x: i32): i32 {
   }
 }
 
+// expf constants as a table in memory: V8 rebuilds a v128.const with several instructions
+// at every use inside a loop, while a load from here is one instruction (or folds into the
+// arithmetic).
+const EXP_K = memory.data<f32>([
+  -104.0, 89.0, 1.44269504088896341, 0.693359375, -2.1219444e-4, 1.98756915e-4, 1.3981999507e-3,
+  8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1.0, 12582912.0,
+]);
+
+function k4(i: i32): v128 {
+  return v128.load32_splat(EXP_K + ((<usize>i) << 2));
+}
+
+/**
+ * e^x on four float32 lanes (Cephes' expf: Cody-Waite reduction by ln 2, a degree-6
+ * polynomial, then 2^n applied in two halves so subnormal results and n = 128 stay exact).
+ * Within 1 ulp of the correctly rounded result (measured); NaN propagates, ±inf give inf / 0.
+ */
+function expF32x4(x: v128): v128 {
+  // pmax(x, lo) = x < lo ? lo : x and pmin(x, hi) = hi < x ? hi : x keep a NaN lane NaN,
+  // and map to single instructions (wasm's NaN-propagating min/max do not).
+  x = f32x4.pmin(f32x4.pmax(x, k4(0)), k4(1));
+  // Round x·log2(e) to an integer by adding 1.5·2^23: the sum's low mantissa bits are n
+  // (cheaper than nearest + trunc_sat).
+  const shifter = k4(12);
+  const t = f32x4.add(f32x4.mul(x, k4(2)), shifter);
+  const n = f32x4.sub(t, shifter);
+  let r = f32x4.sub(x, f32x4.mul(n, k4(3)));
+  r = f32x4.sub(r, f32x4.mul(n, k4(4)));
+  let p = k4(5);
+  p = f32x4.add(f32x4.mul(p, r), k4(6));
+  p = f32x4.add(f32x4.mul(p, r), k4(7));
+  p = f32x4.add(f32x4.mul(p, r), k4(8));
+  p = f32x4.add(f32x4.mul(p, r), k4(9));
+  p = f32x4.add(f32x4.mul(p, r), k4(10));
+  p = f32x4.add(f32x4.mul(f32x4.mul(p, r), r), f32x4.add(r, k4(11)));
+  const ni = i32x4.sub(t, shifter);
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
 function unaryVecF32(op: i32, v: v128): v128 {
   switch (op) {
+    case U_EXP:
+      return expF32x4(v);
+    case U_SIGMOID: {
+      // e = exp(-|x|) never overflows: x >= 0 gives 1/(1+e), x < 0 gives e/(1+e).
+      const e = expF32x4(f32x4.neg(f32x4.abs(v)));
+      const num = v128.bitselect(f32x4.splat(1.0), e, f32x4.ge(v, f32x4.splat(0)));
+      return f32x4.div(num, f32x4.add(f32x4.splat(1.0), e));
+    }
     case U_NEG:
       return f32x4.neg(v);
     case U_SQRT:
@@ -148,6 +199,10 @@ function simdUnary(op: i32): bool {
   );
 }
 
+function simdUnaryF32(op: i32): bool {
+  return simdUnary(op) || op === U_EXP || op === U_SIGMOID;
+}
+
 export function unary(op: i32, dt: i32, odt: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
   if (op === U_NOT || dt !== odt) {
@@ -158,7 +213,19 @@ export function unary(op: i32, dt: i32, odt: i32, x: usize, out: usize, n: i32):
     return;
   }
   if (dt === F32) {
-    if (simdUnary(op)) {
+    // exp and sigmoid get loops of their own: inside the generic per-vector switch the
+    // polynomial's constants and temporaries spill.
+    if (op === U_EXP) {
+      for (; i + 4 <= n; i += 4)
+        v128.store(out + ((<usize>i) << 2), expF32x4(v128.load(x + ((<usize>i) << 2))));
+    } else if (op === U_SIGMOID) {
+      for (; i + 4 <= n; i += 4) {
+        const v = v128.load(x + ((<usize>i) << 2));
+        const e = expF32x4(f32x4.neg(f32x4.abs(v)));
+        const num = v128.bitselect(f32x4.splat(1.0), e, f32x4.ge(v, f32x4.splat(0)));
+        v128.store(out + ((<usize>i) << 2), f32x4.div(num, f32x4.add(f32x4.splat(1.0), e)));
+      }
+    } else if (simdUnaryF32(op)) {
       for (; i + 4 <= n; i += 4)
         v128.store(out + ((<usize>i) << 2), unaryVecF32(op, v128.load(x + ((<usize>i) << 2))));
     }

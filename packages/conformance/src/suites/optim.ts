@@ -263,8 +263,8 @@ export function registerOptimTests(ctx: ConformanceContext): void {
           expect(({} as any).polluted).toBeUndefined();
         });
 
-        it('goes in the right direction over 20 steps, also with maximize and with two param groups', async () => {
-          const run = async (maximize: boolean, twoGroups: boolean) => {
+        it('goes in the right direction over 20 steps, also with maximize, two param groups and a scheduler', async () => {
+          const run = async (maximize: boolean, twoGroups: boolean, scheduled = false) => {
             const ps = makeParams(shapes, 'float32');
             const f = () =>
               ps.reduce(
@@ -280,11 +280,13 @@ export function registerOptimTests(ctx: ConformanceContext): void {
               ? [{ params: [ps[0]!] }, { params: ps.slice(1), lr: (opts.lr as number) / 2 }]
               : ps;
             const opt = make(params, o);
+            const sched = scheduled ? new torch.optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 }) : null;
             for (let t = 0; t < 20; t++) {
               opt.zeroGrad();
               const loss = maximize ? f().neg() : f();
               loss.backward();
               opt.step();
+              sched?.step();
             }
             const final = (await f().data())[0]!;
             expect(final, `maximize=${maximize} twoGroups=${twoGroups}`).toBeLessThan(initial);
@@ -292,6 +294,7 @@ export function registerOptimTests(ctx: ConformanceContext): void {
           await run(false, false);
           await run(true, false);
           await run(false, true);
+          await run(false, false, true);
         });
 
         it('respects per-group lr: a group with lr 0 does not move', async () => {

@@ -1,5 +1,5 @@
 import type { BinaryOp, DType, UnaryOp } from '@stepwise/core';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectSame, type Pair, pair, randomData, rng, tol, upload, view } from './helpers.js';
 
 let p: Pair;
@@ -226,6 +226,41 @@ describe('where, cast, fill, copy', () => {
         p.w.copy(view(x.w, shape, strides, offset), ow);
         p.c.copy(view(x.c, shape, strides, offset), oc);
         expectSame(p, ow, oc, 0, `copy ${dtype} ${shape}`);
+      }
+    }
+  });
+});
+
+describe('float32 exp and sigmoid (vectorised)', () => {
+  it('stay within 2 ulp of the correctly rounded result over the whole range', () => {
+    const r = rng(9);
+    const n = 50_000;
+    const data = Float32Array.from({ length: n }, () => -104 + 193 * r());
+    data.set(
+      [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, 88.72, 88.73, -103.9],
+      0,
+    );
+    const x = p.w.alloc('float32', n);
+    p.w.write(x, data);
+    const out = p.w.alloc('float32', n);
+    const refs: [UnaryOp, (v: number) => number][] = [
+      ['exp', Math.exp],
+      ['sigmoid', (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)))],
+    ];
+    for (const [op, ref] of refs) {
+      p.w.unary(op, x, out);
+      const got = p.w.readSync!(out);
+      for (let i = 0; i < n; i++) {
+        const want = Math.fround(ref(data[i]!));
+        const g = got[i]!;
+        if (Number.isNaN(want)) {
+          expect(Number.isNaN(g), `${op}(${data[i]})`).toBe(true);
+          continue;
+        }
+        // ulps of float32 at the expected value (subnormals: the smallest step)
+        const ulp = Math.max(2 ** -149, Math.abs(want) * 2 ** -23);
+        if (g !== want && !(Math.abs(g - want) <= 2 * ulp))
+          expect.fail(`${op}(${data[i]}): got ${g}, want ${want}`);
       }
     }
   });

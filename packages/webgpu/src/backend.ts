@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * The WebGPU backend: the core `Backend` interface on one GPUDevice.
  * Kernels record into the runtime's command stream and return at once; only `read` and

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @stepwise/webgpu: the stepwise backend in WGSL compute shaders, for browsers
  * (`navigator.gpu`) and Node (the `webgpu` package, Dawn).

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * `webgpu()`: creates the WebGPU backend. Browsers (and Deno) provide `navigator.gpu`; in
  * Node the optional `webgpu` package (Dawn) supplies it.

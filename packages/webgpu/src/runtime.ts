@@ -157,7 +157,9 @@ export class Runtime {
       // The first errors are the informative ones; a loop that never reads keeps no more.
       if (this.errors.length >= 16) return;
       this.errors.push(
-        e instanceof GPUOutOfMemoryError ? new WebGPUOutOfMemoryError(msg) : new WebGPUInternalError(msg),
+        typeof GPUOutOfMemoryError !== 'undefined' && e instanceof GPUOutOfMemoryError
+          ? new WebGPUOutOfMemoryError(msg)
+          : new WebGPUInternalError(msg),
       );
     });
   }

@@ -5,12 +5,12 @@
  * schedulers, with every loss curve in one picture.
  */
 
+import { renderChart } from '@stepwise/charts';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import { writeOutput } from './lib/output.js';
 import { ProgressBar } from './lib/progress.js';
 import { fmt, runIfMain, scalar } from './lib/standalone.js';
-import { renderChart } from './lib/svgChart.js';
 
 const nn = torch.nn;
 type Opt = InstanceType<typeof torch.optim.Optimizer>;

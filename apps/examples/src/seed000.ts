@@ -3,11 +3,12 @@
  * the loss Σ log(1 + e^z) − y·z with z = x·w + b, 1000 SGD steps of lr 0.01 in float64.
  * PyTorch 1.13 ends at w ≈ [1.30352664, 0.3015996], b ≈ −4.81774284.
  */
+
+import { renderChart } from '@stepwise/charts';
 import * as torch from '@stepwise/core';
 import { hasFloat64 } from './lib/backend.js';
 import { writeOutput } from './lib/output.js';
 import { fmt, runIfMain, scalar } from './lib/standalone.js';
-import { renderChart } from './lib/svgChart.js';
 import { termChart } from './lib/termChart.js';
 
 /** What PyTorch prints for this program (float64). */

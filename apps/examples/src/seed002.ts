@@ -10,12 +10,12 @@
  * [-1, 1], SGD against Adam for 1000 full-batch steps, both loss curves in one picture.
  */
 
+import { renderChart } from '@stepwise/charts';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import { writeOutput } from './lib/output.js';
 import { ProgressBar } from './lib/progress.js';
 import { fmt, runIfMain, scalar } from './lib/standalone.js';
-import { renderChart } from './lib/svgChart.js';
 import { termChart } from './lib/termChart.js';
 
 const nn = torch.nn;

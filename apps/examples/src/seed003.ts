@@ -7,11 +7,11 @@
  * conformance suite checks against PyTorch, see tooling/golden/seeds.py.)
  */
 
+import { renderChart } from '@stepwise/charts';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import { writeOutput } from './lib/output.js';
 import { fmt, runIfMain, scalar } from './lib/standalone.js';
-import { renderChart } from './lib/svgChart.js';
 
 const T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0];
 const T_U = [35.7, 55.9, 58.2, 81.9, 56.3, 48.9, 33.9, 21.8, 48.4, 60.4, 68.4];

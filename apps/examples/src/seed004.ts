@@ -8,12 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { renderChart } from '@stepwise/charts';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import { DATA_DIR, writeOutput } from './lib/output.js';
 import { ProgressBar } from './lib/progress.js';
 import { fmt, runIfMain, scalar } from './lib/standalone.js';
-import { renderChart } from './lib/svgChart.js';
 
 const nn = torch.nn;
 

@@ -5,9 +5,9 @@
  * browser test.
  */
 
+import { renderChart } from '@stepwise/charts';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
-import { renderChart } from './chart.js';
 import { PROBLEMS } from './problems.js';
 
 interface Run {

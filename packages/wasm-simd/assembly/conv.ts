@@ -243,7 +243,18 @@ export function conv2dBackwardWeight(
 
 // ---- max pooling: Pool2dGeometry fields as i32 words, in Backend's order ----
 
-function maxPool<T>(x: usize, out: usize, am: usize, g: usize): void {
+/**
+ * PyTorch's update rule for one candidate: take it when larger than the best so far or NaN.
+ * Values travel as integer bits (I = i32 for f32, i64 for f64) and are compared as floats:
+ * V8 compiles a float `select` to a branch, which mispredicts on real data, while an
+ * integer select becomes a conditional move.
+ */
+function takes<T, I>(v: I, best: I): bool {
+  const fv = reinterpret<T>(v);
+  return <bool>((<i32>(fv > reinterpret<T>(best))) | (<i32>nan<T>(fv)));
+}
+
+function maxPool<T, I>(x: usize, out: usize, am: usize, g: usize): void {
   const channels = gi(g, 0);
   const inH = gi(g, 1);
   const inW = gi(g, 2);
@@ -259,31 +270,33 @@ function maxPool<T>(x: usize, out: usize, am: usize, g: usize): void {
   const dW = gi(g, 12);
   const sz = sizeof<T>();
   let o: usize = 0;
-  if (
-    pH === 0 &&
-    pW === 0 &&
-    (outH - 1) * sH + (kH - 1) * dH < inH &&
-    (outW - 1) * sW + (kW - 1) * dW < inW
-  ) {
-    // Every window lies inside the input: no bounds checks, the first element seeds the max.
+  const inside = pH === 0 && pW === 0 && (outH - 1) * sH + (kH - 1) * dH < inH && (outW - 1) * sW + (kW - 1) * dW < inW;
+  if (inside && kH === 2 && kW === 2 && sH === 2 && sW === 2 && dH === 1 && dW === 1) {
+    // The common 2 x 2 / stride 2 pool, unrolled.
     for (let c = 0; c < channels; c++) {
       const plane = x + <usize>(c * inH * inW) * sz;
       for (let oh = 0; oh < outH; oh++) {
+        const base = 2 * oh * inW;
+        const r0 = plane + <usize>base * sz;
+        const r1 = r0 + <usize>inW * sz;
         for (let ow = 0; ow < outW; ow++) {
-          const idx0 = oh * sH * inW + ow * sW;
-          let best = load<T>(plane + <usize>idx0 * sz);
-          let bi = idx0;
-          for (let ki = 0; ki < kH; ki++) {
-            const rowIdx = idx0 + ki * dH * inW;
-            for (let kj = 0; kj < kW; kj++) {
-              const idx = rowIdx + kj * dW;
-              const v = load<T>(plane + <usize>idx * sz);
-              const take = <bool>(<i32>(v > best) | <i32>nan<T>(v));
-              best = take ? v : best;
-              bi = take ? idx : bi;
-            }
-          }
-          store<T>(out + o * sz, best);
+          const q = <usize>(2 * ow) * sz;
+          const i0 = base + 2 * ow;
+          let best = load<I>(r0 + q);
+          let bi = i0;
+          const v1 = load<I>(r0 + q + sz);
+          let t = takes<T, I>(v1, best);
+          best = select<I>(v1, best, t);
+          bi = select<i32>(i0 + 1, bi, t);
+          const v2 = load<I>(r1 + q);
+          t = takes<T, I>(v2, best);
+          best = select<I>(v2, best, t);
+          bi = select<i32>(i0 + inW, bi, t);
+          const v3 = load<I>(r1 + q + sz);
+          t = takes<T, I>(v3, best);
+          best = select<I>(v3, best, t);
+          bi = select<i32>(i0 + inW + 1, bi, t);
+          store<I>(out + o * sz, best);
           store<i32>(am + (o << 2), bi);
           o++;
         }
@@ -297,7 +310,8 @@ function maxPool<T>(x: usize, out: usize, am: usize, g: usize): void {
       const hs = oh * sH - pH;
       for (let ow = 0; ow < outW; ow++) {
         const ws = ow * sW - pW;
-        let best = <T>-Infinity;
+        // -inf, as bits: the first in-bounds element replaces it whatever its value.
+        let best = isFloat<T>() && sz === 4 ? <I>0xff800000 : <I>0xfff0000000000000;
         let bi = -1;
         for (let ki = 0; ki < kH; ki++) {
           const ih = hs + ki * dH;
@@ -306,14 +320,14 @@ function maxPool<T>(x: usize, out: usize, am: usize, g: usize): void {
             const iw = ws + kj * dW;
             if (iw < 0 || iw >= inW) continue;
             const idx = ih * inW + iw;
-            const v = load<T>(plane + <usize>idx * sz);
+            const v = load<I>(plane + <usize>idx * sz);
             // PyTorch: the first in-bounds index, replaced by any larger value or any NaN.
-            const take = <bool>(<i32>(bi < 0) | <i32>(v > best) | <i32>nan<T>(v));
-            best = take ? v : best;
-            bi = take ? idx : bi;
+            const t = <bool>((<i32>(bi < 0)) | (<i32>takes<T, I>(v, best)));
+            best = select<I>(v, best, t);
+            bi = select<i32>(idx, bi, t);
           }
         }
-        store<T>(out + o * sz, best);
+        store<I>(out + o * sz, best);
         store<i32>(am + (o << 2), max<i32>(bi, 0));
         o++;
       }
@@ -322,8 +336,8 @@ function maxPool<T>(x: usize, out: usize, am: usize, g: usize): void {
 }
 
 export function maxPool2d(dt: i32, x: usize, out: usize, am: usize, g: usize): void {
-  if (dt === 0) maxPool<f32>(x, out, am, g);
-  else maxPool<f64>(x, out, am, g);
+  if (dt === 0) maxPool<f32, i32>(x, out, am, g);
+  else maxPool<f64, i64>(x, out, am, g);
 }
 
 function maxPoolBack<T>(gout: usize, am: usize, gx: usize, g: usize): void {

@@ -507,6 +507,35 @@ export function binary(
 
 // ---- where and strided copy (byte-size generic) ----
 
+/** One row of `where` with compile-time element types (C: the condition, T: the values). */
+function whereRowT<C, T>(pc: usize, sc: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
+  const cs = <usize>sc * sizeof<C>();
+  const as = <usize>sa * sizeof<T>();
+  const bs = <usize>sb * sizeof<T>();
+  let i = 0;
+  // float32/int32 values under a bool condition, condition and first value contiguous
+  // (relu's backward: where(x > 0, grad, 0)): 4 lanes at a time.
+  if (sizeof<C>() === 1 && sizeof<T>() === 4 && sc === 1 && sa === 1 && (sb === 1 || sb === 0)) {
+    const splatB = sb === 0 ? v128.load32_splat(pb) : i32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const c4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(pc + <usize>i)));
+      const mask = i32x4.ne(c4, i32x4.splat(0));
+      const o = <usize>i << 2;
+      const vb = sb === 0 ? splatB : v128.load(pb + o);
+      v128.store(po + o, v128.bitselect(v128.load(pa + o), vb, mask));
+    }
+  }
+  let qc = pc + <usize>i * cs;
+  let qa = pa + <usize>i * as;
+  let qb = pb + <usize>i * bs;
+  for (; i < n; i++) {
+    store<T>(po + <usize>i * sizeof<T>(), load<C>(qc) !== <C>0 ? load<T>(qa) : load<T>(qb));
+    qc += cs;
+    qa += as;
+    qb += bs;
+  }
+}
+
 function whereRow(
   csz: i32,
   pc: usize,
@@ -519,14 +548,15 @@ function whereRow(
   po: usize,
   n: i32,
 ): void {
-  for (let i = 0; i < n; i++) {
-    const cp = pc + <usize>i * <usize>sc * <usize>csz;
-    const c = csz === 1 ? <i32>load<u8>(cp) !== 0 : csz === 4 ? load<i32>(cp) !== 0 : load<i64>(cp) !== 0;
-    const src = c ? pa + <usize>i * <usize>sa * <usize>esz : pb + <usize>i * <usize>sb * <usize>esz;
-    const dst = po + <usize>i * <usize>esz;
-    if (esz === 4) store<i32>(dst, load<i32>(src));
-    else if (esz === 8) store<i64>(dst, load<i64>(src));
-    else store<u8>(dst, load<u8>(src));
+  // Integer loads: the values are copied bit for bit (a float condition was cast to bool).
+  if (csz === 1) {
+    if (esz === 4) whereRowT<u8, i32>(pc, sc, pa, sa, pb, sb, po, n);
+    else if (esz === 8) whereRowT<u8, i64>(pc, sc, pa, sa, pb, sb, po, n);
+    else whereRowT<u8, u8>(pc, sc, pa, sa, pb, sb, po, n);
+  } else {
+    if (esz === 4) whereRowT<i32, i32>(pc, sc, pa, sa, pb, sb, po, n);
+    else if (esz === 8) whereRowT<i32, i64>(pc, sc, pa, sa, pb, sb, po, n);
+    else whereRowT<i32, u8>(pc, sc, pa, sa, pb, sb, po, n);
   }
 }
 

@@ -159,6 +159,14 @@ describe('where, cast, fill, copy', () => {
         p.w.where(view(c.w, [n, 2], [1, 0]), view(a.w, [n, 2]), view(b.w, [n, 2], [0, 1]), ow, [n, 2]);
         p.c.where(view(c.c, [n, 2], [1, 0]), view(a.c, [n, 2]), view(b.c, [n, 2], [0, 1]), oc, [n, 2]);
         expectSame(p, ow, oc, 0, `where ${dtype} n=${n}`);
+        // all contiguous, and a broadcast scalar `b` (relu's backward): the 4-lane path
+        const c2 = upload(p, 'bool', randomData('bool', 2 * n, r));
+        const b2 = upload(p, dtype, randomData(dtype, 2 * n, r));
+        for (const bStrides of [[1], [0]]) {
+          p.w.where(view(c2.w, [2 * n]), view(a.w, [2 * n]), view(b2.w, [2 * n], bStrides), ow, [2 * n]);
+          p.c.where(view(c2.c, [2 * n]), view(a.c, [2 * n]), view(b2.c, [2 * n], bStrides), oc, [2 * n]);
+          expectSame(p, ow, oc, 0, `where contiguous ${dtype} n=${n} bStride=${bStrides[0]}`);
+        }
       }
     }
   });

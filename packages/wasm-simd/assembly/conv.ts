@@ -251,7 +251,7 @@ export function conv2dBackwardWeight(
  */
 function takes<T, I>(v: I, best: I): bool {
   const fv = reinterpret<T>(v);
-  return <bool>((<i32>(fv > reinterpret<T>(best))) | (<i32>nan<T>(fv)));
+  return <bool>(<i32>(fv > reinterpret<T>(best)) | <i32>nan<T>(fv));
 }
 
 function maxPool<T, I>(x: usize, out: usize, am: usize, g: usize): void {
@@ -270,7 +270,8 @@ function maxPool<T, I>(x: usize, out: usize, am: usize, g: usize): void {
   const dW = gi(g, 12);
   const sz = sizeof<T>();
   let o: usize = 0;
-  const inside = pH === 0 && pW === 0 && (outH - 1) * sH + (kH - 1) * dH < inH && (outW - 1) * sW + (kW - 1) * dW < inW;
+  const inside =
+    pH === 0 && pW === 0 && (outH - 1) * sH + (kH - 1) * dH < inH && (outW - 1) * sW + (kW - 1) * dW < inW;
   if (inside && kH === 2 && kW === 2 && sH === 2 && sW === 2 && dH === 1 && dW === 1) {
     // The common 2 x 2 / stride 2 pool, unrolled.
     for (let c = 0; c < channels; c++) {
@@ -322,7 +323,7 @@ function maxPool<T, I>(x: usize, out: usize, am: usize, g: usize): void {
             const idx = ih * inW + iw;
             const v = load<I>(plane + <usize>idx * sz);
             // PyTorch: the first in-bounds index, replaced by any larger value or any NaN.
-            const t = <bool>((<i32>(bi < 0)) | (<i32>takes<T, I>(v, best)));
+            const t = <bool>(<i32>(bi < 0) | <i32>takes<T, I>(v, best));
             best = select<I>(v, best, t);
             bi = select<i32>(idx, bi, t);
           }

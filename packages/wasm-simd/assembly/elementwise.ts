@@ -508,7 +508,16 @@ export function binary(
 // ---- where and strided copy (byte-size generic) ----
 
 /** One row of `where` with compile-time element types (C: the condition, T: the values). */
-function whereRowT<C, T>(pc: usize, sc: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
+function whereRowT<C, T>(
+  pc: usize,
+  sc: i32,
+  pa: usize,
+  sa: i32,
+  pb: usize,
+  sb: i32,
+  po: usize,
+  n: i32,
+): void {
   const cs = <usize>sc * sizeof<C>();
   const as = <usize>sa * sizeof<T>();
   const bs = <usize>sb * sizeof<T>();
@@ -520,7 +529,7 @@ function whereRowT<C, T>(pc: usize, sc: i32, pa: usize, sa: i32, pb: usize, sb: 
     for (; i + 4 <= n; i += 4) {
       const c4 = i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(pc + <usize>i)));
       const mask = i32x4.ne(c4, i32x4.splat(0));
-      const o = <usize>i << 2;
+      const o = (<usize>i) << 2;
       const vb = sb === 0 ? splatB : v128.load(pb + o);
       v128.store(po + o, v128.bitselect(v128.load(pa + o), vb, mask));
     }

@@ -27,6 +27,22 @@ export function gemmScratchBytes(m: i32, n: i32, k: i32, esz: i32): i32 {
 
 // ---------------- float32 ----------------
 
+/**
+ * Transposes the 4 x 4 block of rows r0..r3 and stores its columns at dst, dst + step,
+ * dst + 2 step, dst + 3 step: how panels are packed from the "wrong" layout (A row-major,
+ * B transposed) four k-steps at a time instead of one scalar at a time.
+ */
+function storeTransposed4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + step, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * step, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * step, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
 function packBF32(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
   const np = (n + NR32 - 1) / NR32;
   for (let jp = 0; jp < np; jp++) {
@@ -38,6 +54,38 @@ function packBF32(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): voi
         const src = b + ((<usize>(p * rsB + j0)) << 2);
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
+        dst += NR32 * 4;
+      }
+    } else if (nr === NR32 && rsB === 1) {
+      // B stored transposed ([n][k]): 8 columns are 8 contiguous rows of it.
+      const c0 = b + ((<usize>(j0 * csB)) << 2);
+      const cs = (<usize>csB) << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const q = c0 + ((<usize>p) << 2);
+        storeTransposed4(
+          v128.load(q),
+          v128.load(q + cs),
+          v128.load(q + 2 * cs),
+          v128.load(q + 3 * cs),
+          dst,
+          32,
+        );
+        const q4 = q + 4 * cs;
+        storeTransposed4(
+          v128.load(q4),
+          v128.load(q4 + cs),
+          v128.load(q4 + 2 * cs),
+          v128.load(q4 + 3 * cs),
+          dst + 16,
+          32,
+        );
+        dst += 4 * NR32 * 4;
+      }
+      for (; p < kc; p++) {
+        for (let c = 0; c < NR32; c++) {
+          store<f32>(dst + ((<usize>c) << 2), load<f32>(c0 + <usize>c * cs + ((<usize>p) << 2)));
+        }
         dst += NR32 * 4;
       }
     } else {
@@ -63,6 +111,28 @@ function packAF32(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): vo
     if (mr === MR && rsA === 1) {
       for (let p = 0; p < kc; p++) {
         v128.store(dst, v128.load(a + ((<usize>(p * csA + i0)) << 2)));
+        dst += MR * 4;
+      }
+    } else if (mr === MR && csA === 1) {
+      // A row-major: 4 rows, 4 k-steps at a time.
+      const r0 = a + ((<usize>(i0 * rsA)) << 2);
+      const rs = (<usize>rsA) << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const q = r0 + ((<usize>p) << 2);
+        storeTransposed4(
+          v128.load(q),
+          v128.load(q + rs),
+          v128.load(q + 2 * rs),
+          v128.load(q + 3 * rs),
+          dst,
+          16,
+        );
+        dst += 4 * MR * 4;
+      }
+      for (; p < kc; p++) {
+        for (let r = 0; r < MR; r++)
+          store<f32>(dst + ((<usize>r) << 2), load<f32>(r0 + <usize>r * rs + ((<usize>p) << 2)));
         dst += MR * 4;
       }
     } else {

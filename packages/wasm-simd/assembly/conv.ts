@@ -51,6 +51,19 @@ export function convScratchBytes(g: usize, esz: i32): i32 {
   return kk * hw * esz + s + 64;
 }
 
+/** First output column whose input column ow*s + off is >= 0. */
+function validLo(off: i32, s: i32): i32 {
+  return off >= 0 ? 0 : (-off + s - 1) / s;
+}
+
+/** One past the last output column whose input column ow*s + off is < inW (capped at outW). */
+function validHi(off: i32, s: i32, inW: i32, outW: i32): i32 {
+  const lim = inW - off; // need ow*s < lim
+  if (lim <= 0) return 0;
+  const h = (lim + s - 1) / s;
+  return h < outW ? h : outW;
+}
+
 function im2col<T>(x: usize, cg: i32, g: usize, col: usize): void {
   const inH = gi(g, G_INH);
   const inW = gi(g, G_INW);
@@ -78,11 +91,23 @@ function im2col<T>(x: usize, cg: i32, g: usize, col: usize): void {
             continue;
           }
           const row = plane + <usize>(ih * inW) * sz;
-          for (let ow = 0; ow < outW; ow++) {
-            const iw = ow * sW - pW + kj * dW;
-            store<T>(dst, iw >= 0 && iw < inW ? load<T>(row + <usize>iw * sz) : <T>0);
-            dst += sz;
+          // Output columns [lo, hi) read inside the row; the rest are padding zeros.
+          const off = kj * dW - pW;
+          const lo = validLo(off, sW);
+          const hi = validHi(off, sW, inW, outW);
+          if (hi <= lo) {
+            memory.fill(dst, 0, <usize>outW * sz);
+          } else {
+            if (lo > 0) memory.fill(dst, 0, <usize>lo * sz);
+            if (sW === 1)
+              memory.copy(dst + <usize>lo * sz, row + <usize>(lo + off) * sz, <usize>(hi - lo) * sz);
+            else {
+              for (let ow = lo; ow < hi; ow++)
+                store<T>(dst + <usize>ow * sz, load<T>(row + <usize>(ow * sW + off) * sz));
+            }
+            if (hi < outW) memory.fill(dst + <usize>hi * sz, 0, <usize>(outW - hi) * sz);
           }
+          dst += <usize>outW * sz;
         }
       }
     }
@@ -115,14 +140,32 @@ function col2imAdd<T>(col: usize, cg: i32, g: usize, x: usize): void {
             continue;
           }
           const row = plane + <usize>(ih * inW) * sz;
-          for (let ow = 0; ow < outW; ow++) {
-            const iw = ow * sW - pW + kj * dW;
-            if (iw >= 0 && iw < inW) {
-              const q = row + <usize>iw * sz;
-              store<T>(q, load<T>(q) + load<T>(src));
+          const off = kj * dW - pW;
+          const lo = validLo(off, sW);
+          const hi = validHi(off, sW, inW, outW);
+          if (sW === 1) {
+            // Contiguous: x[lo + off ..] += col[lo ..], a vector at a time.
+            const d = row + <usize>(lo + off) * sz;
+            const sv = src + <usize>lo * sz;
+            const n = hi - lo;
+            let i = 0;
+            for (; i + 16 / <i32>sz <= n; i += 16 / <i32>sz) {
+              const q = d + <usize>i * sz;
+              const a = v128.load(q);
+              const b = v128.load(sv + <usize>i * sz);
+              v128.store(q, sz === 4 ? f32x4.add(a, b) : f64x2.add(a, b));
             }
-            src += sz;
+            for (; i < n; i++) {
+              const q = d + <usize>i * sz;
+              store<T>(q, load<T>(q) + load<T>(sv + <usize>i * sz));
+            }
+          } else {
+            for (let ow = lo; ow < hi; ow++) {
+              const q = row + <usize>(ow * sW + off) * sz;
+              store<T>(q, load<T>(q) + load<T>(src + <usize>ow * sz));
+            }
           }
+          src += <usize>outW * sz;
         }
       }
     }

@@ -15,7 +15,11 @@ function isArg(op: ReduceOp): boolean {
   return op === 'argmax' || op === 'argmin';
 }
 
-/** WGSL for the identity, the fold of one element, and the combine of two partials. */
+/**
+ * WGSL for the identity, the fold of one element `x` at axis index `j`, and the combine of
+ * two partials (av, ai) and (bv, bi). An arg-reduction takes the first element it sees
+ * (`j == start`) even when it equals the identity, so an all -inf axis still gets an index.
+ */
 function ops(op: ReduceOp, t: 'f32' | 'i32'): { init: string; fold: string; combine: string } {
   const f = t === 'f32';
   switch (op) {
@@ -42,7 +46,7 @@ function ops(op: ReduceOp, t: 'f32' | 'i32'): { init: string; fold: string; comb
       const foldBetter = f ? `!is_nan(acc) && (is_nan(x) || x ${gt} acc)` : `x ${gt} acc`;
       return {
         init,
-        fold: `if ((${foldBetter}) || (first && !isArgInit)) { acc = x; accI = i32(j); }`,
+        fold: `if ((${foldBetter})${isArg(op) ? ' || j == start' : ''}) { acc = x; accI = i32(j); }`,
         combine: `if (${better}) { av = bv; ai = bi; }`,
       };
     }
@@ -103,7 +107,7 @@ function launch(
   const long = len >= LONG_AXIS || chunks > 1;
   const paramBytes = paramBytesFor(5);
   const key = `reduce:${op}:${tIn}:${t}:${tOut}:${long ? 'wg' : 'th'}`;
-  const fold = o.fold.replace('|| (first && !isArgInit)', arg ? '|| j == start' : '');
+  const fold = o.fold;
   const result = arg ? 'accI' : 'acc';
   const kernel = rt.kernel(key, 'rw', paramBytes, () => {
     let src = `${WGSL_MATH}

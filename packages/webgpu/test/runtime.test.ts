@@ -32,6 +32,20 @@ describe('runtime', () => {
     await expectSame(out, 'ordered');
   });
 
+  it('concurrent reads each see the work enqueued before them', async () => {
+    const g = await gpu();
+    const a = g.alloc('float32', 3);
+    g.fill(a, 1);
+    const first = g.read(a);
+    g.binaryScalar('add', a, 1, a, false);
+    const second = g.read(a);
+    g.binaryScalar('add', a, 1, a, false);
+    const [x, y, z] = await Promise.all([first, second, g.read(a)]);
+    expect(Array.from(x)).toEqual([1, 1, 1]);
+    expect(Array.from(y)).toEqual([2, 2, 2]);
+    expect(Array.from(z)).toEqual([3, 3, 3]);
+  });
+
   it('a freed buffer is reused (zeroed) by the next allocation of its size class', async () => {
     const g = (await gpu()) as WebGPUBackend;
     const s = g.alloc('float32', 1000);

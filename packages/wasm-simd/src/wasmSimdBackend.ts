@@ -18,7 +18,14 @@ import { compileFused, type FusedKernel, fusedModuleBytes, scalarsOffset } from 
 import { Heap } from './heap.js';
 import type { Kernels } from './kernels.js';
 import { WasmStorage } from './storage.js';
-import { JOB_COMPILE, JOB_FUSED, JOB_GEMM, JOB_UNARY, type WorkerPool } from './threads/workerPool.js';
+import {
+  JOB_COMPILE,
+  JOB_CONV,
+  JOB_FUSED,
+  JOB_GEMM,
+  JOB_UNARY,
+  type WorkerPool,
+} from './threads/workerPool.js';
 
 /** Bytes reserved below the heap for kernel arguments (shapes, strides, scalars, fused args). */
 const META_BYTES = 131072;
@@ -541,9 +548,76 @@ export class WasmSimdBackend implements Backend {
     return this.scratch(this.k.convScratchBytes(this.meta, bytesPerElement(dtype)));
   }
 
+  /**
+   * Runs a conv kernel split by batch on the worker pool (0 forward, 1 backward-input,
+   * 2 backward-weight); false when it is too small to be worth it or there is no pool.
+   */
+  private convParallel(
+    which: number,
+    a: WasmStorage,
+    b: WasmStorage,
+    out: WasmStorage,
+    g: Conv2dGeometry,
+  ): boolean {
+    const pool = this.pool;
+    const flops = 2 * g.batch * g.outChannels * g.outH * g.outW * (g.inChannels / g.groups) * g.kH * g.kW;
+    if (!pool || g.batch < 2 || flops < PAR_GEMM_FLOPS) return false;
+    const T = pool.threads;
+    const esz = bytesPerElement(out.dtype);
+    const stride = Math.ceil(this.k.convScratchBytes(this.meta, esz) / 64) * 64;
+    const wBytes = Math.ceil((g.outChannels * (g.inChannels / g.groups) * g.kH * g.kW * esz) / 64) * 64;
+    const scratch = this.scratch(stride * T + (which === 2 ? wBytes * (T - 1) : 0));
+    const partials = scratch + stride * T;
+    const c = pool.args;
+    c[3] = which;
+    c[4] = dtypeCode[out.dtype];
+    c[5] = esz;
+    c[6] = a.ptr;
+    c[7] = b.ptr;
+    c[8] = out.ptr;
+    c[9] = this.meta;
+    c[10] = scratch;
+    c[11] = stride;
+    c[12] = this.meta + THREAD_ARGS;
+    c[13] = THREAD_ARGS_STRIDE;
+    c[14] = g.batch;
+    c[15] = g.inChannels * g.inH * g.inW;
+    c[16] = g.outChannels * g.outH * g.outW;
+    c[17] = partials;
+    c[18] = wBytes;
+    c[19] = out.bytes;
+    pool.run(JOB_CONV, this.k, this.fusedById);
+    if (which === 2) {
+      // Shares 1.. wrote partial weight gradients: add each non-empty one into the result.
+      const n = out.size;
+      const m = this.meta >> 2;
+      for (let w = 1; w < T; w++) {
+        if (Math.floor((g.batch * (w + 1)) / T) <= Math.floor((g.batch * w) / T)) continue;
+        this.i32[m] = n;
+        this.i32[m + 1] = 1;
+        this.i32[m + 2] = 1;
+        const dt = dtypeCode[out.dtype];
+        this.k.binary(
+          binaryCode.add,
+          dt,
+          dt,
+          dt,
+          out.ptr,
+          partials + (w - 1) * wBytes,
+          out.ptr,
+          1,
+          this.meta,
+        );
+      }
+    }
+    this.releaseBigScratch();
+    return true;
+  }
+
   conv2d(x: Storage, w: Storage, out: Storage, g: Conv2dGeometry): void {
     const O = st(out);
     this.writeConvGeometry(g);
+    if (this.convParallel(0, st(x), st(w), O, g)) return;
     const scratch = this.convScratch(O.dtype);
     this.k.conv2d(dtypeCode[O.dtype], st(x).ptr, st(w).ptr, O.ptr, this.meta, scratch);
     this.releaseBigScratch();
@@ -552,6 +626,7 @@ export class WasmSimdBackend implements Backend {
   conv2dBackwardInput(gradOut: Storage, w: Storage, gradX: Storage, g: Conv2dGeometry): void {
     const O = st(gradX);
     this.writeConvGeometry(g);
+    if (this.convParallel(1, st(gradOut), st(w), O, g)) return;
     const scratch = this.convScratch(O.dtype);
     this.k.conv2dBackwardInput(dtypeCode[O.dtype], st(gradOut).ptr, st(w).ptr, O.ptr, this.meta, scratch);
     this.releaseBigScratch();
@@ -560,6 +635,7 @@ export class WasmSimdBackend implements Backend {
   conv2dBackwardWeight(gradOut: Storage, x: Storage, gradW: Storage, g: Conv2dGeometry): void {
     const O = st(gradW);
     this.writeConvGeometry(g);
+    if (this.convParallel(2, st(gradOut), st(x), O, g)) return;
     const scratch = this.convScratch(O.dtype);
     this.k.conv2dBackwardWeight(dtypeCode[O.dtype], st(gradOut).ptr, st(x).ptr, O.ptr, this.meta, scratch);
     this.releaseBigScratch();

@@ -82,6 +82,62 @@ describe('threads (a worker pool over a shared memory)', () => {
     }
   });
 
+  it('conv2d forward and backward pieces split by batch match cpu-js', () => {
+    const r = rng(74);
+    // batch 2 (fewer images than threads: one share idle) and batch 7 (ragged shares)
+    for (const batch of [2, 7]) {
+      const g = {
+        batch,
+        inChannels: 16,
+        inH: 40,
+        inW: 39,
+        outChannels: 32,
+        outH: 40,
+        outW: 39,
+        kH: 3,
+        kW: 3,
+        strideH: 1,
+        strideW: 1,
+        padH: 1,
+        padW: 1,
+        dilationH: 1,
+        dilationW: 1,
+        groups: 2,
+      };
+      // above the parallel threshold (4 MFLOP) for both batches
+      const xs = batch * 16 * 40 * 39;
+      const ws = 32 * 8 * 9;
+      const os = batch * 32 * 40 * 39;
+      const x = randomData('float32', xs, r);
+      const wt = randomData('float32', ws, r);
+      const go = randomData('float32', os, r);
+      const run = (be: Backend) => {
+        const up = (d: Float32Array | Float64Array | Int32Array | Uint8Array) => {
+          const s = be.alloc('float32', d.length);
+          be.write(s, d);
+          return s;
+        };
+        const sx = up(x);
+        const sw = up(wt);
+        const sg = up(go);
+        const o = be.alloc('float32', os);
+        const gx = be.alloc('float32', xs);
+        const gw = be.alloc('float32', ws);
+        be.fill(gw, 123); // must be overwritten
+        be.conv2d(sx, sw, o, g);
+        be.conv2dBackwardInput(sg, sw, gx, g);
+        be.conv2dBackwardWeight(sg, sx, gw, g);
+        return [be.readSync!(o), be.readSync!(gx), be.readSync!(gw)];
+      };
+      const got = run(w);
+      const want = run(c);
+      // gradW sums batch x 1560 products per element: float32 accumulation drifts further
+      // from cpu-js's float64 sums than one op does.
+      for (let i = 0; i < 3; i++)
+        close(got[i]!, want[i]!, i === 2 ? 1e-3 : 1e-4, `conv piece ${i} batch ${batch}`);
+    }
+  });
+
   it('large unary ops split across threads match cpu-js', () => {
     const r = rng(73);
     const n = 200_001;

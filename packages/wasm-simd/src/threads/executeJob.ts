@@ -6,7 +6,10 @@
  * The job lives in the control block at `ctlByte` (i32 words): [0] epoch, [1] workers still
  * running, [2] kind, [3..] arguments. Kinds: 1 gemm (split along M in 4-row units or along N
  * in 8-column units), 2 fused program (split in 16-element units, each share with its own
- * argument block), 3 compile a fused program from bytes in memory, 4 unary (16-element units).
+ * argument block), 3 compile a fused program from bytes in memory, 4 unary (16-element units),
+ * 5 conv2d forward / backward-input / backward-weight split by batch (each share with its
+ * own geometry copy and scratch; backward-weight shares past the first write partial sums
+ * that the caller adds up).
  */
 export function executeJob(
   k: any,
@@ -91,6 +94,34 @@ export function executeJob(
       const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
       fused.set(id, inst.exports.run as (args: number, n: number) => void);
     }
+  } else if (kind === 5) {
+    const which = c[3];
+    const dt = c[4];
+    const esz = c[5];
+    const [lo, hi] = share(c[14], 1);
+    if (hi <= lo) {
+      // Share 0 owns the weight gradient's first write: zero it when it has no images.
+      if (which === 2 && w === 0) new Uint8Array(buf, c[8], c[19]).fill(0);
+      return;
+    }
+    const i32 = new Int32Array(buf);
+    const priv = c[12] + w * c[13];
+    for (let j = 0; j < 16; j++) i32[(priv >> 2) + j] = i32[(c[9] >> 2) + j];
+    i32[priv >> 2] = hi - lo;
+    const scratch = c[10] + w * c[11];
+    const inOff = lo * c[15] * esz;
+    const outOff = lo * c[16] * esz;
+    if (which === 0) k.conv2d(dt, c[6] + inOff, c[7], c[8] + outOff, priv, scratch);
+    else if (which === 1) k.conv2dBackwardInput(dt, c[6] + outOff, c[7], c[8] + inOff, priv, scratch);
+    else
+      k.conv2dBackwardWeight(
+        dt,
+        c[6] + outOff,
+        c[7] + inOff,
+        w === 0 ? c[8] : c[17] + (w - 1) * c[18],
+        priv,
+        scratch,
+      );
   } else if (kind === 4) {
     const [lo, hi] = share(c[8], 16);
     if (hi <= lo) return;

@@ -14,6 +14,7 @@ export const JOB_GEMM = 1;
 export const JOB_FUSED = 2;
 export const JOB_COMPILE = 3;
 export const JOB_UNARY = 4;
+export const JOB_CONV = 5;
 const JOB_EXIT = 0;
 
 interface AnyWorker {

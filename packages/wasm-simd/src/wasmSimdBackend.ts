@@ -663,7 +663,10 @@ export class WasmSimdBackend implements Backend {
         throw new TypeError(`wasm-simd: fused program '${program.name}' needs float buffers, got ${dtype}`);
       }
       const pool = this.pool;
-      const run = compileFused(program, dtype, this.memory, pool !== undefined);
+      // A shared memory (threads, even after destroy() stopped them) needs shared imports.
+      const shared =
+        typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer;
+      const run = compileFused(program, dtype, this.memory, shared);
       entry = { run, id: 0 };
       if (pool) {
         // Every worker compiles the same bytes (read from the shared memory) under one id.

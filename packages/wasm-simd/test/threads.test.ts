@@ -138,6 +138,17 @@ describe('threads (a worker pool over a shared memory)', () => {
     }
   });
 
+  it('keeps working on one thread after destroy() stops the pool', async () => {
+    const b = (await wasmSimd({ initialMemoryMB: 16, threads: 2 })) as WasmSimdBackend;
+    b.destroy();
+    expect(b.threads).toBe(1);
+    const prog = defineFused('mt-after-destroy', ['y'], ['a'], (f) => f.store('y', f.buf.y.mul(f.s.a)));
+    const s = b.alloc('float32', 100_000);
+    b.fill(s, 2);
+    b.fused(prog, [{ buffers: [s], scalars: [3] }]);
+    expect(b.readSync!(s)[99_999]).toBe(6);
+  });
+
   it('large unary ops split across threads match cpu-js', () => {
     const r = rng(73);
     const n = 200_001;

@@ -219,3 +219,46 @@ describe('where, cast, copy, fill', () => {
     }
   });
 });
+
+describe('copy: random strided views', () => {
+  it('permuted, narrowed and expanded views of rank 1-5 gather like cpu-js', async () => {
+    const r = rng(2024);
+    const pick = (n: number) => Math.floor(r() * n);
+    for (let trial = 0; trial < 40; trial++) {
+      const rank = 1 + pick(5);
+      const base = Array.from({ length: rank }, () => 1 + pick(5));
+      const size = base.reduce((a, b) => a * b, 1);
+      const natural: number[] = [];
+      for (let d = rank - 1, acc = 1; d >= 0; d--) {
+        natural[d] = acc;
+        acc *= base[d]!;
+      }
+      // Narrow each dim, then permute, then expand a size-1 dim with stride 0.
+      let offset = 0;
+      let shape = base.map((s, d) => {
+        const start = pick(s);
+        const len = 1 + pick(s - start);
+        offset += start * natural[d]!;
+        return len;
+      });
+      let strides = [...natural];
+      const perm = Array.from({ length: rank }, (_, i) => i).sort(() => r() - 0.5);
+      shape = perm.map((p) => shape[p]!);
+      strides = perm.map((p) => strides[p]!);
+      const d = pick(rank);
+      if (shape[d] === 1) {
+        shape[d] = 1 + pick(4);
+        strides[d] = 0;
+      }
+      const x = await pair(
+        trial % 3 === 0 ? 'int32' : 'float32',
+        randomValues(size, r, -100, 100).map(Math.round),
+      );
+      const n = shape.reduce((a, b) => a * b, 1);
+      const out = await pairAlloc(x.c.dtype, n);
+      (await gpu()).copy(viewOf(x.g, shape, strides, offset), out.g);
+      cpu.copy(viewOf(x.c, shape, strides, offset), out.c);
+      await expectSame(out, `copy trial ${trial} shape [${shape}] strides [${strides}] offset ${offset}`);
+    }
+  });
+});

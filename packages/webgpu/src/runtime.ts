@@ -456,5 +456,7 @@ export class Runtime {
     for (const b of this.toDestroy) b.destroy();
     this.toDestroy = [];
     this.paramsBuffer.destroy();
+    // Later calls fail at once and clearly, whether or not the device itself goes away.
+    this.lost ??= new WebGPUDeviceLostError('destroyed', 'the backend was destroyed (backend.destroy())');
   }
 }

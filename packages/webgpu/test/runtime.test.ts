@@ -103,6 +103,16 @@ describe('runtime', () => {
     expect(() => b.alloc('float32', 4)).toThrow(/device was lost/);
   });
 
+  it('a destroyed backend refuses further work with a clear error', async () => {
+    const b = await webgpu();
+    const s = b.alloc('float32', 4);
+    b.fill(s, 2);
+    expect(Array.from(await b.read(s))).toEqual([2, 2, 2, 2]);
+    b.destroy!();
+    expect(() => b.alloc('float32', 4)).toThrow(/destroyed/);
+    await expect(b.read(s)).rejects.toBeInstanceOf(WebGPUDeviceLostError);
+  });
+
   it('register makes webgpu the default backend', async () => {
     await import('../src/register.js');
     expect(torch.getBackend().name).toBe('webgpu');

@@ -383,20 +383,72 @@ function arithRow<T>(op: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize,
   }
 }
 
+/** Lane masks (all ones where true) of a float32/int32 comparison. */
+function vecCompare32<T>(op: i32, a: v128, b: v128): v128 {
+  if (isFloat<T>()) {
+    switch (op) {
+      case B_EQ:
+        return f32x4.eq(a, b);
+      case B_NE:
+        return f32x4.ne(a, b);
+      case B_LT:
+        return f32x4.lt(a, b);
+      case B_LE:
+        return f32x4.le(a, b);
+      case B_GT:
+        return f32x4.gt(a, b);
+      default:
+        return f32x4.ge(a, b);
+    }
+  }
+  switch (op) {
+    case B_EQ:
+      return i32x4.eq(a, b);
+    case B_NE:
+      return i32x4.ne(a, b);
+    case B_LT:
+      return i32x4.lt_s(a, b);
+    case B_LE:
+      return i32x4.le_s(a, b);
+    case B_GT:
+      return i32x4.gt_s(a, b);
+    default:
+      return i32x4.ge_s(a, b);
+  }
+}
+
 function compareRow<T>(op: i32, odt: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
   const sz = sizeof<T>();
   const ssa = <usize>sa * sz;
   const ssb = <usize>sb * sz;
-  let qa = pa;
-  let qb = pb;
+  let i = 0;
+  // float32/int32 into bool, contiguous or against a broadcast scalar (relu's backward mask):
+  // 16 comparisons narrowed to 16 bytes of 0/1.
+  if (sz === 4 && odt === U8 && op <= B_GE && sa === 1 && (sb === 1 || sb === 0)) {
+    const splatB = v128.load32_splat(pb);
+    const one = i8x16.splat(1);
+    for (; i + 16 <= n; i += 16) {
+      const qa = pa + ((<usize>i) << 2);
+      const qb = pb + ((<usize>i) << 2);
+      const m0 = vecCompare32<T>(op, v128.load(qa), sb === 0 ? splatB : v128.load(qb));
+      const m1 = vecCompare32<T>(op, v128.load(qa, 16), sb === 0 ? splatB : v128.load(qb, 16));
+      const m2 = vecCompare32<T>(op, v128.load(qa, 32), sb === 0 ? splatB : v128.load(qb, 32));
+      const m3 = vecCompare32<T>(op, v128.load(qa, 48), sb === 0 ? splatB : v128.load(qb, 48));
+      const lo = i16x8.narrow_i32x4_s(m0, m1);
+      const hi = i16x8.narrow_i32x4_s(m2, m3);
+      v128.store(po + <usize>i, v128.and(i8x16.narrow_i16x8_s(lo, hi), one));
+    }
+  }
+  let qa = pa + <usize>i * ssa;
+  let qb = pb + <usize>i * ssb;
   if (odt === U8) {
-    for (let i = 0; i < n; i++) {
+    for (; i < n; i++) {
       store<u8>(po + i, compare<T>(op, load<T>(qa), load<T>(qb)) ? 1 : 0);
       qa += ssa;
       qb += ssb;
     }
   } else {
-    for (let i = 0; i < n; i++) {
+    for (; i < n; i++) {
       stAny(odt, po, i, compare<T>(op, load<T>(qa), load<T>(qb)) ? 1.0 : 0.0);
       qa += ssa;
       qb += ssb;

@@ -34,6 +34,21 @@ export interface WasmSimdOptions {
 
 const MAX_THREADS = 16;
 
+/**
+ * The linear memory. Where the reservation is refused (small devices, 32-bit browsers), it
+ * starts at 16 MiB instead and grows on demand.
+ */
+function createMemory(pages: number, shared: boolean): WebAssembly.Memory {
+  const make = (initial: number) =>
+    new WebAssembly.Memory({ initial, maximum: 65536, ...(shared ? { shared: true } : {}) });
+  try {
+    return make(pages);
+  } catch (e) {
+    if (pages <= 256) throw e;
+    return make(256);
+  }
+}
+
 async function hardwareThreads(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
@@ -64,11 +79,7 @@ export async function wasmSimd(opts: WasmSimdOptions = {}): Promise<Backend> {
   let threads = Math.min(MAX_THREADS, t === 'auto' ? await hardwareThreads() : t);
   if (threads > 1 && !canUseThreads()) threads = 1;
   const shared = threads > 1;
-  const memory = new WebAssembly.Memory({
-    initial: Math.ceil((mb * 1024 * 1024) / PAGE),
-    maximum: 65536,
-    ...(shared ? { shared: true } : {}),
-  });
+  const memory = createMemory(Math.ceil((mb * 1024 * 1024) / PAGE), shared);
   const module = await kernelsModule(shared);
   const kernels = await instantiateKernels(module, memory);
   const backend = new WasmSimdBackend(memory, kernels);

@@ -23,7 +23,7 @@ export interface WasmSimdOptions {
    */
   readonly initialMemoryMB?: number;
   /**
-   * Threads for matmul, conv2d, fused optimizer programs and large unary ops
+   * Threads for matmul, conv2d, fused optimizer programs and large elementwise ops
    * (default 1: single-threaded). A number, or 'auto' for the machine's cores (at most 16).
    * Needs SharedArrayBuffer: Node's worker_threads, or a cross-origin isolated page
    * (COOP: same-origin, COEP: require-corp); elsewhere the backend quietly runs on one

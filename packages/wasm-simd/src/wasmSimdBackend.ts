@@ -19,6 +19,7 @@ import { Heap } from './heap.js';
 import type { Kernels } from './kernels.js';
 import { WasmStorage } from './storage.js';
 import {
+  JOB_BINARY,
   JOB_COMPILE,
   JOB_CONV,
   JOB_FUSED,
@@ -289,6 +290,12 @@ export class WasmSimdBackend implements Backend {
     const shape = this.cShape;
     const strides = this.cStrides2;
     collapseDims(outShape, [a.strides, b.strides], shape, strides);
+    if (this.pool && shape.length === 1 && o.size >= PAR_ELEMENTS) {
+      const aPtr = sa.ptr + a.offset * bytesPerElement(sa.dtype);
+      const bPtr = sb.ptr + b.offset * bytesPerElement(sb.dtype);
+      this.binaryParallel(op, aPtr, sa.dtype, strides[0][0], bPtr, sb.dtype, strides[1][0], o);
+      return;
+    }
     this.writeMeta([shape, strides[0], strides[1]]);
     this.k.binary(
       binaryCode[op],
@@ -301,6 +308,37 @@ export class WasmSimdBackend implements Backend {
       shape.length,
       this.meta,
     );
+  }
+
+  /** A binary op over one collapsed dimension (pointers to element 0), split across the pool. */
+  private binaryParallel(
+    op: BinaryOp,
+    aPtr: number,
+    adt: DType,
+    aStride: number,
+    bPtr: number,
+    bdt: DType,
+    bStride: number,
+    o: WasmStorage,
+  ): void {
+    const pool = this.pool!;
+    const c = pool.args;
+    c[3] = binaryCode[op];
+    c[4] = dtypeCode[adt];
+    c[5] = dtypeCode[bdt];
+    c[6] = dtypeCode[o.dtype];
+    c[7] = aPtr;
+    c[8] = bPtr;
+    c[9] = o.ptr;
+    c[10] = o.size;
+    c[11] = aStride;
+    c[12] = bStride;
+    c[13] = bytesPerElement(adt);
+    c[14] = bytesPerElement(bdt);
+    c[15] = bytesPerElement(o.dtype);
+    c[16] = this.meta + THREAD_ARGS;
+    c[17] = THREAD_ARGS_STRIDE;
+    pool.run(JOB_BINARY, this.k, this.fusedById);
   }
 
   binaryScalar(op: BinaryOp, a: Storage, s: number, out: Storage, scalarFirst: boolean): void {
@@ -323,6 +361,11 @@ export class WasmSimdBackend implements Backend {
     i32[m] = x.size;
     i32[m + 1] = scalarFirst ? 0 : 1;
     i32[m + 2] = scalarFirst ? 1 : 0;
+    if (this.pool && x.size >= PAR_ELEMENTS) {
+      if (scalarFirst) this.binaryParallel(op, cell, cdt, 0, x.ptr, x.dtype, 1, o);
+      else this.binaryParallel(op, x.ptr, x.dtype, 1, cell, cdt, 0, o);
+      return;
+    }
     const xd = dtypeCode[x.dtype];
     const cd = dtypeCode[cdt];
     if (scalarFirst)

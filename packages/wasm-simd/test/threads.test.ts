@@ -149,6 +149,34 @@ describe('threads (a worker pool over a shared memory)', () => {
     expect(b.readSync!(s)[99_999]).toBe(6);
   });
 
+  it('large binary ops (contiguous, broadcast scalar, scalar operand, into bool) split across threads', () => {
+    const r = rng(75);
+    const n = 100_001;
+    const a = randomData('float32', n, r);
+    const b = randomData('float32', n, r);
+    const one = randomData('float32', 1, r);
+    for (const op of ['add', 'mul', 'maximum', 'gt'] as const) {
+      const od = op === 'gt' ? 'bool' : 'float32';
+      const res = [w, c].map((be) => {
+        const sa = be.alloc('float32', n);
+        be.write(sa, a);
+        const sb = be.alloc('float32', n);
+        be.write(sb, b);
+        const s1 = be.alloc('float32', 1);
+        be.write(s1, one);
+        const v = (s: typeof sa, strides: number[]) => ({ storage: s, shape: [n], strides, offset: 0 });
+        const o1 = be.alloc(od, n);
+        be.binary(op, v(sa, [1]), v(sb, [1]), o1, [n]);
+        const o2 = be.alloc(od, n);
+        be.binary(op, v(sa, [1]), v(s1, [0]), o2, [n]);
+        const o3 = be.alloc(od, n);
+        be.binaryScalar(op, sa, 0.25, o3, true);
+        return [be.readSync!(o1), be.readSync!(o2), be.readSync!(o3)];
+      });
+      for (let i = 0; i < 3; i++) close(res[0]![i]!, res[1]![i]!, 1e-6, `${op} case ${i}`);
+    }
+  });
+
   it('large unary ops split across threads match cpu-js', () => {
     const r = rng(73);
     const n = 200_001;

@@ -9,7 +9,7 @@
  * argument block), 3 compile a fused program from bytes in memory, 4 unary (16-element units),
  * 5 conv2d forward / backward-input / backward-weight split by batch (each share with its
  * own geometry copy and scratch; backward-weight shares past the first write partial sums
- * that the caller adds up).
+ * that the caller adds up), 6 binary op over one collapsed dimension (16-element units).
  */
 export function executeJob(
   k: any,
@@ -122,6 +122,27 @@ export function executeJob(
         priv,
         scratch,
       );
+  } else if (kind === 6) {
+    const [lo, hi] = share(c[10], 16);
+    if (hi <= lo) return;
+    const sa = c[11];
+    const sb = c[12];
+    const meta = c[16] + w * c[17];
+    const i32 = new Int32Array(buf);
+    i32[meta >> 2] = hi - lo;
+    i32[(meta >> 2) + 1] = sa;
+    i32[(meta >> 2) + 2] = sb;
+    k.binary(
+      c[3],
+      c[4],
+      c[5],
+      c[6],
+      c[7] + lo * sa * c[13],
+      c[8] + lo * sb * c[14],
+      c[9] + lo * c[15],
+      1,
+      meta,
+    );
   } else if (kind === 4) {
     const [lo, hi] = share(c[8], 16);
     if (hi <= lo) return;

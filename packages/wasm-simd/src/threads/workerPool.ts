@@ -15,6 +15,7 @@ export const JOB_FUSED = 2;
 export const JOB_COMPILE = 3;
 export const JOB_UNARY = 4;
 export const JOB_CONV = 5;
+export const JOB_BINARY = 6;
 const JOB_EXIT = 0;
 
 interface AnyWorker {

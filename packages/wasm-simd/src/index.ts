@@ -7,7 +7,7 @@
  */
 import type { Backend } from '@stepwise/core';
 import { instantiateKernels, kernelsModule } from './loadKernels.js';
-import { canUseThreads, WorkerPool } from './threads/workerPool.js';
+import { canUseThreads, importNode, WorkerPool } from './threads/workerPool.js';
 import { CTL_OFFSET, WasmSimdBackend } from './wasmSimdBackend.js';
 
 export { WasmOutOfMemoryError } from './heap.js';
@@ -53,7 +53,7 @@ async function hardwareThreads(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
   try {
-    const os = await import('node:os');
+    const os = (await importNode('node:os')) as typeof import('node:os');
     return os.availableParallelism?.() ?? os.cpus().length;
   } catch {
     return 1;

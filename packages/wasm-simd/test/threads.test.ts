@@ -138,6 +138,15 @@ describe('threads (a worker pool over a shared memory)', () => {
     }
   });
 
+  it("threads: 'auto' uses the machine's cores (at most 16); bad values are a clear error", async () => {
+    const b = (await wasmSimd({ initialMemoryMB: 16, threads: 'auto' })) as WasmSimdBackend;
+    expect(b.threads).toBeGreaterThanOrEqual(1);
+    expect(b.threads).toBeLessThanOrEqual(16);
+    b.destroy();
+    await expect(wasmSimd({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
+    await expect(wasmSimd({ threads: 2.5 })).rejects.toThrow(/threads must be a positive integer/);
+  });
+
   it('keeps working on one thread after destroy() stops the pool', async () => {
     const b = (await wasmSimd({ initialMemoryMB: 16, threads: 2 })) as WasmSimdBackend;
     b.destroy();

@@ -55,6 +55,14 @@ if (typeof self !== 'undefined' && typeof self.postMessage === 'function' && typ
 `;
 }
 
+/**
+ * Imports a Node built-in without letting browser bundlers see the specifier (they would
+ * warn about, or stub, a module that only the Node branch ever loads).
+ */
+export function importNode(specifier: string): Promise<unknown> {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+}
+
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === 'string';
@@ -102,7 +110,7 @@ export class WorkerPool {
     const ready: Promise<void>[] = [];
     new Int32Array(memory.buffer, ctlByte, 32).fill(0);
     if (isNode()) {
-      const { Worker } = await import('node:worker_threads');
+      const { Worker } = (await importNode('node:worker_threads')) as typeof import('node:worker_threads');
       for (let i = 1; i < threads; i++) {
         const wk = new Worker(src, {
           eval: true,

@@ -1,5 +1,6 @@
 import type { DType, ReduceOp } from '@stepwise/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { wasmSimd } from '../src/index.js';
 import { expectSame, type Pair, pair, randomData, rng, tol, upload } from './helpers.js';
 
 let p: Pair;
@@ -242,6 +243,12 @@ describe('indexing', () => {
 });
 
 describe('storage', () => {
+  it('rejects a bad initialMemoryMB and allocation sizes with clear errors', async () => {
+    await expect(wasmSimd({ initialMemoryMB: 0 })).rejects.toThrow(/initialMemoryMB/);
+    expect(() => p.w.alloc('float32', -1)).toThrow(/cannot allocate -1 elements of float32/);
+    expect(() => p.w.alloc('float32', 1.5)).toThrow(/cannot allocate/);
+  });
+
   it('alloc zero-fills reused blocks, memoryBytes tracks live bytes, memory does not grow in a loop', () => {
     const w = p.w;
     const before = w.memoryBytes();

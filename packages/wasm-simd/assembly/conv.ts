@@ -1,6 +1,6 @@
 // conv2d through im2col + the packed GEMM, and max pooling.
 
-import { nan } from './common';
+import { copyBytes, nan, zeroBytes } from './common';
 import { gemm, gemmScratchBytes } from './matmul';
 
 // Conv2dGeometry fields as i32 words, in Backend's order.
@@ -86,7 +86,7 @@ function im2col<T>(x: usize, cg: i32, g: usize, col: usize): void {
         for (let oh = 0; oh < outH; oh++) {
           const ih = oh * sH - pH + ki * dH;
           if (ih < 0 || ih >= inH) {
-            memory.fill(dst, 0, <usize>outW * sz);
+            zeroBytes(dst, <usize>outW * sz);
             dst += <usize>outW * sz;
             continue;
           }
@@ -96,16 +96,16 @@ function im2col<T>(x: usize, cg: i32, g: usize, col: usize): void {
           const lo = validLo(off, sW);
           const hi = validHi(off, sW, inW, outW);
           if (hi <= lo) {
-            memory.fill(dst, 0, <usize>outW * sz);
+            zeroBytes(dst, <usize>outW * sz);
           } else {
-            if (lo > 0) memory.fill(dst, 0, <usize>lo * sz);
+            if (lo > 0) zeroBytes(dst, <usize>lo * sz);
             if (sW === 1)
-              memory.copy(dst + <usize>lo * sz, row + <usize>(lo + off) * sz, <usize>(hi - lo) * sz);
+              copyBytes(dst + <usize>lo * sz, row + <usize>(lo + off) * sz, <usize>(hi - lo) * sz);
             else {
               for (let ow = lo; ow < hi; ow++)
                 store<T>(dst + <usize>ow * sz, load<T>(row + <usize>(ow * sW + off) * sz));
             }
-            if (hi < outW) memory.fill(dst + <usize>hi * sz, 0, <usize>(outW - hi) * sz);
+            if (hi < outW) zeroBytes(dst + <usize>hi * sz, <usize>(outW - hi) * sz);
           }
           dst += <usize>outW * sz;
         }

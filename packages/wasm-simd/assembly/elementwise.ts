@@ -1,5 +1,5 @@
 // Elementwise kernels: unary, binary (broadcast views), where, cast, fill, strided copy.
-import { esize, F32, F64, I32, imin, ldAny, nan, stAny, U8 } from './common';
+import { copyBytes, esize, F32, F64, I32, imin, ldAny, nan, stAny, U8 } from './common';
 
 // ---- unary ----
 // Op codes: see src/opCodes.ts (the order of Backend's UnaryOp).
@@ -778,7 +778,7 @@ export function copy(esz: i32, src: usize, out: usize, ndim: i32, meta: usize): 
   let po = out;
   for (let r = 0; r < rows; r++) {
     const ps = src + off * esz;
-    if (s === 1) memory.copy(po, ps, rowBytes);
+    if (s === 1) copyBytes(po, ps, rowBytes);
     else if (esz === 4) {
       for (let i = 0; i < n; i++) store<i32>(po + ((<usize>i) << 2), load<i32>(ps + ((<isize>i * s) << 2)));
     } else if (esz === 8) {

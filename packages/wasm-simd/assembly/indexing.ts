@@ -1,5 +1,5 @@
 // Index kernels. Index storages are int32, already bounds-checked by core.
-import { F32, F64, I32 } from './common';
+import { copyBytes, F32, F64, I32 } from './common';
 
 /** out[o, j, :] = x[o, index[j], :] (rows of `inner` elements of `esz` bytes). */
 export function indexSelect(
@@ -17,7 +17,7 @@ export function indexSelect(
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < nIdx; j++) {
       const src = x + <usize>(o * len + load<i32>(index + ((<usize>j) << 2))) * rowBytes;
-      memory.copy(dst, src, rowBytes);
+      copyBytes(dst, src, rowBytes);
       dst += rowBytes;
     }
   }

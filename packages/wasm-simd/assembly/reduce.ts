@@ -1,5 +1,5 @@
 // Reductions along the middle axis of [outer, len, inner]; out is [outer, inner].
-import { F32, F64, I32, ldAny, nan, stAny } from './common';
+import { copyBytes, F32, F64, I32, ldAny, nan, stAny, zeroBytes } from './common';
 
 const R_SUM = 0;
 const R_PROD = 1;
@@ -125,7 +125,7 @@ function maxMinRows<T>(isMax: bool, x: usize, outer: i32, len: i32, inner: i32, 
   }
   for (let o = 0; o < outer; o++) {
     const orow = out + <usize>(o * inner) * sz;
-    memory.copy(orow, x + <usize>(o * len * inner) * sz, <usize>inner * sz);
+    copyBytes(orow, x + <usize>(o * len * inner) * sz, <usize>inner * sz);
     for (let j = 1; j < len; j++) {
       const row = x + <usize>((o * len + j) * inner) * sz;
       let i = 0;
@@ -173,8 +173,8 @@ function argRows<T>(isMax: bool, x: usize, outer: i32, len: i32, inner: i32, out
   }
   for (let o = 0; o < outer; o++) {
     const orow = out + ((<usize>(o * inner)) << 2);
-    memory.copy(best, x + <usize>(o * len * inner) * sz, <usize>inner * sz);
-    memory.fill(orow, 0, (<usize>inner) << 2);
+    copyBytes(best, x + <usize>(o * len * inner) * sz, <usize>inner * sz);
+    zeroBytes(orow, (<usize>inner) << 2);
     for (let j = 1; j < len; j++) {
       const row = x + <usize>((o * len + j) * inner) * sz;
       for (let i = 0; i < inner; i++) {

@@ -121,3 +121,39 @@ function gradShape(g: Tensor, A: Tensor, B: Tensor): Tensor {
   const batch = broadcastShapes(A.shape.slice(0, -2), B.shape.slice(0, -2));
   return g.reshape([...batch, A.shape[A.dim() - 2]!, B.shape[B.dim() - 1]!]);
 }
+
+/**
+ * `input @ weight.T` for `nn.functional.linear` (input [..., in], weight [out, in]) without
+ * materialising `weight.T`: the kernel reads the weight transposed, and backward needs no
+ * transpose either.
+ */
+export function matmulWeightT(input: Tensor, weight: Tensor): Tensor {
+  if (input.dtype !== weight.dtype || !isFloat(input.dtype)) {
+    throw new DTypeError(
+      `linear: expected input and weight of one floating dtype, but got input ${input.dtype} and weight ${weight.dtype}`,
+    );
+  }
+  const inF = weight.shape[1]!;
+  const outF = weight.shape[0]!;
+  const lead = input.shape.slice(0, -1);
+  const rows = numelOf(lead);
+  const x2 = input._view([rows, inF]);
+  const raw = bmm(x2, weight, false, true);
+  x2.dispose();
+  const out = raw._view([...lead, outF]);
+  raw.dispose();
+  return recordOp(
+    out,
+    input.dim() === 2 ? 'MmBackward0' : 'UnsafeViewBackward0',
+    [input, weight],
+    (g, needs) => {
+      const g2 = g.reshape([rows, outF]);
+      const x = input.reshape([rows, inF]);
+      return [
+        needs[0] ? bmm(g2, weight, false, false).reshape(input.shape) : null,
+        needs[1] ? bmm(g2, x, true, false) : null,
+      ];
+    },
+    [input, weight],
+  );
+}

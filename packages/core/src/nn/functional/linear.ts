@@ -1,4 +1,5 @@
 import { ShapeError, shapeStr } from '../../errors.js';
+import { matmulWeightT } from '../../ops/linalg.js';
 import { Tensor } from '../../tensor.js';
 
 /** `torch.nn.functional.linear`: `input @ weight.T + bias`, input [..., in], weight [out, in]. */
@@ -17,6 +18,6 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
   if (bias && (bias.dim() !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new ShapeError(`linear: bias must have shape [${weight.shape[0]}], got ${shapeStr(bias.shape)}`);
   }
-  const y = input.matmul(weight.T);
+  const y = matmulWeightT(input, weight);
   return bias ? y.add(bias) : y;
 }

@@ -104,10 +104,20 @@ function launch(
   const t = arg ? tIn : wgslType(out.dtype);
   const tOut = wgslType(out.dtype);
   const o = ops(op, t);
-  const long = len >= LONG_AXIS || chunks > 1;
-  const paramBytes = paramBytesFor(5);
+  // A workgroup per output for long axes, unless the axis is strided (inner > 1) and the
+  // outputs are many: then one invocation per output keeps neighbouring invocations on
+  // neighbouring addresses (coalesced) and still fills the device.
+  const long = chunks > 1 || (len >= LONG_AXIS && (inner === 1 || nOut < 2048));
+  // One invocation walking a long axis sums with Kahan compensation (f32 only).
+  const kahan = !long && op === 'sum' && t === 'f32';
+  const paramBytes = paramBytesFor(6);
   const key = `reduce:${op}:${tIn}:${t}:${tOut}:${long ? 'wg' : 'th'}`;
-  const fold = o.fold;
+  const fold = kahan
+    ? // `one` is 1.0 from the params: it keeps the compiler from simplifying (acc + y) - acc
+      // to y, which would cancel the compensation. An infinite partial makes the
+      // compensation NaN: drop it then (the sum is infinite or NaN anyway).
+      'let y = x - comp; let tt = acc + y; comp = (tt * one - acc) - y; acc = tt; if (is_nan(comp) || is_inf(comp)) { comp = 0.0; }'
+    : o.fold;
   const result = arg ? 'accI' : 'acc';
   const kernel = rt.kernel(key, 'rw', paramBytes, () => {
     let src = `${WGSL_MATH}
@@ -125,6 +135,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let base = o * len * inner + i;
   var acc: ${t} = ${o.init};
   var accI: i32 = 0;
+  var comp: f32 = 0.0;
+  let one = pf(5u);
   let start = 0u;
   for (var j = 0u; j < len; j++) {
     let x = ${t}(xs[base + j * inner]);
@@ -182,6 +194,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   rt.params.u(2, inner);
   rt.params.u(3, chunkLen);
   rt.params.u(4, chunks);
+  rt.params.f(5, 1);
   if (long) {
     const x0 = Math.min(nOut, 65535);
     rt.run(kernel, off, [x.buf, out.buf], x0, Math.ceil(nOut / x0));

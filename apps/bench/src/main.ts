@@ -6,12 +6,21 @@
  *
  * Figures: Mparam/s (parameters updated per second) and GB/s (bytes the update must move
  * per parameter — read param, grad and state, write param and state — times Mparam/s).
- * Environment: BENCH_SIZES=1e5,1e6 to pick sizes, BENCH_QUICK=1 for fewer repetitions.
+ * Then the training figures of `training.ts` (matmul, an MLP step, a CNN step) for the same
+ * backends. Environment: BENCH_SIZES=1e5,1e6 to pick sizes, BENCH_QUICK=1 for fewer
+ * repetitions, BENCH_SECTIONS=optim or =training for one part.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { Backend } from '@stepwise/core';
 import * as torch from '@stepwise/core';
+import {
+  printTrainingTable,
+  type TrainingRow,
+  trainingSkips,
+  trainingStepwise,
+  trainingTfjs,
+} from './training.js';
 
 type OptName = 'sgd-momentum' | 'adam' | 'rmsprop';
 const OPTS: OptName[] = ['sgd-momentum', 'adam', 'rmsprop'];
@@ -23,6 +32,22 @@ const BYTES_PER_PARAM: Record<OptName, number> = {
 };
 const SIZES = (process.env.BENCH_SIZES ?? '1e5,1e6,1e7').split(',').map(Number);
 const QUICK = process.env.BENCH_QUICK === '1';
+/** BENCH_SECTIONS=optim,training (default both). */
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'optim,training').split(',');
+const trainingRows: TrainingRow[] = [];
+/** Repetitions of a training workload (slow: a whole training step). */
+const trainReps = (slow: boolean) => (QUICK ? 2 : slow ? 6 : 20);
+
+/** The optimizer rows and, unless excluded, the training rows of one stepwise backend. */
+async function benchBackend(backend: Backend): Promise<void> {
+  if (SECTIONS.includes('optim')) await benchStepwise(backend);
+  if (SECTIONS.includes('training')) trainingRows.push(...(await trainingStepwise(backend, trainReps)));
+}
+
+async function benchTfjsBackend(tf: any, name: string): Promise<void> {
+  if (SECTIONS.includes('optim')) await benchTfjs(tf, name);
+  if (SECTIONS.includes('training')) trainingRows.push(...(await trainingTfjs(tf, name, trainReps)));
+}
 
 /** Timed repetitions per size (fewer at 1e7 so the whole run takes minutes on 2 cores). */
 function reps(n: number, slow = false): number {
@@ -239,30 +264,30 @@ async function main(): Promise<void> {
 
   await attempt('stepwise', 'cpu-js', async () => {
     const { cpuJs } = await import('@stepwise/cpu-js');
-    await benchStepwise(cpuJs());
+    await benchBackend(cpuJs());
   });
   await attempt('stepwise', 'wasm-simd', async () => {
     const { wasmSimd } = await import('@stepwise/wasm-simd');
-    await benchStepwise(await wasmSimd());
+    await benchBackend(await wasmSimd());
   });
   await attempt('stepwise', 'webgpu', async () => {
     await installWebGPUGlobals();
     const mod: any = await import('@stepwise/webgpu');
     if (typeof mod.webgpu !== 'function') throw new Error('@stepwise/webgpu exports no webgpu() factory');
-    await benchStepwise(await mod.webgpu());
+    await benchBackend(await mod.webgpu());
   });
 
   const tf: any = await import('@tensorflow/tfjs');
   await attempt('tfjs 4.22', 'tfjs-cpu', async () => {
     if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") failed');
     await tf.ready();
-    await benchTfjs(tf, 'cpu');
+    await benchTfjsBackend(tf, 'cpu');
   });
   await attempt('tfjs 4.22', 'tfjs-wasm', async () => {
     await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');
     await tf.ready();
-    await benchTfjs(tf, 'wasm');
+    await benchTfjsBackend(tf, 'wasm');
   });
   await attempt('tfjs 4.22', 'tfjs-webgpu', async () => {
     await installWebGPUGlobals();
@@ -270,11 +295,15 @@ async function main(): Promise<void> {
     if (!(await tf.setBackend('webgpu')))
       throw new Error('tf.setBackend("webgpu") failed (no WebGPU adapter?)');
     await tf.ready();
-    await benchTfjs(tf, 'webgpu');
+    await benchTfjsBackend(tf, 'webgpu');
   });
 
   console.log('');
   printTable();
+  if (trainingRows.length) {
+    console.log('');
+    printTrainingTable(trainingRows);
+  }
   const outDir = new URL('../results/', import.meta.url);
   mkdirSync(outDir, { recursive: true });
   const doc = {
@@ -285,6 +314,8 @@ async function main(): Promise<void> {
     sizes: SIZES,
     bytesPerParam: BYTES_PER_PARAM,
     rows,
+    training: trainingRows,
+    trainingSkips,
     skipped,
   };
   const stamp = started.toISOString().replace(/[:.]/g, '-');

@@ -28,7 +28,7 @@ export type {
   View,
 } from './backend.js';
 export { DataLoader, TensorDataset } from './data/index.js';
-export { DTYPES, type DType, isFloat, promoteTypes } from './dtype.js';
+export { bytesPerElement, DTYPES, type DType, isFloat, promoteTypes, typedArrayFor } from './dtype.js';
 export { enableGrad, isGradEnabled, keep, noGrad, setGradEnabled, tidy } from './engine.js';
 export * from './errors.js';
 export {

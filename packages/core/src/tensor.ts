@@ -13,7 +13,7 @@
 import { backward as runBackward } from './autograd/backward.js';
 import type { GradNode } from './autograd/graph.js';
 import type { Backend, Storage, TypedArray } from './backend.js';
-import type { DType } from './dtype.js';
+import { bytesPerElement, type DType } from './dtype.js';
 import { keep, setTensorBrand, trackTensor } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError, shapeStr, ValueError } from './errors.js';
 import { formatTensor } from './format.js';
@@ -598,7 +598,7 @@ export function liveStorageBytes(): Map<string, number> {
   for (const ref of liveBytes) {
     const s = ref.storage;
     if (!s) continue;
-    const bytes = s.size * (s.dtype === 'float64' ? 8 : s.dtype === 'bool' ? 1 : 4);
+    const bytes = s.size * bytesPerElement(s.dtype);
     out.set(ref.backend.name, (out.get(ref.backend.name) ?? 0) + bytes);
   }
   return out;

@@ -1,20 +1,7 @@
-import type { DType, TypedArray } from '@stepwise/core';
+import { type DType, type TypedArray, typedArrayFor } from '@stepwise/core';
 
-/** A zero-filled typed array of the dtype's kind. */
-export function newArray(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'bool':
-      return new Uint8Array(size);
-    default:
-      throw new TypeError(`cpu-js: unsupported dtype '${String(dtype)}'`);
-  }
-}
+/** A zero-filled typed array of the dtype's kind (core's mapping, so the two never disagree). */
+export const newArray: (dtype: DType, size: number) => TypedArray = typedArrayFor;
 
 /** Shared zero-length arrays that freed storages point at. */
 export const EMPTY: Record<DType, TypedArray> = {

@@ -87,9 +87,9 @@ export class WebGPUBackend implements Backend {
     readonly device: GPUDevice,
     /** Whether `destroy()` also destroys the device (true when this package created it). */
     private readonly ownsDevice: boolean,
-    maxBindingBytes?: number,
+    opts: { maxBindingBytes?: number; adapterInfo?: GPUAdapterInfo } = {},
   ) {
-    this.rt = new Runtime(device, maxBindingBytes);
+    this.rt = new Runtime(device, opts.maxBindingBytes, isCpuAdapter(opts.adapterInfo ?? device.adapterInfo));
   }
 
   /**
@@ -293,6 +293,19 @@ export class WebGPUBackend implements Backend {
     this.rt.destroy();
     if (this.ownsDevice) this.device.destroy();
   }
+}
+
+/**
+ * Whether the adapter is a CPU rasterizer (lavapipe/llvmpipe, SwiftShader, WARP): there
+ * workgroup barriers are costly and caches stand in for tiling, so a few kernels pick
+ * variants without workgroup memory.
+ */
+function isCpuAdapter(info: GPUAdapterInfo | undefined): boolean {
+  if (!info) return false;
+  const i = info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  if (i.isFallbackAdapter) return true;
+  const text = `${i.vendor} ${i.architecture} ${i.device} ${i.description}`.toLowerCase();
+  return /software|swiftshader|llvmpipe|lavapipe|warp|microsoft basic render/.test(text);
 }
 
 function emptyOf(d: DType): TypedArray {

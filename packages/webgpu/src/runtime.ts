@@ -113,6 +113,8 @@ export class Runtime {
     readonly device: GPUDevice,
     /** Caps the binding size below the device's limit (tests of the split paths). */
     maxBindingBytes?: number,
+    /** A CPU-backed adapter (lavapipe, SwiftShader): kernels may prefer barrier-free variants. */
+    readonly cpuAdapter = false,
   ) {
     const limits = device.limits;
     this.maxBindingBytes = Math.min(

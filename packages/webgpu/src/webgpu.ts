@@ -73,7 +73,7 @@ export async function webgpu(opts: WebGPUOptions = {}): Promise<Backend> {
     // A device made with Dawn in Node by the app: the usage-flag globals may still be missing.
     if (isNode && typeof (globalThis as { GPUBufferUsage?: unknown }).GPUBufferUsage === 'undefined')
       await dawn();
-    return new WebGPUBackend(opts.device, false, opts.maxBindingBytes);
+    return new WebGPUBackend(opts.device, false, { maxBindingBytes: opts.maxBindingBytes });
   }
   const gpu = await gpuObject();
   const adapter = await gpu.requestAdapter(
@@ -90,5 +90,8 @@ export async function webgpu(opts: WebGPUOptions = {}): Promise<Backend> {
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
     },
   });
-  return new WebGPUBackend(device, true, opts.maxBindingBytes);
+  return new WebGPUBackend(device, true, {
+    maxBindingBytes: opts.maxBindingBytes,
+    adapterInfo: adapter.info,
+  });
 }

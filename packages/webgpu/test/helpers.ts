@@ -2,7 +2,7 @@
 import type { Backend, DType, Storage, TypedArray, View } from '@stepwise/core';
 import { cpuJs } from '@stepwise/cpu-js';
 import { expect } from 'vitest';
-import { webgpu } from '../src/index.js';
+import { WebGPUBackend, webgpu } from '../src/index.js';
 
 let shared: Promise<Backend> | undefined;
 
@@ -10,6 +10,22 @@ let shared: Promise<Backend> | undefined;
 export function gpu(): Promise<Backend> {
   shared ??= webgpu();
   return shared;
+}
+
+let gpuKernels: Promise<Backend> | undefined;
+
+/**
+ * A second backend on the same device that takes the kernel variants meant for real GPUs
+ * (workgroup-memory tiles), even on a CPU-backed adapter, so both variants are tested.
+ */
+export function gpuVariant(): Promise<Backend> {
+  gpuKernels ??= gpu().then(
+    (b) =>
+      new WebGPUBackend((b as WebGPUBackend).device, false, {
+        adapterInfo: { vendor: 'test', architecture: 'gpu', device: '', description: '' } as GPUAdapterInfo,
+      }),
+  );
+  return gpuKernels;
 }
 
 export const cpu = cpuJs();

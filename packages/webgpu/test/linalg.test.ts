@@ -1,6 +1,6 @@
 import type { Conv2dGeometry, Pool2dGeometry } from '@stepwise/core';
 import { describe, it } from 'vitest';
-import { cpu, expectSame, gpu, pair, pairAlloc, randomValues, rng } from './helpers.js';
+import { cpu, expectSame, gpu, gpuVariant, pair, pairAlloc, randomValues, rng } from './helpers.js';
 
 describe('matmul', () => {
   const cases = [
@@ -22,9 +22,13 @@ describe('matmul', () => {
             const b = await pair('float32', randomValues((bcast ? 1 : batch) * k * n, r));
             const out = await pairAlloc('float32', batch * m * n);
             const opts = { transA, transB, aBatchStride: m * k, bBatchStride: bcast ? 0 : k * n };
-            (await gpu()).matmul(a.g, b.g, out.g, dims, opts);
             cpu.matmul(a.c, b.c, out.c, dims, opts);
-            await expectSame(out, 'matmul', 1e-5, 1e-5);
+            // Both kernel families: this adapter's own and the tiled ones for real GPUs.
+            for (const be of [await gpu(), await gpuVariant()]) {
+              be.fill(out.g, Number.NaN);
+              be.matmul(a.g, b.g, out.g, dims, opts);
+              await expectSame(out, 'matmul', 1e-5, 1e-5);
+            }
           });
         }
       }
@@ -99,9 +103,13 @@ describe('conv2d', () => {
       cpu.conv2dBackwardInput(gy.c, w.c, gx.c, g);
       await expectSame(gx, 'conv2dBackwardInput', 1e-5, 1e-5);
       const gw = await pairAlloc('float32', wSize);
-      (await gpu()).conv2dBackwardWeight(gy.g, x.g, gw.g, g);
       cpu.conv2dBackwardWeight(gy.c, x.c, gw.c, g);
-      await expectSame(gw, 'conv2dBackwardWeight', 1e-4, 1e-5);
+      // Both variants: this adapter's and the workgroup-tree one for real GPUs.
+      for (const be of [await gpu(), await gpuVariant()]) {
+        be.fill(gw.g, Number.NaN);
+        be.conv2dBackwardWeight(gy.g, x.g, gw.g, g);
+        await expectSame(gw, 'conv2dBackwardWeight', 1e-4, 1e-5);
+      }
     });
   }
 });

@@ -107,7 +107,11 @@ function launch(
   // A workgroup per output for long axes, unless the axis is strided (inner > 1) and the
   // outputs are many: then one invocation per output keeps neighbouring invocations on
   // neighbouring addresses (coalesced) and still fills the device.
-  const long = chunks > 1 || (len >= LONG_AXIS && (inner === 1 || nOut < 2048));
+  // On a CPU-backed adapter workgroup barriers are costly and a few hundred invocations
+  // already fill the cores: there the tree only serves long axes with very few outputs.
+  const long =
+    chunks > 1 ||
+    (rt.cpuAdapter ? len >= 1024 && nOut < 64 : len >= LONG_AXIS && (inner === 1 || nOut < 2048));
   // One invocation walking a long axis sums with Kahan compensation (f32 only).
   const kahan = !long && op === 'sum' && t === 'f32';
   const paramBytes = paramBytesFor(6);

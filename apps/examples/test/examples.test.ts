@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import '@stepwise/cpu-js/register';
+import { renderChart } from '@stepwise/charts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { backendFromArgs } from '../src/lib/backend.js';
-import { renderChart } from '@stepwise/charts';
 import { termChart } from '../src/lib/termChart.js';
 import { seed000 } from '../src/seed000.js';
 import { seed003 } from '../src/seed003.js';

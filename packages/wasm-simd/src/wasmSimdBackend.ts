@@ -658,29 +658,24 @@ export class WasmSimdBackend implements Backend {
   }
 
   conv2d(x: Storage, w: Storage, out: Storage, g: Conv2dGeometry): void {
-    const O = st(out);
-    this.writeConvGeometry(g);
-    if (this.convParallel(0, st(x), st(w), O, g)) return;
-    const scratch = this.convScratch(O.dtype);
-    this.k.conv2d(dtypeCode[O.dtype], st(x).ptr, st(w).ptr, O.ptr, this.meta, scratch);
-    this.releaseBigScratch();
+    this.conv(0, x, w, out, g);
   }
 
   conv2dBackwardInput(gradOut: Storage, w: Storage, gradX: Storage, g: Conv2dGeometry): void {
-    const O = st(gradX);
-    this.writeConvGeometry(g);
-    if (this.convParallel(1, st(gradOut), st(w), O, g)) return;
-    const scratch = this.convScratch(O.dtype);
-    this.k.conv2dBackwardInput(dtypeCode[O.dtype], st(gradOut).ptr, st(w).ptr, O.ptr, this.meta, scratch);
-    this.releaseBigScratch();
+    this.conv(1, gradOut, w, gradX, g);
   }
 
   conv2dBackwardWeight(gradOut: Storage, x: Storage, gradW: Storage, g: Conv2dGeometry): void {
-    const O = st(gradW);
+    this.conv(2, gradOut, x, gradW, g);
+  }
+
+  /** The three conv2d pieces (0 forward, 1 input grad, 2 weight grad): one path, one kernel each. */
+  private conv(kind: 0 | 1 | 2, a: Storage, b: Storage, out: Storage, g: Conv2dGeometry): void {
+    const O = st(out);
     this.writeConvGeometry(g);
-    if (this.convParallel(2, st(gradOut), st(x), O, g)) return;
-    const scratch = this.convScratch(O.dtype);
-    this.k.conv2dBackwardWeight(dtypeCode[O.dtype], st(gradOut).ptr, st(x).ptr, O.ptr, this.meta, scratch);
+    if (this.convParallel(kind, st(a), st(b), O, g)) return;
+    const kernel = [this.k.conv2d, this.k.conv2dBackwardInput, this.k.conv2dBackwardWeight][kind];
+    kernel(dtypeCode[O.dtype], st(a).ptr, st(b).ptr, O.ptr, this.meta, this.convScratch(O.dtype));
     this.releaseBigScratch();
   }
 

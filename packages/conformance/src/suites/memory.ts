@@ -44,6 +44,15 @@ export function registerMemoryTests(ctx: ConformanceContext): void {
       expect(mem(ctx), 'memory after the failed calls').toEqual(before);
     });
 
+    it('a model built inside tidy keeps its parameters (parameters are never tidied)', async () => {
+      const before = mem(ctx).tensors;
+      const model = torch.tidy(() => new torch.nn.Linear(3, 2));
+      const w = await values(model.weight);
+      expect(w.length).toBe(6);
+      expect(mem(ctx).tensors - before, 'weight and bias stay alive').toBe(2);
+      for (const p of model.parameters()) p.dispose();
+    });
+
     it('tidy keeps tensors returned in an array or object', () => {
       const before = mem(ctx).tensors;
       const r = torch.tidy(() => {

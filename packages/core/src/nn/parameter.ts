@@ -1,9 +1,11 @@
+import { keep } from '../engine.js';
 import { Tensor } from '../tensor.js';
 
 /**
  * `torch.nn.Parameter`: a tensor that a `Module` registers as one of its parameters when it
  * is assigned to a field (or passed to `registerParameter`). It shares the storage of the
- * tensor it wraps, as PyTorch's does, and requires grad unless told otherwise.
+ * tensor it wraps, as PyTorch's does, and requires grad unless told otherwise. `tidy` never
+ * disposes a parameter.
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
@@ -15,6 +17,8 @@ export class Parameter extends Tensor {
     const ref = data._liveRef();
     ref.refs++;
     super(ref, data.shape, data.dtype);
+    // A parameter outlives any tidy scope it was made in (a model built inside `tidy`).
+    keep(this);
     if (requiresGrad) this.requiresGrad_(true);
   }
 }

@@ -40,13 +40,13 @@ export function promoteTypes(a: DType, b: DType): DType {
 
 /**
  * The result dtype of `t op number`: a JS number keeps the tensor's dtype, except that a
- * non-integer number (or any number, for division-like ops decided by the caller) lifts a
- * bool/int tensor to the default float dtype, float32 — as PyTorch does for Python floats.
+ * non-integer number lifts a bool/int tensor to the default float dtype, float32, and an
+ * integer lifts bool to int32 — as PyTorch does for Python floats and ints.
  */
 export function promoteWithScalar(t: DType, value: number): DType {
   if (isFloat(t)) return t;
   if (!Number.isInteger(value)) return 'float32';
-  return t === 'bool' && value !== 0 && value !== 1 ? 'int32' : t === 'bool' ? 'int32' : t;
+  return t === 'bool' ? 'int32' : t;
 }
 
 export function assertDType(d: unknown, what = 'dtype'): DType {

@@ -157,27 +157,25 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   return fromHost(data, [n], opts);
 }
 
-/** `torch.linspace(start, end, steps)`, symmetric from both ends as PyTorch computes it. */
+/**
+ * `torch.linspace(start, end, steps)`, symmetric from both ends as PyTorch computes it, in
+ * the dtype's own arithmetic (float32 values are rounded after every operation, as
+ * PyTorch's float32 kernel computes them).
+ */
 export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0)
+  if (!Number.isInteger(steps) || steps < 0) {
     throw new ValueError(`linspace(): number of steps must be non-negative, got ${steps}`);
+  }
+  const r = (opts.dtype ?? 'float32') === 'float32' ? Math.fround : (x: number) => x;
   const data = new Float64Array(steps);
   if (steps === 1) data[0] = start;
   else if (steps > 1) {
-    const step = (end - start) / (steps - 1);
+    const s = r(start);
+    const e = r(end);
+    const step = r(r(e - s) / (steps - 1));
     const half = Math.floor(steps / 2);
-    for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - i - 1);
-  }
-  if ((opts.dtype ?? 'float32') === 'float32') {
-    // PyTorch computes a float32 linspace in float32 arithmetic.
-    const f = Math.fround;
-    const s = f(start);
-    const e = f(end);
-    const st = f(f(e - s) / f(steps - 1));
-    const half = Math.floor(steps / 2);
-    for (let i = 0; i < steps && steps > 1; i++) {
-      data[i] = i < half ? f(s + f(st * i)) : f(e - f(st * (steps - i - 1)));
-    }
+    for (let i = 0; i < steps; i++)
+      data[i] = i < half ? r(s + r(step * i)) : r(e - r(step * (steps - i - 1)));
   }
   return fromHost(data, [steps], opts);
 }

@@ -126,6 +126,54 @@ export interface Pool2dGeometry {
   dilationW: number;
 }
 
+const conv2dFields = [
+  'batch',
+  'inChannels',
+  'inH',
+  'inW',
+  'outChannels',
+  'outH',
+  'outW',
+  'kH',
+  'kW',
+  'strideH',
+  'strideW',
+  'padH',
+  'padW',
+  'dilationH',
+  'dilationW',
+  'groups',
+] as const satisfies readonly (keyof Conv2dGeometry)[];
+
+const pool2dFields = [
+  'channels',
+  'inH',
+  'inW',
+  'outH',
+  'outW',
+  'kH',
+  'kW',
+  'strideH',
+  'strideW',
+  'padH',
+  'padW',
+  'dilationH',
+  'dilationW',
+] as const satisfies readonly (keyof Pool2dGeometry)[];
+
+/**
+ * The geometry as a flat list of integers in the order the interface declares them, for
+ * kernels that read it as a parameter table (wasm-simd's meta block, webgpu's uniforms).
+ */
+export function conv2dGeometryValues(g: Conv2dGeometry): number[] {
+  return conv2dFields.map((k) => g[k]);
+}
+
+/** `Pool2dGeometry` as a flat list of integers in declaration order (see conv2dGeometryValues). */
+export function pool2dGeometryValues(g: Pool2dGeometry): number[] {
+  return pool2dFields.map((k) => g[k]);
+}
+
 /** One tensor's part of a fused call: its per-element buffers and its scalars. */
 export interface FusedTensorArgs {
   /** `program.buffers.length` storages, each of `size` elements, same float dtype. */

@@ -27,6 +27,7 @@ export type {
   UnaryOp,
   View,
 } from './backend.js';
+export { conv2dGeometryValues, pool2dGeometryValues } from './backend.js';
 export { DataLoader, TensorDataset } from './data/index.js';
 export { bytesPerElement, DTYPES, type DType, isFloat, promoteTypes, typedArrayFor } from './dtype.js';
 export { enableGrad, isGradEnabled, keep, noGrad, setGradEnabled, tidy } from './engine.js';

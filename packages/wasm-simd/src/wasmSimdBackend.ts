@@ -12,6 +12,7 @@ import type {
   UnaryOp,
   View,
 } from '@stepwise/core';
+import { conv2dGeometryValues, pool2dGeometryValues } from '@stepwise/core';
 import { binaryCode, dtypeCode, reduceCode, unaryCode } from './codes.js';
 import { collapseDims } from './collapse.js';
 import { compileFused, type FusedKernel, fusedModuleBytes, scalarsOffset } from './fused/compileFused.js';
@@ -545,46 +546,11 @@ export class WasmSimdBackend implements Backend {
   // ---- convolution and pooling ----
 
   private writeConvGeometry(g: Conv2dGeometry): void {
-    this.writeMeta([
-      [
-        g.batch,
-        g.inChannels,
-        g.inH,
-        g.inW,
-        g.outChannels,
-        g.outH,
-        g.outW,
-        g.kH,
-        g.kW,
-        g.strideH,
-        g.strideW,
-        g.padH,
-        g.padW,
-        g.dilationH,
-        g.dilationW,
-        g.groups,
-      ],
-    ]);
+    this.writeMeta([conv2dGeometryValues(g)]);
   }
 
   private writePoolGeometry(g: Pool2dGeometry): void {
-    this.writeMeta([
-      [
-        g.channels,
-        g.inH,
-        g.inW,
-        g.outH,
-        g.outW,
-        g.kH,
-        g.kW,
-        g.strideH,
-        g.strideW,
-        g.padH,
-        g.padW,
-        g.dilationH,
-        g.dilationW,
-      ],
-    ]);
+    this.writeMeta([pool2dGeometryValues(g)]);
   }
 
   private convScratch(dtype: DType): number {

@@ -5,7 +5,7 @@
  * order with a tree in workgroup memory (deterministic); on a CPU-backed adapter, one
  * invocation per weight element walking them in order.
  */
-import type { Conv2dGeometry } from '@stepwise/core';
+import { type Conv2dGeometry, conv2dGeometryValues } from '@stepwise/core';
 import { paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
 import type { GpuStorage } from '../storage.js';
 
@@ -18,27 +18,7 @@ const GEOM = `
 `;
 
 function writeGeometry(rt: Runtime, g: Conv2dGeometry): void {
-  const p = rt.params;
-  const v = [
-    g.batch,
-    g.inChannels,
-    g.inH,
-    g.inW,
-    g.outChannels,
-    g.outH,
-    g.outW,
-    g.kH,
-    g.kW,
-    g.strideH,
-    g.strideW,
-    g.padH,
-    g.padW,
-    g.dilationH,
-    g.dilationW,
-    g.groups,
-  ];
-  for (let i = 0; i < v.length; i++) p.i(i, v[i]!);
-  return;
+  for (const [i, v] of conv2dGeometryValues(g).entries()) rt.params.i(i, v);
 }
 
 const HEAD = `

@@ -4,7 +4,7 @@
  * Backward: one invocation per input element gathers the gradients of the outputs that
  * chose it, so no atomics and a fixed summation order.
  */
-import type { Pool2dGeometry } from '@stepwise/core';
+import { type Pool2dGeometry, pool2dGeometryValues } from '@stepwise/core';
 import { paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
 import type { GpuStorage } from '../storage.js';
 import { WGSL_MATH } from './wgslMath.js';
@@ -16,22 +16,7 @@ const GEOM = `
 `;
 
 function writeGeometry(rt: Runtime, g: Pool2dGeometry): void {
-  const v = [
-    g.channels,
-    g.inH,
-    g.inW,
-    g.outH,
-    g.outW,
-    g.kH,
-    g.kW,
-    g.strideH,
-    g.strideW,
-    g.padH,
-    g.padW,
-    g.dilationH,
-    g.dilationW,
-  ];
-  for (let i = 0; i < v.length; i++) rt.params.i(i, v[i]!);
+  for (const [i, v] of pool2dGeometryValues(g).entries()) rt.params.i(i, v);
 }
 
 const HEAD = `

@@ -53,10 +53,20 @@ export function trackTensor(t: Tensor): void {
   scopes[scopes.length - 1]?.add(t);
 }
 
-/** Removes a tensor from every open scope, so `tidy` will not dispose it. */
-export function keep<T extends Tensor>(t: T): T {
+/** Removes a tensor from every open tidy scope (a result that must outlive the scope). */
+export function escapeScopes<T extends Tensor>(t: T): T {
   for (const s of scopes) s.delete(t);
   return t;
+}
+
+/**
+ * `torch.keep(t)`: `tidy` will not dispose `t`, and loop boundaries will not release it
+ * (core README, "Memory"); only `dispose()` (or the finalizer, once it is unreachable)
+ * frees it. Parameters, buffers and optimizer state are kept this way.
+ */
+export function keep<T extends Tensor>(t: T): T {
+  t._pins = Number.POSITIVE_INFINITY;
+  return escapeScopes(t);
 }
 
 /**

@@ -14,9 +14,10 @@ import { backward as runBackward } from './autograd/backward.js';
 import type { GradNode } from './autograd/graph.js';
 import type { Backend, Storage, TypedArray } from './backend.js';
 import { bytesPerElement, type DType } from './dtype.js';
-import { keep, setTensorBrand, trackTensor } from './engine.js';
+import { escapeScopes, keep, setTensorBrand, trackTensor } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError, shapeStr, ValueError } from './errors.js';
 import { formatTensor } from './format.js';
+import { boundaryCount, noteBirth, type Releasable } from './loopMemory.js';
 import { toBackend, toBackendAsync, toDType } from './ops/convert.js';
 import * as ew from './ops/elementwise.js';
 import * as idx from './ops/indexing.js';
@@ -62,8 +63,18 @@ export function liveTensorCounts(): ReadonlyMap<string, number> {
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
 
-export class Tensor {
+export class Tensor implements Releasable {
   readonly [brand] = true;
+  /** @internal loop-boundary bookkeeping (loopMemory.ts) */
+  _born = 0;
+  /** @internal */
+  _touched = 0;
+  /** @internal */
+  _pins = 0;
+  /** @internal */
+  _savedBy = 0;
+  /** @internal why the library released it (loopMemory.ts), for the error. */
+  _releasedBy: string | null = null;
   readonly shape: readonly number[];
   readonly dtype: DType;
   readonly #backend: Backend;
@@ -85,6 +96,7 @@ export class Tensor {
     liveTensors.set(ref.backend.name, (liveTensors.get(ref.backend.name) ?? 0) + 1);
     finalizer.register(this, { ref, backend: ref.backend.name }, this);
     trackTensor(this);
+    noteBirth(this);
   }
 
   /** The backend holding the storage. Throws on a disposed tensor, so every op checks its inputs before it allocates. */
@@ -114,12 +126,19 @@ export class Tensor {
   /** @internal */
   _liveRef(): StorageRef {
     const ref = this._ref;
-    if (!ref?.storage) {
-      throw new DisposedTensorError(
-        `Tensor of shape ${shapeStr(this.shape)} and dtype ${this.dtype} was used after dispose()`,
-      );
-    }
+    if (!ref?.storage) throw this._disposedError();
+    this._touched = boundaryCount;
     return ref;
+  }
+
+  /** @internal The error for a use after dispose() or after the library released it. */
+  _disposedError(): DisposedTensorError {
+    const what = `Tensor of shape ${shapeStr(this.shape)} and dtype ${this.dtype}`;
+    if (this._releasedBy === null) return new DisposedTensorError(`${what} was used after dispose()`);
+    return new DisposedTensorError(
+      `${what} was used after stepwise ${this._releasedBy}. To keep a tensor across loop ` +
+        'iterations, call t.keep() (or torch.keep(t)) when you make it.',
+    );
   }
 
   /** @internal The version counter (bumped by every in-place write; shared with views). */
@@ -172,8 +191,11 @@ export class Tensor {
           `assigned grad is on backend '${g.backend.name}', but the tensor is on '${this.backend.name}'`,
         );
       }
-      keep(g);
+      // A `.grad` outlives tidy scopes and loop boundaries while it is one.
+      escapeScopes(g);
+      g._pins++;
     }
+    if (this.#grad) this.#grad._pins--;
     // A gradient that backward created is freed when it is dropped (zeroGrad, `w.grad =
     // null`): wasm and GPU memory are not garbage-collected, and a training loop must stay
     // flat. Clone a gradient to keep it past zeroGrad.
@@ -305,6 +327,14 @@ export class Tensor {
 
   // ---- memory ----
 
+  /**
+   * Exempts this tensor from `tidy` and from the release at loop boundaries (core README,
+   * "Memory"); `dispose()` still frees it. Returns the tensor. `torch.keep(t)` does the same.
+   */
+  keep(): this {
+    return keep(this);
+  }
+
   /** Frees the storage (when no view shares it). Using the tensor afterwards throws. */
   dispose(): void {
     const ref = this._ref;
@@ -314,6 +344,12 @@ export class Tensor {
     liveTensors.set(ref.backend.name, (liveTensors.get(ref.backend.name) ?? 1) - 1);
     ref.release();
     this.#gradFn = null;
+  }
+
+  /** @internal Frees the storage at a loop boundary; later uses quote `reason`. */
+  _release(reason: string): void {
+    this._releasedBy = reason;
+    this.dispose();
   }
 
   // ---- conversion ----

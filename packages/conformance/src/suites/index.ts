@@ -5,6 +5,7 @@ import { registerCreationTests } from './creation.js';
 import { registerCrossBackendTests } from './crossBackend.js';
 import { registerErrorsTests } from './errors.js';
 import { registerFuzzTests } from './fuzz.js';
+import { registerLoopMemoryTests } from './loopMemory.js';
 import { registerLrSchedulerTests } from './lrScheduler.js';
 import { registerMemoryTests } from './memory.js';
 import { registerNnTests } from './nn.js';
@@ -31,6 +32,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   autograd: registerAutogradTests,
   errors: registerErrorsTests,
   memory: registerMemoryTests,
+  loopMemory: registerLoopMemoryTests,
   backendRegistry: registerBackendRegistryTests,
   sgd: registerSgdTests,
   crossBackend: registerCrossBackendTests,

@@ -53,7 +53,8 @@ export function registerSeedsTests(ctx: ConformanceContext): void {
       for (let i = 0; i < fx.steps; i++) {
         const z = x.matmul(w).add(b);
         const L = torch.log(torch.exp(z).add(1)).sub(y.mul(z)).sum();
-        losses.push(L.detach());
+        // Kept: held past the loop (the release at loop boundaries would free it, core README "Memory").
+        losses.push(L.detach().keep());
         optimizer.zeroGrad();
         L.backward();
         optimizer.step();

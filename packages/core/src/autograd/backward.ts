@@ -2,8 +2,9 @@
  * The backward engine: topological walk from the roots, gradient accumulation into leaf
  * `.grad`, freeing of the graph (unless `retainGraph`) and of gradient temporaries.
  */
-import { keep, noGrad, tidy } from '../engine.js';
+import { escapeScopes, noGrad, tidy } from '../engine.js';
 import { AutogradError, ShapeError, shapeStr } from '../errors.js';
+import { loopBoundary } from '../loopMemory.js';
 import { Tensor } from '../tensor.js';
 import type { GradEdge, GradNode } from './graph.js';
 
@@ -40,8 +41,9 @@ function topoOrder(roots: readonly GradNode[]): GradNode[] {
 function checkSaved(node: GradNode): void {
   for (const { tensor, version } of node.saved) {
     if (tensor.isDisposed) {
+      const why = tensor._releasedBy ? `was ${tensor._releasedBy}; keep it with t.keep()` : 'was disposed';
       throw new AutogradError(
-        `a tensor saved for the backward of ${node.name} (shape ${shapeStr(tensor.shape)}) was disposed before backward`,
+        `a tensor saved for the backward of ${node.name} (shape ${shapeStr(tensor.shape)}) ${why} before backward`,
       );
     }
     if (tensor._version !== version) {
@@ -66,7 +68,12 @@ export function runGraph(
 ): (Tensor | null)[] | undefined {
   // Every temporary gradient made here lives in this scope; what survives is what the
   // leaves' `.grad` keep and what autograd.grad returns.
-  return tidy(() => walk(outputs, grads, retainGraph, inputs, allowUnused));
+  const { result, loop } = tidy(() => walk(outputs, grads, retainGraph, inputs, allowUnused));
+  // A backward ends an iteration of the loop that trains this graph's leaves (the first
+  // leaf names the loop: each model is its own). Fired after the walk, which used (and so
+  // kept) every saved tensor it needed.
+  if (loop) loopBoundary(loop, inputs ? 'autograd.grad()' : 'backward()');
+  return result;
 }
 
 function walk(
@@ -75,7 +82,7 @@ function walk(
   retainGraph: boolean,
   inputs: readonly Tensor[] | undefined,
   allowUnused: boolean,
-): (Tensor | null)[] | undefined {
+): { result: (Tensor | null)[] | undefined; loop: Tensor | undefined } {
   const pending = new Map<GradNode, Tensor>();
   const leafGrads = new Map<Tensor, Tensor>();
   const roots: GradNode[] = [];
@@ -131,20 +138,24 @@ function walk(
         if ('node' in edge) accumulate(pending, edge.node, r);
         else accumulate(leafGrads, edge.leaf, r);
       });
-      if (!retainGraph) node.backward = null;
+      if (!retainGraph) {
+        node.backward = null;
+        for (const { tensor } of node.saved) tensor._savedBy--;
+      }
     }
   });
 
   if (inputs) {
-    return inputs.map((t, i) => {
+    const result = inputs.map((t, i) => {
       const g = t.gradFn ? captured.get(t.gradFn) : leafGrads.get(t);
       if (!g && !allowUnused) {
         throw new AutogradError(
           `One of the differentiated Tensors (input ${i}) appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.`,
         );
       }
-      return g ? keep(g) : null;
+      return g ? escapeScopes(g) : null;
     });
+    return { result, loop: inputs[0] };
   }
   // `.grad` must own its storage (optimizers, zeroGrad and clipping write into it), so a
   // gradient shared with another leaf, a view, or the caller's own tensor is copied.
@@ -160,7 +171,7 @@ function walk(
     shared.add(g);
     leaf._setOwnedGrad(own ? noGrad(() => (g.dtype !== leaf.dtype ? g.to(leaf.dtype) : g.clone())) : g);
   }
-  return undefined;
+  return { result: undefined, loop: leafGrads.keys().next().value };
 }
 
 function onesOf(t: Tensor): Tensor {

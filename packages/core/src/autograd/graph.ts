@@ -43,6 +43,9 @@ export function recordOp(
   saved: readonly Tensor[] = [],
 ): Tensor {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
+  // Counted until backward consumes the node: loop boundaries spare these while a live
+  // tensor can still reach the node (loopMemory.ts).
+  for (const t of saved) t._savedBy++;
   out._setGradFn({
     name,
     next: inputs.map((t) => edgeOf(t)),

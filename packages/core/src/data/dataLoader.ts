@@ -1,4 +1,5 @@
 import { ValueError } from '../errors.js';
+import { loopBoundary } from '../loopMemory.js';
 import { stack } from '../ops/shape.js';
 import { defaultGenerator } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -93,6 +94,9 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
     const order = this.order();
     const ds = this.dataset;
     for (let b = 0; b < this.length; b++) {
+      // Taking the next batch ends the previous iteration of the loop over this loader, pass
+      // after pass (core README, "Memory").
+      loopBoundary(this, 'the next DataLoader batch');
       const batch = order.subarray(b * this.batchSize, Math.min(order.length, (b + 1) * this.batchSize));
       if (ds.getBatch) yield ds.getBatch(batch) as T;
       else yield collate(Array.from(batch, (i) => ds.get(i))) as T;

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend.js';
 import type { DType } from '../dtype.js';
-import { noGrad } from '../engine.js';
+import { keep, noGrad } from '../engine.js';
 import { ShapeError, shapeStr, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { Parameter } from './parameter.js';
@@ -102,6 +102,8 @@ export abstract class Module {
     if (tensor !== null && !(tensor instanceof Tensor)) {
       throw new TypeError(`registerBuffer('${name}'): expected a Tensor or null, got ${describe(tensor)}`);
     }
+    // A module owns its buffers (running statistics...): no loop boundary releases them.
+    if (tensor !== null) keep(tensor);
     this[internals].buffers.set(name, tensor);
     if (persistent) this[internals].nonPersistent.delete(name);
     else this[internals].nonPersistent.add(name);

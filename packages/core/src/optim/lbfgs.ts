@@ -192,11 +192,13 @@ export class LBFGS extends Optimizer {
     if (typeof closure !== 'function') {
       throw new ValueError('LBFGS.step needs a closure that re-evaluates the model and returns the loss');
     }
-    this._optCalled = true;
-    const args = this._runPreHooks([closure]);
-    return this._run(args[0] as LBFGSClosure).then((r) => {
-      this._runPostHooks(args);
-      return r;
+    return this._loopStep(() => {
+      this._optCalled = true;
+      const args = this._runPreHooks([closure]);
+      return this._run(args[0] as LBFGSClosure).then((r) => {
+        this._runPostHooks(args);
+        return r;
+      });
     }) as T;
   }
 

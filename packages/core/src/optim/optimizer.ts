@@ -11,6 +11,7 @@
  * the exception and is async).
  */
 import { enableGrad, keep, noGrad } from '../engine.js';
+import { loopBoundary, withoutBoundaries } from '../loopMemory.js';
 import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
@@ -268,6 +269,8 @@ export abstract class Optimizer {
     if (group.params.some((p) => seen.has(p))) {
       throw new ValueError('some parameters appear in more than one parameter group');
     }
+    // The optimizer owns its parameters: no loop boundary releases them.
+    for (const p of group.params) keep(p);
     // A plain object (not null-prototype) for users; every key came through safeAssign.
     this.paramGroups.push(Object.assign({}, group));
   }
@@ -303,21 +306,36 @@ export abstract class Optimizer {
    * local pre, the step, local post, global post.
    */
   step<T = undefined>(closure?: () => T): T {
-    this._optCalled = true;
-    let args: unknown[] = [closure];
-    args = this._runPreHooks(args);
-    const fn = args[0] as (() => T) | undefined;
-    const loss = fn ? enableGrad(fn) : (undefined as T);
-    if (loss instanceof Promise) {
-      return loss.then((l) => {
-        noGrad(() => this._update());
-        this._runPostHooks(args);
-        return l;
-      }) as T;
-    }
-    noGrad(() => this._update());
-    this._runPostHooks(args);
-    return loss;
+    return this._loopStep(() => {
+      this._optCalled = true;
+      let args: unknown[] = [closure];
+      args = this._runPreHooks(args);
+      const fn = args[0] as (() => T) | undefined;
+      const loss = fn ? enableGrad(fn) : (undefined as T);
+      if (loss instanceof Promise) {
+        return loss.then((l) => {
+          noGrad(() => this._update());
+          this._runPostHooks(args);
+          return l;
+        }) as T;
+      }
+      noGrad(() => this._update());
+      this._runPostHooks(args);
+      return loss;
+    });
+  }
+
+  /**
+   * Runs one step as one loop boundary (core README, "Memory"): backward calls inside it
+   * (a closure) are not boundaries of their own, and when it returns, the tensors of
+   * earlier iterations that nothing used since the previous step are released.
+   */
+  protected _loopStep<T>(fn: () => T): T {
+    const r = withoutBoundaries(fn);
+    const boundary = () => loopBoundary(this, `${this.constructor.name}.step()`);
+    if (r instanceof Promise) return r.then((v) => (boundary(), v)) as T;
+    boundary();
+    return r;
   }
 
   /** The update of every group; grads are in place, grad recording is off. */

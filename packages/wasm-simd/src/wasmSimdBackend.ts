@@ -158,6 +158,9 @@ export class WasmSimdBackend implements Backend {
     this.liveBytes -= w.bytes;
   }
 
+  // Byte offsets run up to 4 GiB: `>>>` turns them into element indices (`>>` is signed
+  // and goes negative from 2 GiB on). Offsets handed to kernels need nothing: wasm reads
+  // an i32 argument as the same 32 bits, unsigned in the AssemblyScript (usize).
   write(s: Storage, data: TypedArray): void {
     const w = st(s);
     if (data.length !== w.size) {
@@ -165,13 +168,13 @@ export class WasmSimdBackend implements Backend {
     }
     switch (w.dtype) {
       case 'float32':
-        this.f32.set(data, w.ptr >> 2);
+        this.f32.set(data, w.ptr >>> 2);
         return;
       case 'float64':
-        this.f64.set(data, w.ptr >> 3);
+        this.f64.set(data, w.ptr >>> 3);
         return;
       case 'int32':
-        this.i32.set(data, w.ptr >> 2);
+        this.i32.set(data, w.ptr >>> 2);
         return;
       case 'bool': {
         const u8 = this.u8;
@@ -185,11 +188,11 @@ export class WasmSimdBackend implements Backend {
     const w = st(s);
     switch (w.dtype) {
       case 'float32':
-        return this.f32.slice(w.ptr >> 2, (w.ptr >> 2) + w.size);
+        return this.f32.slice(w.ptr >>> 2, (w.ptr >>> 2) + w.size);
       case 'float64':
-        return this.f64.slice(w.ptr >> 3, (w.ptr >> 3) + w.size);
+        return this.f64.slice(w.ptr >>> 3, (w.ptr >>> 3) + w.size);
       case 'int32':
-        return this.i32.slice(w.ptr >> 2, (w.ptr >> 2) + w.size);
+        return this.i32.slice(w.ptr >>> 2, (w.ptr >>> 2) + w.size);
       case 'bool':
         return this.u8.slice(w.ptr, w.ptr + w.size);
     }
@@ -225,7 +228,7 @@ export class WasmSimdBackend implements Backend {
   }
 
   private writeMeta(lists: readonly (readonly number[])[]): void {
-    let p = this.meta >> 2;
+    let p = this.meta >>> 2;
     const i32 = this.i32;
     for (const l of lists) for (let i = 0; i < l.length; i++) i32[p++] = l[i];
   }
@@ -354,11 +357,11 @@ export class WasmSimdBackend implements Backend {
     if (isFloatDType(x.dtype)) cdt = x.dtype;
     else if (x.dtype === 'int32' && Number.isInteger(s) && s >= -2147483648 && s <= 2147483647) cdt = 'int32';
     else cdt = 'float64';
-    if (cdt === 'float32') this.f32[cell >> 2] = s;
-    else if (cdt === 'float64') this.f64[cell >> 3] = s;
-    else this.i32[cell >> 2] = s;
+    if (cdt === 'float32') this.f32[cell >>> 2] = s;
+    else if (cdt === 'float64') this.f64[cell >>> 3] = s;
+    else this.i32[cell >>> 2] = s;
     const i32 = this.i32;
-    const m = this.meta >> 2;
+    const m = this.meta >>> 2;
     i32[m] = x.size;
     i32[m + 1] = scalarFirst ? 0 : 1;
     i32[m + 2] = scalarFirst ? 1 : 0;
@@ -599,7 +602,7 @@ export class WasmSimdBackend implements Backend {
     if (which === 2) {
       // Shares 1.. wrote partial weight gradients: add each non-empty one into the result.
       const n = out.size;
-      const m = this.meta >> 2;
+      const m = this.meta >>> 2;
       for (let w = 1; w < T; w++) {
         if (Math.floor((g.batch * (w + 1)) / T) <= Math.floor((g.batch * w) / T)) continue;
         this.i32[m] = n;
@@ -698,7 +701,7 @@ export class WasmSimdBackend implements Backend {
     const nb = program.buffers.length;
     const ns = program.scalars.length;
     const args = this.meta + FUSED_ARGS;
-    const sOff = (args + scalarsOffset(nb)) >> 3;
+    const sOff = (args + scalarsOffset(nb)) >>> 3;
     for (let t = 0; t < tensors.length; t++) {
       const ta = tensors[t];
       const bufs = ta.buffers;
@@ -709,7 +712,7 @@ export class WasmSimdBackend implements Backend {
       // Views after compiling: a first compile may allocate (and so grow the memory).
       const i32 = this.i32;
       const f64 = this.f64;
-      for (let i = 0; i < nb; i++) i32[(args >> 2) + i] = st(bufs[i]).ptr;
+      for (let i = 0; i < nb; i++) i32[(args >>> 2) + i] = st(bufs[i]).ptr;
       const sc = ta.scalars;
       for (let i = 0; i < ns; i++) f64[sOff + i] = sc[i];
       const pool = this.pool;

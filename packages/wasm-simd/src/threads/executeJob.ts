@@ -10,6 +10,10 @@
  * 5 conv2d forward / backward-input / backward-weight split by batch (each share with its
  * own geometry copy and scratch; backward-weight shares past the first write partial sums
  * that the caller adds up), 6 binary op over one collapsed dimension (16-element units).
+ *
+ * Words are int32, so a byte offset at or past 2 GiB reads back negative. Passed to a wasm
+ * export that is harmless (wasm takes the low 32 bits, and sums of offsets wrap the same
+ * way); wherever JS itself uses one (a typed-array view, an index) it goes through `>>>`.
  */
 export function executeJob(
   k: any,
@@ -84,13 +88,13 @@ export function executeJob(
     if (hi <= lo) return;
     const i32 = new Int32Array(buf);
     const f64 = new Float64Array(buf);
-    for (let j = 0; j < nb; j++) i32[(priv >> 2) + j] = i32[(args >> 2) + j] + lo * esz;
-    for (let j = 0; j < ns; j++) f64[((priv + sOff) >> 3) + j] = f64[((args + sOff) >> 3) + j];
+    for (let j = 0; j < nb; j++) i32[(priv >>> 2) + j] = i32[(args >>> 2) + j] + lo * esz;
+    for (let j = 0; j < ns; j++) f64[((priv + sOff) >>> 3) + j] = f64[((args + sOff) >>> 3) + j];
     fused.get(id)!(priv, hi - lo);
   } else if (kind === 3) {
     const id = c[3];
     if (!fused.has(id)) {
-      const bytes = new Uint8Array(buf, c[4], c[5]).slice();
+      const bytes = new Uint8Array(buf, c[4] >>> 0, c[5]).slice();
       const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
       fused.set(id, inst.exports.run as (args: number, n: number) => void);
     }
@@ -101,13 +105,13 @@ export function executeJob(
     const [lo, hi] = share(c[14], 1);
     if (hi <= lo) {
       // Share 0 owns the weight gradient's first write: zero it when it has no images.
-      if (which === 2 && w === 0) new Uint8Array(buf, c[8], c[19]).fill(0);
+      if (which === 2 && w === 0) new Uint8Array(buf, c[8] >>> 0, c[19] >>> 0).fill(0);
       return;
     }
     const i32 = new Int32Array(buf);
     const priv = c[12] + w * c[13];
-    for (let j = 0; j < 16; j++) i32[(priv >> 2) + j] = i32[(c[9] >> 2) + j];
-    i32[priv >> 2] = hi - lo;
+    for (let j = 0; j < 16; j++) i32[(priv >>> 2) + j] = i32[(c[9] >>> 2) + j];
+    i32[priv >>> 2] = hi - lo;
     const scratch = c[10] + w * c[11];
     const inOff = lo * c[15] * esz;
     const outOff = lo * c[16] * esz;
@@ -129,9 +133,9 @@ export function executeJob(
     const sb = c[12];
     const meta = c[16] + w * c[17];
     const i32 = new Int32Array(buf);
-    i32[meta >> 2] = hi - lo;
-    i32[(meta >> 2) + 1] = sa;
-    i32[(meta >> 2) + 2] = sb;
+    i32[meta >>> 2] = hi - lo;
+    i32[(meta >>> 2) + 1] = sa;
+    i32[(meta >>> 2) + 2] = sb;
     k.binary(
       c[3],
       c[4],

@@ -83,13 +83,9 @@ async function trainWith(
       const l = (await (opt.step as (c: () => Tensor) => Promise<Tensor>)(closure)) as Tensor;
       losses.push(await scalar(l));
     } else {
-      const l = torch.tidy(() => {
-        const v = closure();
-        opt.step();
-        return v;
-      });
+      const l = closure();
+      opt.step();
       losses.push(await scalar(l));
-      l.dispose();
     }
     sched?.step();
   }

@@ -30,16 +30,12 @@ export async function seed000(): Promise<{ w: number[]; b: number; losses: numbe
   const optimizer = new torch.optim.SGD(new Set([w, b]), { lr: 0.01 });
   const losses: number[] = [];
   for (let i = 0; i < 1000; i++) {
-    const L = torch.tidy(() => {
-      const z = x.matmul(w).add(b);
-      const loss = torch.log(torch.exp(z).add(1)).sub(y.mul(z)).sum();
-      optimizer.zeroGrad();
-      loss.backward();
-      optimizer.step();
-      return loss;
-    });
+    const z = x.matmul(w).add(b);
+    const L = torch.log(torch.exp(z).add(1)).sub(y.mul(z)).sum();
+    optimizer.zeroGrad();
+    L.backward();
+    optimizer.step();
     losses.push(await scalar(L));
-    L.dispose();
   }
   const wv = Array.from(await w.data());
   const bv = (await b.data())[0]!;

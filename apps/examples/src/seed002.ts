@@ -59,20 +59,16 @@ async function internals(): Promise<void> {
   console.log('  after addParamGroup({ params: [scale], lr: 0.01, momentum: 0.9, nesterov: true }):');
   describeGroups(opt);
   const step = () => {
-    const l = torch.tidy(() => {
-      const v = loss();
-      opt.zeroGrad();
-      v.backward();
-      opt.step();
-      return v;
-    });
+    const l = loss();
+    opt.zeroGrad();
+    l.backward();
+    opt.step();
     return l;
   };
   const losses: number[] = [];
   for (let i = 0; i < 50; i++) {
     const l = step();
     losses.push(await scalar(l));
-    l.dispose();
   }
   console.log(`  50 steps: loss ${fmt(losses[0]!, 5)} → ${fmt(losses[49]!, 5)}`);
   console.log('  state kept per parameter (Map from tensor to state):');
@@ -87,9 +83,13 @@ async function internals(): Promise<void> {
     `  stateDict(): state for params ${Object.keys(sd.state).join(', ')}; paramGroups ${JSON.stringify(sd.paramGroups.map((g) => g.params))}`,
   );
   // Save: a deep copy of the state dict (tensors cloned), as torch.save + torch.load would give.
+  // The copies are kept: the same optimizer steps 10 more times before they are read, and a
+  // loop's boundaries release what its iterations made and left unused (core README, "Memory").
   const saved = cloneStateDict(sd);
-  const modelSaved = Object.fromEntries(Object.entries(model.stateDict()).map(([k, v]) => [k, v.clone()]));
-  const scaleSaved = scale.clone();
+  const modelSaved = Object.fromEntries(
+    Object.entries(model.stateDict()).map(([k, v]) => [k, v.clone().keep()]),
+  );
+  const scaleSaved = scale.clone().keep();
   // torch.saveAsync works on every backend (webgpu reads asynchronously); torch.save is its sync twin.
   const bytes = await torch.saveAsync({ model: model.stateDict(), optimizer: sd });
   console.log(`  torch.saveAsync(model + optimizer state dicts): ${bytes.length} bytes`);
@@ -98,7 +98,6 @@ async function internals(): Promise<void> {
   for (let i = 0; i < 10; i++) {
     const l = step();
     original.push(await scalar(l));
-    l.dispose();
   }
   // ...then rebuild everything from the saved copies and run the same 10 steps.
   const fresh = toyProblem();
@@ -112,15 +111,11 @@ async function internals(): Promise<void> {
   opt2.loadStateDict(saved);
   const resumed: number[] = [];
   for (let i = 0; i < 10; i++) {
-    const l = torch.tidy(() => {
-      const v = fresh.loss();
-      opt2.zeroGrad();
-      v.backward();
-      opt2.step();
-      return v;
-    });
+    const l = fresh.loss();
+    opt2.zeroGrad();
+    l.backward();
+    opt2.step();
     resumed.push(await scalar(l));
-    l.dispose();
   }
   const same = original.every((v, i) => Object.is(v, resumed[i]));
   console.log(
@@ -135,7 +130,7 @@ function cloneStateDict(sd: {
   const state: Record<string, Record<string, unknown>> = {};
   for (const [k, s] of Object.entries(sd.state)) {
     state[k] = Object.fromEntries(
-      Object.entries(s).map(([n, v]) => [n, v instanceof torch.Tensor ? v.clone() : v]),
+      Object.entries(s).map(([n, v]) => [n, v instanceof torch.Tensor ? v.clone().keep() : v]),
     );
   }
   return { state, paramGroups: sd.paramGroups.map((g) => ({ ...g })) };
@@ -159,15 +154,11 @@ async function train(
   const bar = new ProgressBar(name.padEnd(5), steps);
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
-    const l = torch.tidy(() => {
-      const v = lossFn.forward(model.forward(x), y);
-      opt.zeroGrad();
-      v.backward();
-      opt.step();
-      return v;
-    });
+    const l = lossFn.forward(model.forward(x), y);
+    opt.zeroGrad();
+    l.backward();
+    opt.step();
     losses.push(await scalar(l));
-    l.dispose();
     if (i % 50 === 0) bar.update(i, `loss ${fmt(losses[i]!, 5)}`);
   }
   bar.done(`loss ${fmt(losses[steps - 1]!, 5)}`);

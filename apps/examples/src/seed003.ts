@@ -30,17 +30,12 @@ async function trainingLoop(epochs: number, lr: number, tU: Tensor, tC: Tensor) 
   let b = torch.zeros([]);
   const losses: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const [loss, nw, nb] = torch.tidy(() => {
-      const tP = model(tU, w, b);
-      const l = lossFn(tP, tC);
-      const [gw, gb] = gradFn(tU, tC, tP);
-      return [l, w.sub(gw.mul(lr)), b.sub(gb.mul(lr))] as const;
-    });
-    w.dispose();
-    b.dispose();
-    [w, b] = [nw, nb];
+    const tP = model(tU, w, b);
+    const loss = lossFn(tP, tC);
+    const [gw, gb] = gradFn(tU, tC, tP);
+    w = w.sub(gw.mul(lr));
+    b = b.sub(gb.mul(lr));
     losses.push(await scalar(loss));
-    loss.dispose();
   }
   return { losses, w: await scalar(w), b: await scalar(b) };
 }

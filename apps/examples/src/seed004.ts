@@ -50,10 +50,8 @@ export class DigitsCNN extends nn.Module {
 }
 
 async function accuracy(model: DigitsCNN, x: Tensor, y: Tensor): Promise<number> {
-  const correct = torch.noGrad(() => torch.tidy(() => model.forward(x).argmax(1).eq(y).sum()));
-  const c = await scalar(correct);
-  correct.dispose();
-  return c / y.shape[0]!;
+  const correct = torch.noGrad(() => model.forward(x).argmax(1).eq(y).sum());
+  return (await scalar(correct)) / y.shape[0]!;
 }
 
 export async function seed004(opts: { epochs?: number; seed?: number } = {}) {
@@ -96,17 +94,11 @@ export async function seed004(opts: { epochs?: number; seed?: number } = {}) {
     model.train();
     let total = 0;
     for (const [xb, yb] of loader) {
-      const loss = torch.tidy(() => {
-        const l = lossFn.forward(model.forward(xb!), yb!);
-        optimizer.zeroGrad();
-        l.backward();
-        optimizer.step();
-        return l;
-      });
+      const loss = lossFn.forward(model.forward(xb!), yb!);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
       total += (await scalar(loss)) * yb!.shape[0]!;
-      loss.dispose();
-      xb!.dispose();
-      yb!.dispose();
       bar.update(++done, `epoch ${epoch}`);
     }
     scheduler.step();

@@ -122,16 +122,12 @@ async function train(): Promise<void> {
           return l;
         });
       } else {
-        loss = torch.tidy(() => {
-          const l = p.loss();
-          opt.zeroGrad();
-          l.backward();
-          opt.step();
-          return l;
-        });
+        loss = p.loss();
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
       }
       run.losses.push(Number((await loss.data())[0]));
-      loss.dispose();
       if (i % 20 === 19 || i === steps - 1) {
         run.ms = performance.now() - started;
         setStatus(`training on ${backend}: step ${i + 1}/${steps}, loss ${run.losses[i]!.toPrecision(5)}`);

@@ -121,7 +121,10 @@ function sweep(s: Source, where: string): void {
   let protectedMark = -1;
   if (tracked.some((t) => t._savedBy > 0 && !t.isDisposed && isCandidate(t))) {
     protectedMark = ++sweepMark;
-    markSavedReachable(tracked.filter((t) => !t.isDisposed && !isCandidate(t)), protectedMark);
+    markSavedReachable(
+      tracked.filter((t) => !t.isDisposed && !isCandidate(t)),
+      protectedMark,
+    );
   }
   const reason =
     `released at ${where}: it was made inside a loop iteration and not used during the ` +

@@ -133,11 +133,17 @@ export class Tensor implements Releasable {
 
   /** @internal The error for a use after dispose() or after the library released it. */
   _disposedError(): DisposedTensorError {
-    const what = `Tensor of shape ${shapeStr(this.shape)} and dtype ${this.dtype}`;
-    if (this._releasedBy === null) return new DisposedTensorError(`${what} was used after dispose()`);
     return new DisposedTensorError(
-      `${what} was used after stepwise ${this._releasedBy}. To keep a tensor across loop ` +
-        'iterations, call t.keep() (or torch.keep(t)) when you make it.',
+      `Tensor of shape ${shapeStr(this.shape)} and dtype ${this.dtype} was used after ${this._goneWhy}`,
+    );
+  }
+
+  /** @internal Why the storage is gone, for error messages: dispose() or a loop boundary. */
+  get _goneWhy(): string {
+    if (this._releasedBy === null) return 'dispose()';
+    return (
+      `stepwise ${this._releasedBy}. To keep a tensor across loop iterations, call t.keep() ` +
+      '(or torch.keep(t)) when you make it.'
     );
   }
 

@@ -36,7 +36,9 @@ async function expectBounded(ctx: ConformanceContext, step: (i: number) => unkno
       expect(now.tensors, `live tensors at step ${i} (after warm-up: ${bound.tensors})`).toBeLessThanOrEqual(
         bound.tensors,
       );
-      expect(now.bytes, `live bytes at step ${i} (after warm-up: ${bound.bytes})`).toBeLessThanOrEqual(bound.bytes);
+      expect(now.bytes, `live bytes at step ${i} (after warm-up: ${bound.bytes})`).toBeLessThanOrEqual(
+        bound.bytes,
+      );
     }
   }
 }
@@ -87,7 +89,11 @@ export function registerLoopMemoryTests(ctx: ConformanceContext): void {
 
     it('training over a DataLoader, epoch after epoch', async () => {
       const { model, opt, lossFn, x, y } = setup('SGD');
-      const loader = new torch.DataLoader(new torch.TensorDataset(x, y), { batchSize: 8, shuffle: true, seed: 1 });
+      const loader = new torch.DataLoader(new torch.TensorDataset(x, y), {
+        batchSize: 8,
+        shuffle: true,
+        seed: 1,
+      });
       const batches = epochs(loader);
       await expectBounded(ctx, () => {
         const [xb, yb] = batches.next().value!;

@@ -41,9 +41,8 @@ function topoOrder(roots: readonly GradNode[]): GradNode[] {
 function checkSaved(node: GradNode): void {
   for (const { tensor, version } of node.saved) {
     if (tensor.isDisposed) {
-      const why = tensor._releasedBy ? `was ${tensor._releasedBy}; keep it with t.keep()` : 'was disposed';
       throw new AutogradError(
-        `a tensor saved for the backward of ${node.name} (shape ${shapeStr(tensor.shape)}) ${why} before backward`,
+        `a tensor saved for the backward of ${node.name} (shape ${shapeStr(tensor.shape)}) was used after ${tensor._goneWhy}`,
       );
     }
     if (tensor._version !== version) {

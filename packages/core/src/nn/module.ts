@@ -316,7 +316,7 @@ export abstract class Module {
         );
       } else if (v.isDisposed) {
         problems.push(
-          `While copying the parameter named "${name}", the tensor in the state dict was disposed.`,
+          `While copying the parameter named "${name}", the tensor in the state dict was used after ${v._goneWhy}`,
         );
       } else if (!sameShape(v.shape, target.shape)) {
         problems.push(

@@ -11,8 +11,8 @@
  * the exception and is async).
  */
 import { enableGrad, keep, noGrad } from '../engine.js';
-import { loopBoundary, withoutBoundaries } from '../loopMemory.js';
 import { ValueError } from '../errors.js';
+import { loopBoundary, withoutBoundaries } from '../loopMemory.js';
 import { Tensor } from '../tensor.js';
 
 /** Marks a hyperparameter that has no default (PyTorch's `torch.optim.optimizer.required`). */
@@ -333,7 +333,12 @@ export abstract class Optimizer {
   protected _loopStep<T>(fn: () => T): T {
     const r = withoutBoundaries(fn);
     const boundary = () => loopBoundary(this, `${this.constructor.name}.step()`);
-    if (r instanceof Promise) return r.then((v) => (boundary(), v)) as T;
+    if (r instanceof Promise) {
+      return r.then((v) => {
+        boundary();
+        return v;
+      }) as T;
+    }
     boundary();
     return r;
   }

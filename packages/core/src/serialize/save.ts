@@ -27,7 +27,7 @@ function encode(v: unknown, path: string, tensors: Map<Tensor, number>, stack: S
     return v;
   }
   if (v instanceof Tensor) {
-    if (v.isDisposed) throw new TypeError(`torch.save: the tensor at ${path} was disposed`);
+    if (v.isDisposed) throw new TypeError(`torch.save: the tensor at ${path} was used after ${v._goneWhy}`);
     let i = tensors.get(v);
     if (i === undefined) tensors.set(v, (i = tensors.size));
     return { $tensor: i };

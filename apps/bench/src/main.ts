@@ -7,13 +7,25 @@
  * Figures: Mparam/s (parameters updated per second) and GB/s (bytes the update must move
  * per parameter — read param, grad and state, write param and state — times Mparam/s).
  * Then the training figures of `training.ts` (matmul, an MLP step, a CNN step) for the same
- * backends. Environment: BENCH_SIZES=1e5,1e6 to pick sizes, BENCH_QUICK=1 for fewer
- * repetitions, BENCH_SECTIONS=optim or =training for one part.
+ * backends, and the memory sections of `memory.ts` (a PyTorch-style loop without tidy,
+ * stepwise beside tfjs; small-model steps/s with and without tidy). Environment:
+ * BENCH_SIZES=1e5,1e6 to pick sizes, BENCH_QUICK=1 for fewer repetitions,
+ * BENCH_SECTIONS=optim,training,memory,overhead (default all) or `--only memory` to pick parts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import type { Backend } from '@stepwise/core';
 import * as torch from '@stepwise/core';
+import { loadStepwise, loadTfjs } from './backends.js';
+import {
+  memoryRuns,
+  memorySection,
+  overheadRows,
+  overheadSection,
+  overheadSkips,
+  printMemoryTables,
+  printOverheadTable,
+} from './memory.js';
 import {
   printTrainingTable,
   type TrainingRow,
@@ -32,8 +44,15 @@ const BYTES_PER_PARAM: Record<OptName, number> = {
 };
 const SIZES = (process.env.BENCH_SIZES ?? '1e5,1e6,1e7').split(',').map(Number);
 const QUICK = process.env.BENCH_QUICK === '1';
-/** BENCH_SECTIONS=optim,training (default both). */
-const SECTIONS = (process.env.BENCH_SECTIONS ?? 'optim,training').split(',');
+/** BENCH_SECTIONS=optim,training,memory,overhead (default all); `--only a,b` says the same. */
+const onlyArg = process.argv.indexOf('--only');
+const SECTIONS = (
+  (onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined) ??
+  process.env.BENCH_SECTIONS ??
+  'optim,training,memory,overhead'
+).split(',');
+/** The optimizer and training sections run in this process, backend by backend. */
+const IN_PROCESS = SECTIONS.includes('optim') || SECTIONS.includes('training');
 const trainingRows: TrainingRow[] = [];
 /** Repetitions of a training workload (slow: a whole training step). */
 const trainReps = (slow: boolean) => (QUICK ? 2 : slow ? 6 : 20);
@@ -195,17 +214,6 @@ async function benchTfjs(tf: any, backendName: string): Promise<void> {
   }
 }
 
-/** Node has no navigator.gpu: install the `webgpu` package's (Dawn) globals. */
-async function installWebGPUGlobals(): Promise<void> {
-  if ((globalThis as any).navigator?.gpu) return;
-  const mod: any = await import('webgpu');
-  Object.assign(globalThis, mod.globals);
-  const gpu = mod.create([]);
-  if ((globalThis as any).navigator)
-    Object.defineProperty((globalThis as any).navigator, 'gpu', { value: gpu, configurable: true });
-  else (globalThis as any).navigator = { gpu };
-}
-
 async function attempt(what: string, backend: string, fn: () => Promise<void>): Promise<void> {
   const t0 = performance.now();
   try {
@@ -257,53 +265,32 @@ async function main(): Promise<void> {
     `stepwise optimizer benchmark — Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
   );
   console.log(
-    `sizes ${SIZES.map((s) => s.toExponential(0)).join(', ')} float32 parameters${QUICK ? ' (quick)' : ''}`,
+    `sections ${SECTIONS.join(', ')}${QUICK ? ' (quick)' : ''}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (others' work on the machine skews timings)`,
   );
-  benchCopy();
-  console.log('  typed-array copy: done');
+  if (IN_PROCESS) {
+    console.log(`sizes ${SIZES.map((s) => s.toExponential(0)).join(', ')} float32 parameters`);
+    benchCopy();
+    console.log('  typed-array copy: done');
+    for (const name of ['cpu-js', 'wasm-simd', 'webgpu'] as const)
+      await attempt('stepwise', name, async () => benchBackend(await loadStepwise(name)));
+    for (const name of ['cpu', 'wasm', 'webgpu'] as const)
+      await attempt('tfjs 4.22', `tfjs-${name}`, async () => benchTfjsBackend(await loadTfjs(name), name));
+  }
+  if (SECTIONS.includes('overhead')) await overheadSection();
+  if (SECTIONS.includes('memory')) await memorySection();
 
-  await attempt('stepwise', 'cpu-js', async () => {
-    const { cpuJs } = await import('@stepwise/cpu-js');
-    await benchBackend(cpuJs());
-  });
-  await attempt('stepwise', 'wasm-simd', async () => {
-    const { wasmSimd } = await import('@stepwise/wasm-simd');
-    await benchBackend(await wasmSimd());
-  });
-  await attempt('stepwise', 'webgpu', async () => {
-    await installWebGPUGlobals();
-    const mod: any = await import('@stepwise/webgpu');
-    if (typeof mod.webgpu !== 'function') throw new Error('@stepwise/webgpu exports no webgpu() factory');
-    await benchBackend(await mod.webgpu());
-  });
-
-  const tf: any = await import('@tensorflow/tfjs');
-  await attempt('tfjs 4.22', 'tfjs-cpu', async () => {
-    if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") failed');
-    await tf.ready();
-    await benchTfjsBackend(tf, 'cpu');
-  });
-  await attempt('tfjs 4.22', 'tfjs-wasm', async () => {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');
-    await tf.ready();
-    await benchTfjsBackend(tf, 'wasm');
-  });
-  await attempt('tfjs 4.22', 'tfjs-webgpu', async () => {
-    await installWebGPUGlobals();
-    await import('@tensorflow/tfjs-backend-webgpu');
-    if (!(await tf.setBackend('webgpu')))
-      throw new Error('tf.setBackend("webgpu") failed (no WebGPU adapter?)');
-    await tf.ready();
-    await benchTfjsBackend(tf, 'webgpu');
-  });
-
-  console.log('');
-  printTable();
+  if (IN_PROCESS) {
+    console.log('');
+    printTable();
+  }
   if (trainingRows.length) {
     console.log('');
     printTrainingTable(trainingRows);
   }
+  printOverheadTable();
+  printMemoryTables();
   const outDir = new URL('../results/', import.meta.url);
   mkdirSync(outDir, { recursive: true });
   const doc = {
@@ -311,12 +298,17 @@ async function main(): Promise<void> {
     node: process.version,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? null,
+    loadAverage: loadavg(),
     sizes: SIZES,
     bytesPerParam: BYTES_PER_PARAM,
     rows,
     training: trainingRows,
     trainingSkips,
     skipped,
+    sections: SECTIONS,
+    overhead: overheadRows,
+    overheadSkips,
+    memory: memoryRuns,
   };
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   writeFileSync(new URL(`optim-${stamp}.json`, outDir), `${JSON.stringify(doc, null, 2)}\n`);

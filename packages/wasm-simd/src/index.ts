@@ -12,6 +12,7 @@ import { CTL_OFFSET, WasmSimdBackend } from './wasmSimdBackend.js';
 
 export { WasmOutOfMemoryError } from './heap.js';
 export { WasmSimdUnsupportedError } from './loadKernels.js';
+export { WasmWorkerError } from './threads/workerPool.js';
 export { WasmSimdBackend } from './wasmSimdBackend.js';
 
 /** Options of `wasmSimd`. */

@@ -120,6 +120,15 @@ export class WasmSimdBackend implements Backend {
     this.pool = pool;
   }
 
+  /** Runs a job on the pool; a pool that lost a worker closes, and later calls run here. */
+  private runPool(pool: WorkerPool, kind: number): void {
+    try {
+      pool.run(kind, this.k, this.fusedById);
+    } finally {
+      if (pool.closed) this.pool = undefined;
+    }
+  }
+
   private refreshViews(): void {
     const buf = this.memory.buffer;
     this.u8 = new Uint8Array(buf);
@@ -280,7 +289,7 @@ export class WasmSimdBackend implements Backend {
       c[8] = a.size;
       c[9] = bytesPerElement(a.dtype);
       c[10] = bytesPerElement(o.dtype);
-      pool.run(JOB_UNARY, this.k, this.fusedById);
+      this.runPool(pool, JOB_UNARY);
       return;
     }
     this.k.unary(unaryCode[op], dtypeCode[a.dtype], dtypeCode[o.dtype], a.ptr, o.ptr, a.size);
@@ -342,7 +351,7 @@ export class WasmSimdBackend implements Backend {
     c[15] = bytesPerElement(o.dtype);
     c[16] = this.meta + THREAD_ARGS;
     c[17] = THREAD_ARGS_STRIDE;
-    pool.run(JOB_BINARY, this.k, this.fusedById);
+    this.runPool(pool, JOB_BINARY);
   }
 
   binaryScalar(op: BinaryOp, a: Storage, s: number, out: Storage, scalarFirst: boolean): void {
@@ -483,7 +492,7 @@ export class WasmSimdBackend implements Backend {
       c[20] = opts.bBatchStride * esz;
       c[21] = m * n * esz;
       c[22] = esz;
-      pool.run(JOB_GEMM, this.k, this.fusedById);
+      this.runPool(pool, JOB_GEMM);
       this.releaseBigScratch();
       return;
     }
@@ -598,7 +607,7 @@ export class WasmSimdBackend implements Backend {
     c[17] = partials;
     c[18] = wBytes;
     c[19] = out.bytes;
-    pool.run(JOB_CONV, this.k, this.fusedById);
+    this.runPool(pool, JOB_CONV);
     if (which === 2) {
       // Shares 1.. wrote partial weight gradients: add each non-empty one into the result.
       const n = out.size;
@@ -686,7 +695,7 @@ export class WasmSimdBackend implements Backend {
         c[4] = ptr;
         c[5] = bytes.length;
         try {
-          pool.run(JOB_COMPILE, this.k, this.fusedById);
+          this.runPool(pool, JOB_COMPILE);
         } finally {
           this.heap.free(ptr, bytes.length);
         }
@@ -727,7 +736,7 @@ export class WasmSimdBackend implements Backend {
         c[9] = ns;
         c[10] = this.meta + THREAD_ARGS;
         c[11] = THREAD_ARGS_STRIDE;
-        pool.run(JOB_FUSED, this.k, this.fusedById);
+        this.runPool(pool, JOB_FUSED);
       } else run(args, first.size);
     }
   }

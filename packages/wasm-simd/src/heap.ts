@@ -13,13 +13,10 @@ const PAGE = 65536;
 export const ALIGN = 64;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 
-/** Thrown when an allocation cannot be served even after growing to the 4 GiB limit. */
+/** Thrown when an allocation cannot be served: the message says why and what would help. */
 export class WasmOutOfMemoryError extends Error {
-  constructor(bytes: number, heapBytes: number) {
-    super(
-      `wasm-simd: out of memory allocating ${bytes} bytes (heap ${heapBytes} bytes, limit 4 GiB); ` +
-        'dispose unused tensors (t.dispose(), torch.tidy)',
-    );
+  constructor(message: string) {
+    super(message);
     this.name = 'WasmOutOfMemoryError';
   }
 }
@@ -131,12 +128,24 @@ export class Heap {
     return this.top;
   }
 
+  /** The largest block the heap could ever hand out: the 4 GiB limit less what lies below it. */
+  get capacity(): number {
+    return MAX_PAGES * PAGE - this.start;
+  }
+
   private ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     const havePages = have / PAGE;
     const needPages = Math.ceil(end / PAGE);
-    if (needPages > MAX_PAGES) throw new WasmOutOfMemoryError(end - this.top, have);
+    const bytes = end - this.top;
+    if (needPages > MAX_PAGES) {
+      throw new WasmOutOfMemoryError(
+        `wasm-simd: out of memory allocating ${bytes} bytes: ${this.top - this.start} bytes of ` +
+          `the heap are in use (live tensors, holes between them, scratch) and it cannot grow ` +
+          `past this backend's limit of 4 GiB; dispose unused tensors (t.dispose(), torch.tidy)`,
+      );
+    }
     const target = Math.min(MAX_PAGES, Math.max(needPages, havePages * 2));
     try {
       this.memory.grow(target - havePages);
@@ -144,7 +153,11 @@ export class Heap {
       try {
         this.memory.grow(needPages - havePages);
       } catch {
-        throw new WasmOutOfMemoryError(end - this.top, have);
+        throw new WasmOutOfMemoryError(
+          `wasm-simd: out of memory allocating ${bytes} bytes: the engine refused to grow the ` +
+            `WebAssembly memory from ${have} to ${needPages * PAGE} bytes; dispose unused ` +
+            'tensors (t.dispose(), torch.tidy)',
+        );
       }
     }
     this.onGrow();

@@ -16,7 +16,7 @@ import { conv2dGeometryValues, pool2dGeometryValues } from '@stepwise/core';
 import { binaryCode, dtypeCode, reduceCode, unaryCode } from './codes.js';
 import { collapseDims } from './collapse.js';
 import { compileFused, type FusedKernel, fusedModuleBytes, scalarsOffset } from './fused/compileFused.js';
-import { Heap } from './heap.js';
+import { Heap, WasmOutOfMemoryError } from './heap.js';
 import type { Kernels } from './kernels.js';
 import { WasmStorage } from './storage.js';
 import {
@@ -44,6 +44,9 @@ const FUSED_ARGS = 32768;
 const SCALAR_CELL = 32768 - 64;
 /** Scratch above this size is given back after the call instead of kept for the next one. */
 const KEEP_SCRATCH = 64 * 1024 * 1024;
+
+/** Elements in one tensor: the kernels take element counts as i32. */
+const MAX_ELEMENTS = 2 ** 31 - 1;
 
 const ESIZE: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
@@ -151,6 +154,22 @@ export class WasmSimdBackend implements Backend {
     if (dtypeCode[dtype] === undefined)
       throw new TypeError(`wasm-simd: unsupported dtype '${String(dtype)}'`);
     const bytes = size * bytesPerElement(dtype);
+    // A tensor past these limits can never fit, however much is disposed: say so.
+    const tensor = `a ${dtype} tensor of ${size} elements (${bytes} bytes)`;
+    if (bytes > this.heap.capacity) {
+      throw new WasmOutOfMemoryError(
+        `wasm-simd: cannot allocate ${tensor}: one tensor can hold at most ${this.heap.capacity} ` +
+          "bytes on this backend (a WebAssembly memory is at most 4 GiB, less the kernels' " +
+          'own data); disposing other tensors will not help: split it into smaller tensors',
+      );
+    }
+    if (size > MAX_ELEMENTS) {
+      throw new WasmOutOfMemoryError(
+        `wasm-simd: cannot allocate ${tensor}: one tensor can hold at most ${MAX_ELEMENTS} ` +
+          'elements on this backend (its kernels count elements in 32-bit signed integers); ' +
+          'disposing other tensors will not help: split it into smaller tensors',
+      );
+    }
     const ptr = this.heap.alloc(bytes);
     const s = new WasmStorage(dtype, size, ptr, bytes);
     this.liveBytes += bytes;

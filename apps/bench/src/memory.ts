@@ -13,7 +13,7 @@
  * elsewhere; hours on 2 cores), BENCH_MEMORY_STEPS=n for n everywhere,
  * BENCH_MEMORY_LIMIT_MB (default 2048) the bound at which a run is stopped,
  * BENCH_MEMORY_BACKENDS=cpu,wasm,webgpu to pick pairs, BENCH_QUICK=1 for a quarter of the
- * default steps and 3 overhead rounds instead of 9.
+ * default steps and 3 overhead rounds instead of 15.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -46,11 +46,15 @@ const PAIRS: {
   { key: 'webgpu', stepwise: 'webgpu', tfjs: 'webgpu', steps: [300, 200], full: [1e4, 1e4] },
 ];
 
+/** At a checkpoint, after awaiting the loss; peaks over the steps since the previous one. */
 export interface MemoryReport {
   step: number;
   tensors: number;
   bytes: number;
   rss: number;
+  peakTensors: number;
+  peakBytes: number;
+  peakRss: number;
   loss: number | null;
   stepsPerS: number | null;
 }
@@ -66,10 +70,14 @@ export interface MemoryRun {
   seconds: number;
 }
 
-/** steps/s over the rounds; net live tensors and bytes a step added (last round); RSS after. */
+/**
+ * Steps/s over the rounds (wall clock: best and median; `cpu`: median steps per second of
+ * the process's CPU time); net live tensors and bytes a step added (last round); RSS after.
+ */
 export interface OverheadMode {
-  median: number | null;
   best: number | null;
+  median: number | null;
+  cpu: number | null;
   tensorsPerStep: number;
   bytesPerStep: number;
   rss: number;
@@ -164,7 +172,7 @@ async function loopRun(impl: 'stepwise' | 'tfjs', backend: string, steps: number
       run.reports.push(e);
       const pct = Math.round((100 * e.step) / steps);
       console.log(
-        `  memory ${label} ${name}: ${String(pct).padStart(3)}% step ${e.step}, ${e.tensors} tensors, ${mb(e.bytes)} MB, RSS ${mb(e.rss)} MB`,
+        `  memory ${label} ${name}: ${String(pct).padStart(3)}% step ${e.step}, ${e.tensors} tensors (peak ${e.peakTensors}), ${mb(e.bytes)} MB (peak ${mb(e.peakBytes)}), RSS ${mb(e.rss)} MB`,
       );
     }
     if (e.type === 'stopped') run.outcome = `stopped at step ${e.step}: ${e.reason}`;
@@ -198,7 +206,7 @@ export async function memorySection(): Promise<void> {
 
 /** Small-model steps/s with and without torch.tidy, per stepwise backend. */
 export async function overheadSection(): Promise<void> {
-  const rounds = QUICK ? 3 : 9;
+  const rounds = QUICK ? 3 : 15;
   for (const b of ['cpu-js', 'wasm-simd', 'webgpu'] as const) {
     const t0 = performance.now();
     const r = await runChild(['overhead', b, String(rounds), String(LIMIT_MB)], (e) => {
@@ -224,12 +232,21 @@ function table(header: string[], rows: string[][], leftCols: number): void {
 
 /** Side by side per backend pair: each run's report nearest each 10% of its own length. */
 export function printMemoryTables(): void {
+  const columns = ['step', 'tensors', 'peak', 'MB', 'peak MB', 'RSS MB'];
+  const blank = (first = '') => [first, ...columns.slice(1).map(() => '')];
+  const fields = (r: MemoryReport) => [
+    String(r.step),
+    String(r.tensors),
+    String(r.peakTensors),
+    mb(r.bytes),
+    mb(r.peakBytes),
+    mb(r.rss),
+  ];
   const cell = (run: MemoryRun | undefined, pct: number): string[] => {
-    if (!run) return ['', '', '', ''];
+    if (!run) return blank();
     const target = Math.round((run.steps * pct) / 100);
     const r = run.reports.find((x) => x.step === target || (pct > 0 && x.step >= target));
-    if (!r) return ['—', '', '', ''];
-    return [String(r.step), String(r.tensors), mb(r.bytes), mb(r.rss)];
+    return r ? fields(r) : blank('—');
   };
   for (const p of PAIRS) {
     const s = memoryRuns.find((r) => r.impl === 'stepwise' && r.backend === p.stepwise);
@@ -241,13 +258,10 @@ export function printMemoryTables(): void {
     // A run that ended early: its last report, on a row of its own.
     const early = (run: MemoryRun | undefined) => run && run.outcome !== 'done' && run.reports.length > 0;
     if (early(s) || early(t)) {
-      const last = (run: MemoryRun | undefined) => {
-        const r = early(run) ? run!.reports.at(-1)! : null;
-        return r ? [String(r.step), String(r.tensors), mb(r.bytes), mb(r.rss)] : ['', '', '', ''];
-      };
+      const last = (run: MemoryRun | undefined) => (early(run) ? fields(run!.reports.at(-1)!) : blank());
       rows.push(['end', ...last(s), '|', ...last(t)]);
     }
-    table(['run', 'step', 'tensors', 'MB', 'RSS MB', '|', 'step', 'tensors', 'MB', 'RSS MB'], rows, 1);
+    table(['run', ...columns, '|', ...columns], rows, 1);
     for (const run of [s, t])
       if (run) console.log(`${run.impl} ${run.backend}: ${run.steps} steps, ${run.outcome}`);
   }
@@ -255,16 +269,31 @@ export function printMemoryTables(): void {
 
 export function printOverheadTable(): void {
   if (!overheadRows.length && !overheadSkips.length) return;
-  console.log('\nper-step cost of memory bookkeeping: small models, steps/s (median of rounds; best)');
+  console.log(
+    '\nper-step cost of memory bookkeeping, small models: steps/s (wall clock, best round and median),' +
+      '\nsteps per CPU-second (median; the figure to compare on a shared machine), live tensors a step adds',
+  );
   const f = (x: number | null) => (x == null ? '—' : x.toFixed(0));
   table(
-    ['workload', 'backend', 'tidy', 'no tidy', 'no/tidy', 'tensors/step tidy', 'no tidy'],
+    [
+      'workload',
+      'backend',
+      'tidy',
+      'no tidy',
+      'tidy CPU',
+      'no tidy CPU',
+      'no/tidy CPU',
+      'tensors/step tidy',
+      'no tidy',
+    ],
     overheadRows.map((r) => [
       r.workload,
       r.backend,
-      `${f(r.tidy.median)} (${f(r.tidy.best)})`,
-      `${f(r.plain.median)} (${f(r.plain.best)})`,
-      r.tidy.median && r.plain.median ? (r.plain.median / r.tidy.median).toFixed(2) : '—',
+      `${f(r.tidy.best)} (${f(r.tidy.median)})`,
+      `${f(r.plain.best)} (${f(r.plain.median)})`,
+      f(r.tidy.cpu),
+      f(r.plain.cpu),
+      r.tidy.cpu && r.plain.cpu ? (r.plain.cpu / r.tidy.cpu).toFixed(2) : '—',
       r.tidy.tensorsPerStep.toFixed(1),
       r.plain.tensorsPerStep.toFixed(1),
     ]),

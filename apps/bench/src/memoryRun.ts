@@ -41,7 +41,9 @@ interface Probe {
 
 /**
  * The shared loop: `step()` runs one training step and returns the loss; `read` awaits its
- * value (the only await, at checkpoints); `probe` is torch.memory() or tf.memory().
+ * value (the only await, at checkpoints); `probe` is torch.memory() or tf.memory(), taken
+ * after every step. A report gives the figures after the await (the event loop has turned)
+ * and the peaks over the steps since the previous report (before it turned).
  */
 async function runLoop(
   steps: number,
@@ -55,19 +57,25 @@ async function runLoop(
   const limit = limitMB * MB;
   let t = performance.now();
   let last = 0;
+  const peak = { tensors: 0, bytes: 0, rss: 0 };
   const report = (s: number, loss: number | null) => {
     const now = performance.now();
     const m = probe();
+    const r = rss();
     emit({
       type: 'report',
       step: s,
       tensors: m.tensors,
       bytes: m.bytes,
-      rss: rss(),
+      rss: r,
+      peakTensors: Math.max(peak.tensors, m.tensors),
+      peakBytes: Math.max(peak.bytes, m.bytes),
+      peakRss: Math.max(peak.rss, r),
       loss,
       stepsPerS: s > last ? ((s - last) * 1000) / (now - t) : null,
     });
     last = s;
+    peak.tensors = peak.bytes = peak.rss = 0;
     t = performance.now();
   };
   report(0, null);
@@ -83,6 +91,9 @@ async function runLoop(
     if (s % tick === 0) emit({ type: 'tick', step: s });
     const m = probe();
     const r = rss();
+    peak.tensors = Math.max(peak.tensors, m.tensors);
+    peak.bytes = Math.max(peak.bytes, m.bytes);
+    peak.rss = Math.max(peak.rss, r);
     if (r > limit || m.bytes > limit) {
       const what =
         r > limit
@@ -193,8 +204,9 @@ function smallModels() {
 /**
  * Each small model, `rounds` timed rounds per mode, the two modes alternating (which goes
  * first alternates too): `tidy` wraps each step in torch.tidy, `plain` is the PyTorch
- * loop. A round is sized to about 0.25 s from a warm-up; the event loop turns between
- * rounds. Reports the median and best steps/s per mode and the live tensors a step added.
+ * loop. A round is sized to about 0.15 s from a warm-up; the event loop turns between
+ * rounds. Reports per mode the best and median steps/s, the median steps per CPU-second, and the
+ * live tensors a step added.
  */
 async function overhead(name: StepwiseName, rounds: number, limitMB: number): Promise<void> {
   const backend = await loadStepwise(name);
@@ -221,17 +233,23 @@ async function overhead(name: StepwiseName, rounds: number, limitMB: number): Pr
         step();
       },
     };
+    /** Steps per wall-clock second, and per second of this process's CPU time (all its
+     * threads: GC, lavapipe's), which others' work on the machine changes far less. */
     const timeRound = async (mode: 'tidy' | 'plain', n: number) => {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < n; i++) modes[mode]();
       await backend.sync();
-      return (n * 1000) / (performance.now() - t0);
+      const wall = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      return { wall: (n * 1000) / wall, cpu: (n * 1e6) / (c.user + c.system) };
     };
     // Warm-up (kernels compiled, Adam state made), then a round size from the tidy rate.
     await timeRound('tidy', 20);
     await timeRound('plain', 20);
-    const n = Math.min(4000, Math.max(20, Math.round(0.25 * (await timeRound('tidy', 50)))));
+    const n = Math.min(4000, Math.max(20, Math.round(0.15 * (await timeRound('tidy', 50)).wall)));
     const rates: Record<'tidy' | 'plain', number[]> = { tidy: [], plain: [] };
+    const cpuRates: Record<'tidy' | 'plain', number[]> = { tidy: [], plain: [] };
     /** Net live tensors and bytes a step added, over the mode's last round; RSS after it. */
     const growth: Record<'tidy' | 'plain', { tensorsPerStep: number; bytesPerStep: number; rss: number }> = {
       tidy: { tensorsPerStep: 0, bytesPerStep: 0, rss: 0 },
@@ -243,7 +261,9 @@ async function overhead(name: StepwiseName, rounds: number, limitMB: number): Pr
         await turn();
         const m0 = torch.memory();
         try {
-          rates[mode].push(await timeRound(mode, n));
+          const t = await timeRound(mode, n);
+          rates[mode].push(t.wall);
+          cpuRates[mode].push(t.cpu);
         } catch (e) {
           stopped = `${mode} threw ${(e as Error)?.message?.split('\n')[0] ?? e}`;
           break;
@@ -266,8 +286,18 @@ async function overhead(name: StepwiseName, rounds: number, limitMB: number): Pr
       workload,
       stepsPerRound: n,
       rounds: Math.min(rates.tidy.length, rates.plain.length),
-      tidy: { median: median(rates.tidy), best: best(rates.tidy), ...growth.tidy },
-      plain: { median: median(rates.plain), best: best(rates.plain), ...growth.plain },
+      tidy: {
+        best: best(rates.tidy),
+        median: median(rates.tidy),
+        cpu: median(cpuRates.tidy),
+        ...growth.tidy,
+      },
+      plain: {
+        best: best(rates.plain),
+        median: median(rates.plain),
+        cpu: median(cpuRates.plain),
+        ...growth.plain,
+      },
       stopped,
     });
     await turn();

@@ -140,6 +140,14 @@ export class WasmSimdBackend implements Backend {
     this.f64 = new Float64Array(buf);
   }
 
+  /**
+   * The most bytes one tensor can have: the 4 GiB memory less what lies below the heap. Core
+   * checks it before `alloc` (and names it in its error); `alloc` checks it too.
+   */
+  get maxTensorBytes(): number {
+    return this.heap.capacity;
+  }
+
   /** Bytes of linear memory (for tests and benchmarks: it should stay flat in a training loop). */
   wasmMemoryBytes(): number {
     return this.memory.buffer.byteLength;

@@ -250,7 +250,7 @@ async function overhead(name: StepwiseName, rounds: number, limitMB: number): Pr
     const n = Math.min(4000, Math.max(20, Math.round(0.15 * (await timeRound('tidy', 50)).wall)));
     const rates: Record<'tidy' | 'plain', number[]> = { tidy: [], plain: [] };
     const cpuRates: Record<'tidy' | 'plain', number[]> = { tidy: [], plain: [] };
-    /** Net live tensors and bytes a step added, over the mode's last round; RSS after it. */
+    /** Net live tensors and bytes a step added over the mode's last round; RSS after it. */
     const growth: Record<'tidy' | 'plain', { tensorsPerStep: number; bytesPerStep: number; rss: number }> = {
       tidy: { tensorsPerStep: 0, bytesPerStep: 0, rss: 0 },
       plain: { tensorsPerStep: 0, bytesPerStep: 0, rss: 0 },
@@ -259,8 +259,12 @@ async function overhead(name: StepwiseName, rounds: number, limitMB: number): Pr
     for (let r = 0; r < rounds && !stopped; r++) {
       for (const mode of r % 2 === 0 ? (['tidy', 'plain'] as const) : (['plain', 'tidy'] as const)) {
         await turn();
-        const m0 = torch.memory();
+        let m0: Probe;
         try {
+          // Three untimed steps first: live tensors are counted from a loop already in this
+          // mode's steady state (what the switch from the other mode keeps is not counted).
+          for (let i = 0; i < 3; i++) modes[mode]();
+          m0 = torch.memory();
           const t = await timeRound(mode, n);
           rates[mode].push(t.wall);
           cpuRates[mode].push(t.cpu);

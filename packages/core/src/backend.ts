@@ -193,6 +193,14 @@ export interface Backend {
    * `await t.data()`.
    */
   readonly syncReads: boolean;
+  /**
+   * The largest single storage this backend can allocate, in bytes, where it has a limit
+   * below what core already enforces (2^31 - 1 elements, see `tensorSize.ts`): wasm32's
+   * 4 GiB, a GPU's largest buffer. Optional; absent means no limit of its own. Core refuses
+   * a larger tensor in its creation functions and `torch.load` with a `TensorSizeError`
+   * naming the shape, dtype, bytes and this limit, before `alloc` is called.
+   */
+  readonly maxTensorBytes?: number;
 
   // ---- storage ----
   /** Allocates `size` elements of `dtype`, filled with zeros. */

@@ -25,6 +25,9 @@ import { unaryKernel } from './kernels/unary.js';
 import { whereKernel } from './kernels/where.js';
 import { CpuStorage, dataOf } from './storage.js';
 
+/** The most elements one cpu-js storage holds (core's bound too; see `alloc`). */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
 /**
  * The cpu-js backend: PyTorch's CPU device played by plain TypeScript loops over typed
  * arrays. Synchronous: every kernel has finished when it returns.
@@ -41,11 +44,35 @@ export class CpuJsBackend implements Backend {
 
   // ---- storage ----
 
+  /**
+   * cpu-js's limits, checked here for every storage (core checks creation functions and
+   * loads before they get here, naming the shape; an op's result arrives only as a size):
+   * at most `MAX_ELEMENTS` = 2^31 - 1 elements, core's own bound (int32 indices and counts
+   * must reach every element: `torch.ones([2 ** 31 + 2], { dtype: 'bool' }).sum()` gave
+   * -2147483646 here), which also keeps every dtype under the engine's typed-array length
+   * limit (2^32 elements in V8); and whatever memory the engine grants, whose refusal
+   * ("Array buffer allocation failed") becomes an error naming the bytes. No
+   * `maxTensorBytes`: cpu-js has no byte limit of its own below those.
+   */
   alloc(dtype: DType, size: number): Storage {
     if (!Number.isInteger(size) || size < 0) {
       throw new RangeError(`cpu-js: cannot allocate ${String(size)} elements of ${dtype}`);
     }
-    const data = newArray(dtype, size);
+    const bytes = size * (dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4);
+    const tensor = `a ${dtype} tensor of ${size} elements (${bytes} bytes)`;
+    if (size > MAX_ELEMENTS) {
+      throw new RangeError(
+        `cpu-js: cannot allocate ${tensor}: a tensor holds at most ${MAX_ELEMENTS} (2^31 - 1) elements, so that int32 indices reach every one`,
+      );
+    }
+    let data: TypedArray;
+    try {
+      data = newArray(dtype, size);
+    } catch (e) {
+      throw new RangeError(
+        `cpu-js: cannot allocate ${tensor}: the JavaScript engine refused (${(e as Error).message}); ${this.bytes} bytes are in use by cpu-js tensors`,
+      );
+    }
     this.bytes += data.byteLength;
     return new CpuStorage(dtype, size, data);
   }

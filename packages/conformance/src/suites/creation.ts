@@ -4,7 +4,7 @@
  * synchronously, otherwise they must throw an error that names `await t.data()`.
  */
 
-import type { DType } from '@stepwise/core';
+import type { Backend, DType } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context.js';
@@ -18,6 +18,28 @@ import {
   tol,
   values,
 } from './util.js';
+
+/** `torch.memory()` of one backend. */
+function live(name: string): { tensors: number; bytes: number } {
+  const own = (torch.memory() as any).backends?.[name];
+  return { tensors: own?.tensors ?? 0, bytes: own?.bytes ?? 0 };
+}
+
+/**
+ * The backend under test renamed and declaring a small `maxTensorBytes` (methods bound to
+ * the real one, as backendRegistry's second backend): core's size check must refuse before
+ * it allocates anything. Registered (per-call `{ backend }` registers) for the rest of the run.
+ */
+function limited(backend: Backend, name: string, maxTensorBytes: number): Backend {
+  return new Proxy(backend, {
+    get(target, key) {
+      if (key === 'name') return name;
+      if (key === 'maxTensorBytes') return maxTensorBytes;
+      const v = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+}
 
 interface CreationCase {
   readonly id: string;
@@ -172,6 +194,96 @@ export function registerCreationTests(ctx: ConformanceContext): void {
       const t = torch.tensor([1, 2, 3]);
       const e = thrown(() => t.item());
       expect(e.message).toMatch(/3/);
+    });
+  });
+
+  describe('impossible sizes', () => {
+    it('a size past what a tensor can hold is a TensorSizeError naming the shape, elements, bytes and limit', () => {
+      const cases: [string, () => unknown, string, number, number][] = [
+        ['zeros([1e10])', () => torch.zeros([1e10]), '[10000000000]', 1e10, 4e10],
+        ['zeros([2 ** 31])', () => torch.zeros([2 ** 31]), '[2147483648]', 2 ** 31, 2 ** 33],
+        [
+          'ones([2 ** 31], bool)',
+          () => torch.ones([2 ** 31], { dtype: 'bool' }),
+          '[2147483648]',
+          2 ** 31,
+          2 ** 31,
+        ],
+        ['full([65536, 65536])', () => torch.full([65536, 65536], 2), '[65536, 65536]', 2 ** 32, 2 ** 34],
+        ['zeros(1e10)', () => torch.zeros(1e10), '[10000000000]', 1e10, 4e10],
+        ['rand([1e10])', () => torch.rand([1e10]), '[10000000000]', 1e10, 4e10],
+        ['randn([1e5, 1e5])', () => torch.randn([1e5, 1e5]), '[100000, 100000]', 1e10, 4e10],
+        ['randint(0, 5, [1e10])', () => torch.randint(0, 5, [1e10]), '[10000000000]', 1e10, 4e10],
+        ['arange(1e10)', () => torch.arange(1e10), '[10000000000]', 1e10, 4e10],
+        ['linspace(0, 1, 1e10)', () => torch.linspace(0, 1, 1e10), '[10000000000]', 1e10, 4e10],
+        ['eye(1e5)', () => torch.eye(1e5), '[100000, 100000]', 1e10, 4e10],
+        ['randperm(1e10)', () => torch.randperm(1e10), '[10000000000]', 1e10, 4e10],
+      ];
+      const before = live(ctx.name);
+      for (const [what, f, shape, n, bytes] of cases) {
+        const e = thrown(f);
+        expect(e.name, `${what}: ${e.message}`).toBe('TensorSizeError');
+        expect(e, what).toBeInstanceOf(RangeError);
+        expect(e.message, what).toContain(`shape ${shape}`);
+        expect(e.message, what).toContain(`${n} elements`);
+        expect(e.message, what).toContain(`${bytes} bytes`);
+        expect(e.message, what).toContain('2147483647');
+      }
+      // One under the bound is not refused by the size check (only memory could refuse it):
+      // checked on an empty tensor with that many elements along one of two dims.
+      expect([...torch.zeros([2 ** 31 - 1, 0]).shape]).toEqual([2 ** 31 - 1, 0]);
+      expect(live(ctx.name)).toEqual({ tensors: before.tensors + 1, bytes: before.bytes });
+    });
+
+    it('negative, fractional and NaN sizes are a ShapeError naming the shape', () => {
+      for (const shape of [[-1], [2, 1.5], [Number.NaN], [Number.POSITIVE_INFINITY]]) {
+        const e = thrown(() => torch.zeros(shape));
+        expect(e.name, e.message).toBe('ShapeError');
+        expect(e.message).toContain(`[${shape.join(', ')}]`);
+      }
+      expect(thrown(() => torch.eye(-2)).name).toBe('ShapeError');
+    });
+
+    it("a tensor past the backend's maxTensorBytes is refused before alloc, naming the backend's limit", () => {
+      const name = `${ctx.name}-limited-1024`;
+      const small = limited(ctx.backend(), name, 1024);
+      const before = live(name);
+      const e = thrown(() => torch.zeros([257], { backend: small }));
+      expect(e.name, e.message).toBe('TensorSizeError');
+      expect(e.message).toContain('[257]');
+      expect(e.message).toContain('1028 bytes');
+      expect(e.message).toContain(`'${name}'`);
+      expect(e.message).toContain('1024 bytes');
+      expect(thrown(() => torch.rand([16, 17], { backend: small })).message).toContain('1088 bytes');
+      expect(live(name)).toEqual(before);
+      const fits = torch.zeros([256], { backend: small });
+      expect(fits.numel()).toBe(256);
+      fits.dispose();
+      torch.setBackend(ctx.backend());
+    });
+
+    it('an op whose result is past what a tensor can hold is a clear error naming its size', () => {
+      const col = torch.zeros([65536, 1]);
+      const row = torch.zeros([1, 65536]);
+      const before = live(ctx.name);
+      // The backend's own error (core sees only the size here): it must name the size.
+      const e = thrown(() => col.add(row));
+      expect(e.message).toMatch(/4294967296 elements/);
+      expect(live(ctx.name)).toEqual(before);
+    });
+
+    it('requiresGrad on an integer creation is refused before anything is allocated', () => {
+      const before = live(ctx.name);
+      for (const f of [
+        () => torch.tensor([1, 2], { dtype: 'int32', requiresGrad: true }),
+        () => torch.zeros([3], { dtype: 'bool', requiresGrad: true }),
+        () => torch.arange(4, undefined, 1, { dtype: 'int32', requiresGrad: true }),
+      ]) {
+        const e = thrown(f);
+        expect(e.name, e.message).toBe('AutogradError');
+        expect(e.message).toMatch(/floating point/);
+      }
+      expect(live(ctx.name)).toEqual(before);
     });
   });
 }

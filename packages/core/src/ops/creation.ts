@@ -1,11 +1,12 @@
 /** Creation functions: `torch.tensor`, `zeros`, `arange`, `rand`, ... */
 import type { Backend, TypedArray } from '../backend.js';
-import { assertDType, type DType, typedArrayFor } from '../dtype.js';
-import { ShapeError, shapeStr, ValueError } from '../errors.js';
+import { assertDType, type DType, isFloat, typedArrayFor } from '../dtype.js';
+import { AutogradError, ValueError } from '../errors.js';
 import { defaultGenerator } from '../random.js';
 import { resolveBackend } from '../registry.js';
 import type { Tensor } from '../tensor.js';
-import { alloc, numelOf } from './util.js';
+import { checkTensorSize } from '../tensorSize.js';
+import { alloc, checkDTypeSupported } from './util.js';
 
 /** Options of every creation function. */
 export interface TensorOptions {
@@ -19,16 +20,41 @@ export type NestedArray = number | boolean | readonly NestedArray[];
 export type TensorData = NestedArray | TypedArray | readonly TypedArray[];
 export type ShapeLike = number | readonly number[];
 
+/** A shape argument as an array (checked by `checkNew`/`planNew` before anything is allocated). */
 function shapeOf(s: ShapeLike): number[] {
-  const shape = typeof s === 'number' ? [s] : [...s];
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError(
-        `Trying to create tensor with negative or non-integer dimension in shape ${shapeStr(shape)}`,
-      );
-    }
+  return typeof s === 'number' ? [s] : [...s];
+}
+
+/**
+ * Everything that can refuse a new tensor, checked before anything is allocated, so a
+ * refused creation leaves `torch.memory()` as it was: the backend stores the dtype, the
+ * size fits (core's limit and the backend's `maxTensorBytes`), and `requiresGrad` is asked
+ * only of a float dtype (the error `requiresGrad_` gives, PyTorch's wording).
+ */
+function checkNew(
+  shape: readonly number[],
+  dtype: DType,
+  backend: Backend,
+  opts: TensorOptions,
+  what: string,
+): number {
+  const n = checkTensorSize(shape, dtype, backend, what);
+  checkDTypeSupported(backend, dtype);
+  if (opts.requiresGrad && !isFloat(dtype)) {
+    throw new AutogradError(`only Tensors of floating point dtype can require gradients (got ${dtype})`);
   }
-  return shape;
+  return n;
+}
+
+/** `checkNew` for the creation functions that fill a host array first: before that array exists. */
+function planNew(
+  shape: readonly number[],
+  opts: TensorOptions,
+  what: string,
+  dflt: DType = 'float32',
+): number {
+  const dtype = opts.dtype ? assertDType(opts.dtype) : dflt;
+  return checkNew(shape, dtype, resolveBackend(opts.backend), opts, what);
 }
 
 function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
@@ -36,18 +62,24 @@ function finish(t: Tensor, opts: TensorOptions | undefined): Tensor {
   return t;
 }
 
-/** A tensor of `shape` filled from a host array of `dtype` (copied). */
+/** A tensor of `shape` filled from a host array of `dtype` (copied). `what` names the caller in errors. */
 export function fromHost(
   data: ArrayLike<number>,
   shape: readonly number[],
   opts: TensorOptions = {},
+  what = 'tensor',
 ): Tensor {
   const dtype = opts.dtype ? assertDType(opts.dtype) : 'float32';
   const backend = resolveBackend(opts.backend);
+  checkNew(shape, dtype, backend, opts, what);
   const t = alloc(shape, dtype, backend);
-  const arr = typedArrayFor(dtype, data.length);
+  // `write` copies, so host data already of the dtype's own array kind goes as it is (no
+  // second host copy: `torch.load` of a large checkpoint needs one less).
+  const own =
+    dtype !== 'bool' && Object.getPrototypeOf(data) === Object.getPrototypeOf(typedArrayFor(dtype, 0));
+  const arr = own ? (data as TypedArray) : typedArrayFor(dtype, data.length);
   if (dtype === 'bool') for (let i = 0; i < data.length; i++) arr[i] = data[i] ? 1 : 0;
-  else arr.set(data as ArrayLike<number>);
+  else if (!own) arr.set(data as ArrayLike<number>);
   backend.write(t.storage, arr);
   return finish(t, opts);
 }
@@ -110,20 +142,27 @@ export function tensor(data: TensorData, opts: TensorOptions = {}): Tensor {
 
 /** `torch.full(shape, value)`. */
 export function full(shape: ShapeLike, value: number | boolean, opts: TensorOptions = {}): Tensor {
+  return filled(shape, value, opts, 'full');
+}
+
+/** `full`, with `what` naming the public function in errors. */
+function filled(shape: ShapeLike, value: number | boolean, opts: TensorOptions, what: string): Tensor {
   const dtype = opts.dtype ? assertDType(opts.dtype) : typeof value === 'boolean' ? 'bool' : 'float32';
   const backend = resolveBackend(opts.backend);
-  const t = alloc(shapeOf(shape), dtype, backend);
+  const s = shapeOf(shape);
+  checkNew(s, dtype, backend, opts, what);
+  const t = alloc(s, dtype, backend);
   const v = Number(value);
   if (v !== 0) backend.fill(t.storage, v);
   return finish(t, opts);
 }
 
 export function zeros(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled(shape, 0, opts, 'zeros');
 }
 
 export function ones(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled(shape, 1, opts, 'ones');
 }
 
 function likeOpts(t: Tensor, opts: TensorOptions): TensorOptions {
@@ -131,15 +170,15 @@ function likeOpts(t: Tensor, opts: TensorOptions): TensorOptions {
 }
 
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return full(t.shape, 0, likeOpts(t, opts));
+  return filled(t.shape, 0, likeOpts(t, opts), 'zerosLike');
 }
 
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
-  return full(t.shape, 1, likeOpts(t, opts));
+  return filled(t.shape, 1, likeOpts(t, opts), 'onesLike');
 }
 
 export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
-  return full(t.shape, value, likeOpts(t, opts));
+  return filled(t.shape, value, likeOpts(t, opts), 'fullLike');
 }
 
 /** `torch.arange(end)` / `arange(start, end, step=1)`. */
@@ -152,9 +191,10 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
     );
   }
   const n = Math.ceil((end - start) / step);
+  planNew([n], opts, 'arange');
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return fromHost(data, [n], opts);
+  return fromHost(data, [n], opts, 'arange');
 }
 
 /**
@@ -166,6 +206,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   if (!Number.isInteger(steps) || steps < 0) {
     throw new ValueError(`linspace(): number of steps must be non-negative, got ${steps}`);
   }
+  planNew([steps], opts, 'linspace');
   const r = (opts.dtype ?? 'float32') === 'float32' ? Math.fround : (x: number) => x;
   const data = new Float64Array(steps);
   if (steps === 1) data[0] = start;
@@ -177,32 +218,33 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
     for (let i = 0; i < steps; i++)
       data[i] = i < half ? r(s + r(step * i)) : r(e - r(step * (steps - i - 1)));
   }
-  return fromHost(data, [steps], opts);
+  return fromHost(data, [steps], opts, 'linspace');
 }
 
 /** `torch.eye(n, m=n)`. */
 export function eye(n: number, m: number | TensorOptions = n, opts: TensorOptions = {}): Tensor {
   if (typeof m === 'object') [m, opts] = [n, m];
+  planNew([n, m], opts, 'eye');
   const data = new Float64Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
-  return fromHost(data, [n, m], opts);
+  return fromHost(data, [n, m], opts, 'eye');
 }
 
 /** `torch.rand(shape)`: uniform [0, 1) from the default generator. */
 export function rand(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
   const s = shapeOf(shape);
-  const n = numelOf(s);
+  const n = planNew(s, opts, 'rand');
   const data = new Float64Array(n);
   const f64 = opts.dtype === 'float64';
   for (let i = 0; i < n; i++) data[i] = f64 ? defaultGenerator.nextFloat53() : defaultGenerator.nextFloat24();
-  return fromHost(data, s, opts);
+  return fromHost(data, s, opts, 'rand');
 }
 
 /** `torch.normal(mean, std, shape)`: Box-Muller on the default generator. */
 export function normal(mean: number, std: number, shape: ShapeLike, opts: TensorOptions = {}): Tensor {
   if (std < 0) throw new ValueError(`normal expects std >= 0.0, but found std ${std}`);
   const s = shapeOf(shape);
-  const n = numelOf(s);
+  const n = planNew(s, opts, 'normal');
   const data = new Float64Array(n);
   for (let i = 0; i < n; i += 2) {
     const u1 = 1 - defaultGenerator.nextFloat53();
@@ -211,7 +253,7 @@ export function normal(mean: number, std: number, shape: ShapeLike, opts: Tensor
     data[i] = mean + std * r * Math.cos(2 * Math.PI * u2);
     if (i + 1 < n) data[i + 1] = mean + std * r * Math.sin(2 * Math.PI * u2);
   }
-  return fromHost(data, s, opts);
+  return fromHost(data, s, opts, 'normal');
 }
 
 /** `torch.randn(shape)`: standard normal. */
@@ -224,14 +266,15 @@ export function randint(low: number, high: number, shape: ShapeLike, opts: Tenso
   if (!(high > low))
     throw new ValueError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
   const s = shapeOf(shape);
-  const n = numelOf(s);
+  const n = planNew(s, opts, 'randint', 'int32');
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = low + (defaultGenerator.nextU32() % (high - low));
-  return fromHost(data, s, { dtype: 'int32', ...opts });
+  return fromHost(data, s, { dtype: 'int32', ...opts }, 'randint');
 }
 
 /** `torch.randperm(n)`: a random permutation of 0..n-1 (int32). */
 export function randperm(n: number, opts: TensorOptions = {}): Tensor {
+  planNew([n], opts, 'randperm', 'int32');
   const p = new Float64Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   // Forward Fisher-Yates, drawing as PyTorch's CPU randperm does, so seeds agree.
@@ -239,5 +282,5 @@ export function randperm(n: number, opts: TensorOptions = {}): Tensor {
     const j = i + (defaultGenerator.nextU32() % (n - i));
     [p[i], p[j]] = [p[j]!, p[i]!];
   }
-  return fromHost(p, [n], { dtype: 'int32', ...opts });
+  return fromHost(p, [n], { dtype: 'int32', ...opts }, 'randperm');
 }

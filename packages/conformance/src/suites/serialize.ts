@@ -5,9 +5,13 @@
  * truncated and hostile input.
  */
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import { loadFile, saveFile } from '@stepwise/core/node';
@@ -40,10 +44,48 @@ export function withHeader(h: unknown, data: Uint8Array = new Uint8Array(0)): Ui
   return out;
 }
 
-export function expectCheckpointError(fn: () => unknown, re?: RegExp): void {
+export function expectCheckpointError(fn: () => unknown, re?: RegExp): Error {
   const e = thrown(fn);
   expect(e.name, e.message).toBe('CheckpointError');
   if (re) expect(e.message).toMatch(re);
+  return e;
+}
+
+/** `torch.memory()` of the backend under test. */
+export function liveOf(ctx: ConformanceContext): { tensors: number; bytes: number } {
+  const m: any = torch.memory();
+  const own = m?.backends ? m.backends[ctx.name] : m;
+  return { tensors: own?.tensors ?? 0, bytes: own?.bytes ?? 0 };
+}
+
+/** `v` wrapped in `depth` arrays (`kind: 'array'`) or objects `{ a: ... }` (`'object'`). */
+function nested(v: unknown, depth: number, kind: 'array' | 'object'): unknown {
+  for (let i = 0; i < depth; i++) v = kind === 'array' ? [v] : { a: v };
+  return v;
+}
+
+/** The header form of a plain value (what `torch.save` writes for it, tensors aside). */
+function tagged(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(tagged);
+  if (v !== null && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v))
+      Object.defineProperty(o, k, { value: tagged((v as any)[k]), enumerable: true, writable: true });
+    return { $object: o };
+  }
+  return v;
+}
+
+/** A refusal's reason, without who refused and the name of the root (`obj` / `root`). */
+function reason(e: Error): string {
+  return e.message.replace(/^torch\.(save|load): (obj|root)/, '');
+}
+
+/** A dead process's pid: a child that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => child.on('exit', r));
+  return child.pid!;
 }
 
 export function registerSerializeTests(ctx: ConformanceContext): void {
@@ -83,6 +125,56 @@ export function registerSerializeTests(ctx: ConformanceContext): void {
       expect(back.nums).toEqual(obj.nums);
       expect(back.flag).toBe(true);
       expect(back.$tensor).toBe('not a tag');
+    });
+
+    it('what save writes load reads: 256 levels of nesting round-trip, deeper is refused by both alike', async () => {
+      for (const kind of ['array', 'object'] as const) {
+        const deepest = nested({ w: torch.tensor([1, 2]), s: 's' }, 255, kind);
+        let back = torch.load(await saveAny(ctx, deepest));
+        for (let i = 0; i < 255; i++) back = kind === 'array' ? back[0] : back.a;
+        expect(await values(back.w), kind).toEqual([1, 2]);
+        expect(back.s).toBe('s');
+        const tooDeep = nested(1, 257, kind);
+        const saved = thrown(() => torch.save(tooDeep));
+        expect(saved.name, saved.message).toBe('CheckpointError');
+        expect(saved.message).toMatch(/nested deeper than 256 levels/);
+        const loaded = expectCheckpointError(() =>
+          torch.load(withHeader({ tensors: [], root: tagged(tooDeep) })),
+        );
+        expect(reason(saved)).toBe(reason(loaded));
+      }
+    });
+
+    it('saving a 5,000-deep value is a CheckpointError, not a stack overflow', async () => {
+      for (const kind of ['array', 'object'] as const) {
+        const e = thrown(() => torch.save(nested(1, 5000, kind)));
+        expect(e.name, e.message).toBe('CheckpointError');
+        expect(e.message).toMatch(/deeper than 256/);
+        await expect(torch.saveAsync(nested(1, 5000, kind))).rejects.toThrow(/deeper than 256/);
+      }
+    });
+
+    it('keys load refuses (__proto__, constructor, prototype) save refuses with the same error', () => {
+      for (const k of ['__proto__', 'constructor', 'prototype']) {
+        const inner: any = {};
+        Object.defineProperty(inner, k, { value: 1, enumerable: true, writable: true, configurable: true });
+        const obj = { model: inner };
+        const saved = thrown(() => torch.save(obj));
+        expect(saved.name, saved.message).toBe('CheckpointError');
+        expect(saved.message).toMatch(new RegExp(`forbidden key '${k}'`));
+        const loaded = expectCheckpointError(() =>
+          torch.load(withHeader({ tensors: [], root: tagged(obj) })),
+        );
+        expect(reason(saved)).toBe(reason(loaded));
+      }
+      expect(({} as any).polluted).toBeUndefined();
+    });
+
+    it('holes in arrays load as undefined, as they read', async () => {
+      // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+      const back = torch.load(await saveAny(ctx, { a: [1, , 3] }));
+      expect(back.a).toEqual([1, undefined, 3]);
+      expect(1 in back.a).toBe(true);
     });
 
     it('refuses what it cannot save, naming where', () => {
@@ -208,6 +300,75 @@ export function registerSerializeTests(ctx: ConformanceContext): void {
     }
   });
 
+  it('@stepwise/core/node: a save killed mid-write leaves a temporary that the next save removes', async () => {
+    // The child runs the built @stepwise/core/node (plain Node cannot import the sources),
+    // stops inside the write and is killed there with SIGKILL, as a crash would.
+    // (Under vitest the package resolves to its sources; the child takes the build beside them.)
+    const resolved = createRequire(import.meta.url).resolve('@stepwise/core/node');
+    const nodeEntry = pathToFileURL(resolved.replace(/[\\/]src[\\/]node\.ts$/, '/dist/node.js')).href;
+    const dir = mkdtempSync(join(tmpdir(), 'stepwise-kill-'));
+    const target = join(dir, 'model.ckpt');
+    const tag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+    const script = `
+      import { open } from 'node:fs/promises';
+      const { saveFile } = await import(${JSON.stringify(nodeEntry)});
+      const probe = await open(process.execPath, 'r');
+      const proto = Object.getPrototypeOf(probe);
+      await probe.close();
+      const write = proto.writeFile;
+      proto.writeFile = async function (data) {
+        await write.call(this, data.subarray(0, data.length >> 1));
+        process.stdout.write('mid-write\\n');
+        setInterval(() => {}, 1000);
+        await new Promise(() => {});
+      };
+      await saveFile(${JSON.stringify(target)}, { blob: 'x'.repeat(1 << 16), step: 1 });
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => String(d).includes('mid-write') && resolve());
+        child.on('exit', () => reject(new Error(`the child exited before writing: ${err}`)));
+      });
+      const temps = () => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+      expect(temps(), 'the child is mid-write').toHaveLength(1);
+      expect(temps()[0]).toMatch(
+        new RegExp(`^\\.model\\.ckpt\\.${tag}\\.${child.pid}\\.[0-9a-f]{12}\\.tmp$`),
+      );
+      // A live writer's temporary is kept.
+      await saveFile(target, { step: 2 });
+      expect(temps(), 'a live process is still writing it').toHaveLength(1);
+      child.kill('SIGKILL');
+      await exited;
+      // Files that are not provably ours and stale stay: another target's, another host's
+      // (pid not checkable here) when fresh, a name outside the pattern; an old one goes.
+      const dead = await deadPid();
+      const keep = [
+        `.other.ckpt.${tag}.${dead}.0123456789ab.tmp`,
+        `.model.ckpt.ffffffff.${dead}.0123456789ab.tmp`,
+        `.model.ckpt.${tag}.${dead}.notours.tmp`,
+        'model.ckpt.tmp',
+      ];
+      const old = `.model.ckpt.ffffffff.${process.ppid}.0123456789ab.tmp`;
+      for (const f of [...keep, old]) writeFileSync(join(dir, f), 'x');
+      const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+      utimesSync(join(dir, old), twoDaysAgo, twoDaysAgo);
+      await saveFile(target, { step: 3 });
+      expect(readdirSync(dir).sort()).toEqual(['model.ckpt', ...keep].sort());
+      expect((await loadFile(target)).step).toBe(3);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('malformed, truncated and hostile input', () => {
     it('every truncation of a checkpoint is a CheckpointError', async () => {
       const bytes = await saveAny(ctx, { w: torch.tensor([1, 2, 3]), s: 'x' });
@@ -254,6 +415,58 @@ export function registerSerializeTests(ctx: ConformanceContext): void {
         /unknown tag|untagged/,
       );
       expectCheckpointError(() => torch.load(withHeader({ tensors: [] }, data)), /root/);
+    });
+
+    it('entries aliasing one byte range are refused, so a load allocates no more than its input', async () => {
+      const h = header(await saveAny(ctx, { w: torch.tensor([1, 2]) }));
+      const data = new Uint8Array(1024);
+      const alias = { dtype: 'float32', shape: [256], offset: 0, bytes: 1024 };
+      const many = Array.from({ length: 64 }, () => alias);
+      const root = { $object: Object.fromEntries(many.map((_e, i) => [`t${i}`, { $tensor: i }])) };
+      const before = liveOf(ctx);
+      expectCheckpointError(
+        () => torch.load(withHeader({ ...h, tensors: many, root }, data)),
+        /tensors\[1\].*overlaps tensors\[0\]/,
+      );
+      // Partial overlap too; touching ranges and empty tensors at the same offset are fine.
+      const two = (a: number, b: number, n = 2) => ({
+        tensors: [
+          { dtype: 'float32', shape: [2], offset: a, bytes: 8 },
+          { dtype: 'float32', shape: [n], offset: b, bytes: 4 * n },
+        ],
+        root: [{ $tensor: 0 }, { $tensor: 1 }],
+      });
+      expectCheckpointError(() => torch.load(withHeader(two(0, 4), data)), /overlaps/);
+      expectCheckpointError(() => torch.load(withHeader(two(4, 0), data)), /overlaps/);
+      expect(liveOf(ctx)).toEqual(before);
+      const ok = torch.load(withHeader(two(0, 8), data));
+      expect(await values(ok[1])).toEqual([0, 0]);
+      const empty = torch.load(withHeader(two(0, 0, 0), data));
+      expect([...empty[1].shape]).toEqual([0]);
+    });
+
+    it('requiresGrad on a non-float entry is a CheckpointError, and nothing is allocated', async () => {
+      const good = { dtype: 'float32', shape: [2], offset: 0, bytes: 8, requiresGrad: true };
+      const cases: [unknown, RegExp][] = [
+        [
+          { dtype: 'int32', shape: [2], offset: 8, bytes: 8, requiresGrad: true },
+          /tensors\[1\].*int32.*requiresGrad/,
+        ],
+        [
+          { dtype: 'bool', shape: [2], offset: 8, bytes: 2, requiresGrad: true },
+          /tensors\[1\].*bool.*requiresGrad/,
+        ],
+        [
+          { dtype: 'float32', shape: [2], offset: 8, bytes: 8, requiresGrad: 'yes' },
+          /requiresGrad must be a boolean/,
+        ],
+      ];
+      const before = liveOf(ctx);
+      for (const [bad, re] of cases) {
+        const h = { tensors: [good, bad], root: [{ $tensor: 0 }, { $tensor: 1 }] };
+        expectCheckpointError(() => torch.load(withHeader(h, new Uint8Array(16))), re);
+        expect(liveOf(ctx), JSON.stringify(bad)).toEqual(before);
+      }
     });
 
     it('prototype keys are refused and nothing is polluted', () => {

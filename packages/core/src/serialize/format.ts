@@ -21,14 +21,28 @@
  *   - undefined: `{ "$undefined": true }`.
  *
  * Readers reject: a wrong magic, a newer version, a header or tensor outside the input,
- * sizes that do not match shape × dtype, unknown tags, object keys `__proto__`,
- * `constructor` and `prototype`, and nesting deeper than `MAX_DEPTH`.
+ * sizes that do not match shape × dtype, tensors whose byte ranges overlap, `requiresGrad`
+ * on a non-float tensor, unknown tags, object keys `__proto__`, `constructor` and
+ * `prototype`, and nesting deeper than `MAX_DEPTH`. The writer refuses the same values
+ * (forbidden keys, nesting, tensors of more than `MAX_ELEMENTS` elements) with the same
+ * `CheckpointError` message, so what `torch.save` writes `torch.load` reads.
+ *
+ * Why overlapping ranges are refused rather than loaded as shared storage: the writer
+ * never produces them (a tensor stored twice is written once and referenced twice), so
+ * they only come from a crafted or corrupted file; refusing them bounds what a load
+ * allocates by the size of the data section (2,048 entries aliasing one 1 MiB range
+ * would otherwise allocate 2 GiB from a 1.2 MB file), and no loaded tensor silently
+ * writes through to another.
  */
 export const MAGIC = 'STEPWISE';
 export const FORMAT_VERSION = 1;
 export const PREAMBLE_BYTES = 16;
 export const ALIGN = 8;
 export const MAX_DEPTH = 256;
+/** The most elements one stored tensor may have (int32, stepwise's index dtype, addresses them). */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+/** Object keys neither side accepts: they would reach or replace a prototype when rebuilt. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A header's description of one tensor. */
 export interface TensorEntry {
@@ -54,7 +68,24 @@ export function swapBytes(bytes: Uint8Array, width: number): void {
   }
 }
 
-/** A malformed, truncated or hostile checkpoint. */
+/** A malformed, truncated or hostile checkpoint, or a value the format cannot hold. */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
+
+/**
+ * The messages of the rules both sides enforce, so `torch.save` refuses with the words
+ * `torch.load` would use (`who` is `torch.save` or `torch.load`, `path` where in the value).
+ */
+export const rules = {
+  tooDeep: (who: string, path: string) =>
+    new CheckpointError(`${who}: ${path} is nested deeper than ${MAX_DEPTH} levels`),
+  forbiddenKey: (who: string, path: string, key: string) =>
+    new CheckpointError(
+      `${who}: ${path} has the forbidden key '${key}' (__proto__, constructor and prototype are refused: rebuilt, they would reach a prototype)`,
+    ),
+  tooManyElements: (who: string, what: string, shape: readonly number[], n: number) =>
+    new CheckpointError(
+      `${who}: ${what} [${shape.join(', ')}] has ${n} elements, more than the ${MAX_ELEMENTS} (2^31 - 1) a checkpoint holds`,
+    ),
+};

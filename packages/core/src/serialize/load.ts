@@ -1,21 +1,23 @@
 import type { Backend } from '../backend.js';
-import { bytesPerElement, DTYPES, type DType, typedArrayFor } from '../dtype.js';
+import { bytesPerElement, DTYPES, type DType, isFloat, typedArrayFor } from '../dtype.js';
 import { fromHost } from '../ops/creation.js';
+import { checkDTypeSupported } from '../ops/util.js';
 import { resolveBackend } from '../registry.js';
 import type { Tensor } from '../tensor.js';
+import { checkTensorSize } from '../tensorSize.js';
 import {
   CheckpointError,
+  FORBIDDEN_KEYS,
   FORMAT_VERSION,
   hostIsLittleEndian,
   MAGIC,
   MAX_DEPTH,
+  MAX_ELEMENTS,
   PREAMBLE_BYTES,
+  rules,
   swapBytes,
   type TensorEntry,
 } from './format.js';
-
-const forbidden = new Set(['__proto__', 'constructor', 'prototype']);
-const MAX_ELEMENTS = 2 ** 31 - 1;
 
 function fail(msg: string): never {
   throw new CheckpointError(`torch.load: ${msg}`);
@@ -40,8 +42,8 @@ function checkEntries(raw: unknown, dataBytes: number): TensorEntry[] {
       if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)
         fail(`tensors[${i}].shape has an invalid size ${d}`);
       n *= d;
-      if (n > MAX_ELEMENTS) fail(`tensors[${i}] declares more than 2^31 elements`);
     }
+    if (n > MAX_ELEMENTS) throw rules.tooManyElements('torch.load', `tensors[${i}]`, shape as number[], n);
     const want = n * bytesPerElement(dtype as DType);
     if (bytes !== want)
       fail(
@@ -57,19 +59,40 @@ function checkEntries(raw: unknown, dataBytes: number): TensorEntry[] {
         `tensors[${i}] lies outside the data section (offset ${String(offset)}, ${want} bytes, section of ${dataBytes})`,
       );
     }
-    return {
-      dtype,
-      shape: shape as number[],
-      offset,
-      bytes: want,
-      requiresGrad: (e as Record<string, unknown>).requiresGrad === true,
-    };
+    const requiresGrad = (e as Record<string, unknown>).requiresGrad;
+    if (requiresGrad !== undefined && typeof requiresGrad !== 'boolean')
+      fail(`tensors[${i}].requiresGrad must be a boolean, got ${JSON.stringify(requiresGrad)}`);
+    if (requiresGrad && !isFloat(dtype as DType))
+      fail(
+        `tensors[${i}] (${dtype} [${shape.join(', ')}]) has requiresGrad: true, but only floating point tensors can require gradients`,
+      );
+    return { dtype, shape: shape as number[], offset, bytes: want, requiresGrad: requiresGrad === true };
   });
+}
+
+/**
+ * Refuses overlapping byte ranges (see `format.ts` for why), which bounds the bytes a load
+ * allocates for tensor data by the size of the data section.
+ */
+function checkDisjoint(entries: readonly TensorEntry[]): void {
+  const order = entries
+    .map((_e, i) => i)
+    .filter((i) => entries[i]!.bytes > 0)
+    .sort((a, b) => entries[a]!.offset - entries[b]!.offset || a - b);
+  for (let k = 1; k < order.length; k++) {
+    const prev = entries[order[k - 1]!]!;
+    const cur = entries[order[k]!]!;
+    if (cur.offset < prev.offset + prev.bytes) {
+      fail(
+        `tensors[${order[k]}] (bytes ${cur.offset}..${cur.offset + cur.bytes}) overlaps tensors[${order[k - 1]}] (bytes ${prev.offset}..${prev.offset + prev.bytes}); each tensor must have its own byte range`,
+      );
+    }
+  }
 }
 
 /** Checks a decoded value completely (tags, keys, tensor indices, depth) before anything is built. */
 function check(v: unknown, path: string, nTensors: number, depth: number): void {
-  if (depth > MAX_DEPTH) fail(`${path} is nested deeper than ${MAX_DEPTH} levels`);
+  if (depth > MAX_DEPTH) throw rules.tooDeep('torch.load', path);
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) check(v[i], `${path}[${i}]`, nTensors, depth + 1);
@@ -95,7 +118,7 @@ function check(v: unknown, path: string, nTensors: number, depth: number): void 
     case '$object':
       if (!isPlain(x)) fail(`${path}: $object must hold an object`);
       for (const k of Object.keys(x)) {
-        if (forbidden.has(k)) fail(`${path} has the forbidden key '${k}'`);
+        if (FORBIDDEN_KEYS.has(k)) throw rules.forbiddenKey('torch.load', path, k);
         check(x[k], `${path}.${k}`, nTensors, depth + 1);
       }
       return;
@@ -165,9 +188,22 @@ export function load(bytes: Uint8Array | ArrayBuffer, opts: { backend?: string |
   if (!isPlain(header)) fail('the header must be a JSON object');
   const dataStart = PREAMBLE_BYTES + headerLen;
   const entries = checkEntries(header.tensors, buf.length - dataStart);
+  checkDisjoint(entries);
   if (!('root' in header)) fail("the header has no 'root'");
   check(header.root, 'root', entries.length, 0);
   const backend = resolveBackend(opts.backend);
+  // What the backend could refuse is asked before the first tensor exists, so a refusal
+  // leaves nothing allocated.
+  entries.forEach((e, i) => {
+    try {
+      checkDTypeSupported(backend, e.dtype as DType);
+      checkTensorSize(e.shape, e.dtype as DType, backend, 'load');
+    } catch (err) {
+      fail(
+        `tensors[${i}] (${e.dtype} [${e.shape.join(', ')}]) cannot be loaded onto '${backend.name}': ${(err as Error).message.replace(/^load: /, '')}`,
+      );
+    }
+  });
   const tensors: Tensor[] = [];
   try {
     for (const e of entries) {

@@ -3,10 +3,15 @@ import { bytesPerElement } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import {
   ALIGN,
+  CheckpointError,
+  FORBIDDEN_KEYS,
   FORMAT_VERSION,
   hostIsLittleEndian,
   MAGIC,
+  MAX_DEPTH,
+  MAX_ELEMENTS,
   PREAMBLE_BYTES,
+  rules,
   swapBytes,
   type TensorEntry,
 } from './format.js';
@@ -15,8 +20,20 @@ import {
  * Walks a value into the header's tagged JSON, collecting tensors (each once). Plain
  * objects, arrays, numbers, strings, booleans, null, undefined and tensors are allowed;
  * anything else (a Map, a class instance, a function, a cycle) is an error naming where.
+ * What `torch.load` would refuse — nesting deeper than `MAX_DEPTH`, the keys `__proto__`,
+ * `constructor`, `prototype`, a tensor of more than `MAX_ELEMENTS` elements — is refused
+ * here with the same `CheckpointError` message (depth counted the way `load` counts it:
+ * the root is at depth 0, each array or object adds one), so nothing saved fails to load;
+ * and the depth bound means a 5,000-deep value is that error, not a stack overflow.
  */
-function encode(v: unknown, path: string, tensors: Map<Tensor, number>, stack: Set<object>): unknown {
+function encode(
+  v: unknown,
+  path: string,
+  tensors: Map<Tensor, number>,
+  stack: Set<object>,
+  depth: number,
+): unknown {
+  if (depth > MAX_DEPTH) throw rules.tooDeep('torch.save', path);
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (v === undefined) return { $undefined: true };
   if (typeof v === 'number') {
@@ -28,6 +45,8 @@ function encode(v: unknown, path: string, tensors: Map<Tensor, number>, stack: S
   }
   if (v instanceof Tensor) {
     if (v.isDisposed) throw new TypeError(`torch.save: the tensor at ${path} was used after ${v._goneWhy}`);
+    const n = v.numel();
+    if (n > MAX_ELEMENTS) throw rules.tooManyElements('torch.save', `the tensor at ${path}`, v.shape, n);
     let i = tensors.get(v);
     if (i === undefined) tensors.set(v, (i = tensors.size));
     return { $tensor: i };
@@ -36,7 +55,12 @@ function encode(v: unknown, path: string, tensors: Map<Tensor, number>, stack: S
     if (stack.has(v)) throw new TypeError(`torch.save: ${path} refers back to one of its parents (a cycle)`);
     stack.add(v);
     try {
-      if (Array.isArray(v)) return v.map((x, i) => encode(x, `${path}[${i}]`, tensors, stack));
+      if (Array.isArray(v)) {
+        // Index by index, not `map`: a hole becomes `undefined` (as it reads), not `null`.
+        const out = new Array<unknown>(v.length);
+        for (let i = 0; i < v.length; i++) out[i] = encode(v[i], `${path}[${i}]`, tensors, stack, depth + 1);
+        return out;
+      }
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) {
         throw new TypeError(
@@ -45,7 +69,8 @@ function encode(v: unknown, path: string, tensors: Map<Tensor, number>, stack: S
       }
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(v)) {
-        out[k] = encode((v as Record<string, unknown>)[k], `${path}.${k}`, tensors, stack);
+        if (FORBIDDEN_KEYS.has(k)) throw rules.forbiddenKey('torch.save', path, k);
+        out[k] = encode((v as Record<string, unknown>)[k], `${path}.${k}`, tensors, stack, depth + 1);
       }
       return { $object: out };
     } finally {
@@ -71,7 +96,18 @@ function assemble(root: unknown, tensors: Tensor[], datas: TypedArray[]): Uint8A
     // so any truncation of a checkpoint cuts real content (and is detected).
     offset += i === tensors.length - 1 ? bytes : Math.ceil(bytes / ALIGN) * ALIGN;
   });
-  const header = new TextEncoder().encode(JSON.stringify({ tensors: entries, root }));
+  let json: string;
+  try {
+    json = JSON.stringify({ tensors: entries, root });
+  } catch (e) {
+    // The engine's string limit (about 2^29 characters in V8): too much text, not too many bytes.
+    throw new CheckpointError(
+      `torch.save: the header (all values but tensor data) is too large to write: ${(e as Error).message}`,
+    );
+  }
+  const header = new TextEncoder().encode(json);
+  if (header.length > 0xffffffff)
+    throw new CheckpointError(`torch.save: the header of ${header.length} bytes exceeds the format's 4 GiB`);
   const dataStart = PREAMBLE_BYTES + header.length;
   const out = new Uint8Array(dataStart + offset);
   for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
@@ -97,7 +133,7 @@ function assemble(root: unknown, tensors: Tensor[], datas: TypedArray[]): Uint8A
  */
 export function save(obj: unknown): Uint8Array {
   const tensors = new Map<Tensor, number>();
-  const root = encode(obj, 'obj', tensors, new Set());
+  const root = encode(obj, 'obj', tensors, new Set(), 0);
   const list = [...tensors.keys()];
   for (const t of list) {
     if (!t.backend.syncReads) {
@@ -116,7 +152,7 @@ export function save(obj: unknown): Uint8Array {
 /** `torch.save` for every backend (webgpu included): reads tensors with `await t.data()`. */
 export async function saveAsync(obj: unknown): Promise<Uint8Array> {
   const tensors = new Map<Tensor, number>();
-  const root = encode(obj, 'obj', tensors, new Set());
+  const root = encode(obj, 'obj', tensors, new Set(), 0);
   const list = [...tensors.keys()];
   const datas = await Promise.all(list.map((t) => t.data()));
   return assemble(root, list, datas);

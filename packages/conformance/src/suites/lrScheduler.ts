@@ -3,7 +3,10 @@
  * tooling/golden/sched.py): the lr of two param groups, and the cycled momentum or
  * betas[0], over 60 steps. Then: closed forms equal the recursive path, the
  * scheduler-before-optimizer warning, `initialLr` on resume, state-dict round trips, and
- * OneCycleLR's error past its total steps.
+ * OneCycleLR's error past its total steps. Every scheduler resumes from
+ * `torch.load(torch.save(stateDict))` (and from its state dict directly) into a fresh
+ * scheduler and optimizer and continues the uninterrupted run's lr sequence exactly; a bad
+ * state dict is refused naming the key, and changes nothing (children included).
  */
 
 import * as torch from '@stepwise/core';
@@ -11,6 +14,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../assert.js';
 import type { ConformanceContext } from '../context.js';
 import { loadFixture } from '../fixtures.js';
+import { saveAny } from './serialize.js';
 import { thrown, tol, values } from './util.js';
 
 const S = torch.optim.lrScheduler;
@@ -69,7 +73,105 @@ function build(opt: any, spec: Spec): any {
 
 const momentumOf = (opt: any) => opt.paramGroups.map((g: any) => (g.betas ? g.betas[0] : g.momentum));
 
-export function registerLrSchedulerTests(_ctx: ConformanceContext): void {
+/** Gives every parameter a gradient, so optimizer steps write state (momentum buffers, moments). */
+function withGrads(opt: any) {
+  for (const g of opt.paramGroups) for (const p of g.params) p.grad = torch.onesLike(p);
+  return opt;
+}
+
+/** A state dict as comparable text (±Infinity and NaN spelt out, as JSON would lose them). */
+const text = (sd: unknown) =>
+  JSON.stringify(sd, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+
+/** Fields holding one value per param group (the suite's optimizers have two groups). */
+const perGroup = new Set(['baseLrs', '_lastLr', 'maxLrs', 'minLrs', 'baseMomentums', 'maxMomentums']);
+/** String fields that hold one of a few names. */
+const enumFields = new Set(['annealStrategy', 'mode', 'scaleMode', 'thresholdMode']);
+
+/**
+ * Bad variants of a scheduler state dict `good`, each with the key its error must name:
+ * every field given a value of the wrong kind (NaN, null, a string, an array, an object...),
+ * per-group arrays of the wrong length, integers that are not, unknown keys, and, for a
+ * scheduler with children, each child's bad variants inside an otherwise good parent.
+ */
+function badStates(
+  good: Record<string, any>,
+  sched: any,
+  path = '',
+): [label: string, sd: Record<string, any>, key: string][] {
+  const out: [string, Record<string, any>, string][] = [];
+  const put = (k: string, v: unknown) =>
+    out.push([`${path}${k} = ${text(v)}`, { ...good, [k]: v }, `${path}${k}`]);
+  for (const [k, v] of Object.entries(good)) {
+    if (k === '_schedulers') continue;
+    if (typeof v === 'number') {
+      for (const b of [Number.NaN, null, 'a', [1], {}]) put(k, b);
+      if (k === 'lastEpoch') for (const b of [1.5, -2, Number.POSITIVE_INFINITY]) put(k, b);
+      if (k === '_stepCount') for (const b of [1.5, -1]) put(k, b);
+    } else if (typeof v === 'boolean') {
+      for (const b of [1, null, 'true']) put(k, b);
+      if (k === '_isInitial') put(k, true);
+    } else if (typeof v === 'string') {
+      for (const b of [5, null, [v]]) put(k, b);
+      // SWALR (optim.swaUtils) declares no state schema, so its 'annealStrategy' is only
+      // checked to be a string.
+      if (enumFields.has(k) && !(sched instanceof torch.optim.swaUtils.SWALR)) put(k, 'bogus');
+    } else if (Array.isArray(v)) {
+      for (const b of [null, 5, ['a'], v.length ? v.map(() => Number.NaN) : [Number.NaN], [{}]]) put(k, b);
+      if (perGroup.has(k) && v.length) {
+        put(k, [...v, v[0]]);
+        put(k, v.slice(1));
+      }
+      if (k === 'milestones' && sched instanceof S.SequentialLR) put(k, [...v, 99]);
+      if (k === 'phases') {
+        put(k, v.slice(0, 1));
+        put(k, [{ ...v[0], endStep: 'x' }, ...v.slice(1)]);
+        put(k, [{ ...v[0], startLr: 'lr' }, ...v.slice(1)]);
+        put(k, [{ ...v[0], extra: 1 }, ...v.slice(1)]);
+      }
+    }
+  }
+  out.push([`${path}bogus = 1`, { ...good, bogus: 1 }, `${path}bogus`]);
+  const children: any[] | undefined = sched._schedulers;
+  if (children) {
+    out.push([
+      `${path}_schedulers too short`,
+      { ...good, _schedulers: good._schedulers.slice(1) },
+      '_schedulers',
+    ]);
+    children.forEach((child, i) => {
+      for (const [label, bad, key] of badStates(good._schedulers[i], child, `${path}_schedulers[${i}].`)) {
+        const kids = [...good._schedulers];
+        kids[i] = bad;
+        // The parent's own fields change too, so a half-applied load would show.
+        out.push([label, { ...good, lastEpoch: good.lastEpoch + 3, _schedulers: kids }, key]);
+      }
+    });
+  }
+  return out;
+}
+
+/** The error `fn` throws; fails the test, naming `label`, when it does not throw. */
+function refused(label: string, fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    expect(e, label).toBeInstanceOf(Error);
+    return e as Error;
+  }
+  return expect.fail(`${label}: expected the load to be refused, but it was accepted`);
+}
+
+/** Five optimizer + scheduler steps (ReduceLROnPlateau gets a metric that stalls). */
+function run5(opt: any, sched: any, c: Spec): void {
+  for (let i = 0; i < 5; i++) {
+    opt.step();
+    if (c.scheduler === 'ReduceLROnPlateau') sched.step(1);
+    else sched.step();
+  }
+}
+
+export function registerLrSchedulerTests(ctx: ConformanceContext): void {
   const fx = loadFixture<Fixture>('lr_scheduler');
   const t64 = tol('float64', 'elementwise');
 
@@ -93,6 +195,90 @@ export function registerLrSchedulerTests(_ctx: ConformanceContext): void {
           expectClose(lrs.flat(), c.lrs!.flat(), t64, 'lr');
           if (c.momentum) expectClose(moms.flat(), c.momentum.flat(), t64, 'momentum');
           expect(warn).not.toHaveBeenCalled();
+        } finally {
+          warn.mockRestore();
+        }
+      });
+    }
+  });
+
+  describe('resume: a fresh optimizer and scheduler loaded from the state dicts continue the identical lr sequence', () => {
+    const steps = fx.meta.steps;
+    type Row = { lr: number[]; last: number[]; momentum: number[] };
+    const run = (opt: any, sched: any, from: number, to: number, c: Spec): Row[] => {
+      const rows: Row[] = [];
+      for (let i = from; i < to; i++) {
+        opt.step();
+        if (c.scheduler === 'ReduceLROnPlateau') sched.step(fx.meta.metrics[i]);
+        else sched.step();
+        rows.push({
+          lr: opt.paramGroups.map((g: any) => g.lr),
+          last: sched.getLastLr(),
+          momentum: momentumOf(opt),
+        });
+      }
+      return rows;
+    };
+    for (const c of fx.cases) {
+      it(c.name!, async () => {
+        const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+        try {
+          const opt = withGrads(makeOpt(c.optimizer));
+          const full = run(opt, build(opt, c), 0, steps, c);
+          for (const k of [0, 1, 17, 42]) {
+            const o1 = withGrads(makeOpt(c.optimizer));
+            const s1 = build(o1, c);
+            run(o1, s1, 0, k, c);
+            const ck = torch.load(await saveAny(ctx, { optim: o1.stateDict(), sched: s1.stateDict() }));
+            // Through torch.save/torch.load, and straight from the state dicts.
+            for (const [how, osd, ssd] of [
+              ['torch.save', ck.optim, ck.sched],
+              ['direct', o1.stateDict(), s1.stateDict()],
+            ] as const) {
+              // PyTorch's recipe: build the optimizer and the scheduler, then load both.
+              const o2 = withGrads(makeOpt(c.optimizer));
+              const s2 = build(o2, c);
+              o2.loadStateDict(osd);
+              s2.loadStateDict(ssd);
+              expect(text(s2.stateDict()), `${how} at step ${k}: state`).toBe(text(s1.stateDict()));
+              expect(s2.getLastLr(), `${how} at step ${k}: getLastLr`).toEqual(s1.getLastLr());
+              expect(run(o2, s2, k, steps, c), `${how} at step ${k}: the sequence after`).toEqual(
+                full.slice(k),
+              );
+            }
+          }
+          expect(warn).not.toHaveBeenCalled();
+        } finally {
+          warn.mockRestore();
+        }
+      });
+    }
+  });
+
+  describe('loadStateDict refuses a bad state dict, naming the key, and changes nothing', () => {
+    for (const c of fx.cases) {
+      it(c.name!, () => {
+        const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+        try {
+          const opt = makeOpt(c.optimizer);
+          const sched = build(opt, c);
+          run5(opt, sched, c);
+          const good = sched.stateDict();
+          const before = text(good);
+          const lrsBefore = opt.paramGroups.map((g) => g.lr);
+          const bad = badStates(good, sched);
+          expect(bad.length).toBeGreaterThan(10);
+          for (const [label, sd, key] of bad) {
+            const e = refused(label, () => sched.loadStateDict(sd));
+            expect(e.message, label).toContain(`'${key}'`);
+            expect(text(sched.stateDict()), `${label}: state after the failed load`).toBe(before);
+          }
+          expect(opt.paramGroups.map((g) => g.lr)).toEqual(lrsBefore);
+          for (const v of [null, 5, 'x', [good]]) {
+            expect(thrown(() => sched.loadStateDict(v as any)).message).toMatch(/must be an object/);
+          }
+          sched.loadStateDict(good);
+          expect(text(sched.stateDict())).toBe(before);
         } finally {
           warn.mockRestore();
         }

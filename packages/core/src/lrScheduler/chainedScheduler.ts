@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { LRScheduler, lrOf, type SchedulerStateDict } from './lrScheduler.js';
-import { checkChildren } from './sequentialLr.js';
+import { checkChildren, prepareWithChildren } from './sequentialLr.js';
 
 /**
  * `torch.optim.lr_scheduler.ChainedScheduler`: every `step()` steps each child, in order.
@@ -49,17 +49,8 @@ export class ChainedScheduler extends LRScheduler {
     return sd;
   }
 
-  override loadStateDict(sd: SchedulerStateDict): void {
-    const children = sd?._schedulers;
-    if (!Array.isArray(children) || children.length !== this._schedulers.length) {
-      throw new ValueError(
-        `scheduler state dict: '_schedulers' must hold ${this._schedulers.length} state dicts`,
-      );
-    }
-    const { _schedulers: _, ...own } = sd;
-    super.loadStateDict(own);
-    children.forEach((c, i) => {
-      this._schedulers[i]!.loadStateDict(c as SchedulerStateDict);
-    });
+  /** @internal Validates the parent's fields and every child's before any of them changes. */
+  override _prepareLoad(sd: SchedulerStateDict, path: string): () => void {
+    return prepareWithChildren(this, this._schedulers, sd, path, (own, p) => super._prepareLoad(own, p));
   }
 }

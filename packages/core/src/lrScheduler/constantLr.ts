@@ -1,6 +1,6 @@
 import { ValueError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { LRScheduler, lrOf } from './lrScheduler.js';
+import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.ConstantLR`: lr = initialLr · factor until `totalIters`, then initialLr. */
 export class ConstantLR extends LRScheduler {
@@ -14,6 +14,13 @@ export class ConstantLR extends LRScheduler {
     this.factor = factor;
     this.totalIters = opts.totalIters ?? 5;
     this._initialStep();
+  }
+  protected override _stateSchema(): StateSchema {
+    return {
+      ...super._stateSchema(),
+      factor: { kind: 'number', min: 0, max: 1 },
+      totalIters: { kind: 'number' },
+    };
   }
   getLr(): number[] {
     this._warnOutsideStep();

@@ -1,5 +1,5 @@
 import type { Optimizer } from '../optim/optimizer.js';
-import { LRScheduler, lrOf } from './lrScheduler.js';
+import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /**
  * `torch.optim.lr_scheduler.CosineAnnealingLR`, in PyTorch's recursive form (which keeps
@@ -13,6 +13,9 @@ export class CosineAnnealingLR extends LRScheduler {
     this.T_max = opts.T_max;
     this.etaMin = opts.etaMin ?? 0;
     this._initialStep();
+  }
+  protected override _stateSchema(): StateSchema {
+    return { ...super._stateSchema(), T_max: { kind: 'number' }, etaMin: { kind: 'number' } };
   }
   getLr(): number[] {
     this._warnOutsideStep();

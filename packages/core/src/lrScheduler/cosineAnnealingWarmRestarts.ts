@@ -1,6 +1,6 @@
 import { ValueError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { LRScheduler, lrOf } from './lrScheduler.js';
+import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /**
  * `torch.optim.lr_scheduler.CosineAnnealingWarmRestarts` (SGDR): cosine annealing that
@@ -32,6 +32,17 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     this.etaMin = etaMin;
     this.T_cur = this.lastEpoch;
     this._initialStep();
+  }
+  protected override _stateSchema(): StateSchema {
+    return {
+      ...super._stateSchema(),
+      T_0: { kind: 'int', min: 1 },
+      T_i: { kind: 'int', min: 1 },
+      T_mult: { kind: 'int', min: 1 },
+      etaMin: { kind: 'number' },
+      // Fractional when stepped with a fractional epoch (`step(epoch + batch / iters)`).
+      T_cur: { kind: 'number', min: 0 },
+    };
   }
   getLr(): number[] {
     return this.baseLrs.map(

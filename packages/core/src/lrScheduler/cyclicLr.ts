@@ -1,6 +1,6 @@
 import { ValueError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { formatParam, LRScheduler } from './lrScheduler.js';
+import { formatParam, LRScheduler, type StateSchema } from './lrScheduler.js';
 
 /** Options of `CyclicLR` (PyTorch's arguments, camelCase). */
 export interface CyclicLROptions {
@@ -90,6 +90,39 @@ export class CyclicLR extends LRScheduler {
 
   protected override _excludedState(): readonly string[] {
     return ['optimizer', '_scaleFnCustom'];
+  }
+
+  protected override _stateSchema(): StateSchema {
+    return {
+      ...super._stateSchema(),
+      maxLrs: { kind: 'numbers', length: 'groups' },
+      totalSize: { kind: 'number', above: 0 },
+      stepRatio: { kind: 'number', min: 0, max: 1 },
+      mode: { kind: 'string' },
+      gamma: { kind: 'number' },
+      scaleMode: { kind: 'string', oneOf: ['cycle', 'iterations'] },
+      cycleMomentum: { kind: 'bool' },
+      useBeta1: { kind: 'bool' },
+      baseMomentums: { kind: 'numbers', length: 'groupsOrNone' },
+      maxMomentums: { kind: 'numbers', length: 'groupsOrNone' },
+    };
+  }
+
+  /** A built-in `mode` unless a custom `scaleFn` was given; momenta per group when cycled. */
+  protected override _checkState(next: Readonly<Record<string, unknown>>): string | null {
+    const modes = ['triangular', 'triangular2', 'exp_range'];
+    if (this._scaleFnCustom === null && !modes.includes(next.mode as string)) {
+      return `'mode' must be one of ${modes.map((m) => `'${m}'`).join(', ')} (no custom scaleFn), got '${String(next.mode)}'`;
+    }
+    const groups = this.optimizer.paramGroups.length;
+    if (next.cycleMomentum === true) {
+      for (const k of ['baseMomentums', 'maxMomentums']) {
+        if ((next[k] as number[]).length !== groups) {
+          return `'${k}' must hold one momentum per param group (${groups}) when 'cycleMomentum' is true`;
+        }
+      }
+    }
+    return null;
   }
 
   /** The scale of cycle `x` (or iteration `x`, in 'iterations' mode). */

@@ -1,5 +1,5 @@
 import type { Optimizer } from '../optim/optimizer.js';
-import { LRScheduler, lrOf } from './lrScheduler.js';
+import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.ExponentialLR`: lr ×= γ every step. */
 export class ExponentialLR extends LRScheduler {
@@ -8,6 +8,9 @@ export class ExponentialLR extends LRScheduler {
     super(optimizer, opts.lastEpoch);
     this.gamma = opts.gamma;
     this._initialStep();
+  }
+  protected override _stateSchema(): StateSchema {
+    return { ...super._stateSchema(), gamma: { kind: 'number' } };
   }
   getLr(): number[] {
     this._warnOutsideStep();

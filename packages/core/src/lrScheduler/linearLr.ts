@@ -1,6 +1,6 @@
 import { ValueError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { LRScheduler, lrOf } from './lrScheduler.js';
+import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /**
  * `torch.optim.lr_scheduler.LinearLR`: the factor moves linearly from `startFactor` to
@@ -28,6 +28,14 @@ export class LinearLR extends LRScheduler {
     this.endFactor = endFactor;
     this.totalIters = opts.totalIters ?? 5;
     this._initialStep();
+  }
+  protected override _stateSchema(): StateSchema {
+    return {
+      ...super._stateSchema(),
+      startFactor: { kind: 'number', above: 0, max: 1 },
+      endFactor: { kind: 'number', min: 0, max: 1 },
+      totalIters: { kind: 'number' },
+    };
   }
   getLr(): number[] {
     this._warnOutsideStep();

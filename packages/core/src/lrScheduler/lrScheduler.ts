@@ -77,6 +77,13 @@ export abstract class LRScheduler {
         }
       });
     }
+    optimizer.paramGroups.forEach((g, i) => {
+      if (typeof g.initialLr !== 'number' || !Number.isFinite(g.initialLr)) {
+        throw new ValueError(
+          `param 'initial_lr' of param_groups[${i}] must be a finite number, got ${show(g.initialLr)}`,
+        );
+      }
+    });
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr);
     this.lastEpoch = lastEpoch;
   }
@@ -156,45 +163,205 @@ export abstract class LRScheduler {
     return ['optimizer'];
   }
 
+  /**
+   * What each field of the state dict holds, as this scheduler writes it: the kind (an
+   * integer, a finite number, a boolean, one of some strings, one number per param group,
+   * ...) that `loadStateDict` checks a loaded value against. Subclasses add their fields to
+   * the base's. A field a subclass does not declare (a user subclass, SWALR) is checked
+   * against the kind of its current value instead.
+   */
+  protected _stateSchema(): StateSchema {
+    return {
+      baseLrs: { kind: 'numbers', length: 'groups' },
+      lastEpoch: { kind: 'int', min: -1 },
+      _stepCount: { kind: 'int', min: 0 },
+      _lastLr: { kind: 'numbers', length: 'groups' },
+      // True only during the constructor's first step, so a saved scheduler always says false.
+      _isInitial: { kind: 'bool', only: false },
+    };
+  }
+
+  /**
+   * Invariants between fields, checked on the state as it would be after the load (`next`
+   * holds every field: the loaded value where there is one, the current one otherwise).
+   * Returns what is wrong, or null.
+   */
+  protected _checkState(_next: Readonly<Record<string, unknown>>): string | null {
+    return null;
+  }
+
   /** `state_dict()`: every field except the optimizer and functions (lambdas are not saved). */
   stateDict(): SchedulerStateDict {
     const out: SchedulerStateDict = {};
     const excluded = new Set(this._excludedState());
     for (const [k, v] of Object.entries(this)) {
       if (excluded.has(k) || typeof v === 'function' || k === '_inStep') continue;
-      out[k] = Array.isArray(v) ? [...v] : v;
+      out[k] = copyPlain(v);
     }
     return out;
   }
 
   /**
    * `load_state_dict(sd)`: restores the fields. Each key must be a field this scheduler
-   * has, of the same kind; everything is checked before anything changes.
+   * has, holding what the scheduler itself writes there (see `_stateSchema`); keys the dict
+   * lacks keep their current value, as PyTorch's `__dict__.update`. Everything is checked
+   * before anything changes, so a failed load leaves the scheduler (and, for SequentialLR
+   * and ChainedScheduler, every child) exactly as it was.
    */
   loadStateDict(sd: SchedulerStateDict): void {
+    this._prepareLoad(sd, '')();
+  }
+
+  /**
+   * @internal Validates `sd` completely and returns the commit, which cannot fail.
+   * `path` prefixes the keys in messages (`_schedulers[1].` for a child).
+   */
+  _prepareLoad(sd: SchedulerStateDict, path: string): () => void {
+    const what = path ? `scheduler state dict '${path.slice(0, -1)}'` : 'scheduler state dict';
     if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) {
-      throw new TypeError(`scheduler state dict must be an object, got ${typeName(sd)}`);
+      throw new TypeError(`${what} must be an object, got ${typeName(sd)}`);
     }
     const excluded = new Set(this._excludedState());
+    const schema = this._stateSchema();
+    const groups = this.optimizer.paramGroups.length;
+    const next: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this)) if (!excluded.has(k) && k !== '_inStep') next[k] = v;
     const updates: [string, unknown][] = [];
     for (const k of Object.keys(sd)) {
-      if (forbidden.has(k)) throw new ValueError(`scheduler state dict: key '${k}' is not allowed`);
+      if (forbidden.has(k)) throw new ValueError(`scheduler state dict: key '${path}${k}' is not allowed`);
       if (excluded.has(k) || k === '_inStep') continue;
       if (!Object.hasOwn(this, k)) {
-        throw new ValueError(`scheduler state dict: unexpected key '${k}' for ${this.constructor.name}`);
+        throw new ValueError(
+          `scheduler state dict: unexpected key '${path}${k}' for ${this.constructor.name}`,
+        );
       }
       const cur = (this as any)[k];
-      const v = sd[k];
       if (typeof cur === 'function') continue;
-      const kind = (x: unknown) => (x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x);
-      if (cur !== null && v !== null && kind(cur) !== kind(v)) {
-        throw new ValueError(`scheduler state dict: '${k}' is ${kind(v)}, expected ${kind(cur)}`);
+      const v = sd[k];
+      const spec = Object.hasOwn(schema, k) ? schema[k]! : inferSpec(cur);
+      const problem = checkField(spec, v, groups);
+      if (problem !== null) {
+        throw new ValueError(`scheduler state dict: '${path}${k}' ${problem}, got ${show(v)}`);
       }
-      if (Array.isArray(v) && v.some((x) => x !== null && typeof x !== 'number' && typeof x !== 'string')) {
-        throw new ValueError(`scheduler state dict: '${k}' must hold numbers`);
-      }
-      updates.push([k, Array.isArray(v) ? [...v] : v]);
+      const value = copyPlain(v);
+      updates.push([k, value]);
+      next[k] = value;
     }
-    for (const [k, v] of updates) (this as any)[k] = v;
+    const problem = this._checkState(next);
+    if (problem !== null)
+      throw new ValueError(`scheduler state dict${path ? ` '${path.slice(0, -1)}'` : ''}: ${problem}`);
+    return () => {
+      for (const [k, v] of updates) (this as any)[k] = v;
+    };
   }
+}
+
+/** What one field of a scheduler's state dict holds. */
+export type FieldSpec =
+  | { kind: 'int'; min?: number }
+  | { kind: 'number'; min?: number; max?: number; above?: number; below?: number; infinite?: boolean }
+  | { kind: 'bool'; only?: boolean }
+  | { kind: 'string'; oneOf?: readonly string[] }
+  /** An array of finite numbers: one per param group, one per group or none, or any length. */
+  | { kind: 'numbers'; length?: 'groups' | 'groupsOrNone'; int?: boolean; sorted?: boolean }
+  /** Anything else (plain data, copied deeply on load): `check` returns what is wrong, or null. */
+  | { kind: 'custom'; check: (v: unknown) => string | null };
+
+/** A scheduler's fields and what each holds (see `LRScheduler._stateSchema`). */
+export type StateSchema = Readonly<Record<string, FieldSpec>>;
+
+/** The spec of an undeclared field, from the kind of its current value. */
+function inferSpec(cur: unknown): FieldSpec {
+  if (typeof cur === 'number') return { kind: 'number', infinite: !Number.isFinite(cur) };
+  if (typeof cur === 'boolean') return { kind: 'bool' };
+  if (typeof cur === 'string') return { kind: 'string' };
+  if (Array.isArray(cur)) return { kind: 'numbers' };
+  return { kind: 'custom', check: () => null };
+}
+
+const isNumber = (x: unknown): x is number => typeof x === 'number' && !Number.isNaN(x);
+
+/** What is wrong with `v` for `spec` ("must be ..."), or null. */
+function checkField(spec: FieldSpec, v: unknown, groups: number): string | null {
+  switch (spec.kind) {
+    case 'int': {
+      const min = spec.min ?? Number.NEGATIVE_INFINITY;
+      return Number.isInteger(v) && (v as number) >= min
+        ? null
+        : `must be an integer${Number.isFinite(min) ? ` >= ${min}` : ''}`;
+    }
+    case 'number': {
+      const finite = isNumber(v) && (spec.infinite || Number.isFinite(v));
+      const ok =
+        finite &&
+        (spec.min === undefined || v >= spec.min) &&
+        (spec.max === undefined || v <= spec.max) &&
+        (spec.above === undefined || v > spec.above) &&
+        (spec.below === undefined || v < spec.below);
+      if (ok) return null;
+      const bounds = [
+        spec.min !== undefined ? `>= ${spec.min}` : '',
+        spec.above !== undefined ? `> ${spec.above}` : '',
+        spec.max !== undefined ? `<= ${spec.max}` : '',
+        spec.below !== undefined ? `< ${spec.below}` : '',
+      ].filter(Boolean);
+      return `must be a ${spec.infinite ? '' : 'finite '}number${bounds.length ? ` ${bounds.join(' and ')}` : ''}`;
+    }
+    case 'bool':
+      if (typeof v !== 'boolean') return 'must be a boolean';
+      return spec.only === undefined || v === spec.only ? null : `must be ${spec.only}`;
+    case 'string':
+      if (typeof v !== 'string') return 'must be a string';
+      return !spec.oneOf || spec.oneOf.includes(v)
+        ? null
+        : `must be one of ${spec.oneOf.map((s) => `'${s}'`).join(', ')}`;
+    case 'numbers': {
+      const each = spec.int ? 'integers' : 'finite numbers';
+      const len =
+        spec.length === 'groups'
+          ? ` (one per param group: ${groups})`
+          : spec.length === 'groupsOrNone'
+            ? ` (one per param group: ${groups}, or none)`
+            : '';
+      const msg = `must be an array of ${each}${len}`;
+      if (!Array.isArray(v)) return msg;
+      if (spec.length === 'groups' && v.length !== groups) return msg;
+      if (spec.length === 'groupsOrNone' && v.length !== groups && v.length !== 0) return msg;
+      if (v.some((x) => !(spec.int ? Number.isInteger(x) : isNumber(x) && Number.isFinite(x)))) return msg;
+      if (spec.sorted && v.some((x, i) => i > 0 && x < v[i - 1])) return `${msg}, in ascending order`;
+      return null;
+    }
+    case 'custom':
+      return spec.check(v);
+  }
+}
+
+/** A copy of plain data (arrays and plain objects deep, everything else as is). */
+function copyPlain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(copyPlain);
+  if (v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v))) {
+    const out: Record<string, unknown> = {};
+    // defineProperty: a key named '__proto__' stays a key and never sets the prototype.
+    for (const [k, x] of Object.entries(v)) {
+      Object.defineProperty(out, k, {
+        value: copyPlain(x),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return v;
+}
+
+/** A short rendering of a loaded value for messages. */
+function show(v: unknown): string {
+  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}...` : v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) {
+    const items = v.slice(0, 6).map((x) => (typeof x === 'object' && x !== null ? typeName(x) : show(x)));
+    return `[${items.join(', ')}${v.length > 6 ? ', ...' : ''}] (length ${v.length})`;
+  }
+  return typeName(v);
 }

@@ -1,5 +1,5 @@
 import type { Optimizer } from '../optim/optimizer.js';
-import { LRScheduler, lrOf } from './lrScheduler.js';
+import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.MultiStepLR`: lr ×= γ at each milestone (a repeated milestone counts again). */
 export class MultiStepLR extends LRScheduler {
@@ -13,6 +13,13 @@ export class MultiStepLR extends LRScheduler {
     this.milestones = [...opts.milestones].sort((a, b) => a - b);
     this.gamma = opts.gamma ?? 0.1;
     this._initialStep();
+  }
+  protected override _stateSchema(): StateSchema {
+    return {
+      ...super._stateSchema(),
+      milestones: { kind: 'numbers', sorted: true },
+      gamma: { kind: 'number' },
+    };
   }
   getLr(): number[] {
     this._warnOutsideStep();

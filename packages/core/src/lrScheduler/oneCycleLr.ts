@@ -1,6 +1,6 @@
 import { ValueError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { formatParam, LRScheduler } from './lrScheduler.js';
+import { formatParam, LRScheduler, type StateSchema } from './lrScheduler.js';
 
 /** Options of `OneCycleLR`. */
 export interface OneCycleLROptions {
@@ -25,6 +25,24 @@ interface Phase {
   endLr: string;
   startMomentum: string;
   endMomentum: string;
+}
+
+const phaseKeys = ['endStep', 'startLr', 'endLr', 'startMomentum', 'endMomentum'];
+const groupKeys = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
+
+/** The phases as the constructor writes them: 2 or 3 objects naming the group keys they anneal between. */
+function checkPhases(v: unknown): string | null {
+  const msg = `must be an array of 2 or 3 phases { ${phaseKeys.join(', ')} } (endStep a finite number, the others one of ${groupKeys.map((k) => `'${k}'`).join(', ')})`;
+  if (!Array.isArray(v) || (v.length !== 2 && v.length !== 3)) return msg;
+  for (const ph of v) {
+    if (ph === null || typeof ph !== 'object' || Array.isArray(ph)) return msg;
+    const keys = Object.keys(ph);
+    if (keys.length !== phaseKeys.length || !phaseKeys.every((k) => Object.hasOwn(ph, k))) return msg;
+    const { endStep, ...names } = ph as Record<string, unknown>;
+    if (typeof endStep !== 'number' || !Number.isFinite(endStep)) return msg;
+    if (!Object.values(names).every((n) => groupKeys.includes(n as string))) return msg;
+  }
+  return null;
 }
 
 /**
@@ -139,6 +157,17 @@ export class OneCycleLR extends LRScheduler {
     this.cycleMomentum = cycleMomentum;
     this.useBeta1 = useBeta1;
     this._initialStep();
+  }
+
+  protected override _stateSchema(): StateSchema {
+    return {
+      ...super._stateSchema(),
+      totalSteps: { kind: 'int', min: 1 },
+      phases: { kind: 'custom', check: checkPhases },
+      annealStrategy: { kind: 'string', oneOf: ['cos', 'linear'] },
+      cycleMomentum: { kind: 'bool' },
+      useBeta1: { kind: 'bool' },
+    };
   }
 
   private anneal(start: number, end: number, pct: number): number {

@@ -1,5 +1,5 @@
 import type { Optimizer } from '../optim/optimizer.js';
-import { LRScheduler, lrOf } from './lrScheduler.js';
+import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.PolynomialLR`: lr = initialLr · (1 − min(T, e)/T)^power. */
 export class PolynomialLR extends LRScheduler {
@@ -10,6 +10,9 @@ export class PolynomialLR extends LRScheduler {
     this.totalIters = opts.totalIters ?? 5;
     this.power = opts.power ?? 1;
     this._initialStep();
+  }
+  protected override _stateSchema(): StateSchema {
+    return { ...super._stateSchema(), totalIters: { kind: 'number' }, power: { kind: 'number' } };
   }
   getLr(): number[] {
     this._warnOutsideStep();

@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { Tensor } from '../tensor.js';
-import { checkOptimizer, LRScheduler, lrOf } from './lrScheduler.js';
+import { checkOptimizer, LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** Options of `ReduceLROnPlateau`. */
 export interface ReduceLROnPlateauOptions {
@@ -67,6 +67,31 @@ export class ReduceLROnPlateau extends LRScheduler {
 
   getLr(): number[] {
     return this.optimizer.paramGroups.map(lrOf);
+  }
+
+  protected override _stateSchema(): StateSchema {
+    return {
+      ...super._stateSchema(),
+      factor: { kind: 'number', below: 1 },
+      minLrs: { kind: 'numbers', length: 'groups' },
+      patience: { kind: 'number', infinite: true },
+      cooldown: { kind: 'number', infinite: true },
+      cooldownCounter: { kind: 'number', infinite: true },
+      mode: { kind: 'string', oneOf: ['min', 'max'] },
+      threshold: { kind: 'number' },
+      thresholdMode: { kind: 'string', oneOf: ['rel', 'abs'] },
+      // The best metric so far: ±Infinity until the first step.
+      best: { kind: 'number', infinite: true },
+      numBadEpochs: { kind: 'int', min: 0 },
+      modeWorse: { kind: 'number', infinite: true },
+      eps: { kind: 'number', min: 0 },
+    };
+  }
+
+  /** `modeWorse` is the worst value of `mode` (+Infinity for 'min', -Infinity for 'max'). */
+  protected override _checkState(next: Readonly<Record<string, unknown>>): string | null {
+    const worse = next.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    return next.modeWorse === worse ? null : `'modeWorse' must be ${worse} for mode '${String(next.mode)}'`;
   }
 
   /** Records one epoch's metric (a number, or a 1-element tensor on a backend with sync reads). */

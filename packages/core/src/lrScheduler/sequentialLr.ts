@@ -1,6 +1,6 @@
 import { ValueError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { LRScheduler, type SchedulerStateDict, typeName } from './lrScheduler.js';
+import { LRScheduler, type SchedulerStateDict, type StateSchema, typeName } from './lrScheduler.js';
 import { ReduceLROnPlateau } from './reduceLrOnPlateau.js';
 
 export function checkChildren(who: string, optimizer: Optimizer, schedulers: readonly unknown[]): void {
@@ -18,6 +18,37 @@ export function checkChildren(who: string, optimizer: Optimizer, schedulers: rea
       );
     }
   });
+}
+
+/**
+ * The load of a scheduler with children (SequentialLR, ChainedScheduler): `_schedulers`
+ * must hold one state dict per child; the parent's own fields and every child's are
+ * validated first, then all are committed together, so a failed load changes none of them.
+ */
+export function prepareWithChildren(
+  parent: LRScheduler,
+  children: readonly LRScheduler[],
+  sd: SchedulerStateDict,
+  path: string,
+  prepareOwn: (own: SchedulerStateDict, path: string) => () => void,
+): () => void {
+  if (sd === null || typeof sd !== 'object' || Array.isArray(sd)) {
+    return prepareOwn(sd, path);
+  }
+  const saved = sd._schedulers;
+  if (!Array.isArray(saved) || saved.length !== children.length) {
+    throw new ValueError(
+      `scheduler state dict: '${path}_schedulers' must hold ${children.length} state dicts (one per scheduler of the ${parent.constructor.name}), got ${Array.isArray(saved) ? `${saved.length}` : typeName(saved)}`,
+    );
+  }
+  const { _schedulers: _, ...own } = sd;
+  const commits = [prepareOwn(own, path)];
+  saved.forEach((c, i) => {
+    commits.push(children[i]!._prepareLoad(c as SchedulerStateDict, `${path}_schedulers[${i}].`));
+  });
+  return () => {
+    for (const commit of commits) commit();
+  };
 }
 
 function undo(s: LRScheduler): void {
@@ -61,6 +92,18 @@ export class SequentialLR extends LRScheduler {
     return ['optimizer', '_schedulers'];
   }
 
+  protected override _stateSchema(): StateSchema {
+    return { ...super._stateSchema(), milestones: { kind: 'numbers' } };
+  }
+
+  /** One milestone between each pair of schedulers. */
+  protected override _checkState(next: Readonly<Record<string, unknown>>): string | null {
+    const n = this._schedulers.length - 1;
+    return (next.milestones as number[]).length === n
+      ? null
+      : `'milestones' must hold ${n} milestones (one fewer than the schedulers)`;
+  }
+
   getLr(): number[] {
     return this._schedulers[0]!.getLastLr();
   }
@@ -81,17 +124,8 @@ export class SequentialLR extends LRScheduler {
     return sd;
   }
 
-  override loadStateDict(sd: SchedulerStateDict): void {
-    const children = sd?._schedulers;
-    if (!Array.isArray(children) || children.length !== this._schedulers.length) {
-      throw new ValueError(
-        `scheduler state dict: '_schedulers' must hold ${this._schedulers.length} state dicts`,
-      );
-    }
-    const { _schedulers: _, ...own } = sd;
-    super.loadStateDict(own);
-    children.forEach((c, i) => {
-      this._schedulers[i]!.loadStateDict(c as SchedulerStateDict);
-    });
+  /** @internal Validates the parent's fields and every child's before any of them changes. */
+  override _prepareLoad(sd: SchedulerStateDict, path: string): () => void {
+    return prepareWithChildren(this, this._schedulers, sd, path, (own, p) => super._prepareLoad(own, p));
   }
 }

@@ -1,5 +1,5 @@
 import type { Optimizer } from '../optim/optimizer.js';
-import { LRScheduler, lrOf } from './lrScheduler.js';
+import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.StepLR`: lr = initialLr · γ^⌊epoch/stepSize⌋. */
 export class StepLR extends LRScheduler {
@@ -10,6 +10,9 @@ export class StepLR extends LRScheduler {
     this.stepSize = opts.stepSize;
     this.gamma = opts.gamma ?? 0.1;
     this._initialStep();
+  }
+  protected override _stateSchema(): StateSchema {
+    return { ...super._stateSchema(), stepSize: { kind: 'number' }, gamma: { kind: 'number' } };
   }
   getLr(): number[] {
     this._warnOutsideStep();

@@ -14,6 +14,7 @@ import { registerNnModuleTests } from './nnModule.js';
 import { registerOpsTests } from './ops.js';
 import { registerLbfgsTests, registerOptimTests, registerSparseAdamTests } from './optim.js';
 import { registerOptimClipTests } from './optimClip.js';
+import { registerOptimValidationTests } from './optimValidation.js';
 import { registerPromotionTests } from './promotion.js';
 import { registerRandomTests } from './random.js';
 import { registerSeedsTests } from './seeds.js';
@@ -42,6 +43,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   sparseAdam: registerSparseAdamTests,
   fuzz: registerFuzzTests,
   optimClip: registerOptimClipTests,
+  optimValidation: registerOptimValidationTests,
   serialize: registerSerializeTests,
   lrScheduler: registerLrSchedulerTests,
   nn: registerNnTests,

@@ -2,7 +2,7 @@ import { ValueError } from '../errors.js';
 import { defineFused } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `Adadelta`. */
@@ -18,9 +18,11 @@ const adadeltaDefaults = { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximiz
 
 function check(d: Record<string, any>): void {
   checkLr(d.lr);
-  if (!(d.rho >= 0 && d.rho <= 1)) throw new ValueError(`Invalid rho value: ${d.rho}`);
+  if (!(typeof d.rho === 'number' && d.rho >= 0 && d.rho <= 1))
+    throw new ValueError(`Invalid rho value: ${d.rho}`);
   checkEps(d.eps);
-  if (!(d.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
+    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
   checkBool('maximize', d.maximize);
 }
 
@@ -36,15 +38,19 @@ export class Adadelta extends Optimizer {
     checkKnownOptions('Adadelta', options, adadeltaDefaults);
     const d = { ...adadeltaDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, adadeltaDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['squareAvg', 'accDelta'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    return {
+      step: { kind: 'count', required: true },
+      squareAvg: { kind: 'tensor', required: true },
+      accDelta: { kind: 'tensor', required: true },
+    };
   }
 
   protected _update(): void {
@@ -55,7 +61,7 @@ export class Adadelta extends Optimizer {
       const program = cachedProgram('adadelta', cfg, () => adadeltaProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.squareAvg ??= zerosState(p);
         st.accDelta ??= zerosState(p);

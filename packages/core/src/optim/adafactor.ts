@@ -3,7 +3,14 @@ import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { zerosState } from './fusedStep.js';
 import { lerp } from './lerp.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue, withGradsOf } from './optimizer.js';
+import {
+  Optimizer,
+  type ParamGroup,
+  type Params,
+  type StateSpec,
+  scalarValue,
+  withGradsOf,
+} from './optimizer.js';
 import { checkBool, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `Adafactor` (latest PyTorch; absent from 1.13). */
@@ -28,15 +35,20 @@ const adafactorDefaults = {
 
 function check(o: Record<string, any>): void {
   if (o.lr instanceof Tensor) checkLr(o.lr);
-  else if (!(o.lr >= 0)) throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
-  if (!(o.beta2Decay <= 0)) throw new ValueError(`beta2_decay should be <= 0 but is: ${o.beta2Decay}`);
+  else if (!(typeof o.lr === 'number' && o.lr >= 0))
+    throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
+  if (!(typeof o.beta2Decay === 'number' && o.beta2Decay <= 0))
+    throw new ValueError(`beta2_decay should be <= 0 but is: ${o.beta2Decay}`);
   if (!Array.isArray(o.eps) || o.eps.length !== 2)
     throw new ValueError(`eps must be a pair (eps1, eps2), got ${o.eps}`);
-  if (o.eps[0] !== null && !(o.eps[0] >= 0))
+  if (o.eps[0] !== null && !(typeof o.eps[0] === 'number' && o.eps[0] >= 0))
     throw new ValueError(`epsilon1 should be >= 0 but is: ${o.eps[0]}`);
-  if (!(o.eps[1] >= 0)) throw new ValueError(`epsilon2 should be >= 0 but is: ${o.eps[1]}`);
-  if (!(o.d >= 1)) throw new ValueError(`Clipping threshold d should be >= 1 but is: ${o.d}`);
-  if (!(o.weightDecay >= 0)) throw new ValueError(`weight_decay should be >= 0 but is: ${o.weightDecay}`);
+  if (!(typeof o.eps[1] === 'number' && o.eps[1] >= 0))
+    throw new ValueError(`epsilon2 should be >= 0 but is: ${o.eps[1]}`);
+  if (!(typeof o.d === 'number' && o.d >= 1))
+    throw new ValueError(`Clipping threshold d should be >= 1 but is: ${o.d}`);
+  if (!(typeof o.weightDecay === 'number' && o.weightDecay >= 0))
+    throw new ValueError(`weight_decay should be >= 0 but is: ${o.weightDecay}`);
   checkBool('maximize', o.maximize);
 }
 
@@ -60,15 +72,22 @@ export class Adafactor extends Optimizer {
     checkKnownOptions('Adafactor', options, adafactorDefaults);
     const d = { ...adafactorDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, adafactorDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['variance'];
+  protected override _stateSpec(p: Tensor, _g: ParamGroup): StateSpec {
+    if (p.dim() < 2)
+      return { step: { kind: 'count', required: true }, variance: { kind: 'tensor', required: true } };
+    // Factored second moments: one value per row and one per column of the last two dims.
+    return {
+      step: { kind: 'count', required: true },
+      rowVar: { kind: 'tensor', shape: [...p.shape.slice(0, -1), 1], required: true },
+      colVar: { kind: 'tensor', shape: [...p.shape.slice(0, -2), 1, p.shape[p.dim() - 1]!], required: true },
+    };
   }
 
   protected _update(): void {
@@ -78,7 +97,7 @@ export class Adafactor extends Optimizer {
       const wd: number = group.weightDecay;
       for (const { p, g, st } of withGradsOf(group, this.state)) {
         const factored = g.dim() > 1;
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         if (factored) {
           st.rowVar ??= keep(Tensor.empty([...g.shape.slice(0, -1), 1], p.dtype, p.backend));

@@ -2,7 +2,7 @@ import { ValueError } from '../errors.js';
 import { defineFused } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { cachedProgram, type FusedEntry, fullState, runGroup, withGrads } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `Adagrad`. */
@@ -26,9 +26,11 @@ const adagradDefaults = {
 
 function check(d: Record<string, any>): void {
   checkLr(d.lr);
-  if (!(d.lrDecay >= 0)) throw new ValueError(`Invalid lr_decay value: ${d.lrDecay}`);
-  if (!(d.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
-  if (!(d.initialAccumulatorValue >= 0)) {
+  if (!(typeof d.lrDecay === 'number' && d.lrDecay >= 0))
+    throw new ValueError(`Invalid lr_decay value: ${d.lrDecay}`);
+  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
+    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+  if (!(typeof d.initialAccumulatorValue === 'number' && d.initialAccumulatorValue >= 0)) {
     throw new ValueError(`Invalid initial_accumulator_value value: ${d.initialAccumulatorValue}`);
   }
   checkEps(d.eps);
@@ -47,7 +49,7 @@ export class Adagrad extends Optimizer {
     checkKnownOptions('Adagrad', options, adagradDefaults);
     const d = { ...adagradDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, adagradDefaults);
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         if (!this.state.has(p))
@@ -60,8 +62,8 @@ export class Adagrad extends Optimizer {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['sum'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    return { step: { kind: 'count', required: true }, sum: { kind: 'tensor', required: true } };
   }
 
   protected _update(): void {

@@ -2,7 +2,7 @@ import { ValueError } from '../errors.js';
 import { defineFused } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBetas, checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `Adam` (PyTorch's keyword arguments, camelCase). */
@@ -31,7 +31,8 @@ export function checkAdamLike(name: string, d: Record<string, any>): void {
   checkLr(d.lr);
   checkEps(d.eps);
   checkBetas(d.betas);
-  if (!(d.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
+    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
   for (const k of ['amsgrad', 'maximize', 'decoupledWeightDecay'])
     if (k in d) checkBool(`${name} ${k}`, d[k]);
 }
@@ -50,15 +51,20 @@ export class Adam extends Optimizer {
     checkKnownOptions(new.target.name, options, defaults);
     const d = { ...defaults, ...options };
     checkAdamLike(new.target.name, d);
-    super(params, d);
+    super(params, d, defaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     checkAdamLike(this.name, g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
+  protected override _stateSpec(_p: Tensor, g: ParamGroup): StateSpec {
+    return {
+      step: { kind: 'count', required: true },
+      expAvg: { kind: 'tensor', required: true },
+      expAvgSq: { kind: 'tensor', required: true },
+      maxExpAvgSq: { kind: 'tensor', required: !!g.amsgrad },
+    };
   }
 
   protected _update(): void {
@@ -74,7 +80,7 @@ export class Adam extends Optimizer {
       const program = cachedProgram('adam', cfg, () => adamProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.expAvg ??= zerosState(p);
         st.expAvgSq ??= zerosState(p);

@@ -2,7 +2,7 @@ import { ValueError } from '../errors.js';
 import { defineFused } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBetas, checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `Adamax`. */
@@ -26,7 +26,8 @@ function check(d: Record<string, any>): void {
   checkLr(d.lr);
   checkEps(d.eps);
   checkBetas(d.betas);
-  if (!(d.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
+    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
   checkBool('maximize', d.maximize);
 }
 
@@ -43,15 +44,19 @@ export class Adamax extends Optimizer {
     checkKnownOptions('Adamax', options, adamaxDefaults);
     const d = { ...adamaxDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, adamaxDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['expAvg', 'expInf'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    return {
+      step: { kind: 'count', required: true },
+      expAvg: { kind: 'tensor', required: true },
+      expInf: { kind: 'tensor', required: true },
+    };
   }
 
   protected _update(): void {
@@ -63,7 +68,7 @@ export class Adamax extends Optimizer {
       const program = cachedProgram('adamax', cfg, () => adamaxProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.expAvg ??= zerosState(p);
         st.expInf ??= zerosState(p);

@@ -2,7 +2,7 @@ import { ValueError } from '../errors.js';
 import { defineFused, Ex } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `ASGD`. */
@@ -19,7 +19,8 @@ const asgdDefaults = { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay:
 
 function check(d: Record<string, any>): void {
   checkLr(d.lr);
-  if (!(d.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
+    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
   for (const k of ['lambd', 'alpha', 't0']) {
     if (typeof d[k] !== 'number' || Number.isNaN(d[k])) throw new ValueError(`Invalid ${k} value: ${d[k]}`);
   }
@@ -40,15 +41,20 @@ export class ASGD extends Optimizer {
     checkKnownOptions('ASGD', options, asgdDefaults);
     const d = { ...asgdDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, asgdDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['ax'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    return {
+      step: { kind: 'count', required: true },
+      eta: { kind: 'number', required: true },
+      mu: { kind: 'number', required: true },
+      ax: { kind: 'tensor', required: true },
+    };
   }
 
   protected _update(): void {
@@ -60,7 +66,7 @@ export class ASGD extends Optimizer {
       const entries: FusedEntry[] = [];
       const { lambd, alpha, t0 } = group;
       for (const { p, g, st } of withGrads(group, this.state)) {
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.eta ??= Math.fround(lr);
         st.mu ??= 1;

@@ -3,7 +3,14 @@ import { ValueError } from '../errors.js';
 import { zeros } from '../ops/creation.js';
 import { cat } from '../ops/shape.js';
 import { Tensor } from '../tensor.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import {
+  Optimizer,
+  type OptimizerState,
+  type ParamGroup,
+  type Params,
+  type StateSpec,
+  scalarValue,
+} from './optimizer.js';
 import { checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `LBFGS` (PyTorch's keyword arguments, camelCase). */
@@ -103,7 +110,8 @@ export class LBFGS extends Optimizer {
     if (d.lineSearchFn !== null && d.lineSearchFn !== 'strong_wolfe') {
       throw new ValueError("only 'strong_wolfe' is supported");
     }
-    super(params, d);
+    // maxEval's null is an option only (maxIter·5/4): a group always holds a number.
+    super(params, d, { ...lbfgsDefaults, maxEval: d.maxEval });
     if (this.paramGroups.length !== 1) {
       throw new ValueError("LBFGS doesn't support per-parameter options (parameter groups)");
     }
@@ -120,6 +128,52 @@ export class LBFGS extends Optimizer {
     checkLr(g.lr);
     if (g.lineSearchFn !== null && g.lineSearchFn !== 'strong_wolfe')
       throw new ValueError("only 'strong_wolfe' is supported");
+  }
+
+  /**
+   * The state lives on the group's first parameter: the counters always, and once it has
+   * iterated (`nIter > 0`) the direction, step, history and previous gradient, as flat
+   * vectors over all parameters. Other parameters keep no state.
+   */
+  protected override _stateSpec(p: Tensor, g: ParamGroup): StateSpec {
+    if (p !== g.params[0]) return {};
+    const n = g.params.reduce((a: number, q: Tensor) => a + q.numel(), 0);
+    const iterated = (st: OptimizerState) => st.nIter > 0;
+    return {
+      funcEvals: { kind: 'count', required: true },
+      nIter: { kind: 'count', required: true },
+      d: { kind: 'tensor', shape: [n], required: iterated },
+      t: { kind: 'number', required: iterated },
+      oldDirs: { kind: 'tensors', shape: [n], required: iterated },
+      oldStps: { kind: 'tensors', shape: [n], required: iterated },
+      ro: { kind: 'numbers', required: iterated },
+      HDiag: { kind: 'number', required: iterated },
+      prevFlatGrad: { kind: 'tensor', shape: [n], required: iterated },
+      // Only recorded: every iteration sets it before reading it.
+      prevLoss: { kind: 'anyNumber', required: iterated },
+      al: { kind: 'numbers', nullItems: true },
+    };
+  }
+
+  /** The history lists have one length, at most `historySize`; `al` holds `historySize` entries. */
+  protected override _checkLoadedState(p: Tensor, st: OptimizerState, where: string, g: ParamGroup): void {
+    super._checkLoadedState(p, st, where, g);
+    const lists = ['oldDirs', 'oldStps', 'ro'].filter((k) => st[k] !== undefined);
+    const lengths = lists.map((k) => st[k].length as number);
+    const history: number = g.historySize;
+    if (lengths.some((l) => l !== lengths[0])) {
+      throw new ValueError(
+        `loaded state dict: ${where}.${lists.join(', ')} must have one length, got ${lengths.join(', ')}`,
+      );
+    }
+    if (lengths.length && lengths[0]! > history) {
+      throw new ValueError(
+        `loaded state dict: ${where}.oldDirs holds ${lengths[0]} entries, more than historySize (${history})`,
+      );
+    }
+    if (st.al !== undefined && st.al.length !== history) {
+      throw new ValueError(`loaded state dict: ${where}.al must hold historySize (${history}) entries`);
+    }
   }
 
   /** LBFGS needs a closure; use `await lbfgs.step(closure)`. */

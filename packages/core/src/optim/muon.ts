@@ -3,7 +3,14 @@ import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { zerosState } from './fusedStep.js';
 import { lerp } from './lerp.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue, withGradsOf } from './optimizer.js';
+import {
+  Optimizer,
+  type ParamGroup,
+  type Params,
+  type StateSpec,
+  scalarValue,
+  withGradsOf,
+} from './optimizer.js';
 import { checkBool, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `Muon` (latest PyTorch; absent from 1.13). */
@@ -33,15 +40,23 @@ const muonDefaults = {
 
 function check(o: Record<string, any>): void {
   if (o.lr instanceof Tensor) checkLr(o.lr);
-  else if (!(o.lr >= 0)) throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
-  if (!(o.momentum >= 0)) throw new ValueError(`momentum should be >= 0 but is: ${o.momentum}`);
-  if (!(o.weightDecay >= 0)) throw new ValueError(`weight decay should be >= 0 but is: ${o.weightDecay}`);
+  else if (!(typeof o.lr === 'number' && o.lr >= 0))
+    throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
+  if (!(typeof o.momentum === 'number' && o.momentum >= 0))
+    throw new ValueError(`momentum should be >= 0 but is: ${o.momentum}`);
+  if (!(typeof o.weightDecay === 'number' && o.weightDecay >= 0))
+    throw new ValueError(`weight decay should be >= 0 but is: ${o.weightDecay}`);
+  if (!(typeof o.eps === 'number' && o.eps >= 0)) throw new ValueError(`Invalid epsilon value: ${o.eps}`);
   if (o.adjustLrFn !== null && o.adjustLrFn !== 'original' && o.adjustLrFn !== 'match_rms_adamw') {
     throw new ValueError(`Adjust learning rate function ${o.adjustLrFn} is not supported`);
   }
   if (!Array.isArray(o.nsCoefficients) || o.nsCoefficients.length !== 3) {
     throw new ValueError('Coefficients must be a tuple of exactly 3 values');
   }
+  o.nsCoefficients.forEach((c: unknown, i: number) => {
+    if (typeof c !== 'number' || !Number.isFinite(c))
+      throw new ValueError(`nsCoefficients[${i}] must be a finite number, got ${String(c)}`);
+  });
   if (!Number.isInteger(o.nsSteps) || o.nsSteps < 0)
     throw new ValueError(`nsSteps must be a non-negative integer, got ${o.nsSteps}`);
   if (o.nsSteps >= 100)
@@ -66,7 +81,7 @@ export class Muon extends Optimizer {
     checkKnownOptions('Muon', options, muonDefaults);
     const d = { ...muonDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, muonDefaults);
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (p.dim() !== 2) {
@@ -82,8 +97,8 @@ export class Muon extends Optimizer {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['momentumBuffer'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    return { momentumBuffer: { kind: 'tensor', required: true } };
   }
 
   protected _update(): void {

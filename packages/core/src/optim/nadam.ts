@@ -3,7 +3,7 @@ import { defineFused } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { checkAdamLike } from './adam.js';
 import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkKnownOptions } from './validate.js';
 
 /** Options of `NAdam`. */
@@ -30,7 +30,8 @@ const nadamDefaults = {
 
 function check(d: Record<string, any>): void {
   checkAdamLike('NAdam', d);
-  if (!(d.momentumDecay >= 0)) throw new ValueError(`Invalid momentum_decay value: ${d.momentumDecay}`);
+  if (!(typeof d.momentumDecay === 'number' && d.momentumDecay >= 0))
+    throw new ValueError(`Invalid momentum_decay value: ${d.momentumDecay}`);
 }
 
 /**
@@ -49,15 +50,20 @@ export class NAdam extends Optimizer {
     checkKnownOptions('NAdam', options, nadamDefaults);
     const d = { ...nadamDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, nadamDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['expAvg', 'expAvgSq'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    return {
+      step: { kind: 'count', required: true },
+      muProduct: { kind: 'number', required: true },
+      expAvg: { kind: 'tensor', required: true },
+      expAvgSq: { kind: 'tensor', required: true },
+    };
   }
 
   protected _update(): void {
@@ -73,7 +79,7 @@ export class NAdam extends Optimizer {
       const program = cachedProgram('nadam', cfg, () => nadamProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.muProduct ??= 1;
         st.expAvg ??= zerosState(p);

@@ -11,7 +11,7 @@
  * the exception and is async).
  */
 import { enableGrad, keep, noGrad } from '../engine.js';
-import { ValueError } from '../errors.js';
+import { DTypeError, ValueError } from '../errors.js';
 import { loopBoundary, withoutBoundaries } from '../loopMemory.js';
 import { Tensor } from '../tensor.js';
 
@@ -41,6 +41,36 @@ export type Params = Iterable<Tensor> | Iterable<readonly [string, Tensor]> | It
  * live on the host, where the step's scalars are computed, so no read-back is needed.
  */
 export type OptimizerState = Record<string, any>;
+
+/**
+ * One entry of a parameter's state, as the optimizer itself writes it; `loadStateDict`
+ * checks a loaded value against it.
+ * - `count`: a non-negative integer host number (`step`, LBFGS's counters); a 1-element
+ *   tensor is read into a number.
+ * - `number`: a finite host number (`eta`, `mu`, `muProduct`, ...); `anyNumber` also allows
+ *   ±Infinity and NaN (a loss the optimizer only records).
+ * - `tensor`: a floating-point tensor of the parameter's shape, or of `shape`; it is copied,
+ *   cast to the parameter's dtype and moved to its backend.
+ * - `tensors`: an array of such tensors; `numbers`: an array of finite numbers (`null`
+ *   entries allowed with `nullItems`).
+ */
+export interface StateEntrySpec {
+  readonly kind: 'count' | 'number' | 'anyNumber' | 'tensor' | 'tensors' | 'numbers';
+  readonly shape?: readonly number[];
+  /**
+   * The optimizer writes this entry on every step of this parameter (for its group's
+   * configuration), so a non-empty loaded state must have it. A function decides from the
+   * loaded state (LBFGS: once it has iterated).
+   */
+  readonly required?: boolean | ((st: OptimizerState) => boolean);
+  /** `null` is a value the optimizer itself writes here (PyTorch's None). */
+  readonly nullable?: boolean;
+  /** `numbers`: entries may be `null`. */
+  readonly nullItems?: boolean;
+}
+
+/** Every state entry an optimizer may write for one parameter, by key. */
+export type StateSpec = Readonly<Record<string, StateEntrySpec>>;
 
 /** The PyTorch-shaped state dict: parameters are referred to by their index across groups. */
 export interface OptimizerStateDict {
@@ -181,8 +211,21 @@ export abstract class Optimizer {
   private readonly _loadPreHooks = new HookList<LoadStateDictPreHook>();
   private readonly _loadPostHooks = new HookList<LoadStateDictPostHook>();
 
-  constructor(params: Params, defaults: Record<string, any>) {
+  /**
+   * The hyperparameters the optimizer declares, with the kind of each (its class's own
+   * defaults, before any option): `null` marks one that may be null (Adafactor's eps[0],
+   * LBFGS's lineSearchFn). Groups — added or loaded — keep these kinds.
+   */
+  private readonly _declared: Readonly<Record<string, unknown>>;
+
+  /**
+   * `defaults`: every hyperparameter with its value for groups that do not set it (the
+   * options merged into the class's defaults); `declared`: the class's own defaults, whose
+   * kinds every group must keep (default: `defaults`).
+   */
+  constructor(params: Params, defaults: Record<string, any>, declared: Record<string, unknown> = defaults) {
     this.defaults = defaults;
+    this._declared = declared;
     if (params instanceof Tensor || !isIterable(params)) {
       throw new TypeError(
         `params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${typeName(params)}`,
@@ -228,12 +271,13 @@ export abstract class Optimizer {
     if (names.length !== 0 && names.length !== tensors.length) {
       throw new ValueError('all optimizer params should be with/without names. Some param names are missing');
     }
-    for (const p of tensors) {
+    tensors.forEach((p, i) => {
       if (!(p instanceof Tensor)) {
         throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${typeName(p)}`);
       }
       if (!p.isLeaf) throw new ValueError("can't optimize a non-leaf Tensor");
-    }
+      checkFloating(this.name, p, `parameter ${i} of the group`);
+    });
     group.params = tensors as Tensor[];
     if (names.length) group.paramNames = names;
     else if (paramGroup.paramNames !== undefined) {
@@ -250,6 +294,10 @@ export abstract class Optimizer {
         );
       }
       if (!(name in group)) group[name] = Array.isArray(def) ? [...def] : def;
+    }
+    for (const k of Object.keys(group)) {
+      if (k !== 'params' && k !== 'paramNames')
+        checkKind(k, group[k], undefined, this._declared[k], 'param group');
     }
     this._checkGroup(group);
     if (new Set(group.params).size !== group.params.length) {
@@ -314,14 +362,37 @@ export abstract class Optimizer {
       const loss = fn ? enableGrad(fn) : (undefined as T);
       if (loss instanceof Promise) {
         return loss.then((l) => {
+          this._checkGrads();
           noGrad(() => this._update());
           this._runPostHooks(args);
           return l;
         }) as T;
       }
+      this._checkGrads();
       noGrad(() => this._update());
       this._runPostHooks(args);
       return loss;
+    });
+  }
+
+  /**
+   * Refuses an integer or bool gradient before any backend work: an update is a float
+   * computation written in place, which cannot go into an integer parameter (PyTorch
+   * refuses too: integer tensors cannot require grad, and `add_` of a float result into an
+   * int tensor is an error). Parameters are checked when added; this catches one that got
+   * into a group another way.
+   */
+  protected _checkGrads(): void {
+    this.paramGroups.forEach((g, gi) => {
+      g.params.forEach((p, i) => {
+        const grad = p.grad;
+        if (grad !== null && grad.dtype !== 'float32' && grad.dtype !== 'float64') {
+          checkFloating(this.name, p, `parameter ${i} of group ${gi}`);
+          throw new DTypeError(
+            `${this.name}.step(): parameter ${i} of group ${gi} has a gradient of dtype ${grad.dtype}; optimizers update floating point parameters only (float32, float64)`,
+          );
+        }
+      });
     });
   }
 
@@ -459,6 +530,7 @@ export abstract class Optimizer {
     }
     const idMap = new Map<string, Tensor>();
     const newGroups: ParamGroup[] = [];
+    const groupOf = new Map<Tensor, ParamGroup>();
     savedGroups.forEach((sg: unknown, gi: number) => {
       const group = this.paramGroups[gi]!;
       if (sg === null || typeof sg !== 'object' || Array.isArray(sg)) {
@@ -504,10 +576,14 @@ export abstract class Optimizer {
         if (!(k in ng)) ng[k] = group[k] !== undefined ? group[k] : def;
       }
       for (const k of Object.keys(ng)) {
-        if (k !== 'params' && k !== 'paramNames') checkKind(k, ng[k], group[k], gi);
+        if (k !== 'params' && k !== 'paramNames') {
+          checkKind(k, ng[k], group[k], this._declared[k], `loaded state dict: paramGroups[${gi}]`);
+        }
       }
       this._checkGroup(ng);
-      newGroups.push(Object.assign({}, ng));
+      const committed = Object.assign({}, ng);
+      for (const p of group.params) groupOf.set(p, committed);
+      newGroups.push(committed);
     });
     // Build the new state completely before touching the optimizer.
     const created: Tensor[] = [];
@@ -527,12 +603,33 @@ export abstract class Optimizer {
           throw new ValueError(`loaded state dict: state[${key}] must be an object, got ${typeName(st)}`);
         }
         const out: OptimizerState = {};
+        const spec = this._stateSpec(p, groupOf.get(p)!);
         for (const k of Object.keys(st)) {
           if (forbiddenKeys.has(k))
             throw new ValueError(`loaded state dict: state key '${k}' is not allowed`);
-          out[k] = this._castState(p, k, st[k], created, `state[${key}].${k}`);
+          const where = `state[${key}].${k}`;
+          if (spec === null) {
+            out[k] = this._castState(p, k, st[k], created, where);
+          } else if (!Object.hasOwn(spec, k)) {
+            const keys = Object.keys(spec);
+            throw new ValueError(
+              `loaded state dict: ${where} is not state that ${this.name} keeps (${keys.length ? `it writes ${keys.join(', ')}` : 'it keeps none for this parameter'})`,
+            );
+          } else {
+            out[k] = this._loadEntry(p, spec[k]!, st[k], created, where);
+          }
         }
-        this._checkLoadedState(p, out, `state[${key}]`);
+        if (spec !== null && Object.keys(out).length > 0) {
+          for (const [k, e] of Object.entries(spec)) {
+            const req = typeof e.required === 'function' ? e.required(out) : !!e.required;
+            if (req && out[k] === undefined) {
+              throw new ValueError(
+                `loaded state dict: state[${key}].${k} is missing; ${this.name} writes it on every step of this parameter (the state has ${Object.keys(out).join(', ')})`,
+              );
+            }
+          }
+        }
+        this._checkLoadedState(p, out, `state[${key}]`, groupOf.get(p)!);
         newState.set(p, out);
       }
     } catch (e) {
@@ -575,32 +672,103 @@ export abstract class Optimizer {
     throw new ValueError(`loaded state dict: ${where} has an unsupported value of type ${typeName(v)}`);
   }
 
-  /**
-   * Checks the loaded state of one parameter (shapes of its state tensors) so that a bad
-   * dict fails at load time, not at the next step. Subclasses list their elementwise keys.
-   */
-  protected _checkLoadedState(p: Tensor, st: OptimizerState, where: string): void {
-    for (const k of this._elementwiseStateKeys()) {
-      const v = st[k];
-      if (v === undefined || v === null) continue;
-      if (!(v instanceof Tensor)) throw new ValueError(`loaded state dict: ${where}.${k} must be a tensor`);
-      if (v.shape.length !== p.shape.length || v.shape.some((d, i) => d !== p.shape[i])) {
-        throw new ValueError(
-          `loaded state dict: ${where}.${k} has shape [${v.shape.join(', ')}], but its parameter has shape [${p.shape.join(', ')}]`,
-        );
-      }
+  /** Converts one loaded value as `e` says, or throws naming `where` and what was expected. */
+  private _loadEntry(p: Tensor, e: StateEntrySpec, v: unknown, created: Tensor[], where: string): unknown {
+    const fail = (what: string) =>
+      new ValueError(
+        `loaded state dict: ${where} must be ${what} (as ${this.name} writes it), got ${describe(v)}`,
+      );
+    if (v === null || v === undefined) {
+      if (v === null && e.nullable) return null;
+      throw fail(entryWhat(e, p));
     }
+    switch (e.kind) {
+      case 'count':
+      case 'number':
+      case 'anyNumber': {
+        let n = v;
+        if (v instanceof Tensor) {
+          if (v.isDisposed) throw new ValueError(`loaded state dict: ${where} is a disposed tensor`);
+          if (v.numel() !== 1) throw fail(entryWhat(e, p));
+          if (!v.backend.syncReads) {
+            throw new ValueError(
+              `loaded state dict: ${where} is a tensor on '${v.backend.name}'; save it as a number`,
+            );
+          }
+          n = v.item();
+        }
+        const ok =
+          typeof n === 'number' &&
+          (e.kind === 'anyNumber' ||
+            (e.kind === 'count' ? Number.isInteger(n) && n >= 0 : Number.isFinite(n)));
+        if (!ok) throw fail(entryWhat(e, p));
+        return n;
+      }
+      case 'tensor':
+        return this._loadTensor(p, e, v, created, where, () => fail(entryWhat(e, p)));
+      case 'tensors':
+        if (!Array.isArray(v)) throw fail(entryWhat(e, p));
+        return v.map((x, i) =>
+          this._loadTensor(p, e, x, created, `${where}[${i}]`, () => fail(entryWhat(e, p))),
+        );
+      case 'numbers':
+        if (!Array.isArray(v)) throw fail(entryWhat(e, p));
+        v.forEach((x) => {
+          if (!(x === null ? e.nullItems : typeof x === 'number' && Number.isFinite(x)))
+            throw fail(entryWhat(e, p));
+        });
+        return [...v];
+    }
+  }
+
+  /** A loaded state tensor: floating point, of the declared shape; copied onto the param's dtype and backend. */
+  private _loadTensor(
+    p: Tensor,
+    e: StateEntrySpec,
+    v: unknown,
+    created: Tensor[],
+    where: string,
+    fail: () => Error,
+  ): Tensor {
+    if (!(v instanceof Tensor)) throw fail();
+    if (v.isDisposed) throw new ValueError(`loaded state dict: ${where} is a disposed tensor`);
+    if (v.dtype !== 'float32' && v.dtype !== 'float64') {
+      throw new ValueError(
+        `loaded state dict: ${where} has dtype ${v.dtype}; ${this.name} keeps floating point state (its parameter is ${p.dtype})`,
+      );
+    }
+    const shape = e.shape ?? p.shape;
+    if (v.shape.length !== shape.length || v.shape.some((d, i) => d !== shape[i])) {
+      throw new ValueError(
+        `loaded state dict: ${where} has shape [${v.shape.join(', ')}], but ${this.name} writes shape [${shape.join(', ')}] for this parameter (of shape [${p.shape.join(', ')}])`,
+      );
+    }
+    return this._castState(p, '', v, created, where) as Tensor;
+  }
+
+  /**
+   * Every state entry this optimizer may write for parameter `p` of `group` (with `group`'s
+   * hyperparameters: RMSprop writes `gradAvg` when centered, ...). `loadStateDict` refuses a
+   * key not listed, a value of the wrong kind, shape or dtype, and a non-empty state that
+   * lacks a required entry, naming the key. `null` (the default, for subclasses that do not
+   * declare) loads any entry, copying tensors and reading `step`-like scalars.
+   */
+  protected _stateSpec(_p: Tensor, _group: ParamGroup): StateSpec | null {
+    return null;
+  }
+
+  /**
+   * Invariants between the entries of one loaded state (LBFGS: its history lists have one
+   * length), with the group as it will be after the load. Throws to refuse the load. The
+   * default checks the scalars of undeclared state.
+   */
+  protected _checkLoadedState(_p: Tensor, st: OptimizerState, where: string, _group: ParamGroup): void {
     for (const k of scalarStateKeys) {
       const v = st[k];
       if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) {
         throw new ValueError(`loaded state dict: ${where}.${k} must be a number, got ${typeName(v)}`);
       }
     }
-  }
-
-  /** State keys holding one value per parameter element (their shape must be the param's). */
-  protected _elementwiseStateKeys(): readonly string[] {
-    return [];
   }
 }
 
@@ -623,28 +791,81 @@ export function withGradsOf(
 /** State entries that stepwise keeps as host numbers (PyTorch keeps 0-dim tensors). */
 const scalarStateKeys = new Set(['step', 'eta', 'mu', 'muProduct']);
 
-/** A loaded hyperparameter must be of the kind the optimizer holds (a number stays a number...). */
-function checkKind(key: string, v: unknown, current: unknown, gi: number): void {
-  if (current === undefined || current === null || v === null) return;
-  const kind = (x: unknown) => (x instanceof Tensor ? 'number' : Array.isArray(x) ? 'array' : typeof x);
-  if (kind(v) !== kind(current)) {
-    throw new ValueError(
-      `loaded state dict: paramGroups[${gi}].${key} is ${typeName(v)}, but the optimizer holds a ${typeName(current)}`,
-    );
+/**
+ * A hyperparameter keeps the kind the optimizer holds for it (its `current` value, else the
+ * declared default `def`): a number (or 1-element Tensor) stays a number and is not NaN, a
+ * boolean a boolean, an array an array of as many numbers; `null` only where the declared
+ * default is null (Adafactor's eps[0], LBFGS's lineSearchFn, Muon's adjustLrFn). Keys the
+ * optimizer does not declare (a scheduler's `initialLr` on a fresh optimizer, user tags)
+ * take any value. Ranges are each optimizer's `_checkGroup`.
+ */
+function checkKind(key: string, v: unknown, current: unknown, def: unknown, where: string): void {
+  if (def === required) def = undefined;
+  if (current === required) current = undefined;
+  const ref = current !== undefined ? current : def;
+  if (ref === undefined) return;
+  const kind = (x: unknown) =>
+    x === null ? 'null' : x instanceof Tensor ? 'number' : Array.isArray(x) ? 'array' : typeof x;
+  const allowsNull = ref === null || def === null;
+  if (v === null) {
+    if (allowsNull) return;
+    throw new ValueError(`${where}.${key} is null, but ${typeName(ref)} is expected`);
   }
-  if (Array.isArray(v) && Array.isArray(current)) {
-    if (v.length !== current.length) {
-      throw new ValueError(
-        `loaded state dict: paramGroups[${gi}].${key} must have ${current.length} elements`,
-      );
+  if (ref === null) return;
+  if (kind(v) !== kind(ref)) {
+    throw new ValueError(`${where}.${key} is ${typeName(v)}, but the optimizer holds a ${typeName(ref)}`);
+  }
+  if (typeof v === 'number' && Number.isNaN(v)) throw new ValueError(`${where}.${key} is NaN`);
+  if (Array.isArray(v) && Array.isArray(ref)) {
+    if (v.length !== ref.length) {
+      throw new ValueError(`${where}.${key} must have ${ref.length} elements, got ${v.length}`);
     }
+    const defItems = Array.isArray(def) ? def : [];
     v.forEach((x, i) => {
-      if (x !== null && typeof x !== 'number') {
-        throw new ValueError(`loaded state dict: paramGroups[${gi}].${key}[${i}] must be a number`);
+      if (x === null && (ref[i] === null || defItems[i] === null)) return;
+      if (typeof x !== 'number' || Number.isNaN(x)) {
+        throw new ValueError(
+          `${where}.${key}[${i}] must be a number, got ${x === null ? 'null' : typeName(x)}`,
+        );
       }
     });
   }
-  if (typeof v === 'number' && Number.isNaN(v) && !Number.isNaN(current as number)) {
-    throw new ValueError(`loaded state dict: paramGroups[${gi}].${key} is NaN`);
+}
+
+/** Refuses a parameter that is not floating point (see `Optimizer._checkGrads`). */
+function checkFloating(optimizer: string, p: Tensor, which: string): void {
+  if (p.dtype !== 'float32' && p.dtype !== 'float64') {
+    throw new DTypeError(
+      `${optimizer} can only optimize floating point parameters, but ${which} has dtype ${p.dtype}: an integer tensor cannot require grad, and a float update cannot be written into it (as in PyTorch)`,
+    );
   }
+}
+
+/** What a state entry must be, for messages. */
+function entryWhat(e: StateEntrySpec, p: Tensor): string {
+  const shape = `[${(e.shape ?? p.shape).join(', ')}]`;
+  const orNull = e.nullable ? ' or null' : '';
+  switch (e.kind) {
+    case 'count':
+      return `a non-negative integer${orNull}`;
+    case 'number':
+      return `a finite number${orNull}`;
+    case 'anyNumber':
+      return `a number${orNull}`;
+    case 'tensor':
+      return `a floating point tensor of shape ${shape}${orNull}`;
+    case 'tensors':
+      return `an array of floating point tensors of shape ${shape}${orNull}`;
+    case 'numbers':
+      return `an array of finite numbers${e.nullItems ? ' (or null)' : ''}${orNull}`;
+  }
+}
+
+/** A loaded value, briefly, for messages. */
+function describe(v: unknown): string {
+  if (v instanceof Tensor) return `a ${v.dtype} tensor of shape [${v.shape.join(', ')}]`;
+  if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}...` : v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  return typeName(v);
 }

@@ -2,7 +2,7 @@ import { defineFused, Ex } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { checkAdamLike } from './adam.js';
 import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkKnownOptions } from './validate.js';
 
 /** Options of `RAdam`. */
@@ -39,15 +39,19 @@ export class RAdam extends Optimizer {
     checkKnownOptions('RAdam', options, radamDefaults);
     const d = { ...radamDefaults, ...options };
     checkAdamLike('RAdam', d);
-    super(params, d);
+    super(params, d, radamDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     checkAdamLike('RAdam', g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['expAvg', 'expAvgSq'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    return {
+      step: { kind: 'count', required: true },
+      expAvg: { kind: 'tensor', required: true },
+      expAvgSq: { kind: 'tensor', required: true },
+    };
   }
 
   protected _update(): void {
@@ -62,7 +66,7 @@ export class RAdam extends Optimizer {
       const program = cachedProgram('radam', cfg, () => radamProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.expAvg ??= zerosState(p);
         st.expAvgSq ??= zerosState(p);

@@ -2,7 +2,7 @@ import { ValueError } from '../errors.js';
 import { defineFused } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `RMSprop`. */
@@ -29,9 +29,11 @@ const rmspropDefaults = {
 function check(d: Record<string, any>): void {
   checkLr(d.lr);
   checkEps(d.eps);
-  if (!(d.momentum >= 0)) throw new ValueError(`Invalid momentum value: ${d.momentum}`);
-  if (!(d.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
-  if (!(d.alpha >= 0)) throw new ValueError(`Invalid alpha value: ${d.alpha}`);
+  if (!(typeof d.momentum === 'number' && d.momentum >= 0))
+    throw new ValueError(`Invalid momentum value: ${d.momentum}`);
+  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
+    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+  if (!(typeof d.alpha === 'number' && d.alpha >= 0)) throw new ValueError(`Invalid alpha value: ${d.alpha}`);
   checkBool('centered', d.centered);
   checkBool('maximize', d.maximize);
 }
@@ -49,15 +51,20 @@ export class RMSprop extends Optimizer {
     checkKnownOptions('RMSprop', options, rmspropDefaults);
     const d = { ...rmspropDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, rmspropDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['squareAvg', 'momentumBuffer', 'gradAvg'];
+  protected override _stateSpec(_p: Tensor, g: ParamGroup): StateSpec {
+    return {
+      step: { kind: 'count', required: true },
+      squareAvg: { kind: 'tensor', required: true },
+      momentumBuffer: { kind: 'tensor', required: g.momentum > 0 },
+      gradAvg: { kind: 'tensor', required: !!g.centered },
+    };
   }
 
   protected _update(): void {
@@ -73,7 +80,7 @@ export class RMSprop extends Optimizer {
       const program = cachedProgram('rmsprop', cfg, () => rmspropProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.squareAvg ??= zerosState(p);
         if (cfg.momentum && st.momentumBuffer == null) st.momentumBuffer = zerosState(p);

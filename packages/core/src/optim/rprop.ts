@@ -2,7 +2,7 @@ import { ValueError } from '../errors.js';
 import { defineFused, Ex } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { cachedProgram, type FusedEntry, fullState, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `Rprop`. */
@@ -49,15 +49,19 @@ export class Rprop extends Optimizer {
     checkKnownOptions('Rprop', options, rpropDefaults);
     const d = { ...rpropDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, rpropDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['prev', 'stepSize'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    return {
+      step: { kind: 'count', required: true },
+      prev: { kind: 'tensor', required: true },
+      stepSize: { kind: 'tensor', required: true },
+    };
   }
 
   protected _update(): void {
@@ -69,7 +73,7 @@ export class Rprop extends Optimizer {
       const program = cachedProgram('rprop', cfg, () => rpropProgram(cfg));
       const entries: FusedEntry[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.prev ??= zerosState(p);
         st.stepSize ??= fullState(p, lr);

@@ -2,7 +2,7 @@ import { ValueError } from '../errors.js';
 import { defineFused } from '../fused.js';
 import type { Tensor } from '../tensor.js';
 import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue } from './optimizer.js';
+import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `SGD` (PyTorch's keyword arguments, camelCase). */
@@ -33,14 +33,16 @@ export class SGD extends Optimizer {
     checkKnownOptions('SGD', options, sgdDefaults);
     const d = { ...sgdDefaults, ...options };
     checkLr(d.lr);
-    if (!(d.momentum >= 0)) throw new ValueError(`Invalid momentum value: ${d.momentum}`);
-    if (!(d.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+    if (!(typeof d.momentum === 'number' && d.momentum >= 0))
+      throw new ValueError(`Invalid momentum value: ${d.momentum}`);
+    if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
+      throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
     checkBool('nesterov', d.nesterov);
     checkBool('maximize', d.maximize);
     if (d.nesterov && (d.momentum <= 0 || d.dampening !== 0)) {
       throw new ValueError('Nesterov momentum requires a momentum and zero dampening');
     }
-    super(params, d);
+    super(params, d, sgdDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
@@ -50,8 +52,9 @@ export class SGD extends Optimizer {
     }
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['momentumBuffer'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    // PyTorch writes momentum_buffer None without momentum; a null buffer is the first step's.
+    return { momentumBuffer: { kind: 'tensor', nullable: true } };
   }
 
   protected _update(): void {

@@ -3,7 +3,14 @@ import { ValueError } from '../errors.js';
 import { where } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';
 import { zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, scalarValue, withGradsOf } from './optimizer.js';
+import {
+  Optimizer,
+  type ParamGroup,
+  type Params,
+  type StateSpec,
+  scalarValue,
+  withGradsOf,
+} from './optimizer.js';
 import { checkBetas, checkBool, checkKnownOptions, checkLr } from './validate.js';
 
 /** Options of `SparseAdam`. */
@@ -47,15 +54,19 @@ export class SparseAdam extends Optimizer {
     checkKnownOptions('SparseAdam', options, sparseAdamDefaults);
     const d = { ...sparseAdamDefaults, ...options };
     check(d);
-    super(params, d);
+    super(params, d, sparseAdamDefaults);
   }
 
   protected override _checkGroup(g: ParamGroup): void {
     check(g);
   }
 
-  protected override _elementwiseStateKeys(): readonly string[] {
-    return ['expAvg', 'expAvgSq'];
+  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
+    return {
+      step: { kind: 'count', required: true },
+      expAvg: { kind: 'tensor', required: true },
+      expAvgSq: { kind: 'tensor', required: true },
+    };
   }
 
   protected _update(): void {
@@ -63,7 +74,7 @@ export class SparseAdam extends Optimizer {
       const lr = scalarValue(group.lr);
       const [beta1, beta2] = group.betas as [number, number];
       for (const { p, g, st } of withGradsOf(group, this.state)) {
-        // Each entry is created when missing, so a partial loaded state cannot break a step.
+        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.expAvg ??= zerosState(p);
         st.expAvgSq ??= zerosState(p);

@@ -113,9 +113,7 @@ function badStates(
       if (k === '_isInitial') put(k, true);
     } else if (typeof v === 'string') {
       for (const b of [5, null, [v]]) put(k, b);
-      // SWALR (optim.swaUtils) declares no state schema, so its 'annealStrategy' is only
-      // checked to be a string.
-      if (enumFields.has(k) && !(sched instanceof torch.optim.swaUtils.SWALR)) put(k, 'bogus');
+      if (enumFields.has(k)) put(k, 'bogus');
     } else if (Array.isArray(v)) {
       for (const b of [null, 5, ['a'], v.length ? v.map(() => Number.NaN) : [Number.NaN], [{}]]) put(k, b);
       if (perGroup.has(k) && v.length) {

@@ -1,5 +1,5 @@
 import { ValueError } from '../errors.js';
-import { formatParam, LRScheduler, lrOf } from '../lrScheduler/lrScheduler.js';
+import { formatParam, LRScheduler, lrOf, type StateSchema } from '../lrScheduler/lrScheduler.js';
 import type { Optimizer } from '../optim/optimizer.js';
 
 /**
@@ -36,6 +36,14 @@ export class SWALR extends LRScheduler {
     this.annealEpochs = annealEpochs;
     this.annealStrategy = strategy;
     this._initialStep();
+  }
+
+  protected override _stateSchema(): StateSchema {
+    return {
+      ...super._stateSchema(),
+      annealEpochs: { kind: 'int', min: 0 },
+      annealStrategy: { kind: 'string', oneOf: ['cos', 'linear'] },
+    };
   }
 
   private anneal(t: number): number {

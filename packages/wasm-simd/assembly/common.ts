@@ -1,8 +1,5 @@
-// Shared helpers for the kernels. dtype codes match src/dtypeCode.ts.
-export const F32: i32 = 0;
-export const F64: i32 = 1;
-export const I32: i32 = 2;
-export const U8: i32 = 3;
+// Shared helpers for the kernels.
+import { F32, F64, I32, U8 } from '../src/codes';
 
 export function esize(dt: i32): i32 {
   return dt === F64 ? 8 : dt === U8 ? 1 : 4;

@@ -1,5 +1,6 @@
 // conv2d through im2col + the packed GEMM, and max pooling.
 
+import { F32 } from '../src/codes';
 import { copyBytes, nan, zeroBytes } from './common';
 import { gemm, gemmScratchBytes } from './matmul';
 
@@ -256,7 +257,7 @@ function convBackwardWeight<T>(dt: i32, gout: usize, x: usize, gw: usize, g: usi
 }
 
 export function conv2d(dt: i32, x: usize, w: usize, out: usize, g: usize, scratch: usize): void {
-  if (dt === 0) convForward<f32>(dt, x, w, out, g, scratch);
+  if (dt === F32) convForward<f32>(dt, x, w, out, g, scratch);
   else convForward<f64>(dt, x, w, out, g, scratch);
 }
 
@@ -268,7 +269,7 @@ export function conv2dBackwardInput(
   g: usize,
   scratch: usize,
 ): void {
-  if (dt === 0) convBackwardInput<f32>(dt, gout, w, gx, g, scratch);
+  if (dt === F32) convBackwardInput<f32>(dt, gout, w, gx, g, scratch);
   else convBackwardInput<f64>(dt, gout, w, gx, g, scratch);
 }
 
@@ -280,7 +281,7 @@ export function conv2dBackwardWeight(
   g: usize,
   scratch: usize,
 ): void {
-  if (dt === 0) convBackwardWeight<f32>(dt, gout, x, gw, g, scratch);
+  if (dt === F32) convBackwardWeight<f32>(dt, gout, x, gw, g, scratch);
   else convBackwardWeight<f64>(dt, gout, x, gw, g, scratch);
 }
 
@@ -380,7 +381,7 @@ function maxPool<T, I>(x: usize, out: usize, am: usize, g: usize): void {
 }
 
 export function maxPool2d(dt: i32, x: usize, out: usize, am: usize, g: usize): void {
-  if (dt === 0) maxPool<f32, i32>(x, out, am, g);
+  if (dt === F32) maxPool<f32, i32>(x, out, am, g);
   else maxPool<f64, i64>(x, out, am, g);
 }
 
@@ -402,6 +403,6 @@ function maxPoolBack<T>(gout: usize, am: usize, gx: usize, g: usize): void {
 }
 
 export function maxPool2dBackward(dt: i32, gout: usize, am: usize, gx: usize, g: usize): void {
-  if (dt === 0) maxPoolBack<f32>(gout, am, gx, g);
+  if (dt === F32) maxPoolBack<f32>(gout, am, gx, g);
   else maxPoolBack<f64>(gout, am, gx, g);
 }

@@ -1,5 +1,6 @@
 // Index kernels. Index storages are int32, already bounds-checked by core.
-import { copyBytes, F32, F64, I32 } from './common';
+import { F32, F64, I32 } from '../src/codes';
+import { copyBytes } from './common';
 
 /** out[o, j, :] = x[o, index[j], :] (rows of `inner` elements of `esz` bytes). */
 export function indexSelect(

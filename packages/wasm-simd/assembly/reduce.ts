@@ -1,11 +1,6 @@
 // Reductions along the middle axis of [outer, len, inner]; out is [outer, inner].
-import { copyBytes, F32, F64, I32, ldAny, nan, stAny, zeroBytes } from './common';
-
-const R_SUM = 0;
-const R_PROD = 1;
-const R_MAX = 2;
-const R_MIN = 3;
-const R_ARGMAX = 4;
+import { F32, F64, I32, R_ARGMAX, R_MAX, R_MIN, R_PROD, R_SUM } from '../src/codes';
+import { copyBytes, ldAny, nan, stAny, zeroBytes } from './common';
 
 /** Contiguous f32 sum accumulated in f64 lanes (long float32 sums stay accurate). */
 function sumF32(p: usize, n: i32): f64 {

@@ -1,41 +1,49 @@
-/** Numeric codes shared with the AssemblyScript kernels (assembly/*.ts). */
+/** Core's dtype and op names as the kernels' numeric codes (the numbers live in `codes.ts`). */
 import type { BinaryOp, DType, ReduceOp, UnaryOp } from '@stepwise/core';
+import * as c from './codes.js';
 
-export const dtypeCode: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+export const dtypeCode: Record<DType, number> = { float32: c.F32, float64: c.F64, int32: c.I32, bool: c.U8 };
 
 export const unaryCode: Record<UnaryOp, number> = {
-  neg: 0,
-  exp: 1,
-  log: 2,
-  sqrt: 3,
-  rsqrt: 4,
-  abs: 5,
-  sign: 6,
-  square: 7,
-  relu: 8,
-  sigmoid: 9,
-  tanh: 10,
-  softplus: 11,
-  reciprocal: 12,
-  not: 13,
+  neg: c.U_NEG,
+  exp: c.U_EXP,
+  log: c.U_LOG,
+  sqrt: c.U_SQRT,
+  rsqrt: c.U_RSQRT,
+  abs: c.U_ABS,
+  sign: c.U_SIGN,
+  square: c.U_SQUARE,
+  relu: c.U_RELU,
+  sigmoid: c.U_SIGMOID,
+  tanh: c.U_TANH,
+  softplus: c.U_SOFTPLUS,
+  reciprocal: c.U_RECIPROCAL,
+  not: c.U_NOT,
 };
 
 export const binaryCode: Record<BinaryOp, number> = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  pow: 4,
-  maximum: 5,
-  minimum: 6,
-  eq: 7,
-  ne: 8,
-  lt: 9,
-  le: 10,
-  gt: 11,
-  ge: 12,
-  and: 13,
-  or: 14,
+  add: c.B_ADD,
+  sub: c.B_SUB,
+  mul: c.B_MUL,
+  div: c.B_DIV,
+  pow: c.B_POW,
+  maximum: c.B_MAX,
+  minimum: c.B_MIN,
+  eq: c.B_EQ,
+  ne: c.B_NE,
+  lt: c.B_LT,
+  le: c.B_LE,
+  gt: c.B_GT,
+  ge: c.B_GE,
+  and: c.B_AND,
+  or: c.B_OR,
 };
 
-export const reduceCode: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3, argmax: 4, argmin: 5 };
+export const reduceCode: Record<ReduceOp, number> = {
+  sum: c.R_SUM,
+  prod: c.R_PROD,
+  max: c.R_MAX,
+  min: c.R_MIN,
+  argmax: c.R_ARGMAX,
+  argmin: c.R_ARGMIN,
+};

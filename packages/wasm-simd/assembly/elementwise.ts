@@ -1,23 +1,41 @@
 // Elementwise kernels: unary, binary (broadcast views), where, cast, fill, strided copy.
-import { copyBytes, esize, F32, F64, I32, imin, ldAny, nan, stAny, U8 } from './common';
+import {
+  B_ADD,
+  B_AND,
+  B_DIV,
+  B_EQ,
+  B_GE,
+  B_GT,
+  B_LE,
+  B_LT,
+  B_MAX,
+  B_MUL,
+  B_NE,
+  B_POW,
+  B_SUB,
+  F32,
+  F64,
+  I32,
+  U_ABS,
+  U_EXP,
+  U_LOG,
+  U_NEG,
+  U_NOT,
+  U_RECIPROCAL,
+  U_RELU,
+  U_RSQRT,
+  U_SIGMOID,
+  U_SIGN,
+  U_SOFTPLUS,
+  U_SQRT,
+  U_SQUARE,
+  U_TANH,
+  U8,
+} from '../src/codes';
+import { copyBytes, esize, imin, ldAny, nan, stAny } from './common';
+import { dimOf, strideOf, walkNext, walkOffset, walkStart } from './walk';
 
 // ---- unary ----
-// Op codes: see src/opCodes.ts (the order of Backend's UnaryOp).
-const U_NEG = 0;
-const U_EXP = 1;
-const U_LOG = 2;
-const U_SQRT = 3;
-const U_RSQRT = 4;
-const U_ABS = 5;
-const U_SIGN = 6;
-const U_SQUARE = 7;
-const U_RELU = 8;
-const U_SIGMOID = 9;
-const U_TANH = 10;
-const U_SOFTPLUS = 11;
-const U_RECIPROCAL = 12;
-const U_NOT = 13;
-
 function unaryF64(op: i32, x: f64): f64 {
   switch (op) {
     case U_NEG:
@@ -264,19 +282,6 @@ export function unary(op: i32, dt: i32, odt: i32, x: usize, out: usize, n: i32):
 }
 
 // ---- binary ----
-const B_ADD = 0;
-const B_SUB = 1;
-const B_MUL = 2;
-const B_DIV = 3;
-const B_POW = 4;
-const B_MAX = 5;
-const B_EQ = 7;
-const B_NE = 8;
-const B_LT = 9;
-const B_LE = 10;
-const B_GT = 11;
-const B_GE = 12;
-const B_AND = 13;
 
 function arith<T>(op: i32, a: T, b: T): T {
   switch (op) {
@@ -517,9 +522,8 @@ function binaryRow(
 }
 
 /**
- * `out = op(a, b)` over an n-d shape. `meta` holds i32 arrays: shape[ndim], aStrides[ndim],
- * bStrides[ndim], then ndim words of scratch for the index counter. Pointers `a`/`b`
- * already include the views' offsets.
+ * `out = op(a, b)` over an n-d shape. `meta` holds the walk's words (walk.ts): shape,
+ * aStrides, bStrides, state. Pointers `a`/`b` already include the views' offsets.
  */
 export function binary(
   op: i32,
@@ -533,38 +537,18 @@ export function binary(
   meta: usize,
 ): void {
   const last = ndim - 1;
-  const n = load<i32>(meta + ((<usize>last) << 2));
-  const sa = load<i32>(meta + ((<usize>(ndim + last)) << 2));
-  const sb = load<i32>(meta + ((<usize>(2 * ndim + last)) << 2));
-  const idx = meta + ((<usize>(3 * ndim)) << 2);
-  let rows = 1;
-  for (let d = 0; d < last; d++) {
-    rows *= load<i32>(meta + ((<usize>d) << 2));
-    store<i32>(idx + ((<usize>d) << 2), 0);
-  }
+  const n = dimOf(meta, last);
+  const sa = strideOf(meta, ndim, 0, last);
+  const sb = strideOf(meta, ndim, 1, last);
+  const rows = walkStart(meta, ndim, 2, last);
   const asz = <usize>esize(adt);
   const bsz = <usize>esize(bdt);
   const osz = <usize>esize(odt);
-  let offA: isize = 0;
-  let offB: isize = 0;
   for (let r = 0; r < rows; r++) {
-    binaryRow(op, adt, bdt, odt, a + offA * asz, sa, b + offB * bsz, sb, out + <usize>r * <usize>n * osz, n);
-    for (let d = last - 1; d >= 0; d--) {
-      const q = idx + ((<usize>d) << 2);
-      const dim = load<i32>(meta + ((<usize>d) << 2));
-      const da = load<i32>(meta + ((<usize>(ndim + d)) << 2));
-      const db = load<i32>(meta + ((<usize>(2 * ndim + d)) << 2));
-      const k = load<i32>(q) + 1;
-      offA += da;
-      offB += db;
-      if (k < dim) {
-        store<i32>(q, k);
-        break;
-      }
-      store<i32>(q, 0);
-      offA -= <isize>da * dim;
-      offB -= <isize>db * dim;
-    }
+    const pa = a + walkOffset(meta, ndim, 2, 0) * asz;
+    const pb = b + walkOffset(meta, ndim, 2, 1) * bsz;
+    binaryRow(op, adt, bdt, odt, pa, sa, pb, sb, out + <usize>r * <usize>n * osz, n);
+    walkNext(meta, ndim, 2, last);
   }
 }
 
@@ -634,8 +618,8 @@ function whereRow(
 
 /**
  * `out = cond ? a : b`. `cdt` is cond's dtype; float conds compare their bits against 0, so
- * -0.0 is handled by the caller casting a float cond to bool first. meta: shape, cStrides,
- * aStrides, bStrides, scratch (each ndim words).
+ * -0.0 is handled by the caller casting a float cond to bool first. meta: the walk's words
+ * (walk.ts) for cond, a, b.
  */
 export function where(
   cdt: i32,
@@ -648,53 +632,19 @@ export function where(
   meta: usize,
 ): void {
   const last = ndim - 1;
-  const n = load<i32>(meta + ((<usize>last) << 2));
-  const sc = load<i32>(meta + ((<usize>(ndim + last)) << 2));
-  const sa = load<i32>(meta + ((<usize>(2 * ndim + last)) << 2));
-  const sb = load<i32>(meta + ((<usize>(3 * ndim + last)) << 2));
-  const idx = meta + ((<usize>(4 * ndim)) << 2);
-  let rows = 1;
-  for (let d = 0; d < last; d++) {
-    rows *= load<i32>(meta + ((<usize>d) << 2));
-    store<i32>(idx + ((<usize>d) << 2), 0);
-  }
+  const n = dimOf(meta, last);
+  const sc = strideOf(meta, ndim, 0, last);
+  const sa = strideOf(meta, ndim, 1, last);
+  const sb = strideOf(meta, ndim, 2, last);
+  const rows = walkStart(meta, ndim, 3, last);
   const esz = esize(dt);
   const csz = esize(cdt);
-  let offC: isize = 0;
-  let offA: isize = 0;
-  let offB: isize = 0;
   for (let r = 0; r < rows; r++) {
-    whereRow(
-      csz,
-      c + offC * csz,
-      sc,
-      esz,
-      a + offA * esz,
-      sa,
-      b + offB * esz,
-      sb,
-      out + <usize>r * <usize>n * <usize>esz,
-      n,
-    );
-    for (let d = last - 1; d >= 0; d--) {
-      const q = idx + ((<usize>d) << 2);
-      const dim = load<i32>(meta + ((<usize>d) << 2));
-      const dc = load<i32>(meta + ((<usize>(ndim + d)) << 2));
-      const da = load<i32>(meta + ((<usize>(2 * ndim + d)) << 2));
-      const db = load<i32>(meta + ((<usize>(3 * ndim + d)) << 2));
-      const k = load<i32>(q) + 1;
-      offC += dc;
-      offA += da;
-      offB += db;
-      if (k < dim) {
-        store<i32>(q, k);
-        break;
-      }
-      store<i32>(q, 0);
-      offC -= <isize>dc * dim;
-      offA -= <isize>da * dim;
-      offB -= <isize>db * dim;
-    }
+    const pc = c + walkOffset(meta, ndim, 3, 0) * csz;
+    const pa = a + walkOffset(meta, ndim, 3, 1) * esz;
+    const pb = b + walkOffset(meta, ndim, 3, 2) * esz;
+    whereRow(csz, pc, sc, esz, pa, sa, pb, sb, out + <usize>r * <usize>n * <usize>esz, n);
+    walkNext(meta, ndim, 3, last);
   }
 }
 
@@ -711,20 +661,14 @@ function copyElem(esz: i32, dst: usize, src: usize): void {
  */
 function copyTiled(esz: i32, src: usize, out: usize, ndim: i32, meta: usize): void {
   const last = ndim - 1;
-  const rr = load<i32>(meta + ((<usize>(last - 1)) << 2));
-  const n = load<i32>(meta + ((<usize>last) << 2));
-  const s = load<i32>(meta + ((<usize>(ndim + last)) << 2));
-  const idx = meta + ((<usize>(2 * ndim)) << 2);
-  let planes = 1;
-  for (let d = 0; d < last - 1; d++) {
-    planes *= load<i32>(meta + ((<usize>d) << 2));
-    store<i32>(idx + ((<usize>d) << 2), 0);
-  }
+  const rr = dimOf(meta, last - 1);
+  const n = dimOf(meta, last);
+  const s = strideOf(meta, ndim, 0, last);
+  const planes = walkStart(meta, ndim, 1, last - 1);
   const sz = <usize>esz;
-  let off: isize = 0;
   let po = out;
   for (let p = 0; p < planes; p++) {
-    const ps = src + off * esz;
+    const ps = src + walkOffset(meta, ndim, 1, 0) * esz;
     for (let i0 = 0; i0 < rr; i0 += 8) {
       const i1 = imin(i0 + 8, rr);
       for (let j0 = 0; j0 < n; j0 += 8) {
@@ -736,48 +680,30 @@ function copyTiled(esz: i32, src: usize, out: usize, ndim: i32, meta: usize): vo
       }
     }
     po += <usize>rr * <usize>n * sz;
-    for (let d = last - 2; d >= 0; d--) {
-      const q = idx + ((<usize>d) << 2);
-      const dim = load<i32>(meta + ((<usize>d) << 2));
-      const ds = load<i32>(meta + ((<usize>(ndim + d)) << 2));
-      const k = load<i32>(q) + 1;
-      off += ds;
-      if (k < dim) {
-        store<i32>(q, k);
-        break;
-      }
-      store<i32>(q, 0);
-      off -= <isize>ds * dim;
-    }
+    walkNext(meta, ndim, 1, last - 1);
   }
 }
 
-/** Strided gather into contiguous `out`; meta: shape, strides, scratch (ndim words each). */
+/** Strided gather into contiguous `out`; meta: the walk's words (walk.ts) for the source. */
 export function copy(esz: i32, src: usize, out: usize, ndim: i32, meta: usize): void {
   const last = ndim - 1;
-  const n = load<i32>(meta + ((<usize>last) << 2));
-  const s = load<i32>(meta + ((<usize>(ndim + last)) << 2));
+  const n = dimOf(meta, last);
+  const s = strideOf(meta, ndim, 0, last);
   if (
     ndim >= 2 &&
     s !== 1 &&
     n >= 16 &&
-    load<i32>(meta + ((<usize>(ndim + last - 1)) << 2)) === 1 &&
-    load<i32>(meta + ((<usize>(last - 1)) << 2)) >= 16
+    strideOf(meta, ndim, 0, last - 1) === 1 &&
+    dimOf(meta, last - 1) >= 16
   ) {
     copyTiled(esz, src, out, ndim, meta);
     return;
   }
-  const idx = meta + ((<usize>(2 * ndim)) << 2);
-  let rows = 1;
-  for (let d = 0; d < last; d++) {
-    rows *= load<i32>(meta + ((<usize>d) << 2));
-    store<i32>(idx + ((<usize>d) << 2), 0);
-  }
+  const rows = walkStart(meta, ndim, 1, last);
   const rowBytes = <usize>n * <usize>esz;
-  let off: isize = 0;
   let po = out;
   for (let r = 0; r < rows; r++) {
-    const ps = src + off * esz;
+    const ps = src + walkOffset(meta, ndim, 1, 0) * esz;
     if (s === 1) copyBytes(po, ps, rowBytes);
     else if (esz === 4) {
       for (let i = 0; i < n; i++) store<i32>(po + ((<usize>i) << 2), load<i32>(ps + ((<isize>i * s) << 2)));
@@ -787,19 +713,7 @@ export function copy(esz: i32, src: usize, out: usize, ndim: i32, meta: usize): 
       for (let i = 0; i < n; i++) store<u8>(po + i, load<u8>(ps + <isize>i * s));
     }
     po += rowBytes;
-    for (let d = last - 1; d >= 0; d--) {
-      const q = idx + ((<usize>d) << 2);
-      const dim = load<i32>(meta + ((<usize>d) << 2));
-      const ds = load<i32>(meta + ((<usize>(ndim + d)) << 2));
-      const k = load<i32>(q) + 1;
-      off += ds;
-      if (k < dim) {
-        store<i32>(q, k);
-        break;
-      }
-      store<i32>(q, 0);
-      off -= <isize>ds * dim;
-    }
+    walkNext(meta, ndim, 1, last);
   }
 }
 

@@ -2,6 +2,7 @@
 // (p, j) of B at B + (p*rsB + j*csB). Operands are packed into panels (A: MR rows interleaved
 // per k step, B: NR columns per k step) so the micro-kernel streams both with unit stride and
 // keeps an MR x NR tile of C in registers.
+import { F32, F64 } from '../src/codes';
 import { imin } from './common';
 
 const KC = 256;
@@ -11,6 +12,11 @@ const MR = 4;
 const NR32 = 8;
 // float64: 4 x 4 tile = 8 f64x2 accumulators.
 const NR64 = 4;
+
+/** Columns of a micro-tile for T's lanes. */
+function nrOf<T>(): i32 {
+  return sizeof<T>() === 4 ? NR32 : NR64;
+}
 
 // Edge tiles (MR x NR, at most 256 bytes) live at the start of the caller's scratch, not
 // in static memory: with threads, every worker runs its own GEMM on the shared memory.
@@ -25,7 +31,7 @@ export function gemmScratchBytes(m: i32, n: i32, k: i32, esz: i32): i32 {
   return (kc * np * nr + mc * kc) * esz + EDGE_BYTES + 64;
 }
 
-// ---------------- float32 ----------------
+// ---- packing (float32 and float64) ----
 
 /**
  * Transposes the 4 x 4 block of rows r0..r3 and stores its columns at dst, dst + step,
@@ -43,20 +49,26 @@ function storeTransposed4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, st
   v128.store(dst + 3 * step, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
-function packBF32(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
-  const np = (n + NR32 - 1) / NR32;
+/**
+ * Packs a kc x n block of B into NR-column panels (zero-padded past n). float32 has fast
+ * paths for B row-major and B transposed; other layouts (and float64) go element by element.
+ */
+function packB<T>(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
+  const NR = nrOf<T>();
+  const sz = sizeof<T>();
+  const np = (n + NR - 1) / NR;
   for (let jp = 0; jp < np; jp++) {
-    const j0 = jp * NR32;
-    const nr = imin(NR32, n - j0);
-    let dst = bp + <usize>(jp * kc * NR32) * 4;
-    if (nr === NR32 && csB === 1) {
+    const j0 = jp * NR;
+    const nr = imin(NR, n - j0);
+    let dst = bp + <usize>(jp * kc * NR) * sz;
+    if (sz === 4 && nr === NR && csB === 1) {
       for (let p = 0; p < kc; p++) {
         const src = b + ((<usize>(p * rsB + j0)) << 2);
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
-        dst += NR32 * 4;
+        dst += NR * 4;
       }
-    } else if (nr === NR32 && rsB === 1) {
+    } else if (sz === 4 && nr === NR && rsB === 1) {
       // B stored transposed ([n][k]): 8 columns are 8 contiguous rows of it.
       const c0 = b + ((<usize>(j0 * csB)) << 2);
       const cs = (<usize>csB) << 2;
@@ -80,40 +92,42 @@ function packBF32(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): voi
           dst + 16,
           32,
         );
-        dst += 4 * NR32 * 4;
+        dst += 4 * NR * 4;
       }
       for (; p < kc; p++) {
-        for (let c = 0; c < NR32; c++) {
+        for (let c = 0; c < NR; c++) {
           store<f32>(dst + ((<usize>c) << 2), load<f32>(c0 + <usize>c * cs + ((<usize>p) << 2)));
         }
-        dst += NR32 * 4;
+        dst += NR * 4;
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let c = 0; c < NR32; c++) {
-          store<f32>(
-            dst + ((<usize>c) << 2),
-            c < nr ? load<f32>(b + ((<usize>(p * rsB + (j0 + c) * csB)) << 2)) : 0,
-          );
+        for (let c = 0; c < NR; c++) {
+          store<T>(dst + <usize>c * sz, c < nr ? load<T>(b + <usize>(p * rsB + (j0 + c) * csB) * sz) : <T>0);
         }
-        dst += NR32 * 4;
+        dst += <usize>NR * sz;
       }
     }
   }
 }
 
-function packAF32(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void {
+/**
+ * Packs an mc x kc block of A into MR-row panels, interleaved per k step (zero-padded past
+ * mc). float32 has fast paths for A column-major and row-major; the rest go element by element.
+ */
+function packA<T>(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void {
+  const sz = sizeof<T>();
   const mp = (mc + MR - 1) / MR;
   for (let ip = 0; ip < mp; ip++) {
     const i0 = ip * MR;
     const mr = imin(MR, mc - i0);
-    let dst = ap + <usize>(ip * kc * MR) * 4;
-    if (mr === MR && rsA === 1) {
+    let dst = ap + <usize>(ip * kc * MR) * sz;
+    if (sz === 4 && mr === MR && rsA === 1) {
       for (let p = 0; p < kc; p++) {
         v128.store(dst, v128.load(a + ((<usize>(p * csA + i0)) << 2)));
         dst += MR * 4;
       }
-    } else if (mr === MR && csA === 1) {
+    } else if (sz === 4 && mr === MR && csA === 1) {
       // A row-major: 4 rows, 4 k-steps at a time.
       const r0 = a + ((<usize>(i0 * rsA)) << 2);
       const rs = (<usize>rsA) << 2;
@@ -138,16 +152,16 @@ function packAF32(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): vo
     } else {
       for (let p = 0; p < kc; p++) {
         for (let r = 0; r < MR; r++) {
-          store<f32>(
-            dst + ((<usize>r) << 2),
-            r < mr ? load<f32>(a + ((<usize>((i0 + r) * rsA + p * csA)) << 2)) : 0,
-          );
+          store<T>(dst + <usize>r * sz, r < mr ? load<T>(a + <usize>((i0 + r) * rsA + p * csA) * sz) : <T>0);
         }
-        dst += MR * 4;
+        dst += <usize>MR * sz;
       }
     }
   }
 }
+
+// ---- micro-kernels: one per lane type (f32x4 and f64x2 are distinct intrinsics, and
+// AssemblyScript has no generics over them) ----
 
 function microF32(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc: bool): void {
   let c00 = f32x4.splat(0);
@@ -198,102 +212,6 @@ function microF32(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc:
   v128.store(r2, c21, 16);
   v128.store(r3, c30);
   v128.store(r3, c31, 16);
-}
-
-export function gemmF32(
-  m: i32,
-  n: i32,
-  k: i32,
-  a: usize,
-  rsA: i32,
-  csA: i32,
-  b: usize,
-  rsB: i32,
-  csB: i32,
-  c: usize,
-  ldc: i32,
-  accumulate: bool,
-  scratch: usize,
-): void {
-  if (k === 0) {
-    if (!accumulate)
-      for (let i = 0; i < m; i++) memory.fill(c + ((<usize>(i * ldc)) << 2), 0, (<usize>n) << 2);
-    return;
-  }
-  const np = (n + NR32 - 1) / NR32;
-  const edgeTile = (scratch + 15) & ~15;
-  const bp = edgeTile + EDGE_BYTES;
-  const ap = bp + <usize>(imin(KC, k) * np * NR32) * 4;
-  const ldcBytes = (<usize>ldc) << 2;
-  for (let pc = 0; pc < k; pc += KC) {
-    const kc = imin(KC, k - pc);
-    packBF32(kc, n, b + ((<usize>(pc * rsB)) << 2), rsB, csB, bp);
-    const acc = accumulate || pc > 0;
-    for (let ic = 0; ic < m; ic += MC) {
-      const mc = imin(MC, m - ic);
-      packAF32(mc, kc, a + ((<usize>(ic * rsA + pc * csA)) << 2), rsA, csA, ap);
-      const mp = (mc + MR - 1) / MR;
-      for (let jp = 0; jp < np; jp++) {
-        const nr = imin(NR32, n - jp * NR32);
-        const bpp = bp + <usize>(jp * kc * NR32) * 4;
-        for (let ip = 0; ip < mp; ip++) {
-          const mr = imin(MR, mc - ip * MR);
-          const app = ap + <usize>(ip * kc * MR) * 4;
-          const cp = c + ((<usize>((ic + ip * MR) * ldc + jp * NR32)) << 2);
-          if (mr === MR && nr === NR32) {
-            microF32(kc, app, bpp, cp, ldcBytes, acc);
-          } else {
-            microF32(kc, app, bpp, edgeTile, NR32 * 4, false);
-            for (let r = 0; r < mr; r++) {
-              for (let q = 0; q < nr; q++) {
-                const dst = cp + <usize>r * ldcBytes + ((<usize>q) << 2);
-                const v = load<f32>(edgeTile + ((<usize>(r * NR32 + q)) << 2));
-                store<f32>(dst, acc ? load<f32>(dst) + v : v);
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-// ---------------- float64 ----------------
-
-function packBF64(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
-  const np = (n + NR64 - 1) / NR64;
-  for (let jp = 0; jp < np; jp++) {
-    const j0 = jp * NR64;
-    const nr = imin(NR64, n - j0);
-    let dst = bp + <usize>(jp * kc * NR64) * 8;
-    for (let p = 0; p < kc; p++) {
-      for (let c = 0; c < NR64; c++) {
-        store<f64>(
-          dst + ((<usize>c) << 3),
-          c < nr ? load<f64>(b + ((<usize>(p * rsB + (j0 + c) * csB)) << 3)) : 0,
-        );
-      }
-      dst += NR64 * 8;
-    }
-  }
-}
-
-function packAF64(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void {
-  const mp = (mc + MR - 1) / MR;
-  for (let ip = 0; ip < mp; ip++) {
-    const i0 = ip * MR;
-    const mr = imin(MR, mc - i0);
-    let dst = ap + <usize>(ip * kc * MR) * 8;
-    for (let p = 0; p < kc; p++) {
-      for (let r = 0; r < MR; r++) {
-        store<f64>(
-          dst + ((<usize>r) << 3),
-          r < mr ? load<f64>(a + ((<usize>((i0 + r) * rsA + p * csA)) << 3)) : 0,
-        );
-      }
-      dst += MR * 8;
-    }
-  }
 }
 
 function microF64(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc: bool): void {
@@ -347,7 +265,14 @@ function microF64(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc:
   v128.store(r3, c31, 16);
 }
 
-export function gemmF64(
+/** The micro-kernel of T's lanes. */
+function micro<T>(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc: bool): void {
+  if (sizeof<T>() === 4) microF32(kc, ap, bp, c, ldcBytes, acc);
+  else microF64(kc, ap, bp, c, ldcBytes, acc);
+}
+
+/** The blocked GEMM driver for float32 and float64 (T). */
+function gemmFloat<T>(
   m: i32,
   n: i32,
   k: i32,
@@ -362,40 +287,41 @@ export function gemmF64(
   accumulate: bool,
   scratch: usize,
 ): void {
+  const sz = sizeof<T>();
+  const ldcBytes = <usize>ldc * sz;
   if (k === 0) {
-    if (!accumulate)
-      for (let i = 0; i < m; i++) memory.fill(c + ((<usize>(i * ldc)) << 3), 0, (<usize>n) << 3);
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n * sz);
     return;
   }
-  const np = (n + NR64 - 1) / NR64;
+  const NR = nrOf<T>();
+  const np = (n + NR - 1) / NR;
   const edgeTile = (scratch + 15) & ~15;
   const bp = edgeTile + EDGE_BYTES;
-  const ap = bp + <usize>(imin(KC, k) * np * NR64) * 8;
-  const ldcBytes = (<usize>ldc) << 3;
+  const ap = bp + <usize>(imin(KC, k) * np * NR) * sz;
   for (let pc = 0; pc < k; pc += KC) {
     const kc = imin(KC, k - pc);
-    packBF64(kc, n, b + ((<usize>(pc * rsB)) << 3), rsB, csB, bp);
+    packB<T>(kc, n, b + <usize>(pc * rsB) * sz, rsB, csB, bp);
     const acc = accumulate || pc > 0;
     for (let ic = 0; ic < m; ic += MC) {
       const mc = imin(MC, m - ic);
-      packAF64(mc, kc, a + ((<usize>(ic * rsA + pc * csA)) << 3), rsA, csA, ap);
+      packA<T>(mc, kc, a + <usize>(ic * rsA + pc * csA) * sz, rsA, csA, ap);
       const mp = (mc + MR - 1) / MR;
       for (let jp = 0; jp < np; jp++) {
-        const nr = imin(NR64, n - jp * NR64);
-        const bpp = bp + <usize>(jp * kc * NR64) * 8;
+        const nr = imin(NR, n - jp * NR);
+        const bpp = bp + <usize>(jp * kc * NR) * sz;
         for (let ip = 0; ip < mp; ip++) {
           const mr = imin(MR, mc - ip * MR);
-          const app = ap + <usize>(ip * kc * MR) * 8;
-          const cp = c + ((<usize>((ic + ip * MR) * ldc + jp * NR64)) << 3);
-          if (mr === MR && nr === NR64) {
-            microF64(kc, app, bpp, cp, ldcBytes, acc);
+          const app = ap + <usize>(ip * kc * MR) * sz;
+          const cp = c + <usize>((ic + ip * MR) * ldc + jp * NR) * sz;
+          if (mr === MR && nr === NR) {
+            micro<T>(kc, app, bpp, cp, ldcBytes, acc);
           } else {
-            microF64(kc, app, bpp, edgeTile, NR64 * 8, false);
+            micro<T>(kc, app, bpp, edgeTile, <usize>NR * sz, false);
             for (let r = 0; r < mr; r++) {
               for (let q = 0; q < nr; q++) {
-                const dst = cp + <usize>r * ldcBytes + ((<usize>q) << 3);
-                const v = load<f64>(edgeTile + ((<usize>(r * NR64 + q)) << 3));
-                store<f64>(dst, acc ? load<f64>(dst) + v : v);
+                const dst = cp + <usize>r * ldcBytes + <usize>q * sz;
+                const v = load<T>(edgeTile + <usize>(r * NR + q) * sz);
+                store<T>(dst, acc ? load<T>(dst) + v : v);
               }
             }
           }
@@ -432,7 +358,7 @@ export function gemmI32(
   }
 }
 
-/** Dispatches on dtype: 0 float32, 1 float64, 2 int32. */
+/** Dispatches on dtype: float32, float64, int32. */
 export function gemm(
   dt: i32,
   m: i32,
@@ -449,7 +375,7 @@ export function gemm(
   accumulate: bool,
   scratch: usize,
 ): void {
-  if (dt === 0) gemmF32(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate, scratch);
-  else if (dt === 1) gemmF64(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate, scratch);
+  if (dt === F32) gemmFloat<f32>(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate, scratch);
+  else if (dt === F64) gemmFloat<f64>(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate, scratch);
   else gemmI32(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc);
 }

@@ -1,5 +1,5 @@
-import type { Kernels } from './kernels.js';
-import { kernelsBase64, kernelsSharedBase64 } from './kernelsBinary.js';
+import { WasmSimdUnsupportedError } from './errors.js';
+import { type Kernels, kernelsBase64, kernelsSharedBase64 } from './kernelsBinary.js';
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const g = globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } };
@@ -8,17 +8,6 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
-}
-
-/** Thrown when the JS engine cannot run WebAssembly SIMD128. */
-export class WasmSimdUnsupportedError extends Error {
-  constructor(detail: string) {
-    super(
-      `wasm-simd: this JavaScript engine cannot run WebAssembly SIMD128 (${detail}); ` +
-        "use '@stepwise/cpu-js/register' instead",
-    );
-    this.name = 'WasmSimdUnsupportedError';
-  }
 }
 
 const compiled = new Map<boolean, Promise<WebAssembly.Module>>();

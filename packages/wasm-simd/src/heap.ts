@@ -8,18 +8,11 @@
  * for good. So the memory starts big (256 MiB by default; pages are only committed when
  * touched) and at least doubles when it must grow.
  */
+import { WasmOutOfMemoryError } from './errors.js';
 
 const PAGE = 65536;
 export const ALIGN = 64;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
-
-/** Thrown when an allocation cannot be served: the message says why and what would help. */
-export class WasmOutOfMemoryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WasmOutOfMemoryError';
-  }
-}
 
 export class Heap {
   /** Free blocks, sorted by offset, never adjacent (they are coalesced). */

@@ -8,11 +8,9 @@
 import type { Backend } from '@stepwise/core';
 import { instantiateKernels, kernelsModule } from './loadKernels.js';
 import { canUseThreads, importNode, WorkerPool } from './threads/workerPool.js';
-import { CTL_OFFSET, WasmSimdBackend } from './wasmSimdBackend.js';
+import { WasmSimdBackend } from './wasmSimdBackend.js';
 
-export { WasmOutOfMemoryError } from './heap.js';
-export { WasmSimdUnsupportedError } from './loadKernels.js';
-export { WasmWorkerError } from './threads/workerPool.js';
+export { WasmOutOfMemoryError, WasmSimdUnsupportedError, WasmWorkerError } from './errors.js';
 export { WasmSimdBackend } from './wasmSimdBackend.js';
 
 /** Options of `wasmSimd`. */
@@ -84,7 +82,6 @@ export async function wasmSimd(opts: WasmSimdOptions = {}): Promise<Backend> {
   const module = await kernelsModule(shared);
   const kernels = await instantiateKernels(module, memory);
   const backend = new WasmSimdBackend(memory, kernels);
-  if (shared)
-    backend.attachPool(await WorkerPool.create(module, memory, threads, backend.metaBase + CTL_OFFSET));
+  if (shared) backend.attachPool(await WorkerPool.create(module, memory, threads, backend.ctlByte));
   return backend;
 }

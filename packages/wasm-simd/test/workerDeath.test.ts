@@ -4,7 +4,7 @@ import type { Backend } from '@stepwise/core';
 import { cpuJs } from '@stepwise/cpu-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WasmWorkerError, wasmSimd } from '../src/index.js';
-import { SHARE_SLOTS } from '../src/threads/workerPool.js';
+import { SHARE_SLOTS } from '../src/threads/jobs.js';
 import type { WasmSimdBackend } from '../src/wasmSimdBackend.js';
 import { randomData, rng } from './helpers.js';
 
@@ -16,7 +16,7 @@ interface PoolInternals {
   memory: WebAssembly.Memory;
   ctlByte: number;
 }
-const poolOf = (b: WasmSimdBackend) => (b as unknown as { pool: PoolInternals }).pool;
+const poolOf = (b: WasmSimdBackend) => b.rt.pool as unknown as PoolInternals;
 
 /**
  * A thread beside the pool that sees its control block. As a watchdog it releases a caller

@@ -1,7 +1,8 @@
 /**
  * A pool of workers sharing the backend's `WebAssembly.Memory` (a SharedArrayBuffer), for
- * matmul, fused optimizer programs and large unary ops. Kernels stay synchronous: the
- * calling thread publishes a job in a control block, wakes the workers with
+ * matmul, conv2d, fused optimizer programs and large unary and binary ops. Kernels stay
+ * synchronous: the calling thread publishes a job in a control block (`jobs.ts`: its
+ * layout, and each job's arguments by name), wakes the workers with
  * `Atomics.notify`, does its own share, then waits for the others (`Atomics.wait` where the
  * platform allows it on this thread, a spin on `Atomics.load` on a browser's main thread).
  *
@@ -21,20 +22,24 @@
  * Workers: Node's `worker_threads` (unref'd, so they never keep a process alive), or
  * browser Workers from a Blob URL (needs cross-origin isolation: COOP/COEP headers).
  */
+import { WasmWorkerError } from '../errors.js';
 import { executeJob } from './executeJob.js';
+import {
+  CTL_EPOCH,
+  CTL_ERROR,
+  CTL_KIND,
+  CTL_LEFT,
+  CTL_PROBE,
+  CTL_WORDS,
+  JOB_EXIT,
+  type JobArgs,
+  type JobKind,
+  PROTOCOL,
+  readJob,
+  SHARE_SLOTS,
+  writeJob,
+} from './jobs.js';
 
-export const JOB_GEMM = 1;
-export const JOB_FUSED = 2;
-export const JOB_COMPILE = 3;
-export const JOB_UNARY = 4;
-export const JOB_CONV = 5;
-export const JOB_BINARY = 6;
-const JOB_EXIT = 0;
-
-/** Words of the control block: [0] epoch, [1] shares still running, [2] kind, [3..] args, [31] error. */
-const CTL_WORDS = 64;
-/** Word SHARE_SLOTS + i: the last epoch whose share i was claimed (by worker i, or by the caller). */
-export const SHARE_SLOTS = 32;
 /** A share unclaimed this long after the job was posted belongs to a dead worker. */
 const START_MS = 500;
 /** A claimed share unfinished this long (at least) after the caller finished its own: the worker died in it. */
@@ -42,13 +47,8 @@ const STUCK_MS = 1000;
 /** The caller re-checks the workers this often while it waits. */
 const SLICE_MS = 20;
 
-/** A worker died in the middle of a parallel kernel: the call's result is lost. */
-export class WasmWorkerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WasmWorkerError';
-  }
-}
+/** A compiled fused program, by the id the workers know it under. */
+export type FusedPrograms = Map<number, (args: number, n: number) => void>;
 
 interface AnyWorker {
   terminate(): unknown;
@@ -61,26 +61,28 @@ function workerSource(): string {
   // `__name` covers transpilers that keep function names with a helper call.
   return `
 const __name = (f) => f;
+const readJob = ${readJob.toString()};
 const executeJob = ${executeJob.toString()};
+const PROTOCOL = ${JSON.stringify(PROTOCOL)};
 function start(data, ready) {
   const { module, memory, index, threads, ctlByte } = data;
   const k = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm-simd worker: abort'); } } }).exports;
   const ctl = new Int32Array(memory.buffer, ctlByte, ${CTL_WORDS});
   const fused = new Map();
-  let seen = Atomics.load(ctl, 0);
+  let seen = Atomics.load(ctl, ${CTL_EPOCH});
   ready();
   for (;;) {
-    Atomics.wait(ctl, 0, seen);
-    seen = Atomics.load(ctl, 0);
-    if (ctl[2] === ${JOB_EXIT}) return;
+    Atomics.wait(ctl, ${CTL_EPOCH}, seen);
+    seen = Atomics.load(ctl, ${CTL_EPOCH});
+    if (ctl[${CTL_KIND}] === ${JOB_EXIT}) return;
     // Claim this share; if the caller already took it over (we woke too late), skip it.
     if (Atomics.compareExchange(ctl, ${SHARE_SLOTS} + index, (seen - 1) | 0, seen) !== ((seen - 1) | 0)) continue;
     try {
-      executeJob(k, memory, ctlByte, index, threads, fused);
+      executeJob(k, memory, readJob(ctl, PROTOCOL), index, threads, fused);
     } catch (e) {
-      Atomics.store(ctl, 31, 1);
+      Atomics.store(ctl, ${CTL_ERROR}, 1);
     }
-    if (Atomics.sub(ctl, 1, 1) === 1) Atomics.notify(ctl, 1);
+    if (Atomics.sub(ctl, ${CTL_LEFT}, 1) === 1) Atomics.notify(ctl, ${CTL_LEFT});
   }
 }
 if (typeof self !== 'undefined' && typeof self.postMessage === 'function' && typeof require === 'undefined') {
@@ -131,7 +133,7 @@ export class WorkerPool {
     // Atomics.wait throws on a browser's main thread; elsewhere it blocks cheaply.
     let canBlock = true;
     try {
-      Atomics.wait(this.ctl, 30, 1, 0);
+      Atomics.wait(this.ctl, CTL_PROBE, 1, 0);
     } catch {
       canBlock = false;
     }
@@ -195,35 +197,32 @@ export class WorkerPool {
     return new WorkerPool(memory, threads, ctlByte, workers, deaths);
   }
 
-  /** Argument words of the control block (index 3 is the first argument). */
-  get args(): Int32Array {
-    return this.ctl;
-  }
-
   /** A fresh id for a fused program the workers should compile. */
   newProgramId(): number {
     return this.nextId++;
   }
 
   /**
-   * Runs the job whose kind and arguments the caller wrote into `args` (words 3..): wakes
-   * the workers, runs share 0 here with `k`, waits for the rest. Shares of dead workers run
-   * here too (see the top of this file); afterwards the pool is `closed`.
+   * Runs a job: posts its arguments (`jobs.ts`), wakes the workers, runs share 0 here with
+   * `k`, waits for the rest. Shares of dead workers run here too (see the top of this
+   * file); afterwards the pool is `closed`.
    */
-  run(kind: number, k: unknown, fused: Map<number, (args: number, n: number) => void>): void {
+  run<K extends JobKind>(kind: K, args: JobArgs<K>, k: unknown, fused: FusedPrograms): void {
     const ctl = this.ctl;
     const T = this.threads;
-    ctl[2] = kind;
-    ctl[31] = 0;
-    Atomics.store(ctl, 1, T - 1);
-    const epoch = (Atomics.add(ctl, 0, 1) + 1) | 0;
+    writeJob(ctl, kind, args);
+    // Share 0 reads the job back as the workers do: the same int32 words.
+    const job = readJob(ctl, PROTOCOL);
+    ctl[CTL_ERROR] = 0;
+    Atomics.store(ctl, CTL_LEFT, T - 1);
+    const epoch = (Atomics.add(ctl, CTL_EPOCH, 1) + 1) | 0;
     const prev = (epoch - 1) | 0;
-    Atomics.notify(ctl, 0);
+    Atomics.notify(ctl, CTL_EPOCH);
     const posted = performance.now();
     let error: unknown;
     const share = (w: number) => {
       try {
-        executeJob(k, this.memory, this.ctlByte, w, T, fused);
+        executeJob(k, this.memory, job, w, T, fused);
       } catch (e) {
         error ??= e;
       }
@@ -232,21 +231,21 @@ export class WorkerPool {
       if (Atomics.compareExchange(ctl, SHARE_SLOTS + w, prev, epoch) !== prev) return;
       if (!this.deaths.has(w)) this.deaths.set(w, why);
       share(w);
-      Atomics.sub(ctl, 1, 1);
+      Atomics.sub(ctl, CTL_LEFT, 1);
     };
     for (const w of this.deaths.keys()) takeOver(w, '');
     share(0);
     const ownDone = performance.now();
     const stuckAfter = Math.max(STUCK_MS, 10 * (ownDone - posted));
     for (;;) {
-      const left = Atomics.load(ctl, 1);
+      const left = Atomics.load(ctl, CTL_LEFT);
       if (left === 0) break;
-      if (this.canBlock) Atomics.wait(ctl, 1, left, SLICE_MS);
+      if (this.canBlock) Atomics.wait(ctl, CTL_LEFT, left, SLICE_MS);
       const now = performance.now();
       if (now - posted >= START_MS) {
         for (let w = 1; w < T; w++) takeOver(w, `did not pick up a job within ${START_MS} ms`);
       }
-      if (Atomics.load(ctl, 1) > 0 && now - ownDone >= stuckAfter) {
+      if (Atomics.load(ctl, CTL_LEFT) > 0 && now - ownDone >= stuckAfter) {
         this.close();
         throw new WasmWorkerError(
           `wasm-simd: a worker of the ${T}-thread pool stopped in the middle of a parallel kernel ` +
@@ -265,7 +264,7 @@ export class WorkerPool {
       );
     }
     if (error !== undefined) throw error;
-    if (ctl[31] !== 0) throw new Error('wasm-simd: a worker failed while running a parallel kernel');
+    if (ctl[CTL_ERROR] !== 0) throw new Error('wasm-simd: a worker failed while running a parallel kernel');
   }
 
   /** Stops the workers after one died (the backend drops a closed pool). */
@@ -275,9 +274,9 @@ export class WorkerPool {
   }
 
   terminate(): void {
-    this.ctl[2] = JOB_EXIT;
-    Atomics.add(this.ctl, 0, 1);
-    Atomics.notify(this.ctl, 0);
+    this.ctl[CTL_KIND] = JOB_EXIT;
+    Atomics.add(this.ctl, CTL_EPOCH, 1);
+    Atomics.notify(this.ctl, CTL_EPOCH);
     for (const w of this.workers) w.terminate();
   }
 }

@@ -1,4 +1,5 @@
-import type { DType, Storage } from '@stepwise/core';
+import type { DType, Storage, View } from '@stepwise/core';
+import { bytesPerElement } from '@stepwise/core';
 
 /** A wasm-simd storage: a 64-byte aligned block of the backend's linear memory. */
 export class WasmStorage implements Storage {
@@ -12,4 +13,14 @@ export class WasmStorage implements Storage {
     /** Bytes requested (size * bytes per element); the heap rounds the block up to 64. */
     readonly bytes: number,
   ) {}
+}
+
+/** The wasm-simd storage behind a core `Storage` (core only hands a backend its own). */
+export function ws(s: Storage): WasmStorage {
+  return s as WasmStorage;
+}
+
+/** Byte offset of a view's first element. */
+export function viewPtr(v: View): number {
+  return ws(v.storage).ptr + v.offset * bytesPerElement(v.storage.dtype);
 }

@@ -1,11 +1,10 @@
 import * as torch from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
-import type { Heap } from '../src/heap.js';
 import { wasmSimd } from '../src/index.js';
 import type { WasmSimdBackend } from '../src/wasmSimdBackend.js';
 
 /** The backend's heap top in bytes (live blocks, holes, scratch): what reuse keeps flat. */
-const heapTop = (b: WasmSimdBackend) => (b as unknown as { heap: Heap }).heap.extent;
+const heapTop = (b: WasmSimdBackend) => b.rt.heap.extent;
 
 describe('memory over a long training loop', () => {
   it('10^4 Adam steps keep torch.memory() flat and the wasm memory from growing', async () => {

@@ -1,10 +1,13 @@
+// Strided iteration on the JS side: views are collapsed to the fewest, longest rows before a
+// kernel walks them (assembly/walk.ts reads the shape and strides written here).
+
 /**
  * Merges the dimensions of an n-d iteration that every operand walks contiguously, and
  * drops size-1 dimensions, so kernels see as few (and as long) rows as possible.
  * The output is row-major contiguous, so it never blocks a merge. Returns at least one
  * dimension. Writes into the given arrays (no allocation per call beyond them).
  */
-export function collapseDims(
+function collapseDims(
   shape: readonly number[],
   strides: readonly (readonly number[])[],
   outShape: number[],
@@ -33,4 +36,27 @@ export function collapseDims(
   }
   outShape.reverse();
   for (const s of outStrides) s.reverse();
+}
+
+/** A collapsed iteration: reused between calls (see `collapse`). */
+export interface Collapsed {
+  readonly shape: number[];
+  readonly strides: number[][];
+}
+
+// One reused result per operand count (1: copy, 2: binary, 3: where): no allocation per call.
+const reused: Collapsed[] = [1, 2, 3].map((k) => ({
+  shape: [],
+  strides: Array.from({ length: k }, () => []),
+}));
+
+/**
+ * `collapseDims` of `shape` walked with each operand's strides. The result is overwritten by
+ * the next call with as many operands: write it into the argument block (`Runtime.writeMeta`,
+ * shape then strides, as assembly/walk.ts reads them) before collapsing again.
+ */
+export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): Collapsed {
+  const out = reused[strides.length - 1];
+  collapseDims(shape, strides, out.shape, out.strides);
+  return out;
 }

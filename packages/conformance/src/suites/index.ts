@@ -17,6 +17,7 @@ import { registerOptimClipTests } from './optimClip.js';
 import { registerOptimValidationTests } from './optimValidation.js';
 import { registerPromotionTests } from './promotion.js';
 import { registerRandomTests } from './random.js';
+import { registerSchedulerFuzzTests } from './schedulerFuzz.js';
 import { registerSeedsTests } from './seeds.js';
 import { registerSerializeTests } from './serialize.js';
 import { registerSgdTests } from './sgd.js';
@@ -46,6 +47,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   optimValidation: registerOptimValidationTests,
   serialize: registerSerializeTests,
   lrScheduler: registerLrSchedulerTests,
+  schedulerFuzz: registerSchedulerFuzzTests,
   nn: registerNnTests,
   nnModule: registerNnModuleTests,
   nnData: registerNnDataTests,

@@ -75,8 +75,11 @@ export function fromHost(
   const t = alloc(shape, dtype, backend);
   // `write` copies, so host data already of the dtype's own array kind goes as it is (no
   // second host copy: `torch.load` of a large checkpoint needs one less).
+  // (Not a SharedArrayBuffer view, which another thread could change mid-write.)
   const own =
-    dtype !== 'bool' && Object.getPrototypeOf(data) === Object.getPrototypeOf(typedArrayFor(dtype, 0));
+    dtype !== 'bool' &&
+    Object.getPrototypeOf(data) === Object.getPrototypeOf(typedArrayFor(dtype, 0)) &&
+    (data as TypedArray).buffer instanceof ArrayBuffer;
   const arr = own ? (data as TypedArray) : typedArrayFor(dtype, data.length);
   if (dtype === 'bool') for (let i = 0; i < data.length; i++) arr[i] = data[i] ? 1 : 0;
   else if (!own) arr.set(data as ArrayLike<number>);

@@ -99,6 +99,7 @@ export { manualSeed } from './random.js';
 export { getBackend, listBackends, registerBackend, setBackend } from './registry.js';
 export { CheckpointError, load, save, saveAsync } from './serialize/index.js';
 export { Tensor, type TensorOrScalar } from './tensor.js';
+export { MAX_TENSOR_ELEMENTS, TensorSizeError } from './tensorSize.js';
 export * as utils from './utilsNamespace.js';
 
 /** `torch.pow(base, exponent)`; the base may be a number. */

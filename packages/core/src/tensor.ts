@@ -25,6 +25,7 @@ import * as inplace from './ops/inplace.js';
 import * as la from './ops/linalg.js';
 import * as red from './ops/reduce.js';
 import * as sh from './ops/shape.js';
+import { checkTensorSize } from './tensorSize.js';
 
 /** A storage shared by a tensor and its views, with PyTorch's version counter. */
 export class StorageRef {
@@ -107,7 +108,7 @@ export class Tensor implements Releasable {
 
   /** @internal A new tensor over a fresh zero-filled storage. */
   static empty(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = checkTensorSize(shape, dtype, backend, 'the result of an op');
     return new Tensor(new StorageRef(backend, backend.alloc(dtype, size)), shape, dtype);
   }
 

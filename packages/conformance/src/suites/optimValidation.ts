@@ -283,6 +283,23 @@ export function registerOptimValidationTests(ctx: ConformanceContext): void {
     });
   });
 
+  it('an optimizer loads its own state dict after a scheduler stepped the lr just below 0', () => {
+    // CosineAnnealingLR applied step by step can undershoot 0 (as in PyTorch, which loads
+    // any lr): the load checks the lr's kind, not its sign. Found by the scheduler fuzz.
+    const ps = makeParams([[3]], 'float32');
+    const opt = new torch.optim.SGD(ps, { lr: 0.1, momentum: 0.9 });
+    opt.paramGroups[0]!.lr = -2.8e-4;
+    const fresh = new torch.optim.SGD(makeParams([[3]], 'float32'), { lr: 0.1, momentum: 0.9 });
+    fresh.loadStateDict(opt.stateDict());
+    expect(fresh.paramGroups[0]!.lr).toBe(-2.8e-4);
+    expect(() =>
+      fresh.loadStateDict({
+        ...opt.stateDict(),
+        paramGroups: [{ ...opt.stateDict().paramGroups[0], lr: Number.NaN }],
+      }),
+    ).toThrow(/lr/);
+  });
+
   describe('integer and bool parameters are refused, naming the dtype, on every backend', () => {
     const all = cases();
     for (const dtype of ['int32', 'bool'] as const) {

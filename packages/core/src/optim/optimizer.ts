@@ -580,7 +580,11 @@ export abstract class Optimizer {
           checkKind(k, ng[k], group[k], this._declared[k], `loaded state dict: paramGroups[${gi}]`);
         }
       }
-      this._checkGroup(ng);
+      // The ranges of the constructor, except the lr's sign: a scheduler may legitimately have
+      // stepped it just below 0 (cosine annealing, applied step by step, as PyTorch), and
+      // PyTorch loads any lr. Its kind was checked above.
+      const lr = ng.lr;
+      this._checkGroup(typeof lr === 'number' && lr < 0 ? { ...ng, lr: -lr } : ng);
       const committed = Object.assign({}, ng);
       for (const p of group.params) groupOf.set(p, committed);
       newGroups.push(committed);

@@ -21,6 +21,7 @@ import { registerSchedulerFuzzTests } from './schedulerFuzz.js';
 import { registerSeedsTests } from './seeds.js';
 import { registerSerializeTests } from './serialize.js';
 import { registerSgdTests } from './sgd.js';
+import { registerSizeArgsTests } from './sizeArgs.js';
 
 /**
  * Every suite of the conformance package, by name. A suite file exports one function that
@@ -28,6 +29,7 @@ import { registerSgdTests } from './sgd.js';
  */
 export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   creation: registerCreationTests,
+  sizeArgs: registerSizeArgsTests,
   ops: registerOpsTests,
   promotion: registerPromotionTests,
   random: registerRandomTests,

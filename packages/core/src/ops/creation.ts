@@ -26,6 +26,46 @@ function shapeOf(s: ShapeLike): number[] {
 }
 
 /**
+ * PyTorch's size arguments: the sizes as separate numbers (`zeros(2, 3)`) or as one array
+ * (`zeros([2, 3])`), then the options object if any (`randn(784, 10, { requiresGrad: true })`).
+ */
+export type SizeArgs =
+  | readonly [...sizes: number[], opts: TensorOptions]
+  | readonly number[]
+  | readonly [shape: readonly number[], opts?: TensorOptions];
+
+/** Splits `SizeArgs` into a shape and options; anything else is an error naming it, never a cut. */
+export function sizeArgs(args: readonly unknown[], what: string): { shape: number[]; opts: TensorOptions } {
+  const last = args[args.length - 1];
+  const hasOpts = last !== null && typeof last === 'object' && !Array.isArray(last);
+  const sizes = hasOpts ? args.slice(0, -1) : args;
+  const opts = (hasOpts ? last : {}) as TensorOptions;
+  if (sizes.length === 1 && Array.isArray(sizes[0])) return { shape: [...(sizes[0] as number[])], opts };
+  const bad = sizes.findIndex((d) => typeof d !== 'number');
+  if (sizes.length === 0 || bad >= 0) {
+    const got = sizes.length === 0 ? 'no size' : `${describeArg(sizes[bad])} at argument ${bad + 1}`;
+    throw new TypeError(
+      `${what}(): the size must be numbers (${what}(2, 3)) or one array of numbers (${what}([2, 3])), optionally followed by an options object; got ${got}`,
+    );
+  }
+  return { shape: sizes as number[], opts };
+}
+
+function describeArg(v: unknown): string {
+  if (Array.isArray(v)) return `an array [${v.join(', ')}]`;
+  return v === null ? 'null' : `${typeof v} ${String(v)}`;
+}
+
+/** The options argument must be an options object: a stray number is a size that would be lost. */
+function checkOptions(opts: unknown, what: string): void {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new TypeError(
+      `${what}(): expected an options object ({ dtype, requiresGrad, backend }) after the size, got ${describeArg(opts)}; pass every size in the size argument`,
+    );
+  }
+}
+
+/**
  * Everything that can refuse a new tensor, checked before anything is allocated, so a
  * refused creation leaves `torch.memory()` as it was: the backend stores the dtype, the
  * size fits (core's limit and the backend's `maxTensorBytes`), and `requiresGrad` is asked
@@ -38,6 +78,7 @@ function checkNew(
   opts: TensorOptions,
   what: string,
 ): number {
+  checkOptions(opts, what);
   const n = checkTensorSize(shape, dtype, backend, what);
   checkDTypeSupported(backend, dtype);
   if (opts.requiresGrad && !isFloat(dtype)) {
@@ -53,6 +94,7 @@ function planNew(
   what: string,
   dflt: DType = 'float32',
 ): number {
+  checkOptions(opts, what);
   const dtype = opts.dtype ? assertDType(opts.dtype) : dflt;
   return checkNew(shape, dtype, resolveBackend(opts.backend), opts, what);
 }
@@ -135,6 +177,7 @@ function flattenNested(data: TensorData): { flat: number[]; shape: number[] } {
  * otherwise), booleans give bool, a Float64Array gives float64, an Int32Array int32.
  */
 export function tensor(data: TensorData, opts: TensorOptions = {}): Tensor {
+  checkOptions(opts, 'tensor');
   const dtype = opts.dtype ? assertDType(opts.dtype) : inferDType(data);
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     return fromHost(data as TypedArray, [(data as TypedArray).length], { ...opts, dtype });
@@ -160,11 +203,15 @@ function filled(shape: ShapeLike, value: number | boolean, opts: TensorOptions, 
   return finish(t, opts);
 }
 
-export function zeros(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+/** `torch.zeros(*size)`: `zeros(2, 3)`, `zeros([2, 3])`, `zeros(2, 3, { dtype })`. */
+export function zeros(...args: SizeArgs): Tensor {
+  const { shape, opts } = sizeArgs(args, 'zeros');
   return filled(shape, 0, opts, 'zeros');
 }
 
-export function ones(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+/** `torch.ones(*size)`: `ones(2, 3)`, `ones([2, 3])`, `ones(2, 3, { dtype })`. */
+export function ones(...args: SizeArgs): Tensor {
+  const { shape, opts } = sizeArgs(args, 'ones');
   return filled(shape, 1, opts, 'ones');
 }
 
@@ -233,9 +280,9 @@ export function eye(n: number, m: number | TensorOptions = n, opts: TensorOption
   return fromHost(data, [n, m], opts, 'eye');
 }
 
-/** `torch.rand(shape)`: uniform [0, 1) from the default generator. */
-export function rand(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
-  const s = shapeOf(shape);
+/** `torch.rand(*size)`: uniform [0, 1) from the default generator. */
+export function rand(...args: SizeArgs): Tensor {
+  const { shape: s, opts } = sizeArgs(args, 'rand');
   const n = planNew(s, opts, 'rand');
   const data = new Float64Array(n);
   const f64 = opts.dtype === 'float64';
@@ -259,8 +306,9 @@ export function normal(mean: number, std: number, shape: ShapeLike, opts: Tensor
   return fromHost(data, s, opts, 'normal');
 }
 
-/** `torch.randn(shape)`: standard normal. */
-export function randn(shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+/** `torch.randn(*size)`: standard normal. */
+export function randn(...args: SizeArgs): Tensor {
+  const { shape, opts } = sizeArgs(args, 'randn');
   return normal(0, 1, shape, opts);
 }
 

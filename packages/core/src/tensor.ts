@@ -61,6 +61,11 @@ export function liveTensorCounts(): ReadonlyMap<string, number> {
   return liveTensors;
 }
 
+/** `t.data()`: the values as a typed array, on every backend (a getter returns it, see `set data`). */
+async function readData(this: Tensor): Promise<TypedArray> {
+  return this.backend.read(this.storage);
+}
+
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
 
@@ -255,8 +260,20 @@ export class Tensor implements Releasable {
   // ---- reading ----
 
   /** All values, row-major, as a typed array of the dtype (bool: Uint8Array of 0/1). */
-  async data(): Promise<TypedArray> {
-    return this.backend.read(this.storage);
+  get data(): () => Promise<TypedArray> {
+    return readData;
+  }
+  /**
+   * PyTorch's `p.data = ...` / `p.data += ...` has no meaning here (`data` is the async read),
+   * and a silent replacement of the method would drop the update: an error that names the
+   * stepwise spellings instead.
+   */
+  set data(_v: unknown) {
+    throw new TypeError(
+      "t.data is stepwise's asynchronous read (`await t.data()`), not PyTorch's `.data` tensor: " +
+        'use t.detach() for the tensor without autograd history, and an in-place op to change ' +
+        'it (`noGrad(() => p.sub_(p.grad.mul(lr)))`, `p.detach().copy_(value)`)',
+    );
   }
 
   /** Synchronous `data()`; only on backends with synchronous reads (cpu-js, wasm-simd). */

@@ -159,4 +159,19 @@ export function registerErrorsTests(ctx: ConformanceContext): void {
       expect(await values(opt.state.get(w)!.momentumBuffer)).toEqual(buf);
     });
   });
+
+  describe("PyTorch's p.data", () => {
+    it('assigning to t.data (p.data = x, p.data += x) is an error naming detach() and copy_(), and changes nothing', async () => {
+      const p = torch.tensor([1, 2, 3], { requiresGrad: true });
+      const pt = p as any;
+      for (const assign of [() => (pt.data = torch.zeros(3)), () => (pt.data += 1)]) {
+        const e = thrown(assign);
+        expect(e).toBeInstanceOf(TypeError);
+        expect(e.message).toMatch(/detach\(\)/);
+        expect(e.message).toMatch(/copy_/);
+      }
+      expect(await values(p)).toEqual([1, 2, 3]);
+      expect(typeof p.data).toBe('function');
+    });
+  });
 }

@@ -233,7 +233,7 @@ const optimizerMakers: [string, (p: Tensor[]) => any][] = [
 
 export function registerFuzzTests(ctx: ConformanceContext): void {
   describe(`fast-check, seed ${FUZZ_SEED}`, () => {
-    it(`torch.load: a damaged checkpoint loads within its size or is a CheckpointError that allocates nothing (${runs(1000)} runs)`, async () => {
+    it(`torch.load: a damaged checkpoint loads within its size or is a CheckpointError that allocates nothing (${runs(300)} runs)`, async () => {
       const ps = makeParams([[5], [3]], 'float32');
       const opt = new torch.optim.Adam(ps, { lr: 0.1 });
       setGrads(ps, 0);
@@ -273,10 +273,11 @@ export function registerFuzzTests(ctx: ConformanceContext): void {
           if (made > section)
             throw new Error(`a load made ${made} bytes of tensors from a data section of ${section}`);
         }),
-        1000,
+        300,
       );
       expect(loaded, 'some damaged checkpoints still load').toBeGreaterThan(0);
-    });
+      // CI runs the three backends' suites at once on two cores: room for a loaded machine.
+    }, 180_000);
 
     for (const [m, [name, make]] of optimizerMakers.entries()) {
       it(`loadStateDict (${name}): an edited state dict loads or is refused leaving the optimizer unchanged (${runs(150)} runs)`, async () => {

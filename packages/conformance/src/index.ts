@@ -18,6 +18,7 @@ import { suites } from './suites/index.js';
 export { expectClose, type FixtureNumber, fromFixture } from './assert.js';
 export type { ConformanceContext } from './context.js';
 export { loadFixture } from './fixtures.js';
+export { mulberry32, SeededRng } from './seeded.js';
 export { type Tolerance, tolerance } from './tolerance.js';
 
 export interface ConformanceOptions {

@@ -1,29 +1,10 @@
+import type { SeededRng as Rng } from '@stepwise/conformance';
 import type { DType, Storage, TypedArray, View } from '@stepwise/core';
 import { expect } from 'vitest';
 import type { CpuJsBackend } from '../src/index.js';
 
-/** A small deterministic PRNG (mulberry32) so failures reproduce. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)];
-  }
-  uniform(lo: number, hi: number): number {
-    return lo + (hi - lo) * this.next();
-  }
-}
+/** The tests' one seeded generator (mulberry32), so failures reproduce. */
+export { SeededRng as Rng } from '@stepwise/conformance';
 
 export function arrayFor(dtype: DType, n: number): TypedArray {
   switch (dtype) {

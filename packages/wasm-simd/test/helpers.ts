@@ -3,17 +3,8 @@ import { cpuJs } from '@stepwise/cpu-js';
 import { expect } from 'vitest';
 import { wasmSimd } from '../src/index.js';
 
-/** A seeded generator (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' one seeded generator (mulberry32), so failures reproduce. */
+export { mulberry32 as rng } from '@stepwise/conformance';
 
 export function randomData(dtype: DType, n: number, r: () => number, lo = -3, hi = 3): TypedArray {
   switch (dtype) {

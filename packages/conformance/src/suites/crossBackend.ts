@@ -10,19 +10,8 @@ import * as torch from '@stepwise/core';
 import { describe, it } from 'vitest';
 import { expectClose } from '../assert.js';
 import type { ConformanceContext } from '../context.js';
+import { mulberry32 } from '../seeded.js';
 import { tolerance } from '../tolerance.js';
-
-/** A small deterministic PRNG (mulberry32): the program must be the same on both backends. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Step = (x: Tensor, other: Tensor) => Tensor;
 
@@ -59,7 +48,8 @@ interface Program {
 }
 
 function makeProgram(seed: number): Program {
-  const r = prng(seed);
+  // The program must be the same on both backends: one seeded generator draws it.
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const rank = 1 + Math.floor(r() * 3);
   const shape = Array.from({ length: rank }, () => pick([1, 2, 3, 5, 7, 33]));
@@ -80,7 +70,7 @@ function makeProgram(seed: number): Program {
 }
 
 function hostData(seed: number, shape: readonly number[]): Float64Array {
-  const r = prng(seed * 7919 + shape.length);
+  const r = mulberry32(seed * 7919 + shape.length);
   const n = shape.reduce((a, b) => a * b, 1);
   return Float64Array.from({ length: n }, () => r() * 4 - 2);
 }

@@ -1,0 +1,53 @@
+/**
+ * The one seeded generator of stepwise's tests: mulberry32 (a 32-bit state, full period,
+ * good enough for test data), so a failure reproduces from its seed on every machine and
+ * backend. The conformance suites, the kernel layer and the backends' own tests all draw
+ * from it; fast-check's properties (`suites/property.ts`) use fast-check's own seeded
+ * generator.
+ */
+
+/** `mulberry32(seed)`: a function returning the next value in [0, 1) on each call. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** mulberry32 with the draws tests need: integers, picks, uniform values. */
+export class SeededRng {
+  readonly #next: () => number;
+
+  constructor(seed: number) {
+    this.#next = mulberry32(seed);
+  }
+
+  /** The next value in [0, 1). */
+  next(): number {
+    return this.#next();
+  }
+
+  /** An integer in [lo, hi], both included. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.#next() * (hi - lo + 1));
+  }
+
+  /** One element of `xs`. */
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.#next() * xs.length)]!;
+  }
+
+  /** A value in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.#next();
+  }
+
+  /** `n` values in [lo, hi). */
+  values(n: number, lo: number, hi: number): number[] {
+    return Array.from({ length: n }, () => this.uniform(lo, hi));
+  }
+}

@@ -1,4 +1,4 @@
-import type { Backend, DType } from '@stepwise/core';
+import type { Backend, DType, Tensor } from '@stepwise/core';
 
 /** What every suite file receives: the backend under test and the suite's shared helpers. */
 export interface ConformanceContext {
@@ -15,4 +15,9 @@ export interface ConformanceContext {
   supports(dtype: DType): boolean;
   /** True when the backend can read synchronously (`dataSync`, `item`, `tolist`). */
   readonly syncReads: boolean;
+  /**
+   * Leaves `t` alive after the test (every other tensor a test makes is disposed when it
+   * ends, and the memory check allows for the kept ones). Returns `t`.
+   */
+  keepAfterTest<T extends Tensor>(t: T): T;
 }

@@ -14,11 +14,13 @@ import * as torch from '@stepwise/core';
 import { afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import type { ConformanceContext } from './context.js';
 import { suites } from './suites/index.js';
+import { TestMemoryCheck } from './testMemory.js';
 
 export { expectClose, type FixtureNumber, fromFixture } from './assert.js';
 export type { ConformanceContext } from './context.js';
 export { loadFixture } from './fixtures.js';
 export { mulberry32, SeededRng } from './seeded.js';
+export { type Live, liveOf, memoryVerdict, TestMemoryCheck } from './testMemory.js';
 export { type Tolerance, tolerance } from './tolerance.js';
 
 export interface ConformanceOptions {
@@ -39,6 +41,7 @@ export function runConformance(
 ): void {
   let backend: Backend | undefined;
   let reference: Backend | undefined;
+  const memory = new TestMemoryCheck();
   const ctx: ConformanceContext = {
     name,
     backend: () => {
@@ -49,6 +52,10 @@ export function runConformance(
     supports: (d: DType) => ctx.backend().dtypes.includes(d),
     get syncReads() {
       return ctx.backend().syncReads;
+    },
+    keepAfterTest: (t) => {
+      memory.keep(t);
+      return t;
     },
   };
   describe(`conformance: ${name}`, () => {
@@ -62,11 +69,16 @@ export function runConformance(
       }
       torch.registerBackend(backend);
     });
+    // The per-test memory check (src/testMemory.ts): every tensor a test makes is disposed
+    // when it ends, and then no more tensors or bytes may be live than before it.
     beforeEach(() => {
       torch.setBackend(backend!);
+      memory.begin();
     });
     afterEach(() => {
       torch.setBackend(backend!);
+      const verdict = memory.end();
+      if (verdict) throw new Error(verdict);
     });
     for (const [suiteName, register] of Object.entries(suites)) {
       if (options.only && !options.only.includes(suiteName)) continue;

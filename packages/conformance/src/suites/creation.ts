@@ -9,6 +9,7 @@ import * as torch from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context.js';
 import { loadFixture } from '../fixtures.js';
+import { liveOf } from '../testMemory.js';
 import {
   expectDTypeUnsupported,
   expectTensor,
@@ -18,12 +19,6 @@ import {
   tol,
   values,
 } from './util.js';
-
-/** `torch.memory()` of one backend. */
-function live(name: string): { tensors: number; bytes: number } {
-  const own = (torch.memory() as any).backends?.[name];
-  return { tensors: own?.tensors ?? 0, bytes: own?.bytes ?? 0 };
-}
 
 /**
  * The backend under test renamed and declaring a small `maxTensorBytes` (methods bound to
@@ -219,7 +214,7 @@ export function registerCreationTests(ctx: ConformanceContext): void {
         ['eye(1e5)', () => torch.eye(1e5), '[100000, 100000]', 1e10, 4e10],
         ['randperm(1e10)', () => torch.randperm(1e10), '[10000000000]', 1e10, 4e10],
       ];
-      const before = live(ctx.name);
+      const before = liveOf(ctx.name);
       for (const [what, f, shape, n, bytes] of cases) {
         const e = thrown(f);
         expect(e.name, `${what}: ${e.message}`).toBe('TensorSizeError');
@@ -232,7 +227,7 @@ export function registerCreationTests(ctx: ConformanceContext): void {
       // One under the bound is not refused by the size check (only memory could refuse it):
       // checked on an empty tensor with that many elements along one of two dims.
       expect([...torch.zeros([2 ** 31 - 1, 0]).shape]).toEqual([2 ** 31 - 1, 0]);
-      expect(live(ctx.name)).toEqual({ tensors: before.tensors + 1, bytes: before.bytes });
+      expect(liveOf(ctx.name)).toEqual({ tensors: before.tensors + 1, bytes: before.bytes });
     });
 
     it('negative, fractional and NaN sizes are a ShapeError naming the shape', () => {
@@ -247,7 +242,7 @@ export function registerCreationTests(ctx: ConformanceContext): void {
     it("a tensor past the backend's maxTensorBytes is refused before alloc, naming the backend's limit", () => {
       const name = `${ctx.name}-limited-1024`;
       const small = limited(ctx.backend(), name, 1024);
-      const before = live(name);
+      const before = liveOf(name);
       const e = thrown(() => torch.zeros([257], { backend: small }));
       expect(e.name, e.message).toBe('TensorSizeError');
       expect(e.message).toContain('[257]');
@@ -255,7 +250,7 @@ export function registerCreationTests(ctx: ConformanceContext): void {
       expect(e.message).toContain(`'${name}'`);
       expect(e.message).toContain('1024 bytes');
       expect(thrown(() => torch.rand([16, 17], { backend: small })).message).toContain('1088 bytes');
-      expect(live(name)).toEqual(before);
+      expect(liveOf(name)).toEqual(before);
       const fits = torch.zeros([256], { backend: small });
       expect(fits.numel()).toBe(256);
       fits.dispose();
@@ -265,15 +260,15 @@ export function registerCreationTests(ctx: ConformanceContext): void {
     it('an op whose result is past what a tensor can hold is a clear error naming its size', () => {
       const col = torch.zeros([65536, 1]);
       const row = torch.zeros([1, 65536]);
-      const before = live(ctx.name);
+      const before = liveOf(ctx.name);
       // The backend's own error (core sees only the size here): it must name the size.
       const e = thrown(() => col.add(row));
       expect(e.message).toMatch(/4294967296 elements/);
-      expect(live(ctx.name)).toEqual(before);
+      expect(liveOf(ctx.name)).toEqual(before);
     });
 
     it('requiresGrad on an integer creation is refused before anything is allocated', () => {
-      const before = live(ctx.name);
+      const before = liveOf(ctx.name);
       for (const f of [
         () => torch.tensor([1, 2], { dtype: 'int32', requiresGrad: true }),
         () => torch.zeros([3], { dtype: 'bool', requiresGrad: true }),
@@ -283,7 +278,7 @@ export function registerCreationTests(ctx: ConformanceContext): void {
         expect(e.name, e.message).toBe('AutogradError');
         expect(e.message).toMatch(/floating point/);
       }
-      expect(live(ctx.name)).toEqual(before);
+      expect(liveOf(ctx.name)).toEqual(before);
     });
   });
 }

@@ -6,6 +6,7 @@
 import * as torch from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context.js';
+import { liveOf } from '../testMemory.js';
 import { thrown, values } from './util.js';
 
 const { nn } = torch;
@@ -20,11 +21,6 @@ const LONG = 300_000;
 /** Steps after which the loop must have reached its steady state. */
 const WARM_UP = 50;
 
-function mem(ctx: ConformanceContext): { tensors: number; bytes: number } {
-  const own = torch.memory().backends[ctx.name];
-  return { tensors: own?.tensors ?? 0, bytes: own?.bytes ?? 0 };
-}
-
 /**
  * Runs `step(i)` STEPS times (awaiting it when it returns a promise) and checks, every
  * 500 steps after the warm-up, that live tensors and bytes are at most what they were
@@ -35,9 +31,9 @@ async function expectBounded(ctx: ConformanceContext, step: (i: number) => unkno
   for (let i = 0; i < STEPS; i++) {
     const r = step(i);
     if (r instanceof Promise) await r;
-    if (i === WARM_UP) bound = mem(ctx);
+    if (i === WARM_UP) bound = liveOf(ctx);
     if (bound && i % 500 === 0) {
-      const now = mem(ctx);
+      const now = liveOf(ctx);
       expect(now.tensors, `live tensors at step ${i} (after warm-up: ${bound.tensors})`).toBeLessThanOrEqual(
         bound.tensors,
       );
@@ -221,9 +217,9 @@ export function registerLoopMemoryTests(ctx: ConformanceContext): void {
     it('tidy and dispose keep working inside a loop without tidy', () => {
       const { model, opt, lossFn, x, y } = setup();
       for (let i = 0; i < 10; i++) {
-        const before = mem(ctx).tensors;
+        const before = liveOf(ctx).tensors;
         const t = torch.tidy(() => torch.ones([4]).mul(2).sum());
-        expect(mem(ctx).tensors - before).toBe(1);
+        expect(liveOf(ctx).tensors - before).toBe(1);
         t.dispose();
         opt.zeroGrad();
         lossFn.forward(model.forward(x), y).backward();

@@ -11,8 +11,11 @@ import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { headerOf, saveAny, withHeader } from '../checkpoint.js';
 import type { ConformanceContext } from '../context.js';
-import { makeParams, setGrads } from './optim.js';
+import { liveOf } from '../testMemory.js';
+import { optimizers } from './optim/info.js';
+import { makeParams, setGrads } from './optim/params.js';
 import {
   applyEdits,
   checkProperty,
@@ -25,15 +28,6 @@ import {
   type TreeEdit,
   treeEdit,
 } from './property.js';
-import { liveOf, saveAny, withHeader } from './serialize.js';
-
-function headerOf(bytes: Uint8Array): { json: any; data: Uint8Array } {
-  const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true);
-  return {
-    json: JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + len))),
-    data: bytes.subarray(16 + len),
-  };
-}
 
 const MAGIC_V1 = new TextEncoder().encode('STEPWISE\u0001\u0000\u0000\u0000');
 
@@ -224,12 +218,8 @@ function revive(v: any): any {
   return v;
 }
 
-const optimizerMakers: [string, (p: Tensor[]) => any][] = [
-  ['Adam(amsgrad)', (p) => new torch.optim.Adam(p, { lr: 0.1, amsgrad: true })],
-  ['SGD(momentum)', (p) => new torch.optim.SGD(p, { lr: 0.1, momentum: 0.9 })],
-  ['Rprop', (p) => new torch.optim.Rprop(p)],
-  ['ASGD', (p) => new torch.optim.ASGD(p)],
-];
+/** The optimizers whose `loadStateDict` is fuzzed, each in its full-state configuration. */
+const fuzzed = optimizers.filter((o) => o.fuzzLoad);
 
 export function registerFuzzTests(ctx: ConformanceContext): void {
   describe(`fast-check, seed ${FUZZ_SEED}`, () => {
@@ -279,12 +269,12 @@ export function registerFuzzTests(ctx: ConformanceContext): void {
       // CI runs the three backends' suites at once on two cores: room for a loaded machine.
     }, 180_000);
 
-    for (const [m, [name, make]] of optimizerMakers.entries()) {
-      it(`loadStateDict (${name}): an edited state dict loads or is refused leaving the optimizer unchanged (${runs(150)} runs)`, async () => {
+    for (const [m, info] of fuzzed.entries()) {
+      it(`loadStateDict (${info.name} ${JSON.stringify(info.fullStateOptions)}): an edited state dict loads or is refused leaving the optimizer unchanged (${runs(150)} runs)`, async () => {
         // One optimizer per run, so a failing run cannot disturb the next (or a shrink).
         const fresh = () => {
           const ps = makeParams([[4], [2]], 'float32');
-          const opt = make(ps);
+          const opt = info.make(ps, info.fullStateOptions);
           setGrads(ps, 0);
           opt.step();
           return { ps, opt };

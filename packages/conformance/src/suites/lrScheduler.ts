@@ -12,9 +12,9 @@
 import * as torch from '@stepwise/core';
 import { describe, expect, it, vi } from 'vitest';
 import { expectClose } from '../assert.js';
+import { saveAny } from '../checkpoint.js';
 import type { ConformanceContext } from '../context.js';
 import { loadFixture } from '../fixtures.js';
-import { saveAny } from './serialize.js';
 import { thrown, tol, values } from './util.js';
 
 const S = torch.optim.lrScheduler;

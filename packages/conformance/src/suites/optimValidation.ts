@@ -13,76 +13,12 @@ import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context.js';
-import { generic, makeParams, optimizers, setGrads } from './optim.js';
+import { type Optimizer, type OptimizerInfo, optimizers } from './optim/info.js';
+import { makeParams, setGrads } from './optim/params.js';
 import { thrown, values } from './util.js';
 
-type Optimizer = InstanceType<typeof torch.optim.Optimizer>;
-
-interface Case {
-  /** Builds the optimizer over `params` (each config writes every state entry it can). */
-  make: (params: Tensor[]) => Optimizer;
-  shapes: number[][];
-  /** Takes one step with gradients (LBFGS: a closure). */
-  step: (opt: Optimizer, params: Tensor[], t: number) => Promise<void>;
-  /** State keys that may be absent from a non-empty state. */
-  optional?: string[];
-  /** State keys whose value may be null. */
-  nullable?: string[];
-}
-
-const plainStep = async (opt: Optimizer, ps: Tensor[], t: number) => {
-  setGrads(ps, t);
-  opt.step();
-};
-
-/** A full-state configuration per optimizer: amsgrad, centered + momentum, ... */
-const fullState: Record<string, Record<string, unknown>> = {
-  ...generic,
-  adam: { lr: 0.05, amsgrad: true },
-  adamw: { lr: 0.05, amsgrad: true },
-  rmsprop: { lr: 0.01, centered: true, momentum: 0.9 },
-};
-
-function cases(): Record<string, Case> {
-  const out: Record<string, Case> = {};
-  for (const [name, make] of Object.entries(optimizers)) {
-    out[name] = {
-      make: (ps) => make(ps, fullState[name]),
-      // Adafactor: a matrix (rowVar, colVar) and a vector (variance); Muon: matrices only.
-      shapes:
-        name === 'muon'
-          ? [
-              [3, 5],
-              [4, 2],
-            ]
-          : name === 'adafactor'
-            ? [[3, 5], [4]]
-            : [[5], [1], []],
-      step: plainStep,
-      optional: name === 'sgd' ? ['momentumBuffer'] : [],
-      nullable: name === 'sgd' ? ['momentumBuffer'] : [],
-    };
-  }
-  out.sparseAdam = {
-    make: (ps) => new torch.optim.SparseAdam(ps, { lr: 0.05 }),
-    shapes: [[3, 2], [4]],
-    step: plainStep,
-  };
-  out.lbfgs = {
-    make: (ps) => new torch.optim.LBFGS(ps, { historySize: 3, maxIter: 3 }),
-    shapes: [[3], [2]],
-    step: async (opt, ps) => {
-      await opt.step(() => {
-        opt.zeroGrad();
-        const loss = ps[0]!.sub(1).square().sum().add(ps[1]!.add(0.5).square().mul(3).sum());
-        loss.backward();
-        return loss;
-      });
-    },
-    optional: ['al'],
-  };
-  return out;
-}
+/** Builds the optimizer of `info` over `params` in a configuration that writes every state entry it can. */
+const fullState = (info: OptimizerInfo, params: Tensor[]) => info.make(params, info.fullStateOptions);
 
 interface Snapshot {
   json: string;
@@ -120,7 +56,7 @@ const counts = new Set(['step', 'funcEvals', 'nIter']);
  * the wrong shape and of an integer or bool dtype; counts that are negative or fractional;
  * lists holding the wrong things; an unknown key; every hyperparameter of the wrong kind.
  */
-function badStateDicts(good: any, c: Case): [label: string, sd: any, names: string][] {
+function badStateDicts(good: any, info: OptimizerInfo): [label: string, sd: any, names: string][] {
   const out: [string, any, string][] = [];
   const withEntry = (i: string, k: string, v: unknown, remove = false) => {
     const st = { ...good.state[i] };
@@ -133,9 +69,9 @@ function badStateDicts(good: any, c: Case): [label: string, sd: any, names: stri
   for (const [i, st] of Object.entries<Record<string, unknown>>(good.state)) {
     for (const [k, v] of Object.entries(st)) {
       // An empty state is a fresh one (nothing to check), so a lone entry may go.
-      if (!c.optional?.includes(k) && Object.keys(st).length > 1)
+      if (!info.optionalState?.includes(k) && Object.keys(st).length > 1)
         out.push([`state[${i}].${k} removed`, withEntry(i, k, 0, true), `state[${i}].${k}`]);
-      if (!c.nullable?.includes(k)) bad(i, k, null, 'null');
+      if (!info.nullableState?.includes(k)) bad(i, k, null, 'null');
       bad(i, k, 'a', "'a'");
       bad(i, k, { x: 1 }, 'an object');
       if (v instanceof torch.Tensor) {
@@ -198,14 +134,15 @@ function badStateDicts(good: any, c: Case): [label: string, sd: any, names: stri
 
 export function registerOptimValidationTests(ctx: ConformanceContext): void {
   describe('loadStateDict refuses a bad state dict, naming the key, and changes nothing', () => {
-    for (const [name, c] of Object.entries(cases())) {
+    for (const info of optimizers) {
+      const name = info.name;
       it(name, async () => {
-        const ps = makeParams(c.shapes, 'float32');
-        const opt = c.make(ps);
-        for (let t = 0; t < 3; t++) await c.step(opt, ps, t);
+        const ps = makeParams(info.stateShapes, 'float32');
+        const opt = fullState(info, ps);
+        for (let t = 0; t < 3; t++) await info.step(opt, ps, t);
         const good = opt.stateDict();
         const before = await snapshot(opt);
-        const table = badStateDicts(good, c);
+        const table = badStateDicts(good, info);
         expect(table.length).toBeGreaterThan(20);
         for (const [label, sd, names] of table) {
           let err: Error | undefined;
@@ -220,7 +157,7 @@ export function registerOptimValidationTests(ctx: ConformanceContext): void {
         }
         // The good dict still loads, and the optimizer steps on from it.
         opt.loadStateDict(good);
-        await c.step(opt, ps, 3);
+        await info.step(opt, ps, 3);
         for (const p of ps)
           expect((await values(p)).every(Number.isFinite), `${name}: finite after a step`).toBe(true);
       });
@@ -301,20 +238,20 @@ export function registerOptimValidationTests(ctx: ConformanceContext): void {
   });
 
   describe('integer and bool parameters are refused, naming the dtype, on every backend', () => {
-    const all = cases();
     for (const dtype of ['int32', 'bool'] as const) {
       it(`${dtype}: every optimizer's constructor and addParamGroup`, () => {
         if (!ctx.supports(dtype)) return;
-        for (const [name, c] of Object.entries(all)) {
+        for (const info of optimizers) {
+          const name = info.name;
           const bad = torch.zeros([2, 2], { dtype });
-          const e = thrown(() => c.make([bad]));
+          const e = thrown(() => fullState(info, [bad]));
           expect(e, name).toBeInstanceOf(torch.DTypeError);
           expect(e.message, name).toMatch(
             new RegExp(`floating point parameters, but parameter 0 of the group has dtype ${dtype}`),
           );
-          if (name === 'lbfgs') continue; // LBFGS takes one group only
-          const ok = makeParams(name === 'muon' ? [[2, 2]] : [[2]], 'float32');
-          const opt = c.make(ok);
+          if (info.singleGroup) continue; // no addParamGroup to refuse with
+          const ok = makeParams([info.minimalShape], 'float32');
+          const opt = fullState(info, ok);
           const groups = JSON.stringify(opt.paramGroups.map((g) => ({ ...g, params: g.params.length })));
           const e2 = thrown(() => opt.addParamGroup({ params: [torch.zeros([2, 2], { dtype })] }));
           expect(e2.message, `${name} addParamGroup`).toMatch(new RegExp(`has dtype ${dtype}`));

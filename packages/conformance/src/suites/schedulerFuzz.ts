@@ -17,6 +17,7 @@
 import * as torch from '@stepwise/core';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import { saveAny } from '../checkpoint.js';
 import type { ConformanceContext } from '../context.js';
 import {
   applyEdits,
@@ -29,7 +30,6 @@ import {
   runs,
   treeEdit,
 } from './property.js';
-import { saveAny } from './serialize.js';
 
 const S = torch.optim.lrScheduler;
 

@@ -13,7 +13,7 @@
  * at once, webgpu records them into a command stream. Only `read` returns data.
  */
 import type { DType } from './dtype.js';
-import type { FusedProgram } from './fused.js';
+import type { FusedProgram } from './fused/program.js';
 
 /** Typed arrays used to move data between host and device, one per dtype. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -174,11 +174,18 @@ export function pool2dGeometryValues(g: Pool2dGeometry): number[] {
   return pool2dFields.map((k) => g[k]);
 }
 
-/** One tensor's part of a fused call: its per-element buffers and its scalars. */
+/**
+ * One tensor's part of a fused call: its per-element buffers and its scalars, positional
+ * in the order of `program.buffers` and `program.scalars` (core's `runFused` takes them by
+ * name and puts them in this order).
+ */
 export interface FusedTensorArgs {
   /** `program.buffers.length` storages, each of `size` elements, same float dtype. */
   readonly buffers: readonly Storage[];
-  /** `program.scalars.length` numbers (computed on the host each step, never read back). */
+  /**
+   * `program.scalars.length` numbers (computed on the host each step, never read back).
+   * The lowered program reads more (its derived scalars): `fusedScalars` appends them.
+   */
   readonly scalars: ArrayLike<number>;
 }
 
@@ -291,13 +298,16 @@ export interface Backend {
   // ---- fused elementwise programs (optimizer updates) ----
   /**
    * Runs one fused elementwise program over several tensors, in place. For every tensor
-   * `t` and every element `e` in it, `program.body` executes in order, reading and writing
+   * `t` and every element `e` in it, the program executes in order, reading and writing
    * element `e` of `t.buffers[...]`, with `t.scalars` as uniforms. No allocation: this is
    * what makes `optimizer.step()` a single memory-bound pass per parameter (or per group).
-   * A backend compiles each distinct `program.key` once and caches it.
-   * See `fused.ts` for the exact semantics.
+   * A backend renders `lowerFused(program)` (core's lowered form: hoisted scalars,
+   * reciprocals, access sets) and caches the result per `program.key`; see
+   * `fused/program.ts` and `fused/lower.ts` for the exact semantics.
+   * Optional: without it, core runs the program as composed tensor ops (slower, allocates
+   * temporaries; same results within rounding).
    */
-  fused(program: FusedProgram, tensors: readonly FusedTensorArgs[]): void;
+  fused?(program: FusedProgram, tensors: readonly FusedTensorArgs[]): void;
 
   /** Waits until every enqueued kernel has finished (a no-op on synchronous backends). */
   sync(): Promise<void>;

@@ -32,17 +32,21 @@ export { DataLoader, TensorDataset } from './data/index.js';
 export { bytesPerElement, DTYPES, type DType, isFloat, promoteTypes, typedArrayFor } from './dtype.js';
 export { enableGrad, isGradEnabled, keep, noGrad, setGradEnabled, tidy } from './engine.js';
 export * from './errors.js';
+export { runFusedComposed } from './fused/composed.js';
+export { applyFusedBinary, applyFusedUnary, evalFusedExpr } from './fused/evaluate.js';
+export { interpretFused } from './fused/interpret.js';
+export { fusedScalars, type LoweredFused, type LoweredStatement, lowerFused } from './fused/lower.js';
 export {
   defineFused,
   Ex,
-  evalFusedExpr,
+  type FusedBinaryOp,
   type FusedBuilder,
   type FusedExpr,
   type FusedProgram,
   type FusedStatement,
-  interpretFused,
-} from './fused.js';
-export { type FusedTensors, runFused } from './fusedRun.js';
+  type FusedUnaryOp,
+} from './fused/program.js';
+export { type FusedEntry, type FusedEntryOf, type RunFusedOptions, runFused } from './fused/run.js';
 export * as nn from './nn/index.js';
 export {
   arange,

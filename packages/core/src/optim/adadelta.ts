@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
-import { defineFused } from '../fused.js';
+import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
@@ -59,7 +59,7 @@ export class Adadelta extends Optimizer {
       const wd: number = group.weightDecay;
       const cfg = { maximize: !!group.maximize, wd: wd !== 0 };
       const program = cachedProgram('adadelta', cfg, () => adadeltaProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
         // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
@@ -67,8 +67,8 @@ export class Adadelta extends Optimizer {
         st.accDelta ??= zerosState(p);
         st.step++;
         entries.push({
-          buffers: [p, g, st.squareAvg, st.accDelta],
-          scalars: [lr, wd, group.rho, 1 - group.rho, group.eps],
+          buffers: { param: p, grad: g, squareAvg: st.squareAvg, accDelta: st.accDelta },
+          scalars: { lr, wd, rho: group.rho, oneMinusRho: 1 - group.rho, eps: group.eps },
         });
       }
       runGroup(program, entries);

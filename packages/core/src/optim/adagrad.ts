@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
-import { defineFused } from '../fused.js';
+import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntry, fullState, runGroup, withGrads } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, fullState, runGroup, withGrads } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
@@ -72,15 +72,15 @@ export class Adagrad extends Optimizer {
       const wd: number = group.weightDecay;
       const cfg = { maximize: !!group.maximize, wd: wd !== 0 };
       const program = cachedProgram('adagrad', cfg, () => adagradProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
         // A parameter added by addParamGroup after construction gets its state here.
         st.step ??= 0;
         st.sum ??= fullState(p, group.initialAccumulatorValue);
         const step = ++st.step;
         entries.push({
-          buffers: [p, g, st.sum],
-          scalars: [lr / (1 + (step - 1) * group.lrDecay), wd, group.eps],
+          buffers: { param: p, grad: g, sum: st.sum },
+          scalars: { clr: lr / (1 + (step - 1) * group.lrDecay), wd, eps: group.eps },
         });
       }
       runGroup(program, entries);

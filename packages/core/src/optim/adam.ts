@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
-import { defineFused } from '../fused.js';
+import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBetas, checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
@@ -78,22 +78,34 @@ export class Adam extends Optimizer {
         amsgrad: !!group.amsgrad,
       };
       const program = cachedProgram('adam', cfg, () => adamProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
         // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.expAvg ??= zerosState(p);
         st.expAvgSq ??= zerosState(p);
         if (cfg.amsgrad) st.maxExpAvgSq ??= zerosState(p);
-        if (cfg.amsgrad && st.maxExpAvgSq == null) st.maxExpAvgSq = zerosState(p);
         const step = ++st.step;
         const bc1 = 1 - beta1 ** step;
         const bc2 = 1 - beta2 ** step;
-        const buffers = [p, g, st.expAvg, st.expAvgSq];
-        if (cfg.amsgrad) buffers.push(st.maxExpAvgSq);
         entries.push({
-          buffers,
-          scalars: [lr / bc1, wd, 1 - lr * wd, 1 - beta1, beta2, 1 - beta2, group.eps, 1 / Math.sqrt(bc2)],
+          buffers: {
+            param: p,
+            grad: g,
+            expAvg: st.expAvg,
+            expAvgSq: st.expAvgSq,
+            maxExpAvgSq: st.maxExpAvgSq,
+          },
+          scalars: {
+            stepSize: lr / bc1,
+            wd,
+            decay: 1 - lr * wd,
+            oneMinusBeta1: 1 - beta1,
+            beta2,
+            oneMinusBeta2: 1 - beta2,
+            eps: group.eps,
+            invBc2Sqrt: 1 / Math.sqrt(bc2),
+          },
         });
       }
       runGroup(program, entries);
@@ -102,7 +114,12 @@ export class Adam extends Optimizer {
 }
 
 function adamProgram(cfg: { maximize: boolean; wd: string; amsgrad: boolean }) {
-  const bufs = ['param', 'grad', 'expAvg', 'expAvgSq'];
+  const bufs: ('param' | 'grad' | 'expAvg' | 'expAvgSq' | 'maxExpAvgSq')[] = [
+    'param',
+    'grad',
+    'expAvg',
+    'expAvgSq',
+  ];
   if (cfg.amsgrad) bufs.push('maxExpAvgSq');
   return defineFused(
     'adam',

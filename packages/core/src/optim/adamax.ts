@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
-import { defineFused } from '../fused.js';
+import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBetas, checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
@@ -66,7 +66,7 @@ export class Adamax extends Optimizer {
       const wd: number = group.weightDecay;
       const cfg = { maximize: !!group.maximize, wd: wd !== 0 };
       const program = cachedProgram('adamax', cfg, () => adamaxProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
         // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
@@ -74,8 +74,8 @@ export class Adamax extends Optimizer {
         st.expInf ??= zerosState(p);
         const step = ++st.step;
         entries.push({
-          buffers: [p, g, st.expAvg, st.expInf],
-          scalars: [lr / (1 - beta1 ** step), wd, 1 - beta1, beta2, group.eps],
+          buffers: { param: p, grad: g, expAvg: st.expAvg, expInf: st.expInf },
+          scalars: { clr: lr / (1 - beta1 ** step), wd, oneMinusBeta1: 1 - beta1, beta2, eps: group.eps },
         });
       }
       runGroup(program, entries);

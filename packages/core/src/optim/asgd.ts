@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
-import { defineFused, Ex } from '../fused.js';
+import { defineFused, Ex } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkKnownOptions, checkLr } from './validate.js';
 
@@ -63,7 +63,7 @@ export class ASGD extends Optimizer {
       const wd: number = group.weightDecay;
       const cfg = { maximize: !!group.maximize, wd: wd !== 0 };
       const program = cachedProgram('asgd', cfg, () => asgdProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       const { lambd, alpha, t0 } = group;
       for (const { p, g, st } of withGrads(group, this.state)) {
         // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
@@ -74,7 +74,10 @@ export class ASGD extends Optimizer {
         const step = ++st.step;
         const eta: number = st.eta;
         const mu: number = st.mu;
-        entries.push({ buffers: [p, g, st.ax], scalars: [1 - lambd * eta, eta, wd, mu, mu !== 1 ? 1 : 0] });
+        entries.push({
+          buffers: { param: p, grad: g, ax: st.ax },
+          scalars: { decay: 1 - lambd * eta, eta, wd, mu, average: mu !== 1 ? 1 : 0 },
+        });
         st.eta = Math.fround(lr / (1 + lambd * lr * step) ** alpha);
         st.mu = Math.fround(1 / Math.max(1, step - t0));
       }

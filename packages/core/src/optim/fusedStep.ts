@@ -3,9 +3,8 @@
  * allocation, and the one `runFused` call per group.
  */
 import { keep } from '../engine.js';
-import type { FusedProgram } from '../fused.js';
-import { runFusedReference } from '../fusedReference.js';
-import { runFused } from '../fusedRun.js';
+import type { FusedProgram } from '../fused/program.js';
+import { type FusedEntry, runFused } from '../fused/run.js';
 import { Tensor } from '../tensor.js';
 
 const programs = new Map<string, FusedProgram>();
@@ -14,13 +13,13 @@ const programs = new Map<string, FusedProgram>();
  * The program for one optimizer configuration (a set of flags that change the program's
  * shape: maximize, weight decay on/off, amsgrad, ...), built on first use and kept.
  */
-export function cachedProgram(
+export function cachedProgram<P extends FusedProgram>(
   name: string,
   config: Record<string, boolean | number | string>,
-  build: () => FusedProgram,
-): FusedProgram {
+  build: () => P,
+): P {
   const key = `${name}|${JSON.stringify(config)}`;
-  let p = programs.get(key);
+  let p = programs.get(key) as P | undefined;
   if (!p) programs.set(key, (p = build()));
   return p;
 }
@@ -37,20 +36,18 @@ export function fullState(p: Tensor, value: number): Tensor {
   return t;
 }
 
-/** One parameter's part of a group's fused call. */
-export interface FusedEntry {
-  buffers: Tensor[];
-  scalars: ArrayLike<number>;
-}
+export type { FusedEntryOf } from '../fused/run.js';
 
 /**
- * Runs `program` over every entry of a group in one backend call (nothing to do when no
- * parameter of the group has a gradient).
+ * Runs `program` over every entry of a group (one parameter's named buffers and scalars
+ * each) in one backend call; nothing to do when no parameter of the group has a gradient.
  */
-export function runGroup(program: FusedProgram, entries: FusedEntry[]): void {
+export function runGroup<B extends string, S extends string>(
+  program: FusedProgram<B, S>,
+  entries: readonly FusedEntry<NoInfer<B>, NoInfer<S>>[],
+): void {
   if (!entries.length) return;
-  if (referenceDepth > 0) runFusedReference(program, entries);
-  else runFused(program, entries);
+  runFused(program, entries, { composed: referenceDepth > 0 });
 }
 
 let referenceDepth = 0;

@@ -1,8 +1,8 @@
 import { ValueError } from '../errors.js';
-import { defineFused } from '../fused.js';
+import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
 import { checkAdamLike } from './adam.js';
-import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkKnownOptions } from './validate.js';
 
@@ -77,7 +77,7 @@ export class NAdam extends Optimizer {
         wd: wd === 0 ? 'none' : group.decoupledWeightDecay ? 'decoupled' : 'l2',
       };
       const program = cachedProgram('nadam', cfg, () => nadamProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
         // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
@@ -92,18 +92,18 @@ export class NAdam extends Optimizer {
         const muProduct = (st.muProduct = Math.fround(st.muProduct * Math.fround(mu)));
         const muProductNext = muProduct * muNext;
         entries.push({
-          buffers: [p, g, st.expAvg, st.expAvgSq],
-          scalars: [
-            1 - lr * wd,
+          buffers: { param: p, grad: g, expAvg: st.expAvg, expAvgSq: st.expAvgSq },
+          scalars: {
+            decay: 1 - lr * wd,
             wd,
-            1 - beta1,
+            oneMinusBeta1: 1 - beta1,
             beta2,
-            1 - beta2,
+            oneMinusBeta2: 1 - beta2,
             bc2,
-            group.eps,
-            (-lr * (1 - mu)) / (1 - muProduct),
-            (-lr * muNext) / (1 - muProductNext),
-          ],
+            eps: group.eps,
+            gradCoef: (-lr * (1 - mu)) / (1 - muProduct),
+            avgCoef: (-lr * muNext) / (1 - muProductNext),
+          },
         });
       }
       runGroup(program, entries);

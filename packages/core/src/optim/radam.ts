@@ -1,7 +1,7 @@
-import { defineFused, Ex } from '../fused.js';
+import { defineFused, Ex } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
 import { checkAdamLike } from './adam.js';
-import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkKnownOptions } from './validate.js';
 
@@ -64,7 +64,7 @@ export class RAdam extends Optimizer {
         wd: wd === 0 ? 'none' : group.decoupledWeightDecay ? 'decoupled' : 'l2',
       };
       const program = cachedProgram('radam', cfg, () => radamProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
         // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
@@ -78,20 +78,20 @@ export class RAdam extends Optimizer {
         const rect =
           rhoT > 5 ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
         entries.push({
-          buffers: [p, g, st.expAvg, st.expAvgSq],
-          scalars: [
-            1 - lr * wd,
+          buffers: { param: p, grad: g, expAvg: st.expAvg, expAvgSq: st.expAvgSq },
+          scalars: {
+            decay: 1 - lr * wd,
             wd,
-            1 - beta1,
+            oneMinusBeta1: 1 - beta1,
             beta2,
-            1 - beta2,
-            group.eps,
+            oneMinusBeta2: 1 - beta2,
+            eps: group.eps,
             bc1,
             lr,
-            Math.sqrt(bc2),
+            bc2Sqrt: Math.sqrt(bc2),
             rect,
-            rhoT > 5 ? 1 : 0,
-          ],
+            rectify: rhoT > 5 ? 1 : 0,
+          },
         });
       }
       runGroup(program, entries);

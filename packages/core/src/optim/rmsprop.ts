@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
-import { defineFused } from '../fused.js';
+import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
 
@@ -78,7 +78,7 @@ export class RMSprop extends Optimizer {
         momentum: group.momentum > 0,
       };
       const program = cachedProgram('rmsprop', cfg, () => rmspropProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
         // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
@@ -86,10 +86,23 @@ export class RMSprop extends Optimizer {
         if (cfg.momentum && st.momentumBuffer == null) st.momentumBuffer = zerosState(p);
         if (cfg.centered && st.gradAvg == null) st.gradAvg = zerosState(p);
         st.step++;
-        const buffers = [p, g, st.squareAvg];
-        if (cfg.centered) buffers.push(st.gradAvg);
-        if (cfg.momentum) buffers.push(st.momentumBuffer);
-        entries.push({ buffers, scalars: [lr, wd, group.alpha, 1 - group.alpha, group.eps, group.momentum] });
+        entries.push({
+          buffers: {
+            param: p,
+            grad: g,
+            squareAvg: st.squareAvg,
+            gradAvg: st.gradAvg,
+            momentumBuffer: st.momentumBuffer,
+          },
+          scalars: {
+            lr,
+            wd,
+            alpha: group.alpha,
+            oneMinusAlpha: 1 - group.alpha,
+            eps: group.eps,
+            momentum: group.momentum,
+          },
+        });
       }
       runGroup(program, entries);
     }
@@ -97,7 +110,11 @@ export class RMSprop extends Optimizer {
 }
 
 function rmspropProgram(cfg: { maximize: boolean; wd: boolean; centered: boolean; momentum: boolean }) {
-  const bufs = ['param', 'grad', 'squareAvg'];
+  const bufs: ('param' | 'grad' | 'squareAvg' | 'gradAvg' | 'momentumBuffer')[] = [
+    'param',
+    'grad',
+    'squareAvg',
+  ];
   if (cfg.centered) bufs.push('gradAvg');
   if (cfg.momentum) bufs.push('momentumBuffer');
   return defineFused('rmsprop', bufs, ['lr', 'wd', 'alpha', 'oneMinusAlpha', 'eps', 'momentum'], (f) => {

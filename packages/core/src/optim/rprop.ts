@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
-import { defineFused, Ex } from '../fused.js';
+import { defineFused, Ex } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntry, fullState, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, fullState, runGroup, withGrads, zerosState } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkKnownOptions, checkLr } from './validate.js';
 
@@ -71,14 +71,17 @@ export class Rprop extends Optimizer {
       const [smin, smax] = group.stepSizes as [number, number];
       const cfg = { maximize: !!group.maximize };
       const program = cachedProgram('rprop', cfg, () => rpropProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
         // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
         st.step ??= 0;
         st.prev ??= zerosState(p);
         st.stepSize ??= fullState(p, lr);
         st.step++;
-        entries.push({ buffers: [p, g, st.prev, st.stepSize], scalars: [etaminus, etaplus, smin, smax] });
+        entries.push({
+          buffers: { param: p, grad: g, prev: st.prev, stepSize: st.stepSize },
+          scalars: { etaminus, etaplus, stepMin: smin, stepMax: smax },
+        });
       }
       runGroup(program, entries);
     }

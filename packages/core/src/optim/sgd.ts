@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
-import { defineFused } from '../fused.js';
+import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntry, runGroup, withGrads, zerosState } from './fusedStep.js';
+import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
 import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
 import { checkBool, checkKnownOptions, checkLr } from './validate.js';
 
@@ -70,18 +70,15 @@ export class SGD extends Optimizer {
         nesterov: !!group.nesterov,
       };
       const program = cachedProgram('sgd', cfg, () => sgdProgram(cfg));
-      const entries: FusedEntry[] = [];
+      const entries: FusedEntryOf<typeof program>[] = [];
       for (const { p, g, st } of withGrads(group, this.state)) {
-        if (!cfg.momentum) {
-          entries.push({ buffers: [p, g], scalars: [lr, wd, 0, 0, 0] });
-          continue;
-        }
-        const first = st.momentumBuffer == null;
+        const first = cfg.momentum && st.momentumBuffer == null;
         if (first) st.momentumBuffer = zerosState(p);
         // First step: b = 0·b + 1·g = g exactly (b is fresh zeros), as PyTorch's clone.
+        // Without momentum the program declares neither the buffer nor its scalars.
         entries.push({
-          buffers: [p, g, st.momentumBuffer],
-          scalars: [lr, wd, momentum, first ? 0 : momentum, first ? 1 : 1 - dampening],
+          buffers: { param: p, grad: g, momentumBuffer: st.momentumBuffer },
+          scalars: { lr, wd, momentum, bufDecay: first ? 0 : momentum, gradScale: first ? 1 : 1 - dampening },
         });
       }
       runGroup(program, entries);
@@ -90,14 +87,17 @@ export class SGD extends Optimizer {
 }
 
 function sgdProgram(cfg: { maximize: boolean; wd: boolean; momentum: boolean; nesterov: boolean }) {
-  const bufs: string[] = cfg.momentum ? ['param', 'grad', 'buf'] : ['param', 'grad'];
-  return defineFused('sgd', bufs, ['lr', 'wd', 'momentum', 'bufDecay', 'gradScale'], (f) => {
+  type Buffer = 'param' | 'grad' | 'momentumBuffer';
+  type Scalar = 'lr' | 'wd' | 'momentum' | 'bufDecay' | 'gradScale';
+  const bufs: Buffer[] = cfg.momentum ? ['param', 'grad', 'momentumBuffer'] : ['param', 'grad'];
+  const scalars: Scalar[] = cfg.momentum ? ['lr', 'wd', 'momentum', 'bufDecay', 'gradScale'] : ['lr', 'wd'];
+  return defineFused('sgd', bufs, scalars, (f) => {
     const b = f.buf;
     let g = cfg.maximize ? b.grad.neg() : b.grad;
     if (cfg.wd) g = g.add(b.param.mul(f.s.wd));
     if (cfg.momentum) {
-      const buf = f.let(b.buf.mul(f.s.bufDecay).add(g.mul(f.s.gradScale)));
-      f.store('buf', buf);
+      const buf = f.let(b.momentumBuffer.mul(f.s.bufDecay).add(g.mul(f.s.gradScale)));
+      f.store('momentumBuffer', buf);
       g = cfg.nesterov ? g.add(buf.mul(f.s.momentum)) : buf;
     }
     f.store('param', b.param.sub(g.mul(f.s.lr)));

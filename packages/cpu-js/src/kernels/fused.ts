@@ -1,5 +1,10 @@
-import type { FusedExpr, FusedProgram, Storage } from '@stepwise/core';
-import { interpretFused } from '@stepwise/core';
+/**
+ * Fused programs rendered as JS source: core lowers each program once (`lowerFused`:
+ * hoisted scalars, reciprocals, access sets); this file only writes the lowered statements
+ * as one loop and compiles it with `new Function`.
+ */
+import type { FusedExpr, FusedProgram, LoweredFused, Storage } from '@stepwise/core';
+import { fusedScalars, interpretFused, lowerFused } from '@stepwise/core';
 import { dataOf } from '../storage.js';
 
 /** A compiled program: runs the body over every element of one tensor's buffers, in place. */
@@ -14,218 +19,110 @@ function literal(v: number): string {
   return v < 0 ? `(${String(v)})` : String(v);
 }
 
-/**
- * Emits JS for expressions. Subexpressions made only of scalars and constants are the
- * same for every element: they are computed once before the loop (deduplicated by their
- * source text). That is exact — the same operations on the same numbers — and spares the
- * loop the divisions an optimizer's step-size formula would otherwise repeat per element.
- */
-class Emitter {
-  readonly hoisted: string[] = [];
-  private readonly hoistedByText = new Map<string, string>();
-
-  expr(e: FusedExpr): string {
-    const text = this.raw(e);
-    if (e.op === 'scalar' || e.op === 'const' || !invariant(e)) return text;
-    let name = this.hoistedByText.get(text);
-    if (name === undefined) {
-      name = `h${this.hoisted.length}`;
-      this.hoisted.push(`  const ${name} = ${text};`);
-      this.hoistedByText.set(text, name);
-    }
-    return name;
-  }
-
-  private raw(e: FusedExpr): string {
-    switch (e.op) {
-      case 'buf':
-        return `b${e.index}`;
-      case 'scalar':
-        return `s${e.index}`;
-      case 'const':
-        return literal(e.value);
-      case 'local':
-        return `l${e.index}`;
-      case 'neg':
-        return `(-${this.expr(e.a)})`;
-      case 'sqrt':
-        return `Math.sqrt(${this.expr(e.a)})`;
-      case 'abs':
-        return `Math.abs(${this.expr(e.a)})`;
-      case 'sign':
-        return `sgn(${this.expr(e.a)})`;
-      case 'add':
-        return `(${this.expr(e.a)} + ${this.expr(e.b)})`;
-      case 'sub':
-        return `(${this.expr(e.a)} - ${this.expr(e.b)})`;
-      case 'mul':
-        return `(${this.expr(e.a)} * ${this.expr(e.b)})`;
-      case 'div':
-        return `(${this.expr(e.a)} / ${this.expr(e.b)})`;
-      case 'max':
-        return `Math.max(${this.expr(e.a)}, ${this.expr(e.b)})`;
-      case 'min':
-        return `Math.min(${this.expr(e.a)}, ${this.expr(e.b)})`;
-      case 'gt':
-        return `(${this.expr(e.a)} > ${this.expr(e.b)} ? 1 : 0)`;
-      case 'lt':
-        return `(${this.expr(e.a)} < ${this.expr(e.b)} ? 1 : 0)`;
-      case 'eq':
-        return `(${this.expr(e.a)} === ${this.expr(e.b)} ? 1 : 0)`;
-      case 'select':
-        return `(${this.expr(e.cond)} !== 0 ? ${this.expr(e.a)} : ${this.expr(e.b)})`;
-      default:
-        throw new TypeError(`cpu-js fused: unknown expression op '${String((e as { op: unknown }).op)}'`);
-    }
-  }
-}
-
-/** True when an expression reads no buffer and no local: the same value for every element. */
-function invariant(e: FusedExpr): boolean {
-  switch (e.op) {
-    case 'scalar':
-    case 'const':
-      return true;
-    case 'buf':
-    case 'local':
-      return false;
-    case 'select':
-      return invariant(e.cond) && invariant(e.a) && invariant(e.b);
-    default:
-      return invariant(e.a) && (!('b' in e) || invariant(e.b));
-  }
-}
-
-function collectBufReads(e: FusedExpr, into: Set<number>): void {
+function expr(e: FusedExpr): string {
   switch (e.op) {
     case 'buf':
-      into.add(e.index);
-      return;
+      return `b${e.index}`;
     case 'scalar':
+      return `s${e.index}`;
     case 'const':
+      return literal(e.value);
     case 'local':
-      return;
+      return `l${e.index}`;
+    case 'neg':
+      return `(-${expr(e.a)})`;
+    case 'sqrt':
+      return `Math.sqrt(${expr(e.a)})`;
+    case 'abs':
+      return `Math.abs(${expr(e.a)})`;
+    case 'sign':
+      return `sgn(${expr(e.a)})`;
+    case 'add':
+      return `(${expr(e.a)} + ${expr(e.b)})`;
+    case 'sub':
+      return `(${expr(e.a)} - ${expr(e.b)})`;
+    case 'mul':
+      return `(${expr(e.a)} * ${expr(e.b)})`;
+    case 'div':
+      return `(${expr(e.a)} / ${expr(e.b)})`;
+    case 'max':
+      return `Math.max(${expr(e.a)}, ${expr(e.b)})`;
+    case 'min':
+      return `Math.min(${expr(e.a)}, ${expr(e.b)})`;
+    case 'gt':
+      return `(${expr(e.a)} > ${expr(e.b)} ? 1 : 0)`;
+    case 'lt':
+      return `(${expr(e.a)} < ${expr(e.b)} ? 1 : 0)`;
+    case 'eq':
+      return `(${expr(e.a)} === ${expr(e.b)} ? 1 : 0)`;
     case 'select':
-      collectBufReads(e.cond, into);
-      collectBufReads(e.a, into);
-      collectBufReads(e.b, into);
-      return;
+      return `(${expr(e.cond)} !== 0 ? ${expr(e.a)} : ${expr(e.b)})`;
     default:
-      collectBufReads(e.a, into);
-      if ('b' in e) collectBufReads(e.b, into);
+      throw new TypeError(`cpu-js fused: unknown expression op '${String((e as { op: unknown }).op)}'`);
   }
-}
-
-function collectLocalReads(e: FusedExpr, into: Set<number>): void {
-  switch (e.op) {
-    case 'local':
-      into.add(e.index);
-      return;
-    case 'buf':
-    case 'scalar':
-    case 'const':
-      return;
-    case 'select':
-      collectLocalReads(e.cond, into);
-      collectLocalReads(e.a, into);
-      collectLocalReads(e.b, into);
-      return;
-    default:
-      collectLocalReads(e.a, into);
-      if ('b' in e) collectLocalReads(e.b, into);
-  }
-}
-
-/** True when each local is bound by exactly one `let` and read only after it. */
-function localsBoundOnceBeforeUse(program: FusedProgram): boolean {
-  const bound = new Set<number>();
-  for (const st of program.body) {
-    const reads = new Set<number>();
-    collectLocalReads(st.value, reads);
-    for (const r of reads) if (!bound.has(r)) return false;
-    if (st.kind === 'let') {
-      if (bound.has(st.local)) return false;
-      bound.add(st.local);
-    }
-  }
-  return true;
 }
 
 /**
- * The source of the loop for one program. Buffers that the body reads are loaded into
- * locals once per element; a `store` writes the buffer and, when a later statement reads
- * that buffer again, updates its local with the value as the buffer holds it
- * (Math.fround for float32) — exactly what the reference semantics' `buf` read returns.
+ * The source of the loop for one lowered program, taking the buffers and all its scalars
+ * (own, then derived). Buffers the body reads are held in locals: loaded at the top of the
+ * element, and a store that a later statement reads updates its local with the value as
+ * the buffer holds it (Math.fround for float32) — what the reference semantics' `buf` read
+ * returns.
  *
  * Exported for inspection (PyTorch has no public equivalent; it plays the part of reading
  * the kernels TorchInductor generates for a `torch.compile`d optimizer step).
  */
-export function fusedSource(program: FusedProgram, float32: boolean): string {
-  const body = program.body;
-  const readsAfter: Set<number>[] = new Array(body.length);
-  const acc = new Set<number>();
-  for (let k = body.length - 1; k >= 0; k--) {
-    readsAfter[k] = new Set(acc);
-    collectBufReads(body[k].value, acc);
-  }
-  const reads = acc;
-  const inLoop = localsBoundOnceBeforeUse(program);
-  const em = new Emitter();
-  const loop: string[] = [];
-  for (const i of [...reads].sort((a, b) => a - b)) loop.push(`    let b${i} = B${i}[i];`);
-  for (let k = 0; k < body.length; k++) {
-    const st = body[k];
-    const v = em.expr(st.value);
-    if (st.kind === 'let') loop.push(`    ${inLoop ? 'const ' : ''}l${st.local} = ${v};`);
-    else if (readsAfter[k].has(st.buffer)) {
-      loop.push(`    b${st.buffer} = ${float32 ? `Math.fround(${v})` : v};`);
-      loop.push(`    B${st.buffer}[i] = b${st.buffer};`);
-    } else loop.push(`    B${st.buffer}[i] = ${v};`);
-  }
+export function fusedSource(program: FusedProgram | LoweredFused, float32: boolean): string {
+  const low = 'numOwnScalars' in program ? program : lowerFused(program);
   const lines: string[] = [];
   lines.push('"use strict";');
   lines.push('function sgn(x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }');
-  lines.push(`return function fused_${program.name.replace(/[^A-Za-z0-9_]/g, '_')}(buffers, scalars) {`);
-  for (let i = 0; i < program.buffers.length; i++) lines.push(`  const B${i} = buffers[${i}].data;`);
-  for (let i = 0; i < program.scalars.length; i++) lines.push(`  const s${i} = +scalars[${i}];`);
-  lines.push(...em.hoisted);
-  lines.push(`  const n = ${program.buffers.length > 0 ? 'buffers[0].size' : '0'};`);
+  lines.push(`return function fused_${low.name.replace(/[^A-Za-z0-9_]/g, '_')}(buffers, scalars) {`);
+  for (let i = 0; i < low.numBuffers; i++) lines.push(`  const B${i} = buffers[${i}].data;`);
+  for (let i = 0; i < low.numScalars; i++) lines.push(`  const s${i} = +scalars[${i}];`);
+  lines.push(`  const n = ${low.numBuffers > 0 ? 'buffers[0].size' : '0'};`);
   // A program that binds every local once before reading it (all that defineFused makes)
   // gets block-scoped consts, which V8 keeps as unboxed doubles (a loop-carried `let`
   // starting at the small integer 0 measured 15% slower on Adam). Any other program keeps
   // its locals across elements, starting at 0, exactly as the reference interpreter does.
-  if (!inLoop) for (let i = 0; i < program.numLocals; i++) lines.push(`  let l${i} = 0;`);
+  if (!low.localsInLoop) for (let i = 0; i < low.numLocals; i++) lines.push(`  let l${i} = 0;`);
   lines.push('  for (let i = 0; i < n; i++) {');
-  lines.push(...loop);
+  for (const i of low.reads)
+    lines.push(low.loads.includes(i) ? `    let b${i} = B${i}[i];` : `    let b${i};`);
+  for (const st of low.body) {
+    const v = expr(st.value);
+    if (st.kind === 'let') lines.push(`    ${low.localsInLoop ? 'const ' : ''}l${st.local} = ${v};`);
+    else if (st.reread) {
+      lines.push(`    b${st.buffer} = ${float32 ? `Math.fround(${v})` : v};`);
+      lines.push(`    B${st.buffer}[i] = b${st.buffer};`);
+    } else lines.push(`    B${st.buffer}[i] = ${v};`);
+  }
   lines.push('  }');
   lines.push('};');
   return lines.join('\n');
 }
 
-function interpreted(program: FusedProgram): CompiledFused {
-  return (buffers, scalars) => {
-    interpretFused(
-      program,
-      buffers.map((b) => dataOf(b) as Float32Array | Float64Array),
-      scalars,
-    );
-  };
-}
-
 /**
  * Compiles a program into a JS function with `new Function`, or, where code generation is
  * forbidden (a Content-Security-Policy without 'unsafe-eval'), falls back to core's
- * reference interpreter — slower, same results.
+ * reference interpreter — slower, same results. Takes the program's own scalars.
  */
 export function compileFused(program: FusedProgram, float32: boolean): CompiledFused {
-  let factory: () => CompiledFused;
+  const low = lowerFused(program);
+  let loop: CompiledFused;
   try {
-    factory = new Function(fusedSource(program, float32)) as () => CompiledFused;
+    loop = (new Function(fusedSource(low, float32)) as () => CompiledFused)();
   } catch (err) {
     if (err instanceof SyntaxError) throw err;
-    return interpreted(program);
+    return (buffers, scalars) => {
+      interpretFused(
+        program,
+        buffers.map((b) => dataOf(b) as Float32Array | Float64Array),
+        scalars,
+      );
+    };
   }
-  return factory();
+  return (buffers, scalars) => loop(buffers, fusedScalars(low, scalars));
 }
 
 /** Compiled programs cached per program object, then per key, one per float dtype. */

@@ -3,25 +3,27 @@
  *
  * Decision (made once, applied to every optimizer and backend): optimizers are written in
  * core as a tiny expression program over per-element buffers (param, grad, state) and
- * per-tensor scalars (lr, bias corrections, ... computed on the host each step). Each
- * backend compiles a program once — JS source for cpu-js, a SIMD loop for wasm-simd, a
- * WGSL shader for webgpu — and runs it in place with no allocation. One compiler per
- * backend instead of one hand-written kernel per optimizer per backend; a new optimizer
- * needs no backend work.
+ * per-tensor scalars (lr, bias corrections, ... computed on the host each step). Core lowers
+ * a program once (`lower.ts`: invariant hoisting, the reciprocal rewrite, read/store sets);
+ * each backend only renders the lowered form — JS source for cpu-js, a SIMD loop for
+ * wasm-simd, a WGSL shader for webgpu — and runs it in place with no allocation. A new
+ * optimizer needs no backend work; a backend without `fused` gets core's composed fallback.
  *
  * Semantics, per element, statements in order:
- *  - `buf i` reads the current value of buffer i at this element (after any earlier
- *    `store` to it in this program, rounded to the buffer's dtype);
+ *  - `buf` reads the current value of a buffer at this element (after any earlier `store`
+ *    to it in this program, rounded to the buffer's dtype);
  *  - `let` binds a local; `store` writes a buffer;
  *  - locals are computed in at least the buffers' precision (cpu-js uses float64 JS
- *    numbers; float32 backends may use f32): the difference stays within float rounding.
+ *    numbers; float32 backends may use f32): the difference stays within float rounding;
  *  - comparisons give 1 or 0; `select(c, a, b)` is `c != 0 ? a : b`; `max`/`min`
  *    propagate NaN; `sign(x)` is 0 for 0, -0 and NaN (as torch.sign).
+ * Lowering fixes the rest of the numerics for every backend alike: see `lower.ts`.
  */
 
 export type FusedUnaryOp = 'neg' | 'sqrt' | 'abs' | 'sign';
 export type FusedBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'gt' | 'lt' | 'eq';
 
+/** One expression node; `buf`, `scalar` and `local` name their operand by index. */
 export type FusedExpr =
   | { readonly op: 'buf'; readonly index: number }
   | { readonly op: 'scalar'; readonly index: number }
@@ -35,20 +37,24 @@ export type FusedStatement =
   | { readonly kind: 'let'; readonly local: number; readonly value: FusedExpr }
   | { readonly kind: 'store'; readonly buffer: number; readonly value: FusedExpr };
 
-export interface FusedProgram {
+/**
+ * A fused program over named buffers `B` and named scalars `S` (the names are its
+ * arguments: `runFused` takes records keyed by them, so a swapped or missing argument is a
+ * type error). Backends receive the same program with positional arguments in the order of
+ * `buffers` and `scalars`.
+ */
+export interface FusedProgram<B extends string = string, S extends string = string> {
   /** A cache key: equal keys mean equal programs. */
   readonly key: string;
   /** A readable name (for errors and profiles), e.g. 'adam'. */
   readonly name: string;
-  /** Names of the per-element buffers, in the order `FusedTensorArgs.buffers` gives them. */
-  readonly buffers: readonly string[];
-  /** Names of the scalars, in the order `FusedTensorArgs.scalars` gives them. */
-  readonly scalars: readonly string[];
+  /** Names of the per-element buffers; `buf` index i is `buffers[i]`. */
+  readonly buffers: readonly B[];
+  /** Names of the scalars; `scalar` index i is `scalars[i]`. */
+  readonly scalars: readonly S[];
   readonly numLocals: number;
   readonly body: readonly FusedStatement[];
 }
-
-const unaryOps: readonly FusedUnaryOp[] = ['neg', 'sqrt', 'abs', 'sign'];
 
 /** An expression under construction; numbers stand for constants. */
 export class Ex {
@@ -95,9 +101,20 @@ export class Ex {
   square(): Ex {
     return this.mul(this);
   }
-  /** `this + w * (end - this)`, as torch.lerp. */
+  /**
+   * `torch.lerp(this, end, w)` with PyTorch's two formulas: `this + w·(end − this)` when
+   * |w| < 0.5, else `end − (end − this)·(1 − w)` (so w = 1 gives `end` exactly). A number
+   * weight picks its formula here; an expression weight picks per element, written as
+   * `base + (end − this)·coef` with (base, coef) = (this, w) or (end, w − 1): the same
+   * roundings as PyTorch's formulas (w − 1 = −(1 − w) and e − d·x = e + d·(−x) exactly),
+   * one select instead of two branches, and for a scalar weight lowering hoists both.
+   */
   lerp(end: Ex | number, w: Ex | number): Ex {
-    return this.add(lift(end).sub(this).mul(w));
+    const e = lift(end);
+    const diff = e.sub(this);
+    if (typeof w === 'number') return Math.abs(w) < 0.5 ? this.add(diff.mul(w)) : e.sub(diff.mul(1 - w));
+    const small = w.abs().lt(0.5);
+    return Ex.select(small, this, e).add(diff.mul(Ex.select(small, w, w.sub(1))));
   }
   /** `cond != 0 ? a : b`. */
   static select(cond: Ex, a: Ex | number, b: Ex | number): Ex {
@@ -123,15 +140,19 @@ export interface FusedBuilder<B extends string, S extends string> {
 }
 
 /**
- * Builds a program. Build each distinct program once (per optimizer configuration) and
- * keep it: backends cache their compiled form by `key`.
+ * Builds a program over the named buffers and scalars. Build each distinct program once
+ * (per optimizer configuration) and keep it: core lowers it and backends compile it once.
  */
-export function defineFused<B extends string, S extends string>(
+export function defineFused<const B extends string, const S extends string>(
   name: string,
   buffers: readonly B[],
   scalars: readonly S[],
   body: (b: FusedBuilder<B, S>) => void,
-): FusedProgram {
+): FusedProgram<B, S> {
+  for (const list of [buffers, scalars] as (readonly string[])[]) {
+    const dup = list.find((n, i) => list.indexOf(n) !== i);
+    if (dup !== undefined) throw new TypeError(`fused program '${name}': '${dup}' is declared twice`);
+  }
   const statements: FusedStatement[] = [];
   let numLocals = 0;
   const buf = Object.fromEntries(buffers.map((n, index) => [n, new Ex({ op: 'buf', index })])) as Record<
@@ -150,98 +171,28 @@ export function defineFused<B extends string, S extends string>(
       statements.push({ kind: 'let', local, value: e.node });
       return new Ex({ op: 'local', index: local });
     },
-    store(name, e) {
-      const buffer = buffers.indexOf(name);
+    store(bufferName, e) {
+      const buffer = buffers.indexOf(bufferName);
+      if (buffer < 0) {
+        throw new TypeError(
+          `fused program '${name}' stores to '${bufferName}', which is not one of its buffers (${buffers.join(', ')})`,
+        );
+      }
       statements.push({ kind: 'store', buffer, value: lift(e).node });
     },
   });
-  const shape = JSON.stringify({ buffers: buffers.length, scalars: scalars.length, statements });
+  const shape = fusedText({ buffers: buffers.length, scalars: scalars.length, statements });
   return { key: `${name}:${shape}`, name, buffers, scalars, numLocals, body: statements };
 }
 
-/** Host evaluation of one expression (the reference semantics; used by tests and interpreters). */
-export function evalFusedExpr(
-  e: FusedExpr,
-  bufs: readonly { [i: number]: number }[],
-  i: number,
-  scalars: ArrayLike<number>,
-  locals: number[],
-): number {
-  switch (e.op) {
-    case 'buf':
-      return bufs[e.index]![i]!;
-    case 'scalar':
-      return scalars[e.index]!;
-    case 'const':
-      return e.value;
-    case 'local':
-      return locals[e.index]!;
-    case 'select':
-      return evalFusedExpr(e.cond, bufs, i, scalars, locals) !== 0
-        ? evalFusedExpr(e.a, bufs, i, scalars, locals)
-        : evalFusedExpr(e.b, bufs, i, scalars, locals);
-    default: {
-      const a = evalFusedExpr(e.a, bufs, i, scalars, locals);
-      if ((unaryOps as readonly string[]).includes(e.op)) return applyFusedUnary(e.op as FusedUnaryOp, a);
-      const b = evalFusedExpr((e as { b: FusedExpr }).b, bufs, i, scalars, locals);
-      return applyFusedBinary(e.op as FusedBinaryOp, a, b);
-    }
-  }
-}
-
-export function applyFusedUnary(op: FusedUnaryOp, a: number): number {
-  switch (op) {
-    case 'neg':
-      return -a;
-    case 'sqrt':
-      return Math.sqrt(a);
-    case 'abs':
-      return Math.abs(a);
-    case 'sign':
-      return a > 0 ? 1 : a < 0 ? -1 : 0; // NaN and -0 give 0, as torch.sign
-  }
-}
-
-export function applyFusedBinary(op: FusedBinaryOp, a: number, b: number): number {
-  switch (op) {
-    case 'add':
-      return a + b;
-    case 'sub':
-      return a - b;
-    case 'mul':
-      return a * b;
-    case 'div':
-      return a / b;
-    case 'max':
-      return Math.max(a, b);
-    case 'min':
-      return Math.min(a, b);
-    case 'gt':
-      return a > b ? 1 : 0;
-    case 'lt':
-      return a < b ? 1 : 0;
-    case 'eq':
-      return a === b ? 1 : 0;
-  }
-}
-
 /**
- * Runs a program on host typed arrays with the reference semantics (a slow interpreter).
- * Backends use it to test their compiled form; cpu-js may fall back to it where code
- * generation is forbidden (a Content-Security-Policy without 'unsafe-eval').
+ * JSON text of program parts that tells every number apart: JSON writes NaN and the
+ * infinities as `null` and -0 as `0`, which would give different programs one cache key.
  */
-export function interpretFused(
-  program: FusedProgram,
-  bufs: readonly (Float32Array | Float64Array)[],
-  scalars: ArrayLike<number>,
-): void {
-  const n = bufs[0]?.length ?? 0;
-  const locals = new Array<number>(program.numLocals).fill(0);
-  for (let i = 0; i < n; i++) {
-    for (const st of program.body) {
-      const v = evalFusedExpr(st.value, bufs, i, scalars, locals);
-      if (st.kind === 'let') locals[st.local] = v;
-      else bufs[st.buffer]![i] = v;
-    }
-  }
+export function fusedText(x: unknown): string {
+  return JSON.stringify(x, (_, v) =>
+    typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))
+      ? `#${Object.is(v, -0) ? '-0' : v}`
+      : v,
+  );
 }

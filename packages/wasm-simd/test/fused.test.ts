@@ -32,7 +32,7 @@ for (const place of placements()) {
       const a = f.buf.a;
       const b = f.buf.b;
       const x = f.let(a.max(b).sub(a.min(b)).abs().neg());
-      // a loop-invariant local and a loop-invariant subexpression (both hoisted by the compiler)
+      // a loop-invariant local and a loop-invariant subexpression (both hoisted by core's lowering)
       const k2 = f.let(f.s.s.mul(2).add(1));
       f.store('b', b.mul(k2).sub(f.s.s.sqrt().sign().mul(0.5)));
       f.store('c', x.sign().add(a.gt(b)).add(a.lt(0)).add(b.eq(f.s.s)));
@@ -65,7 +65,7 @@ for (const place of placements()) {
                 w.write(s, h);
                 return s;
               });
-              w.fused(program, [{ buffers: stor, scalars }]);
+              w.fused!(program, [{ buffers: stor, scalars }]);
               interpretFused(program, host, scalars);
               for (let b = 0; b < nb; b++) {
                 const got = w.readSync!(stor[b]!);
@@ -99,7 +99,7 @@ for (const place of placements()) {
         const x1 = mk([1, 1, 1]);
         const y2 = mk([5]);
         const x2 = mk([2]);
-        w.fused(prog, [
+        w.fused!(prog, [
           { buffers: [y1, x1], scalars: [2] },
           { buffers: [y2, x2], scalars: [-1] },
         ]);

@@ -1,15 +1,18 @@
 /**
- * Compiles a core `FusedProgram` (the optimizer hot path) into a tiny WebAssembly module
+ * Renders a core `FusedProgram` (the optimizer hot path), as core lowered it
+ * (`lowerFused`: hoisted scalars, reciprocals, access sets), into a tiny WebAssembly module
  * that imports the backend's memory and runs the whole program as one SIMD loop:
  * f32x4 lanes for float32, f64x2 for float64.
  *
  * The generated function is `run(args, n)`: `args` points at the buffer pointers (i32) and
- * then the scalars (f64, 8-aligned) the caller wrote into memory, so a call allocates
- * nothing on the JS side. There is no scalar tail: every heap block is 64-byte aligned and
+ * then the lowered program's scalars — its own, then the derived ones (`fusedScalars`) —
+ * as f64, 8-aligned, which the caller wrote into memory, so a call allocates nothing on the
+ * JS side. There is no scalar tail: every heap block is 64-byte aligned and
  * padded to a multiple of 64 bytes (see heap.ts), so the loop runs whole vectors over the
  * padding of each buffer, which nothing else reads.
  */
-import type { FusedExpr, FusedProgram } from '@stepwise/core';
+import { type FusedExpr, type FusedProgram, lowerFused } from '@stepwise/core';
+import { THREAD_ARGS_STRIDE } from '../runtime.js';
 import { name, Op, Simd, section, sleb, T, uleb } from './wasmWriter.js';
 
 export type FusedKernel = (args: number, n: number) => void;
@@ -44,12 +47,18 @@ export function fusedModuleBytes(
   dtype: 'float32' | 'float64',
   shared = false,
 ): Uint8Array<ArrayBuffer> {
+  const low = lowerFused(program);
   const f32 = dtype === 'float32';
   const V = f32 ? Simd.f32x4 : Simd.f64x2;
   const esz = f32 ? 4 : 8;
-  const B = program.buffers.length;
-  const S = program.scalars.length;
-  const L = program.numLocals;
+  const B = low.numBuffers;
+  const S = low.numScalars;
+  const L = low.numLocals;
+  if (scalarsOffset(B) + S * 8 > THREAD_ARGS_STRIDE) {
+    throw new RangeError(
+      `wasm-simd: fused program '${program.name}' takes ${B} buffers and ${S} scalars (derived ones included), more than an argument block of ${THREAD_ARGS_STRIDE} bytes holds`,
+    );
+  }
 
   // Local indices: params 0 (args), 1 (n).
   const ARGS = 0;
@@ -60,68 +69,7 @@ export function fusedModuleBytes(
   const scalarLocal = (k: number) => END + 1 + k;
   const curLocal = (k: number) => END + 1 + S + k;
   const progLocal = (k: number) => END + 1 + S + B + k;
-
-  // Loop-invariant work (expressions of scalars and constants only, such as `1 - beta1` or
-  // `lr / bc1`) is computed once before the loop instead of once per vector.
-  const invariantLocal = new Array<boolean>(L).fill(false);
-  const isInvariant = (e: FusedExpr): boolean => {
-    switch (e.op) {
-      case 'buf':
-        return false;
-      case 'scalar':
-      case 'const':
-        return true;
-      case 'local':
-        return invariantLocal[e.index];
-      case 'select':
-        return isInvariant(e.cond) && isInvariant(e.a) && isInvariant(e.b);
-      default:
-        return isInvariant(e.a) && (!('b' in e) || isInvariant(e.b));
-    }
-  };
-  const isLeaf = (e: FusedExpr) =>
-    e.op === 'scalar' || e.op === 'const' || e.op === 'local' || e.op === 'buf';
-  for (const st of program.body) {
-    if (st.kind === 'let') invariantLocal[st.local] = isInvariant(st.value);
-  }
-  const hoisted = new Map<string, { index: number; expr: FusedExpr }>();
-  const hoist = (e: FusedExpr): void => {
-    const key = JSON.stringify(e);
-    if (!hoisted.has(key)) hoisted.set(key, { index: hoisted.size, expr: e });
-  };
-  // x / s with s loop-invariant becomes x * (1/s): the divider (shared with sqrt) is the
-  // bottleneck of Adam-like updates, and the result differs by at most an ulp.
-  const reciprocal = (b: FusedExpr): FusedExpr => ({ op: 'div', a: { op: 'const', value: 1 }, b });
-  const divByInvariant = (e: FusedExpr): e is { op: 'div'; a: FusedExpr; b: FusedExpr } =>
-    e.op === 'div' && isInvariant(e.b) && !isInvariant(e.a);
-  const collect = (e: FusedExpr): void => {
-    if (isLeaf(e)) return;
-    if (isInvariant(e)) {
-      hoist(e);
-      return;
-    }
-    if (divByInvariant(e)) {
-      hoist(reciprocal(e.b));
-      collect(e.a);
-      return;
-    }
-    if (e.op === 'select') {
-      collect(e.cond);
-      collect(e.a);
-      collect(e.b);
-    } else if ('a' in e) {
-      collect(e.a);
-      if ('b' in e) collect(e.b);
-    }
-  };
-  for (const st of program.body) {
-    if (!(st.kind === 'let' && invariantLocal[st.local])) collect(st.value);
-  }
-  const firstHoist = END + 1 + S + B + L;
-  const H = hoisted.size;
-  const firstTemp = firstHoist + H;
-  /** While false (the prologue), invariant expressions are computed instead of read back. */
-  let inLoop = false;
+  const firstTemp = END + 1 + S + B + L;
   let numTemps = 0;
 
   const code: number[] = [];
@@ -168,16 +116,6 @@ export function fusedModuleBytes(
   };
 
   const emit = (e: FusedExpr): void => {
-    if (inLoop && !isLeaf(e) && isInvariant(e)) {
-      get(firstHoist + hoisted.get(JSON.stringify(e))!.index);
-      return;
-    }
-    if (inLoop && divByInvariant(e)) {
-      emit(e.a);
-      get(firstHoist + hoisted.get(JSON.stringify(reciprocal(e.b)))!.index);
-      simd(V.mul);
-      return;
-    }
     switch (e.op) {
       case 'buf':
         get(curLocal(e.index));
@@ -241,29 +179,7 @@ export function fusedModuleBytes(
     }
   };
 
-  // Which buffers must be loaded at the top of an iteration: those read before any store.
-  const needsLoad = new Array<boolean>(B).fill(false);
-  {
-    const stored = new Array<boolean>(B).fill(false);
-    const visit = (e: FusedExpr): void => {
-      if (e.op === 'buf') {
-        if (!stored[e.index]) needsLoad[e.index] = true;
-      } else if (e.op === 'select') {
-        visit(e.cond);
-        visit(e.a);
-        visit(e.b);
-      } else if ('a' in e) {
-        visit(e.a);
-        if ('b' in e) visit(e.b);
-      }
-    };
-    for (const st of program.body) {
-      visit(st.value);
-      if (st.kind === 'store') stored[st.buffer] = true;
-    }
-  }
-
-  // Prologue: pointers and splatted scalars out of the argument block.
+  // Prologue: pointers and splatted scalars (own, then derived) out of the argument block.
   const sOff = scalarsOffset(B);
   for (let k = 0; k < B; k++) {
     get(ARGS);
@@ -281,17 +197,6 @@ export function fusedModuleBytes(
     } else simd(Simd.f64x2Splat);
     set(scalarLocal(k));
   }
-  for (const st of program.body) {
-    if (st.kind === 'let' && invariantLocal[st.local]) {
-      emit(st.value);
-      set(progLocal(st.local));
-    }
-  }
-  for (const { index, expr } of hoisted.values()) {
-    emit(expr);
-    set(firstHoist + index);
-  }
-  inLoop = true;
   // end = round_up(n * esz, STEP)
   get(N);
   i32Const(esz);
@@ -309,8 +214,7 @@ export function fusedModuleBytes(
   uleb(code, 1);
   for (let u = 0; u < UNROLL; u++) {
     const off = u * 16;
-    for (let k = 0; k < B; k++) {
-      if (!needsLoad[k]) continue;
+    for (const k of low.loads) {
       get(ptrLocal(k));
       get(I);
       code.push(Op.i32Add);
@@ -318,9 +222,8 @@ export function fusedModuleBytes(
       memarg(4, off);
       set(curLocal(k));
     }
-    for (const st of program.body) {
+    for (const st of low.body) {
       if (st.kind === 'let') {
-        if (invariantLocal[st.local]) continue;
         emit(st.value);
         set(progLocal(st.local));
       } else {
@@ -328,8 +231,10 @@ export function fusedModuleBytes(
         get(I);
         code.push(Op.i32Add);
         emit(st.value);
-        code.push(Op.localTee);
-        uleb(code, curLocal(st.buffer));
+        if (st.reread) {
+          code.push(Op.localTee);
+          uleb(code, curLocal(st.buffer));
+        }
         simd(Simd.store);
         memarg(4, off);
       }
@@ -347,7 +252,7 @@ export function fusedModuleBytes(
   const body: number[] = [];
   const groups: [number, number][] = [
     [B + 2, T.i32],
-    [S + B + L + H + numTemps, T.v128],
+    [S + B + L + numTemps, T.v128],
   ];
   uleb(body, groups.length);
   for (const [count, type] of groups) {

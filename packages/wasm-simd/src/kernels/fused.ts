@@ -1,15 +1,17 @@
 /**
  * Fused elementwise programs (optimizer updates): each program is compiled once per dtype
  * into a tiny wasm module (src/fused/compileFused.ts); a call writes each tensor's buffer
- * pointers and scalars into the argument block and runs it, split across the pool from
- * PAR_ELEMENTS elements.
+ * pointers and scalars (the program's own, then the derived ones core's lowering adds)
+ * into the argument block and runs it, split across the pool from PAR_ELEMENTS elements.
  */
 import {
   bytesPerElement,
   type DType,
   type FusedProgram,
   type FusedTensorArgs,
+  fusedScalars,
   isFloat,
+  lowerFused,
 } from '@stepwise/core';
 import { compileFused, fusedModuleBytes, scalarsOffset } from '../fused/compileFused.js';
 import {
@@ -23,8 +25,9 @@ import {
 import { ws } from '../storage.js';
 
 export function fused(rt: Runtime, program: FusedProgram, tensors: readonly FusedTensorArgs[]): void {
-  const nb = program.buffers.length;
-  const ns = program.scalars.length;
+  const low = lowerFused(program);
+  const nb = low.numBuffers;
+  const ns = low.numScalars;
   const args = rt.meta + FUSED_ARGS;
   const sOff = (args + scalarsOffset(nb)) >>> 3;
   for (let t = 0; t < tensors.length; t++) {
@@ -38,7 +41,7 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
     const i32 = rt.i32;
     const f64 = rt.f64;
     for (let i = 0; i < nb; i++) i32[(args >>> 2) + i] = ws(bufs[i]).ptr;
-    const sc = ta.scalars;
+    const sc = fusedScalars(low, ta.scalars);
     for (let i = 0; i < ns; i++) f64[sOff + i] = sc[i];
     const pool = rt.poolFor(first.size, PAR_ELEMENTS);
     if (pool) {

@@ -42,11 +42,11 @@ describe('fused', () => {
     }
     const g = await gpu();
     for (let step = 0; step < 10; step++) {
-      g.fused(
+      g.fused!(
         program,
         tensors.map((t) => ({ buffers: t.map((p) => p.g), scalars })),
       );
-      cpu.fused(
+      cpu.fused!(
         program,
         tensors.map((t) => ({ buffers: t.map((p) => p.c), scalars })),
       );
@@ -59,8 +59,8 @@ describe('fused', () => {
       f.store('p', f.buf.p.sub(f.buf.g.mul(f.s.lr))),
     );
     const p = await pair('float32', [1, 2, 3]);
-    (await gpu()).fused(sgd, [{ buffers: [p.g, p.g], scalars: [0.5] }]);
-    cpu.fused(sgd, [{ buffers: [p.c, p.c], scalars: [0.5] }]);
+    (await gpu()).fused!(sgd, [{ buffers: [p.g, p.g], scalars: [0.5] }]);
+    cpu.fused!(sgd, [{ buffers: [p.c, p.c], scalars: [0.5] }]);
     await expectSame(p, 'aliased');
   });
 

@@ -1,12 +1,21 @@
 /**
- * Fused elementwise programs (optimizer updates) compiled to WGSL. A call over many tensors
- * is split into chunks of K tensors, K as large as the storage-binding limit allows, and
- * each chunk is ONE dispatch: the invocation finds its tensor from a table of cumulative
+ * Fused elementwise programs (optimizer updates) rendered as WGSL from core's lowered form
+ * (`lowerFused`: the derived scalars — step sizes, bias corrections — are computed once per
+ * tensor on the host in float64 and travel as f32 uniforms after the own ones). A call over
+ * many tensors is split into chunks of K tensors, K as large as the storage-binding limit
+ * allows, and each chunk is ONE dispatch: the invocation finds its tensor from a table of cumulative
  * sizes in the params block, then runs the program body on that tensor's bindings. Bind
  * groups are cached by buffer ids, scalars travel in the params ring: a step allocates
  * no GPU buffer and creates no bind group once warm.
  */
-import { evalFusedExpr, type FusedExpr, type FusedProgram, type FusedTensorArgs } from '@stepwise/core';
+import {
+  type FusedExpr,
+  type FusedProgram,
+  type FusedTensorArgs,
+  fusedScalars,
+  type LoweredFused,
+  lowerFused,
+} from '@stepwise/core';
 import type { PooledBuffer } from '../pool.js';
 import { BIND_ALIGN_ELEMENTS, type Binding, paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
 import type { GpuStorage } from '../storage.js';
@@ -57,125 +66,37 @@ function expr(e: FusedExpr, buf: (i: number) => string, scalar: (i: number) => s
   }
 }
 
-/** Buffers the body reads with `buf` (loaded once) and those it stores (written once, at the end). */
-function usage(program: Prepared): { read: Set<number>; stored: Set<number> } {
-  const read = new Set<number>();
-  const stored = new Set<number>();
-  const walk = (e: FusedExpr): void => {
-    if (e.op === 'buf') read.add(e.index);
-    if ('a' in e) walk(e.a);
-    if ('b' in e) walk(e.b);
-    if ('cond' in e) walk(e.cond);
-  };
-  for (const st of program.body) {
-    walk(st.value);
-    if (st.kind === 'store') stored.add(st.buffer);
-  }
-  return { read, stored };
-}
-
-/** `binding[slot * nb + i]`: the binding of buffer i of a slot (aliased storages share one). */
-/**
- * A program prepared for the GPU: subexpressions made only of scalars and constants (step
- * sizes, bias corrections) are lifted out and evaluated once per tensor on the host in
- * float64, then passed as extra f32 uniforms. Cheaper per element, and as exact as cpu-js,
- * which computes them in doubles too.
- */
-interface Prepared {
-  readonly body: FusedProgram['body'];
-  /** Scalars per tensor: the program's own, then one per hoisted expression. */
-  readonly nScalars: number;
-  readonly hoisted: readonly FusedExpr[];
-}
-
-const prepared = new Map<string, Prepared>();
-
-function invariant(e: FusedExpr): boolean {
-  switch (e.op) {
-    case 'buf':
-    case 'local':
-      return false;
-    case 'scalar':
-    case 'const':
-      return true;
-    case 'select':
-      return invariant(e.cond) && invariant(e.a) && invariant(e.b);
-    default:
-      return invariant(e.a) && ('b' in e ? invariant(e.b) : true);
-  }
-}
-
-function prepare(program: FusedProgram): Prepared {
-  let p = prepared.get(program.key);
-  if (p) return p;
-  const base = program.scalars.length;
-  const hoisted: FusedExpr[] = [];
-  const byText = new Map<string, number>();
-  const lift = (e: FusedExpr): FusedExpr => {
-    if (e.op === 'scalar' || e.op === 'const' || e.op === 'buf' || e.op === 'local') return e;
-    if (invariant(e)) {
-      const text = JSON.stringify(e);
-      let i = byText.get(text);
-      if (i === undefined) {
-        i = hoisted.length;
-        hoisted.push(e);
-        byText.set(text, i);
-      }
-      return { op: 'scalar', index: base + i };
-    }
-    if (e.op === 'select') return { op: 'select', cond: lift(e.cond), a: lift(e.a), b: lift(e.b) };
-    if ('b' in e) return { op: e.op, a: lift(e.a), b: lift(e.b) };
-    return { op: e.op, a: lift(e.a) };
-  };
-  const body = program.body.map((st) => ({ ...st, value: lift(st.value) }));
-  p = { body, nScalars: base + hoisted.length, hoisted };
-  prepared.set(program.key, p);
-  return p;
-}
-
-function slotBody(
-  program: Prepared,
-  nb: number,
-  slot: number,
-  scalarBase: number,
-  binding: readonly number[],
-): string {
-  const ns = program.nScalars;
-  const { read, stored } = usage(program);
+function slotBody(low: LoweredFused, slot: number, scalarBase: number, binding: readonly number[]): string {
+  const nb = low.numBuffers;
+  const ns = low.numScalars;
   const b = (i: number) => `b${binding[slot * nb + i]}`;
   let s = '';
-  for (const i of [...new Set([...read, ...stored])].sort((x, y) => x - y)) {
-    s += read.has(i) ? `    var v${i} = ${b(i)}[e];\n` : `    var v${i}: f32;\n`;
+  for (const i of [...new Set([...low.reads, ...low.stores])].sort((x, y) => x - y)) {
+    s += low.loads.includes(i) ? `    var v${i} = ${b(i)}[e];\n` : `    var v${i}: f32;\n`;
   }
   const scalar = (i: number) => `pf(${scalarBase + slot * ns + i}u)`;
-  for (const st of program.body) {
+  for (const st of low.body) {
     const v = expr(st.value, (i) => `v${i}`, scalar);
     s += st.kind === 'let' ? `    let l${st.local} = ${v};\n` : `    v${st.buffer} = ${v};\n`;
   }
-  for (const i of [...stored].sort((x, y) => x - y)) s += `    ${b(i)}[e] = v${i};\n`;
+  for (const i of low.stores) s += `    ${b(i)}[e] = v${i};\n`;
   return s;
 }
 
-function source(
-  program: FusedProgram,
-  prep: Prepared,
-  slots: number,
-  binding: readonly number[],
-  nBindings: number,
-): string {
+function source(low: LoweredFused, slots: number, binding: readonly number[], nBindings: number): string {
   const scalarBase = 1 + slots;
   let src = WGSL_MATH;
   for (let i = 0; i < nBindings; i++)
     src += `@group(1) @binding(${i}) var<storage, read_write> b${i}: array<f32>;\n`;
   src += `
-// ${program.name}: ${slots} tensor(s) per dispatch; words 1..${slots} hold cumulative sizes.
+// ${low.name}: ${slots} tensor(s) per dispatch; words 1..${slots} hold cumulative sizes.
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let idx = gid.x + gid.y * nw.x * ${WORKGROUP}u;
 `;
   for (let s = 0; s < slots; s++) {
     const start = s === 0 ? '0u' : `pu(${s}u)`;
-    src += `  ${s === 0 ? '' : 'else '}if (idx < pu(${s + 1}u)) {\n    let e = idx - ${start};\n${slotBody(prep, program.buffers.length, s, scalarBase, binding)}  }\n`;
+    src += `  ${s === 0 ? '' : 'else '}if (idx < pu(${s + 1}u)) {\n    let e = idx - ${start};\n${slotBody(low, s, scalarBase, binding)}  }\n`;
   }
   return `${src}}\n`;
 }
@@ -188,9 +109,13 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
       `webgpu: fused program '${program.name}' needs ${nb} storage buffers, more than this device binds per shader (${rt.maxStorageBindings})`,
     );
   }
-  const prep = prepare(program);
-  const ns = prep.nScalars;
-  const own = program.scalars.length;
+  const low = lowerFused(program);
+  if (!low.localsInLoop) {
+    throw new RangeError(
+      `webgpu: fused program '${program.name}' reads a local before binding it (locals carried across elements), which a shader invocation cannot`,
+    );
+  }
+  const ns = low.numScalars;
   const perDispatch = Math.max(1, Math.min(MAX_SLOTS, Math.floor(rt.maxStorageBindings / nb)));
   // Work units: whole tensors, or ranges of a tensor too large for one storage binding.
   const maxElems = Math.floor(rt.maxBindingBytes / 4);
@@ -200,8 +125,9 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
     const size = t.buffers[0]?.size ?? 0;
     if (size === 0) continue;
     const bufs = t.buffers.map((st) => (st as GpuStorage).buf);
+    const scalars = fusedScalars(low, t.scalars);
     if (size <= maxElems) {
-      units.push({ binds: bufs, n: size, scalars: t.scalars });
+      units.push({ binds: bufs, n: size, scalars });
       continue;
     }
     for (let start = 0; start < size; start += span) {
@@ -209,7 +135,7 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
       units.push({
         binds: bufs.map((buf) => ({ buf, offset: start * 4, size: n * 4 })),
         n,
-        scalars: t.scalars,
+        scalars,
       });
     }
   }
@@ -239,7 +165,7 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
       `fused:${slots}${aliasKey}:${program.key}`,
       'w'.repeat(binds.length),
       paramBytesFor(words),
-      () => source(program, prep, slots, binding, binds.length),
+      () => source(low, slots, binding, binds.length),
     );
     const off = rt.beginParams(kernel);
     const p = rt.params;
@@ -249,10 +175,7 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
       total += u.n;
       p.u(1 + s, total);
       const at = 1 + slots + s * ns;
-      for (let j = 0; j < own; j++) p.f(at + j, u.scalars[j]!);
-      for (let h = 0; h < prep.hoisted.length; h++) {
-        p.f(at + own + h, evalFusedExpr(prep.hoisted[h]!, [], 0, u.scalars, []));
-      }
+      for (let j = 0; j < ns; j++) p.f(at + j, u.scalars[j]!);
     }
     p.u(0, total);
     const [gx, gy] = rt.grid1d(total);

@@ -4,6 +4,7 @@ import { registerBackendRegistryTests } from './backendRegistry.js';
 import { registerCreationTests } from './creation.js';
 import { registerCrossBackendTests } from './crossBackend.js';
 import { registerErrorsTests } from './errors.js';
+import { registerFusedTests } from './fused.js';
 import { registerFuzzTests } from './fuzz.js';
 import { registerLoopMemoryTests } from './loopMemory.js';
 import { registerLrSchedulerTests } from './lrScheduler.js';
@@ -53,4 +54,5 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   nn: registerNnTests,
   nnModule: registerNnModuleTests,
   nnData: registerNnDataTests,
+  fused: registerFusedTests,
 };

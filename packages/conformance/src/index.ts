@@ -19,6 +19,14 @@ import { TestMemoryCheck } from './testMemory.js';
 export { expectClose, type FixtureNumber, fromFixture } from './assert.js';
 export type { ConformanceContext } from './context.js';
 export { loadFixture } from './fixtures.js';
+export { randomLayout, randomShape } from './kernels/harness.js';
+export {
+  type KernelArea,
+  type KernelConformanceOptions,
+  kernelAreas,
+  runKernelConformance,
+} from './kernels/index.js';
+export { type BinaryInfo, binaryOps, type UnaryInfo, unaryOps } from './kernels/ops.js';
 export { mulberry32, SeededRng } from './seeded.js';
 export { type Live, liveOf, memoryVerdict, TestMemoryCheck } from './testMemory.js';
 export { type Tolerance, tolerance } from './tolerance.js';

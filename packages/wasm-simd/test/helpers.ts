@@ -1,4 +1,4 @@
-import type { Backend, DType, Storage, TypedArray, View } from '@stepwise/core';
+import type { Backend, DType, Storage, TypedArray } from '@stepwise/core';
 import { cpuJs } from '@stepwise/cpu-js';
 import { expect } from 'vitest';
 import { wasmSimd } from '../src/index.js';
@@ -89,52 +89,4 @@ export async function pair(place: Placement = { name: 'heap at its start' }, thr
   if (place.at === undefined) return { w: await wasmSimd({ initialMemoryMB: 64, threads }), c: cpuJs() };
   const w = await wasmSimd({ initialMemoryMB: 4095, threads });
   return { w, c: cpuJs(), filler: placeHeap(w, place.at) };
-}
-
-/** The same data uploaded to both backends. */
-export function upload(p: Pair, dtype: DType, data: TypedArray): { w: Storage; c: Storage } {
-  const w = p.w.alloc(dtype, data.length);
-  p.w.write(w, data);
-  const c = p.c.alloc(dtype, data.length);
-  p.c.write(c, data);
-  return { w, c };
-}
-
-export function view(
-  storage: Storage,
-  shape: readonly number[],
-  strides?: readonly number[],
-  offset = 0,
-): View {
-  const s = strides ?? contiguousStrides(shape);
-  return { storage, shape, strides: s, offset };
-}
-
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d];
-  }
-  return s;
-}
-
-/** Compares wasm-simd's storage with cpu-js's: exact for ints/bools, relative for floats. */
-export function expectSame(p: Pair, w: Storage, c: Storage, rtol: number, what: string): void {
-  const a = p.w.readSync!(w);
-  const b = p.c.readSync!(c);
-  expect(a.length, `${what}: length`).toBe(b.length);
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    const ok = Number.isNaN(y)
-      ? Number.isNaN(x)
-      : x === y || Math.abs(x - y) <= rtol * Math.max(1, Math.abs(y));
-    if (!ok) expect.fail(`${what}[${i}]: wasm-simd ${x}, cpu-js ${y}`);
-  }
-}
-
-export function tol(dtype: DType): number {
-  return dtype === 'float32' ? 1e-5 : dtype === 'float64' ? 1e-12 : 0;
 }

@@ -1,0 +1,68 @@
+/**
+ * The kernel layer: every kernel of the Backend interface, called directly (no Tensor, no
+ * autograd), on the backend under test and on the reference, cpu-js in float64 — the one
+ * copy of the kernel tests each backend used to carry. Each backend's test file calls
+ * `runKernelConformance` (wasm-simd once per heap placement, webgpu once per kernel
+ * family). cpu-js itself, the reference, is held to textbook formulas in its own tests.
+ *
+ *   // packages/<backend>/test/kernels.test.ts
+ *   runKernelConformance('wasm-simd', () => wasmSimd(), { reference: () => cpuJs() });
+ */
+
+import type { Backend } from '@stepwise/core';
+import { afterEach, beforeAll, describe } from 'vitest';
+import { registerConvKernels } from './conv.js';
+import { registerElementwiseKernels } from './elementwise.js';
+import { KernelHarness } from './harness.js';
+import { registerIndexingKernels } from './indexing.js';
+import { registerLayoutKernels } from './layout.js';
+import { registerMatmulKernels } from './matmul.js';
+import { registerReduceKernels } from './reduce.js';
+
+/** The kernel areas, by name (the `only` option picks among them). */
+export const kernelAreas = {
+  elementwise: registerElementwiseKernels,
+  layout: registerLayoutKernels,
+  reduce: registerReduceKernels,
+  matmul: registerMatmulKernels,
+  conv: registerConvKernels,
+  indexing: registerIndexingKernels,
+} satisfies Record<string, (h: () => KernelHarness) => void>;
+
+export type KernelArea = keyof typeof kernelAreas;
+
+export interface KernelConformanceOptions {
+  /** The reference, computing in float64: cpu-js. */
+  readonly reference: () => Backend | Promise<Backend>;
+  /** Only these areas (e.g. for a second kernel family of the same device); default: all. */
+  readonly only?: readonly KernelArea[];
+}
+
+export function runKernelConformance(
+  name: string,
+  factory: () => Backend | Promise<Backend>,
+  options: KernelConformanceOptions,
+): void {
+  let harness: KernelHarness | undefined;
+  const h = () => {
+    if (!harness) throw new Error('kernel conformance: the backends are created in beforeAll');
+    return harness;
+  };
+  describe(`kernels: ${name}`, () => {
+    beforeAll(async () => {
+      const backend = await factory();
+      const reference = await options.reference();
+      if (reference.name === backend.name)
+        throw new Error(
+          `kernel conformance: ${name} is its own reference, a comparison that cannot fail; the reference is held to formulas in its own tests`,
+        );
+      harness = new KernelHarness(backend, reference);
+    });
+    // Storages are not tensors: the harness frees what each test allocated on both sides.
+    afterEach(() => harness?.freeAll());
+    for (const [area, register] of Object.entries(kernelAreas)) {
+      if (options.only && !options.only.includes(area as KernelArea)) continue;
+      describe(area, () => register(h));
+    }
+  });
+}

@@ -1,3 +1,4 @@
+import { binaryOps, unaryOps } from '@stepwise/conformance';
 import type { BinaryOp, DType, UnaryOp } from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
 import { CpuJsBackend } from '../src/index.js';
@@ -61,25 +62,14 @@ function intMulRef(a: number, b: number): number {
   return Number(BigInt.asIntN(32, BigInt(a) * BigInt(b)));
 }
 
-const FLOAT_UNARY: UnaryOp[] = [
-  'neg',
-  'exp',
-  'log',
-  'sqrt',
-  'rsqrt',
-  'abs',
-  'sign',
-  'square',
-  'relu',
-  'sigmoid',
-  'tanh',
-  'softplus',
-  'reciprocal',
-  'not',
-];
-const INT_UNARY: UnaryOp[] = ['neg', 'abs', 'sign', 'square', 'relu', 'not'];
-const ARITH: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
-const COMPARE: BinaryOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+// The op lists are the kernel layer's tables (@stepwise/conformance), held here to formulas.
+const FLOAT_UNARY: UnaryOp[] = unaryOps.map((o) => o.op);
+const INT_UNARY: UnaryOp[] = unaryOps.filter((o) => o.int32).map((o) => o.op);
+const floatBinary = binaryOps.filter((o) => o.dtypes.includes('float32'));
+const ARITH: BinaryOp[] = floatBinary.filter((o) => !o.writesBool).map((o) => o.op);
+const COMPARE: BinaryOp[] = floatBinary.filter((o) => o.writesBool).map((o) => o.op);
+const opsOf = (dtype: DType): BinaryOp[] =>
+  binaryOps.filter((o) => o.dtypes.includes(dtype)).map((o) => o.op);
 
 function outDTypeOf(op: BinaryOp, dtype: DType): DType {
   return COMPARE.includes(op) || op === 'and' || op === 'or' ? 'bool' : dtype;
@@ -155,12 +145,10 @@ describe('unary', () => {
 
 describe('binary', () => {
   const b = new CpuJsBackend();
-  const cases: { dtype: DType; ops: BinaryOp[] }[] = [
-    { dtype: 'float32', ops: [...ARITH, ...COMPARE] },
-    { dtype: 'float64', ops: [...ARITH, ...COMPARE] },
-    { dtype: 'int32', ops: ['add', 'sub', 'mul', 'maximum', 'minimum', ...COMPARE] },
-    { dtype: 'bool', ops: ['and', 'or', 'add', 'mul', 'maximum', 'eq', 'ne'] },
-  ];
+  const cases = (['float32', 'float64', 'int32', 'bool'] as DType[]).map((dtype) => ({
+    dtype,
+    ops: opsOf(dtype),
+  }));
   for (const { dtype, ops } of cases) {
     for (const op of ops) {
       it(`${op} ${dtype} over broadcast and strided views matches a per-element reference`, () => {

@@ -1,4 +1,4 @@
-import type { SeededRng as Rng } from '@stepwise/conformance';
+import { type SeededRng as Rng, randomLayout } from '@stepwise/conformance';
 import type { DType, Storage, TypedArray, View } from '@stepwise/core';
 import { expect } from 'vitest';
 import type { CpuJsBackend } from '../src/index.js';
@@ -65,20 +65,12 @@ export function viewAt(v: { strides: readonly number[]; offset: number }, idx: r
   return p;
 }
 
-/** A random shape; sizes include 1, 7 and 33; at most `maxNumel` elements. */
-export function randomShape(rng: Rng, maxRank = 4, maxNumel = 3000): number[] {
-  for (;;) {
-    const rank = rng.int(0, maxRank);
-    const shape: number[] = [];
-    for (let d = 0; d < rank; d++) shape.push(rng.pick([1, 1, 2, 3, 5, 7, 33]));
-    if (numel(shape) <= maxNumel) return shape;
-  }
-}
+/** A random shape (sizes include 1, 7 and 33), as the kernel layer draws them. */
+export { randomShape } from '@stepwise/conformance';
 
 /**
- * A random view of shape `shape` into a fresh storage: dims may be broadcast (stride 0),
- * laid out in a permuted order, narrowed (padding around them) or stepped (stride > 1),
- * and the view may start at an offset — every way core lowers permute/expand/narrow.
+ * A random view of `shape` into a fresh storage (the kernel layer's layouts: broadcast,
+ * permuted, narrowed, stepped, offset), with the data it holds.
  */
 export function randomView(
   rng: Rng,
@@ -87,40 +79,7 @@ export function randomView(
   shape: readonly number[],
   opts: { contiguous?: boolean; broadcast?: boolean; specials?: boolean; lo?: number; hi?: number } = {},
 ): { view: View; data: TypedArray } {
-  const rank = shape.length;
-  const strides = new Array<number>(rank).fill(0);
-  let offset = 0;
-  let size = 1;
-  if (opts.contiguous) {
-    for (let d = rank - 1; d >= 0; d--) {
-      strides[d] = size;
-      size *= shape[d];
-    }
-  } else {
-    const order = [...Array(rank).keys()];
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.int(0, i);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    offset = rng.int(0, 3);
-    let stride = rng.pick([1, 1, 2]);
-    // innermost in storage = last of `order`
-    for (let i = order.length - 1; i >= 0; i--) {
-      const d = order[i];
-      if ((opts.broadcast ?? true) && rng.next() < 0.25) {
-        strides[d] = 0;
-        continue;
-      }
-      const pad = rng.pick([0, 0, 1, 2]);
-      strides[d] = stride;
-      offset += rng.int(0, pad) * stride;
-      stride *= shape[d] + pad;
-    }
-    size = stride;
-    let maxIdx = offset;
-    for (let d = 0; d < rank; d++) maxIdx += (shape[d] - 1) * strides[d];
-    size = Math.max(size + offset, maxIdx + 1);
-  }
+  const { strides, offset, size } = randomLayout(rng, shape, opts);
   const data = randomData(rng, dtype, size, opts);
   const storage = makeStorage(b, dtype, data);
   return { view: { storage, shape: [...shape], strides, offset }, data };

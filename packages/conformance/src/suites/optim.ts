@@ -15,8 +15,6 @@ import { denseOptimizers } from './optim/info.js';
 import { registerTrajectoryTests } from './optim/trajectories.js';
 
 export { registerLbfgsTests } from './optim/lbfgs.js';
-/** Kept for suites that import the generator's parameters from here; new code imports `./optim/params.js`. */
-export { makeParams, setGrads } from './optim/params.js';
 export { registerSparseAdamTests } from './optim/sparseAdam.js';
 
 export function registerOptimTests(ctx: ConformanceContext): void {

@@ -3,7 +3,7 @@
  * bookkeeping, so that each algorithm file holds only its update.
  *
  * How an update reaches a backend (decided once, for every optimizer): each algorithm
- * describes its per-element update as one fused program (`defineFused`, see `fused.ts`),
+ * describes its per-element update as one fused program (`defineFused`, see `fused/`),
  * built once per configuration of flags and cached; `step()` computes the per-parameter
  * scalars (lr, bias corrections, ...) on the host and hands all parameters of a group to
  * the backend in one `runFused` call. No tensor is allocated per step and nothing is read

@@ -98,11 +98,11 @@ describe('tensors larger than one storage binding', () => {
       pair(new Array(n).fill(0)),
     ]);
     for (let step = 0; step < 3; step++) {
-      small.fused(
+      small.fused!(
         prog,
         ts.map((t) => ({ buffers: t.map((p) => p.g), scalars: [0.1, 0.9] })),
       );
-      cpu.fused(
+      cpu.fused!(
         prog,
         ts.map((t) => ({ buffers: t.map((p) => p.c), scalars: [0.1, 0.9] })),
       );

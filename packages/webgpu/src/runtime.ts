@@ -12,6 +12,7 @@
  * - Device loss and uncaptured errors are recorded and thrown by the next call that can
  *   report them, so nothing waits forever on a dead device.
  */
+import { DeviceLoss } from './deviceLoss.js';
 import { WebGPUDeviceLostError, WebGPUInternalError, WebGPUOutOfMemoryError } from './errors.js';
 import { BufferPool, type PooledBuffer } from './pool.js';
 
@@ -101,8 +102,7 @@ export class Runtime {
   private lastGroup: GPUBindGroup | null = null;
   private readonly offsets = new Uint32Array(1);
   private toDestroy: GPUBuffer[] = [];
-  /** Set once the device is lost; every later call throws it. */
-  lost: WebGPUDeviceLostError | null = null;
+  readonly loss: DeviceLoss;
   /** Errors raised asynchronously by the implementation, thrown at the next await. */
   private errors: Error[] = [];
   readonly maxBindingBytes: number;
@@ -150,9 +150,7 @@ export class Runtime {
         },
       ],
     });
-    void device.lost.then((info) => {
-      this.lost = new WebGPUDeviceLostError(info.reason ?? 'unknown', info.message || 'no message');
-    });
+    this.loss = new DeviceLoss(device.lost);
     device.addEventListener?.('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
       const msg = `webgpu: ${e.message}`;
@@ -192,7 +190,7 @@ export class Runtime {
 
   /** Throws the device-lost error, if any. Called by every entry point. */
   check(): void {
-    if (this.lost) throw this.lost;
+    if (this.loss.error) throw this.loss.error;
   }
 
   /** Throws (once) the first asynchronous error recorded since the last call. */
@@ -379,30 +377,13 @@ export class Runtime {
     }
   }
 
-  /** Rejects when the device is lost, so awaiting GPU work never hangs on a dead device. */
-  private orLost<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([
-      p,
-      this.device.lost.then((info) => {
-        throw this.lost ?? new WebGPUDeviceLostError(info.reason ?? 'unknown', info.message || 'no message');
-      }),
-    ]);
-  }
-
   /**
    * The error to report for a failed await: a device-lost error when the device is going
    * away (its `lost` promise may settle just after the failed call), else a recorded
    * implementation error, else the original.
    */
   private async explain(e: unknown): Promise<unknown> {
-    if (this.lost) return this.lost;
-    const info = await Promise.race([
-      this.device.lost,
-      new Promise<null>((r) => setTimeout(() => r(null), 100)),
-    ]);
-    if (info) {
-      return this.lost ?? new WebGPUDeviceLostError(info.reason ?? 'unknown', info.message || 'no message');
-    }
+    if (await this.loss.lostWithin(100)) return this.loss.error;
     return this.errors.shift() ?? e;
   }
 
@@ -410,7 +391,7 @@ export class Runtime {
   async sync(): Promise<void> {
     this.flush();
     try {
-      await this.orLost(this.device.queue.onSubmittedWorkDone());
+      await this.loss.guard(this.device.queue.onSubmittedWorkDone());
     } catch (e) {
       throw await this.explain(e);
     }
@@ -426,8 +407,10 @@ export class Runtime {
     this.copyEncoder().copyBufferToBuffer(src.buffer, 0, buf.buffer, 0, size);
     this.flush();
     try {
-      await this.orLost(buf.buffer.mapAsync(GPUMapMode.READ, 0, size));
+      await this.loss.guard(buf.buffer.mapAsync(GPUMapMode.READ, 0, size));
     } catch (e) {
+      // Not returned to the pool: its state is unknown, and a read-back buffer holds a mapping.
+      buf.buffer.destroy();
       throw await this.explain(e);
     }
     const out = buf.buffer.getMappedRange(0, size).slice(0, bytes);
@@ -448,7 +431,7 @@ export class Runtime {
   destroy(): void {
     this.storagePool.drain();
     this.readPool.drain();
-    if (!this.lost) {
+    if (!this.loss.error) {
       try {
         this.flush();
       } catch {
@@ -459,6 +442,6 @@ export class Runtime {
     this.toDestroy = [];
     this.paramsBuffer.destroy();
     // Later calls fail at once and clearly, whether or not the device itself goes away.
-    this.lost ??= new WebGPUDeviceLostError('destroyed', 'the backend was destroyed (backend.destroy())');
+    this.loss.fail(new WebGPUDeviceLostError('destroyed', 'the backend was destroyed (backend.destroy())'));
   }
 }

@@ -64,6 +64,20 @@ function checkIndex(op: string, index: Storage, size: number): void {
   }
 }
 
+/** A snapshot of the GPU resources a backend holds (see the README's "Memory"). */
+export interface WebGPUResources {
+  /** Freed storage buffers kept for reuse (at most 1024), and their bytes (at most 256 MiB). */
+  readonly idleBuffers: number;
+  readonly idleBytes: number;
+  /** Storage buffers created over the backend's life. */
+  readonly buffersCreated: number;
+  /** Bind groups the backend holds now, and created over its life. */
+  readonly bindGroups: number;
+  readonly bindGroupsCreated: number;
+  /** Reads and syncs in flight (each watches for device loss until it settles). */
+  readonly pendingWaits: number;
+}
+
 /** The WebGPU backend (PyTorch's analogue: a CUDA/MPS device, here through WebGPU). */
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu';
@@ -111,6 +125,19 @@ export class WebGPUBackend implements Backend {
   /** GPU buffers created so far (a flat count over a training loop means full reuse). */
   get buffersCreated(): number {
     return this.rt.storagePool.created;
+  }
+
+  /** What the backend holds now: counts that stay flat over a loop mean nothing piles up. */
+  resources(): WebGPUResources {
+    const rt = this.rt;
+    return {
+      idleBuffers: rt.storagePool.idleCount,
+      idleBytes: rt.storagePool.idleBytes,
+      buffersCreated: rt.storagePool.created,
+      bindGroups: rt.bindGroups.held,
+      bindGroupsCreated: rt.bindGroups.created,
+      pendingWaits: rt.loss.pending,
+    };
   }
 
   alloc(dtype: DType, size: number): Storage {

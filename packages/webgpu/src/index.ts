@@ -4,7 +4,7 @@
  * (`navigator.gpu`) and Node (the `webgpu` package, Dawn).
  */
 
-export { WebGPUBackend } from './backend.js';
+export { WebGPUBackend, type WebGPUResources } from './backend.js';
 export {
   WebGPUDeviceLostError,
   WebGPUInternalError,

@@ -8,13 +8,19 @@
  *   slots; the used part is uploaded with one `writeBuffer` right before the submit, and
  *   each dispatch reads its slot through a dynamic uniform offset. So a kernel allocates no
  *   GPU buffer and creates no params bind group.
- * - Pipelines are cached by shader key; storage bind groups by the ids of the buffers bound.
+ * - Pipelines are cached by shader key; storage bind groups as `bindGroups.ts` explains.
+ * - Every GPU resource the runtime keeps is bounded: idle buffers by count and bytes (the
+ *   pools), bind groups by the buffers that own them or a small cache, parameters by one
+ *   ring. Evicted buffers are destroyed as soon as no recorded command uses them.
  * - Device loss and uncaptured errors are recorded and thrown by the next call that can
  *   report them, so nothing waits forever on a dead device.
  */
+import { BindGroups, type Binding, bindsPerBuffer, PARAMS_WINDOW, placeBindings } from './bindGroups.js';
 import { DeviceLoss } from './deviceLoss.js';
 import { WebGPUDeviceLostError, WebGPUInternalError, WebGPUOutOfMemoryError } from './errors.js';
 import { BufferPool, type PooledBuffer } from './pool.js';
+
+export type { Binding } from './bindGroups.js';
 
 export const WORKGROUP = 256;
 const SLOT_BYTES = 256;
@@ -23,6 +29,18 @@ const RING_BYTES = 1 << 18;
 const OOM_SCOPE_BYTES = 1 << 24;
 /** Submits are bounded so a long enqueue-only loop cannot pile up unbounded work. */
 const MAX_DISPATCHES_PER_SUBMIT = 128;
+/**
+ * Idle storage buffers kept for reuse. A training step frees and reallocates its
+ * activations and gradients: a few hundred buffers for the models this library targets.
+ */
+const MAX_IDLE_STORAGE_BUFFERS = 1024;
+const MAX_IDLE_STORAGE_BYTES = 256 * 1024 * 1024;
+/**
+ * Idle read-back buffers: host-mapped, so each costs a memory mapping (on lavapipe) or
+ * host-visible memory (on a GPU). Concurrent reads beyond this make fresh ones.
+ */
+const MAX_IDLE_READ_BUFFERS = 16;
+const MAX_IDLE_READ_BYTES = 64 * 1024 * 1024;
 
 /** A compiled kernel: a pipeline plus the access mode of each storage binding. */
 export interface Kernel {
@@ -31,13 +49,6 @@ export interface Kernel {
   readonly modes: string;
   /** Bytes of uniform parameters (a multiple of 256). */
   readonly paramBytes: number;
-}
-
-/** A byte range of a buffer to bind (offset a multiple of 256). */
-export interface Binding {
-  readonly buf: PooledBuffer;
-  readonly offset: number;
-  readonly size: number;
 }
 
 /** Storage offsets in a binding must be multiples of 256 bytes: 64 elements of 4 bytes. */
@@ -85,11 +96,8 @@ export function paramBytesFor(words: number): number {
 export class Runtime {
   readonly storagePool: BufferPool;
   private readonly readPool: BufferPool;
+  readonly bindGroups: BindGroups;
   private readonly pipelines = new Map<string, Kernel>();
-  private readonly storageLayouts = new Map<string, GPUBindGroupLayout>();
-  private readonly paramsLayout: GPUBindGroupLayout;
-  private readonly paramsGroups = new Map<number, GPUBindGroup>();
-  private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly paramsBuffer: GPUBuffer;
   private readonly ring = new ArrayBuffer(RING_BYTES);
   readonly params = new Params(this.ring);
@@ -99,9 +107,11 @@ export class Runtime {
   private dispatches = 0;
   /** State already set on the open pass (reset when a pass begins). */
   private lastPipeline: GPUComputePipeline | null = null;
-  private lastGroup: GPUBindGroup | null = null;
+  /** The groups set on the open pass, by index. */
+  private readonly lastGroups: (GPUBindGroup | null)[] = [null, null, null, null];
   private readonly offsets = new Uint32Array(1);
-  private toDestroy: GPUBuffer[] = [];
+  /** Evicted buffers that recorded, unsubmitted commands may still use: destroyed at the submit. */
+  private toDestroy: PooledBuffer[] = [];
   readonly loss: DeviceLoss;
   /** Errors raised asynchronously by the implementation, thrown at the next await. */
   private errors: Error[] = [];
@@ -123,33 +133,29 @@ export class Runtime {
     );
     this.maxBufferBytes = limits.maxBufferSize;
     this.maxStorageBindings = limits.maxStorageBuffersPerShaderStage;
-    const evict = (b: PooledBuffer) => this.toDestroy.push(b.buffer);
-    this.storagePool = new BufferPool(
-      device,
-      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-      512 * 1024 * 1024,
-      evict,
-      (size, usage) => this.createBuffer(size, usage),
-    );
-    this.readPool = new BufferPool(
-      device,
-      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      64 * 1024 * 1024,
-      evict,
-    );
+    const evict = (b: PooledBuffer) => this.destroyWhenUnused(b);
+    this.storagePool = new BufferPool({
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      maxIdleBuffers: MAX_IDLE_STORAGE_BUFFERS,
+      maxIdleBytes: MAX_IDLE_STORAGE_BYTES,
+      maxBufferBytes: this.maxBufferBytes,
+      create: (size, usage) => this.createBuffer(size, usage),
+      onEvict: evict,
+    });
+    this.readPool = new BufferPool({
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      maxIdleBuffers: MAX_IDLE_READ_BUFFERS,
+      maxIdleBytes: MAX_IDLE_READ_BYTES,
+      maxBufferBytes: this.maxBufferBytes,
+      create: (size, usage) => device.createBuffer({ size, usage }),
+      onEvict: evict,
+    });
+    // Slack past the ring's end: a buffer's group binds a fixed window at any slot.
     this.paramsBuffer = device.createBuffer({
-      size: RING_BYTES,
+      size: RING_BYTES + PARAMS_WINDOW,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
-    this.paramsLayout = device.createBindGroupLayout({
-      entries: [
-        {
-          binding: 0,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'uniform', hasDynamicOffset: true },
-        },
-      ],
-    });
+    this.bindGroups = new BindGroups(device, this.paramsBuffer, this.maxBindingBytes);
     this.loss = new DeviceLoss(device.lost);
     device.addEventListener?.('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
@@ -193,6 +199,16 @@ export class Runtime {
     if (this.loss.error) throw this.loss.error;
   }
 
+  /**
+   * Destroys an evicted buffer now, or at the next submit if recorded commands may use it
+   * (destroying it first would make that submit invalid). Its bind groups go with it.
+   */
+  private destroyWhenUnused(b: PooledBuffer): void {
+    this.bindGroups.drop(b);
+    if (this.encoder) this.toDestroy.push(b);
+    else b.buffer.destroy();
+  }
+
   /** Throws (once) the first asynchronous error recorded since the last call. */
   private throwRecorded(): void {
     this.check();
@@ -207,10 +223,10 @@ export class Runtime {
   kernel(key: string, modes: string, paramBytes: number, source: () => string): Kernel {
     let k = this.pipelines.get(key);
     if (!k) {
-      const code = prelude(paramBytes) + source();
+      const code = placeBindings(prelude(paramBytes) + source(), bindsPerBuffer(modes, paramBytes));
       const module = this.device.createShaderModule({ code, label: key });
       const layout = this.device.createPipelineLayout({
-        bindGroupLayouts: [this.paramsLayout, this.storageLayout(modes)],
+        bindGroupLayouts: this.bindGroups.layoutsFor(modes, paramBytes),
       });
       const pipeline = this.device.createComputePipeline({
         layout,
@@ -221,59 +237,6 @@ export class Runtime {
       this.pipelines.set(key, k);
     }
     return k;
-  }
-
-  private storageLayout(modes: string): GPUBindGroupLayout {
-    let l = this.storageLayouts.get(modes);
-    if (!l) {
-      l = this.device.createBindGroupLayout({
-        entries: [...modes].map((m, binding) => ({
-          binding,
-          visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: m === 'w' ? ('storage' as const) : ('read-only-storage' as const) },
-        })),
-      });
-      this.storageLayouts.set(modes, l);
-    }
-    return l;
-  }
-
-  private paramsGroup(bytes: number): GPUBindGroup {
-    let g = this.paramsGroups.get(bytes);
-    if (!g) {
-      g = this.device.createBindGroup({
-        layout: this.paramsLayout,
-        entries: [{ binding: 0, resource: { buffer: this.paramsBuffer, size: bytes } }],
-      });
-      this.paramsGroups.set(bytes, g);
-    }
-    return g;
-  }
-
-  /**
-   * A bind group, cached by buffer ids (never reused) and ranges. A plain buffer binds from
-   * its start (at most the binding limit: larger storages are split by the kernels that can
-   * split their work, and refused by the others); a `Binding` binds a byte range.
-   */
-  bindGroup(kernel: Kernel, bufs: readonly (PooledBuffer | Binding)[]): GPUBindGroup {
-    let key = kernel.modes;
-    for (const b of bufs) key += 'buf' in b ? `:${b.buf.id}@${b.offset}+${b.size}` : `:${b.id}`;
-    let g = this.bindGroups.get(key);
-    if (!g) {
-      if (this.bindGroups.size > 8192) this.bindGroups.clear();
-      g = this.device.createBindGroup({
-        layout: this.storageLayout(kernel.modes),
-        entries: bufs.map((b, binding) => ({
-          binding,
-          resource:
-            'buf' in b
-              ? { buffer: b.buf.buffer, offset: b.offset, size: b.size }
-              : { buffer: b.buffer, size: Math.min(b.bytes, this.maxBindingBytes) },
-        })),
-      });
-      this.bindGroups.set(key, g);
-    }
-    return g;
   }
 
   /**
@@ -290,7 +253,14 @@ export class Runtime {
     return offset;
   }
 
-  dispatch(kernel: Kernel, paramsOffset: number, group: GPUBindGroup, x: number, y = 1, z = 1): void {
+  dispatch(
+    kernel: Kernel,
+    paramsOffset: number,
+    groups: readonly GPUBindGroup[],
+    x: number,
+    y = 1,
+    z = 1,
+  ): void {
     if (x === 0 || y === 0 || z === 0) return;
     const pass = this.computePass();
     // Native calls dominate a small kernel's cost in Dawn: skip the ones that would repeat.
@@ -298,11 +268,15 @@ export class Runtime {
       pass.setPipeline(kernel.pipeline);
       this.lastPipeline = kernel.pipeline;
     }
+    // Group 0 holds the parameters: set every time, their offset changes with each dispatch.
+    // The others only when they changed.
     this.offsets[0] = paramsOffset;
-    pass.setBindGroup(0, this.paramsGroup(kernel.paramBytes), this.offsets, 0, 1);
-    if (this.lastGroup !== group) {
-      pass.setBindGroup(1, group);
-      this.lastGroup = group;
+    pass.setBindGroup(0, groups[0]!, this.offsets, 0, 1);
+    for (let i = 1; i < groups.length; i++) {
+      const g = groups[i]!;
+      if (this.lastGroups[i] === g) continue;
+      pass.setBindGroup(i, g);
+      this.lastGroups[i] = g;
     }
     pass.dispatchWorkgroups(x, y, z);
     if (++this.dispatches >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
@@ -317,7 +291,14 @@ export class Runtime {
     y = 1,
     z = 1,
   ): void {
-    this.dispatch(kernel, paramsOffset, this.bindGroup(kernel, bufs), x, y, z);
+    this.dispatch(
+      kernel,
+      paramsOffset,
+      this.bindGroups.forDispatch(kernel.modes, kernel.paramBytes, bufs),
+      x,
+      y,
+      z,
+    );
   }
 
   /** The workgroup grid for `n` invocations of a 1-D kernel (2-D past 65535 groups). */
@@ -336,7 +317,7 @@ export class Runtime {
     if (!this.pass) {
       this.pass = this.commandEncoder().beginComputePass();
       this.lastPipeline = null;
-      this.lastGroup = null;
+      this.lastGroups.fill(null);
     }
     return this.pass;
   }
@@ -372,7 +353,7 @@ export class Runtime {
       this.dispatches = 0;
     }
     if (this.toDestroy.length > 0) {
-      for (const b of this.toDestroy) b.destroy();
+      for (const b of this.toDestroy) b.buffer.destroy();
       this.toDestroy = [];
     }
   }
@@ -429,8 +410,6 @@ export class Runtime {
 
   /** Drops every pooled buffer and the device. */
   destroy(): void {
-    this.storagePool.drain();
-    this.readPool.drain();
     if (!this.loss.error) {
       try {
         this.flush();
@@ -438,7 +417,9 @@ export class Runtime {
         // The device is going away anyway.
       }
     }
-    for (const b of this.toDestroy) b.destroy();
+    this.storagePool.drain();
+    this.readPool.drain();
+    for (const b of this.toDestroy) b.buffer.destroy();
     this.toDestroy = [];
     this.paramsBuffer.destroy();
     // Later calls fail at once and clearly, whether or not the device itself goes away.

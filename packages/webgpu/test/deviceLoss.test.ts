@@ -39,7 +39,7 @@ describe('device loss', () => {
     }
     expect(reactions() - before).toBe(0);
     expect(reactions()).toBeLessThanOrEqual(1);
-    expect(b.rt.loss.pending).toBe(0);
+    expect(b.resources().pendingWaits).toBe(0);
     device.destroy();
   });
 
@@ -55,6 +55,6 @@ describe('device loss', () => {
       await r.catch((e: unknown) => expect(e).toBeInstanceOf(WebGPUDeviceLostError));
     }
     await expect(b.read(s)).rejects.toBeInstanceOf(WebGPUDeviceLostError);
-    expect(b.rt.loss.pending).toBe(0);
+    expect(b.resources().pendingWaits).toBe(0);
   });
 });

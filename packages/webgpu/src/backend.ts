@@ -76,6 +76,8 @@ export interface WebGPUResources {
   readonly bindGroupsCreated: number;
   /** Reads and syncs in flight (each watches for device loss until it settles). */
   readonly pendingWaits: number;
+  /** Dispatches submitted that no await has yet seen finished. */
+  readonly queuedDispatches: number;
 }
 
 /** The WebGPU backend (PyTorch's analogue: a CUDA/MPS device, here through WebGPU). */
@@ -137,6 +139,7 @@ export class WebGPUBackend implements Backend {
       bindGroups: rt.bindGroups.held,
       bindGroupsCreated: rt.bindGroups.created,
       pendingWaits: rt.loss.pending,
+      queuedDispatches: rt.queueDepth.pending,
     };
   }
 

@@ -19,6 +19,7 @@ import { BindGroups, type Binding, bindsPerBuffer, PARAMS_WINDOW, placeBindings 
 import { DeviceLoss } from './deviceLoss.js';
 import { WebGPUDeviceLostError, WebGPUInternalError, WebGPUOutOfMemoryError } from './errors.js';
 import { BufferPool, type PooledBuffer } from './pool.js';
+import { QueueDepth } from './queueDepth.js';
 
 export type { Binding } from './bindGroups.js';
 
@@ -41,6 +42,8 @@ const MAX_IDLE_STORAGE_BYTES = 256 * 1024 * 1024;
  */
 const MAX_IDLE_READ_BUFFERS = 16;
 const MAX_IDLE_READ_BYTES = 64 * 1024 * 1024;
+/** Queued dispatches never waited for, past which the backend warns once (see queueDepth.ts). */
+const WARN_QUEUED_DISPATCHES = 200_000;
 
 /** A compiled kernel: a pipeline plus the access mode of each storage binding. */
 export interface Kernel {
@@ -97,6 +100,7 @@ export class Runtime {
   readonly storagePool: BufferPool;
   private readonly readPool: BufferPool;
   readonly bindGroups: BindGroups;
+  readonly queueDepth: QueueDepth;
   private readonly pipelines = new Map<string, Kernel>();
   private readonly paramsBuffer: GPUBuffer;
   private readonly ring = new ArrayBuffer(RING_BYTES);
@@ -133,6 +137,7 @@ export class Runtime {
     );
     this.maxBufferBytes = limits.maxBufferSize;
     this.maxStorageBindings = limits.maxStorageBuffersPerShaderStage;
+    this.queueDepth = new QueueDepth(device.queue, WARN_QUEUED_DISPATCHES);
     const evict = (b: PooledBuffer) => this.destroyWhenUnused(b);
     this.storagePool = new BufferPool({
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -349,6 +354,7 @@ export class Runtime {
         this.pass = null;
       }
       this.device.queue.submit([this.encoder.finish()]);
+      this.queueDepth.onSubmit(this.dispatches);
       this.encoder = null;
       this.dispatches = 0;
     }
@@ -371,11 +377,13 @@ export class Runtime {
   /** Submits and waits until the GPU has finished everything submitted. */
   async sync(): Promise<void> {
     this.flush();
+    const mark = this.queueDepth.mark;
     try {
       await this.loss.guard(this.device.queue.onSubmittedWorkDone());
     } catch (e) {
       throw await this.explain(e);
     }
+    this.queueDepth.finishedUpTo(mark);
     this.throwRecorded();
   }
 
@@ -387,6 +395,7 @@ export class Runtime {
     // Recorded before any await: the read sees exactly the work enqueued before it.
     this.copyEncoder().copyBufferToBuffer(src.buffer, 0, buf.buffer, 0, size);
     this.flush();
+    const mark = this.queueDepth.mark;
     try {
       await this.loss.guard(buf.buffer.mapAsync(GPUMapMode.READ, 0, size));
     } catch (e) {
@@ -394,6 +403,8 @@ export class Runtime {
       buf.buffer.destroy();
       throw await this.explain(e);
     }
+    // The copy ran after everything submitted before it.
+    this.queueDepth.finishedUpTo(mark);
     const out = buf.buffer.getMappedRange(0, size).slice(0, bytes);
     buf.buffer.unmap();
     this.readPool.release(buf);

@@ -32,7 +32,10 @@ if (!runnable) {
 }
 
 // Dawn (the `webgpu` package) must stay in one process for the whole run: a worker thread
-// that exits while a device is alive can crash the process. One forked worker, no isolation.
+// that exits while a device is alive can crash the process. One forked worker, no isolation
+// (a process per file would start Dawn and lavapipe again for each). Files do not add up all
+// the same: the backend bounds what it holds, and a file that makes its own device destroys
+// it at the end (README, "Memory").
 export default defineConfig({
   ...preset,
   test: {

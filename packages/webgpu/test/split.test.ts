@@ -1,6 +1,6 @@
 import type { Backend, Storage } from '@stepwise/core';
 import { defineFused } from '@stepwise/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebGPUOutOfMemoryError, webgpu } from '../src/index.js';
 import { arrayOf, cpu, randomValues, rng, viewOf } from './helpers.js';
 
@@ -10,6 +10,7 @@ let small: Backend;
 beforeAll(async () => {
   small = await webgpu({ maxBindingBytes: 4096 });
 });
+afterAll(() => small.destroy?.());
 
 interface P {
   g: Storage;

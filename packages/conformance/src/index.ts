@@ -19,7 +19,7 @@ import { TestMemoryCheck } from './testMemory.js';
 export { expectClose, type FixtureNumber, fromFixture } from './assert.js';
 export type { ConformanceContext } from './context.js';
 export { loadFixture } from './fixtures.js';
-export { randomLayout, randomShape } from './kernels/harness.js';
+export { arrayOf, randomLayout, randomShape } from './kernels/harness.js';
 export {
   type KernelArea,
   type KernelConformanceOptions,

@@ -1,5 +1,6 @@
 /** Shared test helpers: one WebGPU backend per test process, cpu-js as the reference. */
-import type { Backend, DType, Storage, TypedArray, View } from '@stepwise/core';
+import { arrayOf } from '@stepwise/conformance';
+import type { Backend, DType, Storage, View } from '@stepwise/core';
 import { cpuJs } from '@stepwise/cpu-js';
 import { expect } from 'vitest';
 import { WebGPUBackend, webgpu } from '../src/index.js';
@@ -30,21 +31,8 @@ export function gpuVariant(): Promise<Backend> {
 
 export const cpu = cpuJs();
 
-/** The tests' one seeded generator (mulberry32), so failures reproduce. */
-export { mulberry32 as rng } from '@stepwise/conformance';
-
-export function arrayOf(dtype: DType, values: ArrayLike<number>): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return Float32Array.from(values);
-    case 'float64':
-      return Float64Array.from(values);
-    case 'int32':
-      return Int32Array.from(values);
-    case 'bool':
-      return Uint8Array.from(values, (v) => (v ? 1 : 0));
-  }
-}
+/** From the conformance package: the tests' one seeded generator (mulberry32), and host arrays of a dtype. */
+export { arrayOf, mulberry32 as rng } from '@stepwise/conformance';
 
 export function randomValues(n: number, r: () => number, lo = -3, hi = 3): number[] {
   return Array.from({ length: n }, () => lo + (hi - lo) * r());

@@ -4,10 +4,10 @@
  * 1x1 and tall kernels; pooling over ties and a NaN.
  */
 
-import type { Conv2dGeometry, DType, Pool2dGeometry } from '@stepwise/core';
+import type { Conv2dGeometry, Pool2dGeometry } from '@stepwise/core';
 import { describe, it } from 'vitest';
 import { SeededRng } from '../seeded.js';
-import type { KernelHarness } from './harness.js';
+import type { KernelHarness, KernelScope } from './harness.js';
 
 const outSize = (n: number, k: number, stride: number, pad: number, dil: number) =>
   Math.floor((n + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
@@ -76,10 +76,10 @@ function pool([channels, inH, inW, k, s, pad, d]: (typeof POOLS)[number]): Pool2
   };
 }
 
-export function registerConvKernels(h: () => KernelHarness): void {
+export function registerConvKernels(h: () => KernelHarness, dtypes: KernelScope): void {
   describe('conv2d', () => {
-    for (const dtype of ['float32', 'float64'] as DType[]) {
-      it(`forward and both backward pieces, ${dtype}`, async ({ skip }) => {
+    for (const dtype of dtypes(['float32', 'float64'])) {
+      it(`forward and both backward pieces, ${dtype}`, ({ skip }) => {
         if (!h().supports(dtype)) return skip(`${h().backend.name} stores no ${dtype}`);
         const rng = new SeededRng(31 + dtype.length);
         for (const spec of CONVS) {
@@ -106,17 +106,17 @@ export function registerConvKernels(h: () => KernelHarness): void {
           r.conv2dBackwardInput(agy, aw, mGx, g);
           r.conv2dBackwardWeight(agy, ax, mGw, g);
           const what = `[${spec}]`;
-          await h().expect(out, 'accumulated', `conv2d ${dtype} ${what}`, mOut);
-          await h().expect(gx, 'accumulated', `conv2dBackwardInput ${dtype} ${what}`, mGx);
-          await h().expect(gw, 'accumulated', `conv2dBackwardWeight ${dtype} ${what}`, mGw);
+          h().expect(out, 'accumulated', `conv2d ${dtype} ${what}`, mOut);
+          h().expect(gx, 'accumulated', `conv2dBackwardInput ${dtype} ${what}`, mGx);
+          h().expect(gw, 'accumulated', `conv2dBackwardWeight ${dtype} ${what}`, mGw);
         }
       });
     }
   });
 
   describe('maxPool2d', () => {
-    for (const dtype of ['float32', 'float64'] as DType[]) {
-      it(`values, argmax and backward, ${dtype} (ties and a NaN)`, async ({ skip }) => {
+    for (const dtype of dtypes(['float32', 'float64'])) {
+      it(`values, argmax and backward, ${dtype} (ties and a NaN)`, ({ skip }) => {
         if (!h().supports(dtype)) return skip(`${h().backend.name} stores no ${dtype}`);
         const rng = new SeededRng(41 + dtype.length);
         for (const spec of POOLS) {
@@ -135,9 +135,9 @@ export function registerConvKernels(h: () => KernelHarness): void {
             k.maxPool2d(s(x), s(out), s(am), g);
             k.maxPool2dBackward(s(gy), s(am), s(gx), g);
           });
-          await h().expect(out, 'exact', `maxPool2d ${dtype} [${spec}]`);
-          await h().expect(am, 'exact', `maxPool2d argmax ${dtype} [${spec}]`);
-          await h().expect(gx, 'elementwise', `maxPool2dBackward ${dtype} [${spec}]`);
+          h().expect(out, 'exact', `maxPool2d ${dtype} [${spec}]`);
+          h().expect(am, 'exact', `maxPool2d argmax ${dtype} [${spec}]`);
+          h().expect(gx, 'elementwise', `maxPool2dBackward ${dtype} [${spec}]`);
         }
       });
     }

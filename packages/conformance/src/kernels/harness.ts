@@ -30,6 +30,9 @@ export interface ViewPair {
 /** Picks one side of a pair: what a kernel call is written against, once for both backends. */
 export type Side = <T>(p: { readonly b: T; readonly r: T }) => T;
 
+/** The dtypes of a list that a run registers tests for (the `dtypes` option of `runKernelConformance`). */
+export type KernelScope = (dtypes: readonly DType[]) => DType[];
+
 /** Float32 is computed in float64 on the reference; every other dtype in itself. */
 export const referenceDType = (d: DType): DType => (d === 'float32' ? 'float64' : d);
 
@@ -64,6 +67,7 @@ const SENTINEL: Record<DType, number> = { float32: 7.25, float64: 7.25, int32: 7
 
 export class KernelHarness {
   readonly #owned: [Backend, Storage][] = [];
+  readonly #pending: Promise<void>[] = [];
 
   constructor(
     readonly backend: Backend,
@@ -129,34 +133,59 @@ export class KernelHarness {
   }
 
   /**
-   * Asserts the backend's `out` equals the reference's rounded to `out.dtype`: within
+   * Checks that the backend's `out` equals the reference's rounded to `out.dtype`: within
    * `tolerance(dtype, kind)` for floats, exactly for integers and bools and for `'exact'`.
    * `magnitude` (a reference storage, for `'accumulated'`) holds Σ|termᵢ| of each element:
    * the bound is then `atol + rtol · magnitude` (cancellation may leave the result near 0).
+   * The reads are issued now (each sees exactly the work enqueued before it) and compared
+   * in `settle`, after the test: a GPU then waits once per test, not once per check.
    */
-  async expect(out: Pair, kind: ToleranceKind | 'exact', what: string, magnitude?: Storage): Promise<void> {
-    const got = await this.backend.read(out.b);
-    const want = arrayOf(out.dtype, await this.reference.read(out.r));
+  expect(out: Pair, kind: ToleranceKind | 'exact', what: string, magnitude?: Storage): void {
+    const reads = Promise.all([
+      this.backend.read(out.b),
+      this.reference.read(out.r),
+      magnitude ? this.reference.read(magnitude) : undefined,
+    ]);
     const tol: Tolerance = kind === 'exact' ? { rtol: 0, atol: 0 } : tolerance(out.dtype, kind);
-    const label = `${this.backend.name} ${what}`;
-    if (!magnitude) return expectClose(got, want, tol, label);
-    const m = await this.reference.read(magnitude);
-    expect(got.length, `${label}: length`).toBe(want.length);
-    for (let i = 0; i < want.length; i++) {
-      const a = Number(got[i]);
-      const e = want[i]!;
-      const bound = tol.atol + tol.rtol * Math.max(Math.abs(e), m[i]!);
-      const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= bound;
-      if (!ok)
-        expect.fail(
-          `${label}[${i}]: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > ${bound}: atol ${tol.atol} + rtol ${tol.rtol} × Σ|terms| ${m[i]})`,
-        );
-    }
+    const check = reads.then(([got, ref, m]) =>
+      compare(got, arrayOf(out.dtype, ref), tol, `${this.backend.name} ${what}`, m),
+    );
+    check.catch(() => {}); // rejected in `settle`, not as an unhandled rejection
+    this.#pending.push(check);
+  }
+
+  /** Completes the test's checks; the first failure fails the test. */
+  async settle(): Promise<void> {
+    await Promise.all(this.#pending.splice(0));
   }
 
   /** Frees every storage this harness allocated (after each test). */
   freeAll(): void {
     for (const [k, s] of this.#owned.splice(0)) k.free(s);
+  }
+}
+
+function compare(
+  got: TypedArray,
+  want: TypedArray,
+  tol: Tolerance,
+  label: string,
+  magnitude: TypedArray | undefined,
+): void {
+  if (!magnitude) {
+    expectClose(got, want, tol, label);
+    return;
+  }
+  expect(got.length, `${label}: length`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const a = Number(got[i]);
+    const e = Number(want[i]);
+    const bound: number = tol.atol + tol.rtol * Math.max(Math.abs(e), Number(magnitude[i]));
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= bound;
+    if (!ok)
+      expect.fail(
+        `${label}[${i}]: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > ${bound}: atol ${tol.atol} + rtol ${tol.rtol} × Σ|terms| ${magnitude[i]})`,
+      );
   }
 }
 

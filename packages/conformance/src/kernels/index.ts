@@ -9,11 +9,11 @@
  *   runKernelConformance('wasm-simd', () => wasmSimd(), { reference: () => cpuJs() });
  */
 
-import type { Backend } from '@stepwise/core';
+import type { Backend, DType } from '@stepwise/core';
 import { afterEach, beforeAll, describe } from 'vitest';
 import { registerConvKernels } from './conv.js';
 import { registerElementwiseKernels } from './elementwise.js';
-import { KernelHarness } from './harness.js';
+import { KernelHarness, type KernelScope } from './harness.js';
 import { registerIndexingKernels } from './indexing.js';
 import { registerLayoutKernels } from './layout.js';
 import { registerMatmulKernels } from './matmul.js';
@@ -27,7 +27,7 @@ export const kernelAreas = {
   matmul: registerMatmulKernels,
   conv: registerConvKernels,
   indexing: registerIndexingKernels,
-} satisfies Record<string, (h: () => KernelHarness) => void>;
+} satisfies Record<string, (h: () => KernelHarness, dtypes: KernelScope) => void>;
 
 export type KernelArea = keyof typeof kernelAreas;
 
@@ -36,6 +36,12 @@ export interface KernelConformanceOptions {
   readonly reference: () => Backend | Promise<Backend>;
   /** Only these areas (e.g. for a second kernel family of the same device); default: all. */
   readonly only?: readonly KernelArea[];
+  /**
+   * Only tests of these dtypes are registered (a second kernel family that differs in its
+   * float32 kernels); default: all four. A dtype the backend does not store is reported
+   * skipped, not left out.
+   */
+  readonly dtypes?: readonly DType[];
 }
 
 export function runKernelConformance(
@@ -48,6 +54,7 @@ export function runKernelConformance(
     if (!harness) throw new Error('kernel conformance: the backends are created in beforeAll');
     return harness;
   };
+  const scope: KernelScope = (dtypes) => dtypes.filter((d) => !options.dtypes || options.dtypes.includes(d));
   describe(`kernels: ${name}`, () => {
     beforeAll(async () => {
       const backend = await factory();
@@ -58,11 +65,18 @@ export function runKernelConformance(
         );
       harness = new KernelHarness(backend, reference);
     });
-    // Storages are not tensors: the harness frees what each test allocated on both sides.
-    afterEach(() => harness?.freeAll());
+    // A test's checks complete here (its reads were issued as it ran); then the harness
+    // frees what the test allocated on both sides (storages are not tensors).
+    afterEach(async () => {
+      try {
+        await harness?.settle();
+      } finally {
+        harness?.freeAll();
+      }
+    });
     for (const [area, register] of Object.entries(kernelAreas)) {
       if (options.only && !options.only.includes(area as KernelArea)) continue;
-      describe(area, () => register(h));
+      describe(area, () => register(h, scope));
     }
   });
 }

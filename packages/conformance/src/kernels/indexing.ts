@@ -3,10 +3,9 @@
  * indices (which accumulate), for every dtype.
  */
 
-import type { DType } from '@stepwise/core';
 import { describe, it } from 'vitest';
 import { SeededRng } from '../seeded.js';
-import type { KernelHarness } from './harness.js';
+import type { KernelHarness, KernelScope } from './harness.js';
 
 const SHAPES: [outer: number, len: number, inner: number][] = [
   [1, 1, 1],
@@ -17,10 +16,10 @@ const SHAPES: [outer: number, len: number, inner: number][] = [
   [2, 1000, 1],
 ];
 
-export function registerIndexingKernels(h: () => KernelHarness): void {
+export function registerIndexingKernels(h: () => KernelHarness, dtypes: KernelScope): void {
   describe('indexing', () => {
-    for (const dtype of ['float32', 'float64', 'int32', 'bool'] as DType[]) {
-      it(`indexSelect, indexAdd, gather, scatterAdd on ${dtype} (repeated indices)`, async ({ skip }) => {
+    for (const dtype of dtypes(['float32', 'float64', 'int32', 'bool'])) {
+      it(`indexSelect, indexAdd, gather, scatterAdd on ${dtype} (repeated indices)`, ({ skip }) => {
         if (!h().supports(dtype)) return skip(`${h().backend.name} stores no ${dtype}`);
         const rng = new SeededRng(51 + dtype.length);
         const draw = (n: number) =>
@@ -35,13 +34,13 @@ export function registerIndexingKernels(h: () => KernelHarness): void {
           const x = h().input(dtype, draw(outer * len * inner));
           const sel = h().output(dtype, outer * idx.size * inner);
           h().run((k, s) => k.indexSelect(s(x), s(idx), s(sel), outer, len, inner));
-          await h().expect(sel, 'exact', `indexSelect ${what}`);
+          h().expect(sel, 'exact', `indexSelect ${what}`);
           const src = h().input(dtype, draw(outer * idx.size * inner));
           // Repeated indices add in an order of the backend's choosing: held to Σ|terms|.
           const mAdd = h().absOf(x);
           h().run((k, s) => k.indexAdd(s(x), s(idx), s(src), outer, len, inner));
           h().reference.indexAdd(mAdd, idx.r, h().absOf(src), outer, len, inner);
-          await h().expect(x, 'accumulated', `indexAdd ${what}`, mAdd);
+          h().expect(x, 'accumulated', `indexAdd ${what}`, mAdd);
 
           const lenIdx = rng.pick([1, 2, 4, 7]);
           const gIdx = h().input('int32', indices(outer * lenIdx * inner, len));
@@ -49,12 +48,12 @@ export function registerIndexingKernels(h: () => KernelHarness): void {
           const y = h().input(dtype, draw(outer * len * inner));
           const gathered = h().output(dtype, outer * lenIdx * inner);
           h().run((k, s) => k.gather(s(y), s(gIdx), s(gathered), outer, len, inner));
-          await h().expect(gathered, 'exact', `gather ${what}`);
+          h().expect(gathered, 'exact', `gather ${what}`);
           const gsrc = h().input(dtype, draw(outer * lenIdx * inner));
           const mScatter = h().absOf(y);
           h().run((k, s) => k.scatterAdd(s(y), s(gIdx), s(gsrc), outer, len, inner));
           h().reference.scatterAdd(mScatter, gIdx.r, h().absOf(gsrc), outer, len, inner);
-          await h().expect(y, 'accumulated', `scatterAdd ${what}`, mScatter);
+          h().expect(y, 'accumulated', `scatterAdd ${what}`, mScatter);
         }
       });
     }

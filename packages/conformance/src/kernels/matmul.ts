@@ -3,10 +3,9 @@
  * over the batch (batch stride 0), sizes 1, odd, prime and past a tile, and k = 0.
  */
 
-import type { DType } from '@stepwise/core';
 import { describe, it } from 'vitest';
 import { SeededRng } from '../seeded.js';
-import type { KernelHarness } from './harness.js';
+import type { KernelHarness, KernelScope } from './harness.js';
 
 const DIMS: [batch: number, m: number, k: number, n: number][] = [
   [1, 1, 1, 1],
@@ -16,7 +15,6 @@ const DIMS: [batch: number, m: number, k: number, n: number][] = [
   [3, 5, 40, 18],
   [2, 4, 0, 3],
   [1, 64, 300, 40],
-  [1, 64, 16, 64],
   [3, 5, 1, 1000],
   [2, 70, 37, 130],
   [1, 130, 257, 17],
@@ -29,19 +27,22 @@ const BROADCAST: [a: boolean, b: boolean][] = [
   [true, false],
 ];
 
-export function registerMatmulKernels(h: () => KernelHarness): void {
+export function registerMatmulKernels(h: () => KernelHarness, dtypes: KernelScope): void {
   describe('matmul', () => {
-    for (const dtype of ['float32', 'float64', 'int32'] as DType[]) {
+    for (const dtype of dtypes(['float32', 'float64', 'int32'])) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
-          it(`${dtype} transA=${transA} transB=${transB}, each operand broadcast over the batch`, async ({
+          it(`${dtype} transA=${transA} transB=${transB}, each operand broadcast over the batch`, ({
             skip,
           }) => {
             if (!h().supports(dtype)) return skip(`${h().backend.name} stores no ${dtype}`);
             const rng = new SeededRng(21 + dtype.length + (transA ? 2 : 0) + (transB ? 1 : 0));
             const draw = (n: number) =>
               dtype === 'int32' ? Array.from({ length: n }, () => rng.int(-9, 9)) : rng.values(n, -3, 3);
-            for (const [batch, m, k, n] of DIMS) {
+            // Integer products are exact in any order: the small shapes suffice.
+            for (const [batch, m, k, n] of dtype === 'int32'
+              ? DIMS.filter(([, m, k, n]) => m * k * n <= 5000)
+              : DIMS) {
               for (const [aShared, bShared] of BROADCAST) {
                 if (batch === 1 && (aShared || bShared)) continue;
                 const a = h().input(dtype, draw((aShared ? 1 : batch) * m * k));
@@ -58,22 +59,22 @@ export function registerMatmulKernels(h: () => KernelHarness): void {
                 const mag = h().referenceLike(out);
                 h().reference.matmul(h().absOf(a), h().absOf(b), mag, dims, opts);
                 const what = `matmul ${dtype} [${batch}, ${m}, ${k}, ${n}] shared a=${aShared} b=${bShared}`;
-                await h().expect(out, 'accumulated', what, mag);
+                h().expect(out, 'accumulated', what, mag);
               }
             }
           });
         }
       }
     }
-    it('propagates NaN and Inf through zero entries like IEEE arithmetic', async () => {
-      for (const dtype of ['float32', 'float64'] as DType[]) {
+    it('propagates NaN and Inf through zero entries like IEEE arithmetic', () => {
+      for (const dtype of dtypes(['float32', 'float64'])) {
         if (!h().supports(dtype)) continue;
         const a = h().input(dtype, [0, 1, 2, 0]);
         const b = h().input(dtype, [Number.NaN, Number.POSITIVE_INFINITY, 1, 2]);
         const out = h().output(dtype, 4);
         const opts = { transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 };
         h().run((k, s) => k.matmul(s(a), s(b), s(out), { batch: 1, m: 2, k: 2, n: 2 }, opts));
-        await h().expect(out, 'exact', `matmul ${dtype} NaN and Inf`);
+        h().expect(out, 'exact', `matmul ${dtype} NaN and Inf`);
       }
     });
   });

@@ -44,6 +44,8 @@ export interface BinaryInfo {
   readonly exact: boolean;
   /** Why its float operands stay finite (default: they include ±Infinity). */
   readonly finite?: string;
+  /** Where its random int32 operands are drawn (default: [-100000, 100000], so mul wraps). */
+  readonly int32Domain?: readonly [a: readonly [number, number], b: readonly [number, number]];
   /** Fixed int32 operand pairs checked besides the random ones (which stay in the op's safe domain). */
   readonly int32Pairs?: readonly [a: readonly number[], b: readonly number[]];
 }
@@ -65,9 +67,14 @@ export const binaryOps: readonly BinaryInfo[] = [
     exact: false,
     finite:
       'webgpu: pow of an infinite operand is NaN (Math.pow and PyTorch: inf ** 0.5 = inf, 0.5 ** inf = 0)',
-    // Random int32 exponents are >= 0; these are the negative ones of non-zero bases (PyTorch:
-    // 1, ±1 for -1, else 0). 0 to a negative power is left out: PyTorch and cpu-js give 0,
-    // wasm-simd 2147483647.
+    // Small bases, and exponents >= 0 (int32 results stay exact).
+    int32Domain: [
+      [-7, 7],
+      [0, 9],
+    ],
+    // Negative exponents come as fixed pairs, of non-zero bases (PyTorch: 1 for 1, ±1 for
+    // -1, else 0). 0 to a negative power is left out: PyTorch and cpu-js give 0, wasm-simd
+    // 2147483647.
     int32Pairs: [
       [3, -1, -1, 1, 2, -2, 5, 2147483647, 2, -7],
       [-7, -3, -2, -2, -1, -1, 0, 1, 30, 2],

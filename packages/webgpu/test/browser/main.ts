@@ -3,6 +3,9 @@
  * a sample of every kernel family checked against cpu-js, then a short Adam training run.
  * The outcome goes to `window.webgpuCheck`.
  */
+
+// The tests' one seeded generator, from the module that imports nothing (the page is bundled).
+import { mulberry32 as rng } from '@stepwise/conformance/seeded';
 import type { Backend, Storage, TypedArray } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import { cpuJs } from '@stepwise/cpu-js';
@@ -20,17 +23,6 @@ declare global {
   interface Window {
     webgpuCheck?: CheckResult;
   }
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function run(): Promise<CheckResult> {

@@ -4,9 +4,10 @@
  * tensor on the host in float64 and travel as f32 uniforms after the own ones). A call over
  * many tensors is split into chunks of K tensors, K as large as the storage-binding limit
  * allows, and each chunk is ONE dispatch: the invocation finds its tensor from a table of cumulative
- * sizes in the params block, then runs the program body on that tensor's bindings. Bind
- * groups are cached by buffer ids, scalars travel in the params ring: a step allocates
- * no GPU buffer and creates no bind group once warm.
+ * sizes in the params block, then runs the program body on that tensor's bindings. A chunk's
+ * bind group is cached by its buffers' ids (`bindGroups.ts`) and scalars travel in the
+ * params ring: a step allocates no GPU buffer, and creates no bind group once warm while the
+ * gradients keep their buffers (one per step when they land in other pooled buffers).
  */
 import {
   type FusedExpr,

@@ -6,17 +6,10 @@
  * generator.
  */
 
-/** `mulberry32(seed)`: a function returning the next value in [0, 1) on each call. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@stepwise/core';
+
+/** `mulberry32(seed)`: core's generator (the one `DataLoader` shuffles with), one copy. */
+export { mulberry32 };
 
 /** mulberry32 with the draws tests need: integers, picks, uniform values. */
 export class SeededRng {

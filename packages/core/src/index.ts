@@ -99,7 +99,7 @@ export { gather, indexSelect } from './ops/indexing.js';
 export { matmul } from './ops/linalg.js';
 export { cat, stack } from './ops/shape.js';
 export * as optim from './optim/index.js';
-export { manualSeed } from './random.js';
+export { manualSeed, mulberry32 } from './random.js';
 export { getBackend, listBackends, registerBackend, setBackend } from './registry.js';
 export { CheckpointError, load, save, saveAsync } from './serialize/index.js';
 export { Tensor, type TensorOrScalar } from './tensor.js';

@@ -65,3 +65,15 @@ export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed)) throw new TypeError(`manualSeed expects an integer, got ${seed}`);
   defaultGenerator.seed(seed % 2 ** 32);
 }
+
+/** A small, fast, seedable PRNG (mulberry32): shuffles need repeatability, not crypto. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

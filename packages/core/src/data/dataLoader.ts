@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
 import { loopBoundary } from '../loopMemory.js';
 import { stack } from '../ops/shape.js';
-import { defaultGenerator } from '../random.js';
+import { defaultGenerator, mulberry32 } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { Dataset } from './dataset.js';
 
@@ -21,18 +21,6 @@ export interface DataLoaderOptions {
   seed?: number;
   /** Or a function returning uniform numbers in [0, 1) to shuffle with. */
   generator?: () => number;
-}
-
-/** A small, fast, seedable PRNG (mulberry32): shuffles need repeatability, not crypto. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

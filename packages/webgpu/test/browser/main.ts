@@ -4,7 +4,7 @@
  * The outcome goes to `window.webgpuCheck`.
  */
 
-// The tests' one seeded generator, from the module that imports nothing (the page is bundled).
+// The tests' one seeded generator (core's mulberry32, re-exported for the tests).
 import { mulberry32 as rng } from '@stepwise/conformance/seeded';
 import type { Backend, Storage, TypedArray } from '@stepwise/core';
 import * as torch from '@stepwise/core';

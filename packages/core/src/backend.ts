@@ -12,11 +12,11 @@
  * Kernels enqueue work and return nothing (no host data): cpu-js and wasm-simd run them
  * at once, webgpu records them into a command stream. Only `read` returns data.
  */
-import type { DType } from './dtype.js';
+import type { DType, TypedArray } from './dtype.js';
 import type { FusedProgram } from './fused/program.js';
 
-/** Typed arrays used to move data between host and device, one per dtype. */
-export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+/** Re-exported from dtype.ts, its home (kept here so existing imports keep working). */
+export type { TypedArray } from './dtype.js';
 
 /**
  * An opaque handle to a backend's storage: a flat, contiguous run of `size` elements of

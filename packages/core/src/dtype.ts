@@ -3,9 +3,10 @@
  * PyTorch's int64 (`torch.long`) maps to int32 here: JS has no fast 64-bit integer
  * arrays, and indices beyond 2^31 do not fit a browser's memory anyway.
  */
-import type { TypedArray } from './backend.js';
-
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+/** Typed arrays used to move data between host and device, one per dtype. */
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 

@@ -23,13 +23,20 @@ export type {
   Pool2dGeometry,
   ReduceOp,
   Storage,
-  TypedArray,
   UnaryOp,
   View,
 } from './backend.js';
 export { conv2dGeometryValues, pool2dGeometryValues } from './backend.js';
 export { DataLoader, TensorDataset } from './data/index.js';
-export { bytesPerElement, DTYPES, type DType, isFloat, promoteTypes, typedArrayFor } from './dtype.js';
+export {
+  bytesPerElement,
+  DTYPES,
+  type DType,
+  isFloat,
+  promoteTypes,
+  type TypedArray,
+  typedArrayFor,
+} from './dtype.js';
 export { enableGrad, isGradEnabled, keep, noGrad, setGradEnabled, tidy } from './engine.js';
 export * from './errors.js';
 export { runFusedComposed } from './fused/composed.js';

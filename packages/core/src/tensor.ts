@@ -12,8 +12,8 @@
  */
 import { backward as runBackward } from './autograd/backward.js';
 import type { GradNode } from './autograd/graph.js';
-import type { Backend, Storage, TypedArray } from './backend.js';
-import { bytesPerElement, type DType } from './dtype.js';
+import type { Backend, Storage } from './backend.js';
+import { bytesPerElement, type DType, type TypedArray } from './dtype.js';
 import { escapeScopes, keep, setTensorBrand, trackTensor } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError, shapeStr, ValueError } from './errors.js';
 import { formatTensor } from './format.js';

@@ -1,6 +1,6 @@
 /** Creation functions: `torch.tensor`, `zeros`, `arange`, `rand`, ... */
-import type { Backend, TypedArray } from '../backend.js';
-import { assertDType, type DType, isFloat, typedArrayFor } from '../dtype.js';
+import type { Backend } from '../backend.js';
+import { assertDType, type DType, isFloat, type TypedArray, typedArrayFor } from '../dtype.js';
 import { AutogradError, ValueError } from '../errors.js';
 import { defaultGenerator } from '../random.js';
 import { resolveBackend } from '../registry.js';

@@ -1,5 +1,4 @@
-import type { TypedArray } from '../backend.js';
-import { bytesPerElement } from '../dtype.js';
+import { bytesPerElement, type TypedArray } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import {
   ALIGN,

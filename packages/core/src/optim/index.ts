@@ -2,8 +2,6 @@
  * `torch.optim`: every optimizer, the `Optimizer` base class, and `lrScheduler`.
  */
 
-export * as lrScheduler from '../lrScheduler/index.js';
-export * as swaUtils from '../swaUtils/index.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
 export { Adafactor, type AdafactorOptions } from './adafactor.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
@@ -12,6 +10,7 @@ export { Adamax, type AdamaxOptions } from './adamax.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
 export { withComposedUpdates } from './fusedStep.js';
 export { LBFGS, type LBFGSClosure, type LBFGSOptions } from './lbfgs.js';
+export * as lrScheduler from './lrScheduler/index.js';
 export { Muon, type MuonOptions } from './muon.js';
 export { NAdam, type NAdamOptions } from './nadam.js';
 export {
@@ -33,3 +32,4 @@ export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Rprop, type RpropOptions } from './rprop.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { SparseAdam, type SparseAdamOptions } from './sparseAdam.js';
+export * as swaUtils from './swaUtils/index.js';

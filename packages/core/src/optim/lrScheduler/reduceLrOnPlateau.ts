@@ -1,6 +1,6 @@
-import { ValueError } from '../errors.js';
-import type { Optimizer } from '../optim/optimizer.js';
-import { Tensor } from '../tensor.js';
+import { ValueError } from '../../errors.js';
+import { Tensor } from '../../tensor.js';
+import type { Optimizer } from '../optimizer.js';
 import { checkOptimizer, LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** Options of `ReduceLROnPlateau`. */

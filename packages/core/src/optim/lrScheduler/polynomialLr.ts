@@ -1,4 +1,4 @@
-import type { Optimizer } from '../optim/optimizer.js';
+import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.PolynomialLR`: lr = initialLr · (1 − min(T, e)/T)^power. */

@@ -1,5 +1,5 @@
-import { ValueError } from '../errors.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { ValueError } from '../../errors.js';
+import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.ConstantLR`: lr = initialLr · factor until `totalIters`, then initialLr. */

@@ -1,5 +1,5 @@
-import { ValueError } from '../errors.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { ValueError } from '../../errors.js';
+import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, type SchedulerStateDict, type StateSchema, typeName } from './lrScheduler.js';
 import { ReduceLROnPlateau } from './reduceLrOnPlateau.js';
 

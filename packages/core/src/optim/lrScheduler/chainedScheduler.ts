@@ -1,5 +1,5 @@
-import { ValueError } from '../errors.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { ValueError } from '../../errors.js';
+import type { Optimizer } from '../optimizer.js';
 import { LRScheduler, lrOf, type SchedulerStateDict } from './lrScheduler.js';
 import { checkChildren, prepareWithChildren } from './sequentialLr.js';
 

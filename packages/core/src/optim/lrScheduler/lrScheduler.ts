@@ -7,9 +7,9 @@
  * step never decays an lr that is already there (a scheduler rebuilt on a resumed
  * optimizer does not step it twice).
  */
-import { ValueError } from '../errors.js';
-import { Optimizer } from '../optim/optimizer.js';
-import { Tensor } from '../tensor.js';
+import { ValueError } from '../../errors.js';
+import { Tensor } from '../../tensor.js';
+import { Optimizer } from '../optimizer.js';
 
 const forbidden = new Set(['__proto__', 'constructor', 'prototype']);
 

@@ -1,7 +1,7 @@
-import { keep, noGrad } from '../engine.js';
-import { Module } from '../nn/module.js';
-import { Parameter } from '../nn/parameter.js';
-import { Tensor } from '../tensor.js';
+import { keep, noGrad } from '../../engine.js';
+import { Module } from '../../nn/module.js';
+import { Parameter } from '../../nn/parameter.js';
+import { Tensor } from '../../tensor.js';
 
 /** `avg_fn(averaged, current, numAveraged)`: the new value of one averaged tensor. */
 export type AvgFn = (averaged: Tensor, current: Tensor, numAveraged: number) => Tensor;

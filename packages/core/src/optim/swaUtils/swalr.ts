@@ -1,6 +1,6 @@
-import { ValueError } from '../errors.js';
+import { ValueError } from '../../errors.js';
 import { formatParam, LRScheduler, lrOf, type StateSchema } from '../lrScheduler/lrScheduler.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import type { Optimizer } from '../optimizer.js';
 
 /**
  * `torch.optim.swa_utils.SWALR`: anneals each group's lr from its current value to its

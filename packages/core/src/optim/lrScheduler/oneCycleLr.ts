@@ -1,5 +1,5 @@
-import { ValueError } from '../errors.js';
-import type { Optimizer } from '../optim/optimizer.js';
+import { ValueError } from '../../errors.js';
+import type { Optimizer } from '../optimizer.js';
 import { formatParam, LRScheduler, type StateSchema } from './lrScheduler.js';
 
 /** Options of `OneCycleLR`. */

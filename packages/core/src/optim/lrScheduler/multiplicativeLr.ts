@@ -1,4 +1,4 @@
-import type { Optimizer } from '../optim/optimizer.js';
+import type { Optimizer } from '../optimizer.js';
 import { type LrLambda, lambdasFor } from './lambdaLr.js';
 import { LRScheduler, lrOf } from './lrScheduler.js';
 

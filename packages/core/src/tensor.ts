@@ -16,7 +16,7 @@ import type { Backend, Storage } from './backend.js';
 import { bytesPerElement, type DType, type TypedArray } from './dtype.js';
 import { escapeScopes, keep, setTensorBrand, trackTensor } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError, shapeStr, ValueError } from './errors.js';
-import { formatTensor } from './format.js';
+import { formatTensor } from './formatTensor.js';
 import { boundaryCount, noteBirth, type Releasable } from './loopMemory.js';
 import { toBackend, toBackendAsync, toDType } from './ops/convert.js';
 import * as ew from './ops/elementwise.js';

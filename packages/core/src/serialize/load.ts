@@ -17,7 +17,7 @@ import {
   rules,
   swapBytes,
   type TensorEntry,
-} from './format.js';
+} from './checkpointFormat.js';
 
 function fail(msg: string): never {
   throw new CheckpointError(`torch.load: ${msg}`);
@@ -71,7 +71,7 @@ function checkEntries(raw: unknown, dataBytes: number): TensorEntry[] {
 }
 
 /**
- * Refuses overlapping byte ranges (see `format.ts` for why), which bounds the bytes a load
+ * Refuses overlapping byte ranges (see `checkpointFormat.ts` for why), which bounds the bytes a load
  * allocates for tensor data by the size of the data section.
  */
 function checkDisjoint(entries: readonly TensorEntry[]): void {

@@ -13,7 +13,7 @@ import {
   rules,
   swapBytes,
   type TensorEntry,
-} from './format.js';
+} from './checkpointFormat.js';
 
 /**
  * Walks a value into the header's tagged JSON, collecting tensors (each once). Plain
@@ -127,7 +127,7 @@ function assemble(root: unknown, tensors: Tensor[], datas: TypedArray[]): Uint8A
 /**
  * `torch.save(obj)`: any nesting of plain objects, arrays, numbers, strings, booleans,
  * null and tensors (model, optimizer and scheduler state dicts together) → bytes in the
- * documented format (see `format.ts`). Synchronous, so it needs backends with synchronous
+ * documented format (see `checkpointFormat.ts`). Synchronous, so it needs backends with synchronous
  * reads; on webgpu use `await torch.saveAsync(obj)`.
  */
 export function save(obj: unknown): Uint8Array {

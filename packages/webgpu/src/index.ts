@@ -4,7 +4,6 @@
  * (`navigator.gpu`) and Node (the `webgpu` package, Dawn).
  */
 
-export { WebGPUBackend, type WebGPUResources } from './backend.js';
 export {
   WebGPUDeviceLostError,
   WebGPUInternalError,
@@ -12,3 +11,4 @@ export {
   WebGPUUnavailableError,
 } from './errors.js';
 export { type WebGPUOptions, webgpu } from './webgpu.js';
+export { WebGPUBackend, type WebGPUResources } from './webgpuBackend.js';

@@ -4,8 +4,8 @@
  * Node the optional `webgpu` package (Dawn) supplies it.
  */
 import type { Backend } from '@stepwise/core';
-import { WebGPUBackend } from './backend.js';
 import { WebGPUUnavailableError } from './errors.js';
+import { WebGPUBackend } from './webgpuBackend.js';
 
 export interface WebGPUOptions {
   /** A device the app already has; the backend shares it and never destroys it. */

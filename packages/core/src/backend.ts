@@ -7,7 +7,7 @@
  *  - every storage it receives was allocated by this backend and is not freed;
  *  - sizes and shapes are consistent (core checked them);
  *  - an output storage never aliases an input unless the kernel's doc says it may
- *    (in-place kernels: `fused`, `indexAdd`, `scatterAdd`, `fill`).
+ *    (in-place kernels: `fused`, `indexAdd`, `scatterAdd`, `fill`, `copyToView`).
  *
  * Kernels enqueue work and return nothing (no host data): cpu-js and wasm-simd run them
  * at once, webgpu records them into a command stream. Only `read` returns data.
@@ -234,6 +234,14 @@ export interface Backend {
    * lower to this.
    */
   copy(src: View, out: Storage): void;
+  /**
+   * The inverse of `copy`: scatters the contiguous `src` (size = product of `dst.shape`), in
+   * row-major order of `dst.shape`, into the strided view `dst` of another storage, in place.
+   * How an in-place op on a non-contiguous view (`x.T.mul_(2)`, `x.narrow(1, 0, 1).zero_()`)
+   * writes through to its base. Core never passes a `dst` whose elements overlap (no stride 0
+   * on a dimension longer than 1).
+   */
+  copyToView(src: Storage, dst: View): void;
 
   // ---- elementwise ----
   /** `out[i] = op(x[i])`, contiguous, same size and dtype (`not`: out may be bool). */

@@ -1,22 +1,29 @@
 /**
- * `torch.Tensor`: a handle to a backend storage plus shape, dtype and autograd fields.
+ * `torch.Tensor`: a handle to a backend storage plus shape, strides, storage offset, dtype
+ * and autograd fields.
  *
- * Layout decision: every tensor is contiguous, row-major, from offset 0 of its storage.
- * Ops that PyTorch implements as strided views over the same memory — `view`, `reshape`,
- * `flatten`, `squeeze`, `unsqueeze`, `detach` — share the storage here too (an in-place
- * write through one is seen by the other, and they share the version counter). Ops that
- * would need non-contiguous strides — `transpose`, `T`, `permute`, `expand`, `narrow` —
- * return a contiguous copy. Values and gradients are PyTorch's either way; what differs is
- * that an in-place write into the result of those five does not reach the original.
- * Keeping every storage contiguous keeps every backend kernel simple and fast.
+ * Layout, as PyTorch: a tensor sees its storage through `shape`, `stride()` (in elements)
+ * and `storageOffset()`. The view family (`view`, `reshape` when strides allow, `flatten`,
+ * `squeeze`, `unsqueeze`, `narrow`, `select`, basic `index`, `T`, `t()`, `transpose`,
+ * `permute`, `expand`, `unbind`, `chunk`, `split`, `diagonal`, `unfold`, `movedim`, `detach`)
+ * makes new tensors over the same storage, so in-place ops on a view write through to its
+ * base and every other view, and the version counter is shared.
+ *
+ * Backend kernels mostly take whole contiguous storages (that keeps every kernel simple and
+ * fast). So `t.storage`, what ops hand to kernels, is the tensor's own storage when the tensor
+ * covers all of it row-major, and otherwise a contiguous copy made on first use and kept
+ * until the shared storage is written again (the version counter says when). Kernels that take
+ * strided `View`s (`copy`, `binary`, `where`) read views in place, without that copy; in-place
+ * writes into a view go through the backend's strided `copyToView`.
  */
 import { backward as runBackward } from './autograd/backward.js';
 import type { GradNode } from './autograd/graph.js';
-import type { Backend, Storage } from './backend.js';
+import type { Backend, Storage, View } from './backend.js';
 import { bytesPerElement, type DType, type TypedArray } from './dtype.js';
 import { escapeScopes, keep, setTensorBrand, trackTensor } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError, shapeStr, ValueError } from './errors.js';
 import { formatTensor } from './formatTensor.js';
+import { isRowMajor, type Layout, rowMajorStrides, viewStrides } from './layout.js';
 import { boundaryCount, noteBirth, type Releasable } from './loopMemory.js';
 import { toBackend, toBackendAsync, toDType } from './ops/convert.js';
 import * as ew from './ops/elementwise.js';
@@ -47,9 +54,29 @@ export class StorageRef {
 const liveBytes = new Set<StorageRef>();
 const liveTensors = new Map<string, number>();
 
+/**
+ * A view's contiguous copy (see the file comment): one per tensor, refreshed when the shared
+ * storage's version moves past `version`, freed with the tensor.
+ */
+class DenseCopy {
+  ref: StorageRef | null = null;
+  version = -1;
+  release(): void {
+    this.ref?.release();
+    this.ref = null;
+  }
+}
+
+interface Held {
+  readonly ref: StorageRef;
+  readonly backend: string;
+  readonly dense: DenseCopy | null;
+}
+
 /** Frees the storage of tensors that were dropped without `dispose()` (the safety net). */
-const finalizer = new FinalizationRegistry<{ ref: StorageRef; backend: string }>(({ ref, backend }) => {
+const finalizer = new FinalizationRegistry<Held>(({ ref, backend, dense }) => {
   liveTensors.set(backend, (liveTensors.get(backend) ?? 1) - 1);
+  dense?.release();
   ref.release();
 });
 
@@ -91,16 +118,38 @@ export class Tensor implements Releasable {
   /** True while `#grad` is a tensor the backward engine made (and so may free). */
   #gradOwned = false;
   #gradFn: GradNode | null = null;
+  /** @internal Element strides over the storage (row-major for a tensor that owns it). */
+  readonly _strides: readonly number[];
+  /** @internal Index of the first element in the storage. */
+  readonly _offset: number;
+  /** @internal True when this tensor is its whole storage, row-major: kernels read it in place. */
+  readonly _whole: boolean;
+  /**
+   * @internal The tensor whose storage this differentiable view shares (PyTorch's `._base`),
+   * for in-place ops on views (`CopySlices`); null for tensors that own their storage and for
+   * `detach()`, which shares storage but not history.
+   */
+  _base: Tensor | null = null;
+  readonly #dense: DenseCopy | null;
 
   /** @internal Use the creation functions (`torch.tensor`, `torch.zeros`, ...). */
-  constructor(ref: StorageRef, shape: readonly number[], dtype: DType) {
+  constructor(ref: StorageRef, shape: readonly number[], dtype: DType, layout?: Layout) {
     this._ref = ref;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.#backend = ref.backend;
+    this._strides = Object.freeze(layout ? [...layout.strides] : rowMajorStrides(shape));
+    this._offset = layout?.offset ?? 0;
+    this._whole =
+      !layout ||
+      (this._offset === 0 &&
+        isRowMajor(shape, this._strides) &&
+        ref.storage !== null &&
+        ref.storage.size === shape.reduce((a, b) => a * b, 1));
+    this.#dense = this._whole ? null : new DenseCopy();
     liveBytes.add(ref);
     liveTensors.set(ref.backend.name, (liveTensors.get(ref.backend.name) ?? 0) + 1);
-    finalizer.register(this, { ref, backend: ref.backend.name }, this);
+    finalizer.register(this, { ref, backend: ref.backend.name, dense: this.#dense }, this);
     trackTensor(this);
     noteBirth(this);
   }
@@ -117,16 +166,70 @@ export class Tensor implements Releasable {
     return new Tensor(new StorageRef(backend, backend.alloc(dtype, size)), shape, dtype);
   }
 
-  /** @internal A new tensor sharing this one's storage (a view), with another shape. */
-  _view(shape: readonly number[]): Tensor {
+  /** @internal A new tensor over this one's storage with its own shape, strides and offset. */
+  _asStrided(shape: readonly number[], strides: readonly number[], offset: number): Tensor {
     const ref = this._liveRef();
     ref.refs++;
-    return new Tensor(ref, shape, this.dtype);
+    return new Tensor(ref, shape, this.dtype, { strides, offset });
   }
 
-  /** @internal The backend storage; throws on a disposed tensor. */
+  /**
+   * @internal This tensor's elements seen with another shape of the same numel: a view
+   * where the strides allow one (PyTorch's `view` rule), else a view of a contiguous copy.
+   */
+  _view(shape: readonly number[]): Tensor {
+    const strides = viewStrides(this.shape, this._strides, shape);
+    if (strides) return this._asStrided(shape, strides, this._offset);
+    const dense = Tensor.empty(this.shape, this.dtype, this.backend);
+    this.backend.copy(this._strided(), dense.storage);
+    const out = dense._asStrided(shape, rowMajorStrides(shape), 0);
+    dense.dispose();
+    return out;
+  }
+
+  /** @internal The strided view of the shared storage that this tensor is. */
+  _strided(): View {
+    return {
+      storage: this._liveRef().storage!,
+      shape: this.shape,
+      strides: this._strides,
+      offset: this._offset,
+    };
+  }
+
+  /**
+   * @internal A contiguous storage of exactly this tensor's elements, row-major: its own
+   * storage when it is whole, else the kept copy (refreshed after writes). For reading only:
+   * write into a view with `copyToView` (ops/inplace.ts).
+   */
   get storage(): Storage {
-    return this._liveRef().storage!;
+    const ref = this._liveRef();
+    const dense = this.#dense;
+    if (dense === null) return ref.storage!;
+    if (!dense.ref?.storage) {
+      const size = this.shape.reduce((a, b) => a * b, 1);
+      dense.ref = new StorageRef(this.#backend, this.#backend.alloc(this.dtype, size));
+      liveBytes.add(dense.ref);
+      dense.version = -1;
+    }
+    if (dense.version !== ref.version) {
+      this.#backend.copy(this._strided(), dense.ref.storage!);
+      dense.version = ref.version;
+    }
+    return dense.ref.storage!;
+  }
+
+  /** Element strides of each dimension (PyTorch's `stride()`), or of dimension `d`. */
+  stride(): readonly number[];
+  stride(d: number): number;
+  stride(d?: number): number | readonly number[] {
+    if (d === undefined) return this._strides;
+    return this._strides[sh.normDim(d, this.shape.length)]!;
+  }
+
+  /** Index of this tensor's first element in its storage (PyTorch's `storage_offset()`). */
+  storageOffset(): number {
+    return this._offset;
   }
 
   /** @internal */
@@ -320,7 +423,7 @@ export class Tensor implements Releasable {
 
   /** A tensor sharing this storage, cut off from the graph (`requiresGrad` false). */
   detach(): Tensor {
-    return this._view(this.shape);
+    return this._asStrided(this.shape, this._strides, this._offset);
   }
 
   /** In place: makes this tensor a leaf that does not require grad. */
@@ -366,8 +469,10 @@ export class Tensor implements Releasable {
     this._ref = null;
     finalizer.unregister(this);
     liveTensors.set(ref.backend.name, (liveTensors.get(ref.backend.name) ?? 1) - 1);
+    this.#dense?.release();
     ref.release();
     this.#gradFn = null;
+    this._base = null;
   }
 
   /** @internal Frees the storage at a loop boundary; later uses quote `reason`. */
@@ -591,6 +696,43 @@ export class Tensor implements Releasable {
   narrow(dim: number, start: number, length: number): Tensor {
     return sh.narrow(this, dim, start, length);
   }
+  /** The view at `index` of `dim`, without that dim (`x[i]` along `dim`). */
+  select(dim: number, index: number): Tensor {
+    return sh.select(this, dim, index);
+  }
+  /** Every index of `dim`, each a view without that dim. */
+  unbind(dim = 0): Tensor[] {
+    return sh.unbind(this, dim);
+  }
+  /** `chunks` views along `dim`, each ceil(size / chunks) long (the last may be shorter, or fewer pieces). */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return sh.chunk(this, chunks, dim);
+  }
+  /** Views along `dim` of `splitSize` each (the last may be shorter), or of the listed sizes. */
+  split(splitSize: number | readonly number[], dim = 0): Tensor[] {
+    return sh.split(this, splitSize, dim);
+  }
+  /** A view of the diagonal of dims `dim1`, `dim2` (above it for `offset` > 0), as the last dim. */
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor {
+    return sh.diagonal(this, offset, dim1, dim2);
+  }
+  /** A view of every window of `size` along `dim`, `step` apart, as a new last dim. */
+  unfold(dim: number, size: number, step: number): Tensor {
+    return sh.unfold(this, dim, size, step);
+  }
+  /** Moves dims `source` to positions `destination` (a view); the other dims keep their order. */
+  movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor {
+    const list = (v: number | readonly number[]) => (typeof v === 'number' ? [v] : [...v]);
+    return sh.movedim(this, list(source), list(destination));
+  }
+  /** Alias of `movedim`. */
+  moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor {
+    return this.movedim(source, destination);
+  }
+  /** Swaps two dims (alias of `transpose`). */
+  swapaxes(dim0: number, dim1: number): Tensor {
+    return sh.transpose(this, dim0, dim1);
+  }
   indexSelect(dim: number, index: Tensor): Tensor {
     return idx.indexSelect(this, dim, index);
   }
@@ -600,12 +742,13 @@ export class Tensor implements Releasable {
   clone(): Tensor {
     return sh.clone(this);
   }
-  /** Every stepwise tensor is contiguous, so this returns the tensor itself, as PyTorch does then. */
+  /** This tensor when its strides are row-major (as PyTorch, whatever its offset), else a contiguous copy. */
   contiguous(): Tensor {
-    return this;
+    return this.isContiguous() ? this : sh.clone(this);
   }
+  /** True when the strides walk the shape row-major (PyTorch's `is_contiguous()`). */
   isContiguous(): boolean {
-    return true;
+    return isRowMajor(this.shape, this._strides);
   }
 
   // ---- in place ----

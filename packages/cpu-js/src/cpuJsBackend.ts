@@ -12,10 +12,11 @@ import type {
   UnaryOp,
   View,
 } from '@stepwise/core';
+import { OutOfMemoryError } from '@stepwise/core';
 import { EMPTY, newArray } from './arrays.js';
 import { binaryKernel, binaryRun, isArithmetic, normaliseBool } from './kernels/binary.js';
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './kernels/conv2d.js';
-import { copyKernel } from './kernels/copy.js';
+import { copyKernel, copyToViewKernel } from './kernels/copy.js';
 import { FusedCache } from './kernels/fused.js';
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './kernels/indexing.js';
 import { matmulKernel } from './kernels/matmul.js';
@@ -51,8 +52,9 @@ export class CpuJsBackend implements Backend {
    * must reach every element: `torch.ones([2 ** 31 + 2], { dtype: 'bool' }).sum()` gave
    * -2147483646 here), which also keeps every dtype under the engine's typed-array length
    * limit (2^32 elements in V8); and whatever memory the engine grants, whose refusal
-   * ("Array buffer allocation failed") becomes an error naming the bytes. No
-   * `maxTensorBytes`: cpu-js has no byte limit of its own below those.
+   * (a `RangeError`, "Array buffer allocation failed") becomes core's `OutOfMemoryError`
+   * naming the dtype, elements and bytes, as every backend throws. No `maxTensorBytes`:
+   * cpu-js has no byte limit of its own below those.
    */
   alloc(dtype: DType, size: number): Storage {
     if (!Number.isInteger(size) || size < 0) {
@@ -61,16 +63,17 @@ export class CpuJsBackend implements Backend {
     const bytes = size * (dtype === 'float64' ? 8 : dtype === 'bool' ? 1 : 4);
     const tensor = `a ${dtype} tensor of ${size} elements (${bytes} bytes)`;
     if (size > MAX_ELEMENTS) {
-      throw new RangeError(
-        `cpu-js: cannot allocate ${tensor}: a tensor holds at most ${MAX_ELEMENTS} (2^31 - 1) elements, so that int32 indices reach every one`,
+      throw new OutOfMemoryError(
+        `cpu-js: cannot allocate ${tensor}: a tensor holds at most ${MAX_ELEMENTS} (2^31 - 1) elements, so that int32 indices reach every one; disposing other tensors will not help: split it into smaller tensors`,
       );
     }
     let data: TypedArray;
     try {
       data = newArray(dtype, size);
     } catch (e) {
-      throw new RangeError(
-        `cpu-js: cannot allocate ${tensor}: the JavaScript engine refused (${(e as Error).message}); ${this.bytes} bytes are in use by cpu-js tensors`,
+      throw new OutOfMemoryError(
+        `cpu-js: out of memory allocating ${tensor}: the JavaScript engine refused (${(e as Error).message}); ${this.bytes} bytes are in use by cpu-js tensors; dispose unused tensors (t.dispose(), torch.tidy)`,
+        { cause: e },
       );
     }
     this.bytes += data.byteLength;
@@ -130,6 +133,10 @@ export class CpuJsBackend implements Backend {
 
   copy(src: View, out: Storage): void {
     copyKernel(dataOf(src.storage), src.shape, src.strides, src.offset, dataOf(out));
+  }
+
+  copyToView(src: Storage, dst: View): void {
+    copyToViewKernel(dataOf(src), dataOf(dst.storage), dst.shape, dst.strides, dst.offset);
   }
 
   // ---- elementwise ----

@@ -16,7 +16,7 @@ import { bytesPerElement } from '@stepwise/core';
 import { WasmOutOfMemoryError } from './errors.js';
 import { binary, binaryScalar } from './kernels/binary.js';
 import { conv } from './kernels/conv2d.js';
-import { cast, copy, fill } from './kernels/copy.js';
+import { cast, copy, copyToView, fill } from './kernels/copy.js';
 import { fused } from './kernels/fused.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './kernels/indexing.js';
 import { matmul } from './kernels/matmul.js';
@@ -120,7 +120,7 @@ export class WasmSimdBackend implements Backend {
           'disposing other tensors will not help: split it into smaller tensors',
       );
     }
-    const ptr = heap.alloc(bytes);
+    const ptr = heap.alloc(bytes, tensor);
     const s = new WasmStorage(dtype, size, ptr, bytes);
     this.liveBytes += bytes;
     this.finalizer.register(s, { ptr, bytes }, s);
@@ -198,6 +198,10 @@ export class WasmSimdBackend implements Backend {
 
   copy(src: View, out: Storage): void {
     copy(this.rt, src, ws(out));
+  }
+
+  copyToView(src: Storage, dst: View): void {
+    copyToView(this.rt, ws(src), dst);
   }
 
   // ---- elementwise ----

@@ -20,6 +20,7 @@ import type {
 } from '@stepwise/core';
 import { WebGPUOutOfMemoryError } from './errors.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './kernels/conv2d.js';
+import { copyToView } from './kernels/copyToView.js';
 import { binary, binaryScalar, cast, copy, fill, unary, where } from './kernels/elementwise.js';
 import { fused } from './kernels/fused.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './kernels/indexing.js';
@@ -117,7 +118,7 @@ export class WebGPUBackend implements Backend {
     for (const s of storages) {
       if (s.size * ELEMENT_BYTES > max) {
         throw new WebGPUOutOfMemoryError(
-          `webgpu: ${op} on a tensor of ${s.size} elements (${s.size * ELEMENT_BYTES} bytes) exceeds the ` +
+          `webgpu: ${op} on a ${s.dtype} tensor of ${s.size} elements (${s.size * ELEMENT_BYTES} bytes) exceeds the ` +
             `device's storage binding limit of ${max} bytes`,
         );
       }
@@ -220,6 +221,13 @@ export class WebGPUBackend implements Backend {
   copy(src: View, dst: Storage): void {
     this.inp(src.storage);
     copy(this.rt, src, out(dst));
+  }
+
+  copyToView(src: Storage, dst: View): void {
+    // A partial write: the rest of dst stays, so it is an input (pending zero-fill done first)
+    // and its host shadow is stale.
+    out(this.inp(dst.storage));
+    copyToView(this.rt, this.inp(src), dst);
   }
 
   unary(op: UnaryOp, x: Storage, dst: Storage): void {

@@ -64,11 +64,6 @@ export function runFused<B extends string, S extends string>(
     const lead = buffers[0]!;
     if (!isFloat(lead.dtype)) throw new DTypeError(`${what} needs floating point buffers, got ${lead.dtype}`);
     buffers.forEach((b, i) => {
-      // Views share a storage of exactly their numel (every tensor is contiguous), so the
-      // storage is the tensor; check it anyway, a wrong size would corrupt memory on wasm.
-      if (b.storage.size !== b.numel()) {
-        throw new ValueError(`${what}: buffer '${program.buffers[i]}' does not own a contiguous storage`);
-      }
       if (b.numel() !== lead.numel() || b.dtype !== lead.dtype || b.backend !== backend) {
         throw new ValueError(
           `${what}: buffer '${program.buffers[i]}' is ${b.dtype} ${shapeStr(b.shape)} on '${b.backend.name}', expected ${lead.dtype} ${shapeStr(lead.shape)} on '${backend.name}'`,
@@ -86,7 +81,14 @@ export function runFused<B extends string, S extends string>(
   }));
   backend.fused(program, args);
   const stores = lowerFused(program).stores;
-  for (const { buffers } of tensors) for (const i of stores) buffers[i]!._bumpVersion();
+  for (const { buffers } of tensors) {
+    for (const i of stores) {
+      const b = buffers[i]!;
+      // A view's kernel ran on its contiguous copy (`Tensor.storage`): write it through.
+      if (!b._whole) backend.copyToView(b.storage, b._strided());
+      b._bumpVersion();
+    }
+  }
 }
 
 function typeOf(v: unknown): string {

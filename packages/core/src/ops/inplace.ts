@@ -5,20 +5,43 @@
  */
 import { needsGrad, recordOp } from '../autograd/graph.js';
 import { isGradEnabled, noGrad, tidy } from '../engine.js';
-import { AutogradError, DTypeError, ShapeError, shapeStr } from '../errors.js';
+import { AutogradError, DTypeError, ShapeError, shapeStr, ValueError } from '../errors.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { toBackend, toDType } from './convert.js';
-import { contiguousStrides, sameShape, sumToShape } from './util.js';
+import { alloc, sameShape, sumToShape, viewOf } from './util.js';
 
 function checkLeaf(t: Tensor): void {
-  if (isGradEnabled() && t.isLeaf && t.requiresGrad) {
+  if (!isGradEnabled()) return;
+  if (t.isLeaf && t.requiresGrad) {
     throw new AutogradError('a leaf Variable that requires grad is being used in an in-place operation.');
+  }
+  const base = t._base;
+  if (base?.isLeaf && base.requiresGrad) {
+    throw new AutogradError(
+      'a view of a leaf Variable that requires grad is being used in an in-place operation.',
+    );
+  }
+}
+
+/** PyTorch refuses writes where two elements share memory (an `expand`ed view): the result would depend on the order. */
+function checkNoOverlap(t: Tensor, op: string): void {
+  if (t.shape.some((n, d) => n > 1 && t._strides[d] === 0)) {
+    throw new ValueError(
+      `unsupported operation: more than one element of the written-to tensor refers to a single memory location (shape ${shapeStr(t.shape)}, strides ${shapeStr(t._strides)}, in ${op}). Please clone() the tensor before performing the operation.`,
+    );
   }
 }
 
 const categoryRank = { bool: 0, int32: 1, float32: 2, float64: 2 } as const;
 
-/** Writes `result` into `t` (same shape; cast down within a category), then adopts its graph node. */
+/** Stores the contiguous `src` (t's shape and dtype) into t's elements: in place, or through a view into its base. */
+function store(t: Tensor, src: Tensor): void {
+  if (t._whole) t.backend.copy(viewOf(src), t.storage);
+  else t.backend.copyToView(src.storage, t._strided());
+  t._bumpVersion();
+}
+
+/** Writes `result` into `t` (same shape; cast down within a category), then adopts its history. */
 function writeInto<T extends Tensor>(t: T, result: Tensor, op: string): T {
   if (!sameShape(result.shape, t.shape)) {
     throw new ShapeError(
@@ -30,16 +53,38 @@ function writeInto<T extends Tensor>(t: T, result: Tensor, op: string): T {
       `result type ${result.dtype} can't be cast to the desired output type ${t.dtype} (in ${op})`,
     );
   }
+  checkNoOverlap(t, op);
   const src = result.dtype === t.dtype ? result : toDType(result, t.dtype);
-  t.backend.copy(
-    { storage: src.storage, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 },
-    t.storage,
-  );
-  t._bumpVersion();
-  if (src.gradFn) t._setGradFn(src.gradFn);
+  store(t, src);
+  const base = t._base;
+  if (base && isGradEnabled() && (base.requiresGrad || src.requiresGrad)) copySlices(t, base, src);
+  else if (src.gradFn) t._setGradFn(src.gradFn);
   if (src !== result) src.dispose();
   result.dispose();
   return t;
+}
+
+/**
+ * PyTorch's `CopySlices`: after an in-place op wrote `src` into the view `v` of `base`, the
+ * base's history becomes "the old base with v's region replaced by src" (gradient: the
+ * incoming one with the region zeroed to the old base, the region itself to src), and v's
+ * history becomes that region of the new base. Views of the base made before the write
+ * keep their old history (PyTorch regenerates it; the values they read are current).
+ */
+function copySlices(v: Tensor, base: Tensor, src: Tensor): void {
+  const { shape, _strides: strides, _offset: offset } = v;
+  const region = (whole: Tensor) => whole._asStrided(shape, strides, offset);
+  recordOp(base, 'CopySlices', [base, src], (g, needs) => {
+    const gc = g.clone();
+    const gSrc = needs[1] ? region(gc).clone() : null;
+    if (needs[0]) region(gc).zero_();
+    return [needs[0] ? gc : null, gSrc];
+  });
+  recordOp(v, 'AsStridedBackward0', [base], (g) => {
+    const gb = alloc(base.shape, g.dtype, g.backend);
+    g.backend.copyToView(g.contiguous().storage, region(gb)._strided());
+    return [gb];
+  });
 }
 
 /** Runs `compute(t)` out of place and stores the result in `t`. */
@@ -64,6 +109,11 @@ export function apply<T extends Tensor>(
 /** `fill_`/`zero_`: the gradient to whatever the tensor held before is zero. */
 export function fill<T extends Tensor>(t: T, value: number, name: 'FillBackward0' | 'ZeroBackward0'): T {
   checkLeaf(t);
+  if (!t._whole) {
+    const src = alloc(t.shape, t.dtype, t.backend);
+    if (value !== 0) t.backend.fill(src.storage, value);
+    return writeInto(t, src, name === 'ZeroBackward0' ? 'zero_' : 'fill_');
+  }
   t.backend.fill(t.storage, value);
   t._bumpVersion();
   if (t.requiresGrad && isGradEnabled()) recordOp(t, name, [t], (g) => [g.mul(0)]);
@@ -73,6 +123,18 @@ export function fill<T extends Tensor>(t: T, value: number, name: 'FillBackward0
 /** `copy_(src)`: src broadcast to this shape, cast to this dtype, moved from its backend. */
 export function copyFrom<T extends Tensor>(t: T, src: Tensor): T {
   checkLeaf(t);
+  if (t._base) {
+    // A view: src's history reaches the base through CopySlices (writeInto).
+    return tidy(() => {
+      const moved = src.backend === t.backend ? src : toBackend(src, t.backend);
+      const expanded = sameShape(moved.shape, t.shape) ? moved : moved.expand(t.shape);
+      return writeInto(
+        t,
+        expanded.dtype === t.dtype ? expanded.clone() : toDType(expanded, t.dtype),
+        'copy_',
+      );
+    });
+  }
   const value = noGrad(() =>
     tidy(() => {
       const moved = src.backend === t.backend ? src : toBackend(src, t.backend);

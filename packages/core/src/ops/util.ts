@@ -10,31 +10,23 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i]!;
-  }
-  return strides;
-}
+export { rowMajorStrides as contiguousStrides } from '../layout.js';
 
-/** A contiguous view of a whole tensor. */
+/** `t` as the strided view of its storage that it is (kernels that take `View`s read it in place). */
 export function viewOf(t: Tensor): View {
-  return { storage: t.storage, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 };
+  return t._strided();
 }
 
-/** A view of `t` broadcast to `shape` (stride 0 on broadcast dims). */
+/** A view of `t` broadcast to `shape` (stride 0 on broadcast dims), read in place. */
 export function broadcastView(t: Tensor, shape: readonly number[]): View {
-  const own = contiguousStrides(t.shape);
+  const v = t._strided();
   const lead = shape.length - t.shape.length;
   const strides = shape.map((d, i) => {
     const j = i - lead;
     if (j < 0) return 0;
-    return t.shape[j] === 1 && d !== 1 ? 0 : own[j]!;
+    return t.shape[j] === 1 && d !== 1 ? 0 : v.strides[j]!;
   });
-  return { storage: t.storage, shape, strides, offset: 0 };
+  return { storage: v.storage, shape, strides, offset: v.offset };
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -70,3 +70,41 @@ function transposeTiled(
     }
   }
 }
+
+/**
+ * The inverse of `copyKernel`: writes the contiguous `S` into the strided view
+ * (`shape`, `strides`, `offset`) of `O`, in row-major order of `shape`. How an in-place op
+ * on a transposed or sliced view reaches its base.
+ */
+export function copyToViewKernel(
+  S: TypedArray,
+  O: TypedArray,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): void {
+  const total = numelOf(shape);
+  if (total === 0) return;
+  const c = collapseDims(shape, [strides]);
+  const cs = c.shape;
+  const st = c.strides[0];
+  const r = cs.length;
+  const n = cs[r - 1];
+  const s = st[r - 1];
+  if (r === 1 && s === 1) {
+    O.set(S.subarray(0, n), offset);
+    return;
+  }
+  const rows = total / n;
+  const idx = new Array<number>(r).fill(0);
+  let io = offset;
+  for (let row = 0, is = 0; row < rows; row++) {
+    for (let j = 0, k = io; j < n; j++, k += s) O[k] = S[is++];
+    for (let d = r - 2; d >= 0; d--) {
+      io += st[d];
+      if (++idx[d] < cs[d]) break;
+      io -= st[d] * cs[d];
+      idx[d] = 0;
+    }
+  }
+}

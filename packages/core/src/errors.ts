@@ -23,9 +23,23 @@ export class AutogradError extends Error {
   override name = 'AutogradError';
 }
 
-/** Tensors of different backends in one op, or an unknown backend name. */
+/**
+ * Tensors of different backends in one op, an unknown backend name, or a failure inside a
+ * backend. Every backend's own errors extend it.
+ */
 export class BackendError extends Error {
   override name = 'BackendError';
+}
+
+/**
+ * An allocation that a backend cannot serve: memory is exhausted, or one tensor is past what
+ * the backend can hold (PyTorch's `torch.OutOfMemoryError`). Every backend throws this class
+ * or a subclass of it (`WasmOutOfMemoryError`, `WebGPUOutOfMemoryError`), so one
+ * `e instanceof OutOfMemoryError` catches them all; the message names the dtype, the element
+ * count and the bytes at fault, and whether disposing tensors can help.
+ */
+export class OutOfMemoryError extends BackendError {
+  override name = 'OutOfMemoryError';
 }
 
 /** A value the caller passed that is out of range or of the wrong kind. */

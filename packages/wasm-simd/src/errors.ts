@@ -2,13 +2,14 @@
  * Errors of the wasm-simd backend. Each extends core's `BackendError` (what went wrong was
  * the backend's, not the caller's shapes or dtypes) and names what failed and what would help.
  */
-import { BackendError } from '@stepwise/core';
+import { BackendError, OutOfMemoryError } from '@stepwise/core';
 
 /**
  * An allocation that cannot be served: a tensor past the backend's limits (the message says
  * disposing will not help), or a heap that is full and cannot grow (it names the bytes in use).
+ * Core's `OutOfMemoryError`, as every backend throws, under the name this package had.
  */
-export class WasmOutOfMemoryError extends BackendError {
+export class WasmOutOfMemoryError extends OutOfMemoryError {
   override name = 'WasmOutOfMemoryError';
 }
 

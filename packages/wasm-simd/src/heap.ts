@@ -36,8 +36,11 @@ export class Heap {
     return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
   }
 
-  /** Allocates `bytes` (rounded up to 64), zero-filled; returns the byte offset. */
-  alloc(bytes: number): number {
+  /**
+   * Allocates `bytes` (rounded up to 64), zero-filled; returns the byte offset. `what` names
+   * the allocation in an out-of-memory error (a tensor's dtype and element count).
+   */
+  alloc(bytes: number, what?: string): number {
     const need = Heap.roundUp(bytes);
     let best = -1;
     let bestSize = Number.POSITIVE_INFINITY;
@@ -69,7 +72,7 @@ export class Heap {
         this.freeSize.pop();
         this.top = off;
       } else off = this.top;
-      this.ensure(off + need);
+      this.ensure(off + need, what);
       this.top = off + need;
     }
     // Memory past `cleanFrom` has never been written: it is still zero.
@@ -126,15 +129,16 @@ export class Heap {
     return MAX_PAGES * PAGE - this.start;
   }
 
-  private ensure(end: number): void {
+  private ensure(end: number, what?: string): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     const havePages = have / PAGE;
     const needPages = Math.ceil(end / PAGE);
     const bytes = end - this.top;
+    const allocating = what ?? `${bytes} bytes`;
     if (needPages > MAX_PAGES) {
       throw new WasmOutOfMemoryError(
-        `wasm-simd: out of memory allocating ${bytes} bytes: ${this.top - this.start} bytes of ` +
+        `wasm-simd: out of memory allocating ${allocating}: ${this.top - this.start} bytes of ` +
           `the heap are in use (live tensors, holes between them, scratch) and it cannot grow ` +
           `past this backend's limit of 4 GiB; dispose unused tensors (t.dispose(), torch.tidy)`,
       );
@@ -147,7 +151,7 @@ export class Heap {
         this.memory.grow(needPages - havePages);
       } catch {
         throw new WasmOutOfMemoryError(
-          `wasm-simd: out of memory allocating ${bytes} bytes: the engine refused to grow the ` +
+          `wasm-simd: out of memory allocating ${allocating}: the engine refused to grow the ` +
             `WebAssembly memory from ${have} to ${needPages * PAGE} bytes; dispose unused ` +
             'tensors (t.dispose(), torch.tidy)',
         );

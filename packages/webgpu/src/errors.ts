@@ -1,10 +1,12 @@
 /**
- * Errors of the WebGPU backend. Each names what failed, so a lost device or an
+ * Errors of the WebGPU backend. Each extends core's `BackendError` (what went wrong was the
+ * backend's, not the caller's shapes or dtypes) and names what failed, so a lost device or an
  * out-of-memory surfaces as a readable error at the next `await`, never as a hang.
  */
+import { BackendError, OutOfMemoryError } from '@stepwise/core';
 
 /** The GPU device was lost (driver reset, `destroy()`, tab backgrounded too long, ...). */
-export class WebGPUDeviceLostError extends Error {
+export class WebGPUDeviceLostError extends BackendError {
   override readonly name = 'WebGPUDeviceLostError';
   constructor(
     readonly reason: string,
@@ -14,17 +16,20 @@ export class WebGPUDeviceLostError extends Error {
   }
 }
 
-/** A buffer could not be allocated: too large for the device's limits, or out of memory. */
-export class WebGPUOutOfMemoryError extends Error {
+/**
+ * A buffer could not be allocated: too large for the device's limits, or out of memory.
+ * Core's `OutOfMemoryError`, as every backend throws, under the name this package had.
+ */
+export class WebGPUOutOfMemoryError extends OutOfMemoryError {
   override readonly name = 'WebGPUOutOfMemoryError';
 }
 
 /** WebGPU is not available here (no `navigator.gpu`, no `webgpu` package, no adapter). */
-export class WebGPUUnavailableError extends Error {
+export class WebGPUUnavailableError extends BackendError {
   override readonly name = 'WebGPUUnavailableError';
 }
 
 /** A validation or internal error reported by the WebGPU implementation. */
-export class WebGPUInternalError extends Error {
+export class WebGPUInternalError extends BackendError {
   override readonly name = 'WebGPUInternalError';
 }

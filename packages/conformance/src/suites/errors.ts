@@ -121,6 +121,22 @@ export function registerErrorsTests(ctx: ConformanceContext): void {
     });
   });
 
+  describe('allocation failures', () => {
+    it("a storage past what the backend holds is core's OutOfMemoryError, naming the dtype and the element count", () => {
+      // 2^31 elements: past every backend's limit (int32 indices, a wasm32 heap, a GPU
+      // buffer), so it is refused before any memory is touched. The backend's own subclass
+      // (WasmOutOfMemoryError, WebGPUOutOfMemoryError) is fine; one class catches them all.
+      const b = ctx.backend();
+      for (const dtype of ['float32', 'bool'] as const) {
+        const e = thrown(() => b.alloc(dtype, 2 ** 31));
+        expect(e, e.message).toBeInstanceOf(torch.OutOfMemoryError);
+        expect(e, e.message).toBeInstanceOf(torch.BackendError);
+        expect(e.message).toContain(dtype);
+        expect(e.message).toContain('2147483648');
+      }
+    });
+  });
+
   describe('disposed tensors', () => {
     it('using a disposed tensor is an error that says so, naming its shape', () => {
       const t = torch.ones([4, 5]);

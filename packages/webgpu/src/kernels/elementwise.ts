@@ -143,7 +143,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     const ranged = aliased[i] ? x.offset !== 0 || !dense[i] : big(x.storage) && !dense[i];
     if (ranged) {
       throw new WebGPUOutOfMemoryError(
-        `webgpu: ${key} reads a strided view of ${x.storage.size} elements, more than one storage binding ` +
+        `webgpu: ${key} reads a strided view of a ${x.storage.dtype} tensor of ${x.storage.size} elements, more than one storage binding ` +
           `holds (${rt.maxBindingBytes} bytes); make it contiguous first`,
       );
     }

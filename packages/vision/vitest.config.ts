@@ -1,0 +1,4 @@
+import { preset } from '@stepwise/vitest-preset';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig(preset);

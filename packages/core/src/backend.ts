@@ -7,7 +7,7 @@
  *  - every storage it receives was allocated by this backend and is not freed;
  *  - sizes and shapes are consistent (core checked them);
  *  - an output storage never aliases an input unless the kernel's doc says it may
- *    (in-place kernels: `fused`, `indexAdd`, `scatterAdd`, `fill`, `copyToView`).
+ *    (in-place kernels: `fused`, `indexAdd`, `scatterAdd`, `scatter`, `fill`, `copyToView`).
  *
  * Kernels enqueue work and return nothing (no host data): cpu-js and wasm-simd run them
  * at once, webgpu records them into a command stream. Only `read` returns data.
@@ -287,6 +287,12 @@ export interface Backend {
   gather(x: Storage, index: Storage, out: Storage, outer: number, lenX: number, inner: number): void;
   /** In place, the adjoint of gather: out[o, index[o, j, i], i] += src[o, j, i]. */
   scatterAdd(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void;
+  /**
+   * In place, the writing form of `scatterAdd`: out[o, index[o, j, i], i] = src[o, j, i].
+   * Where indices repeat, the last in row-major order of `index` wins (as a sequential loop).
+   * What `scatter_`, `indexCopy_` and `x[...] = v` with advanced indices lower to.
+   */
+  scatter(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void;
 
   // ---- convolution and pooling (float dtypes) ----
   /** out [N, Cout, outH, outW] = conv2d(x [N, Cin, H, W], w); bias added by core. */

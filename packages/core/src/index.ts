@@ -104,7 +104,9 @@ export {
 } from './ops/elementwise.js';
 export { gather, indexSelect } from './ops/indexing.js';
 export { matmul } from './ops/linalg.js';
+export { maskedFill, maskedSelect, scatter, scatterAdd, take } from './ops/scatter.js';
 export { cat, stack } from './ops/shape.js';
+export type { IndexItem, NestedIndexArray } from './ops/subscript.js';
 export * as optim from './optim/index.js';
 export { manualSeed, mulberry32 } from './random.js';
 export { getBackend, listBackends, registerBackend, setBackend } from './registry.js';

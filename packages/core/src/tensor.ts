@@ -31,7 +31,10 @@ import * as idx from './ops/indexing.js';
 import * as inplace from './ops/inplace.js';
 import * as la from './ops/linalg.js';
 import * as red from './ops/reduce.js';
+import * as sc from './ops/scatter.js';
 import * as sh from './ops/shape.js';
+import type { IndexItem } from './ops/subscript.js';
+import * as sub from './ops/subscript.js';
 import { checkTensorSize } from './tensorSize.js';
 
 /** A storage shared by a tensor and its views, with PyTorch's version counter. */
@@ -732,6 +735,59 @@ export class Tensor implements Releasable {
   /** Swaps two dims (alias of `transpose`). */
   swapaxes(dim0: number, dim1: number): Tensor {
     return sh.transpose(this, dim0, dim1);
+  }
+  /**
+   * PyTorch's `x[...]`: each item an integer, a slice string (`'1:3'`, `'::2'`, `':'`),
+   * `'...'`, `null` (new axis), an int32 tensor or number array, or a bool mask. Basic items
+   * give a view, advanced ones a copy (core README, "Views and indexing").
+   */
+  index(...items: readonly IndexItem[]): Tensor {
+    return sub.index(this, items);
+  }
+  /** PyTorch's `x[items] = value` (`+=` with `accumulate`: repeated indices add up). */
+  indexPut_(items: readonly IndexItem[], value: TensorOrScalar, opts: { accumulate?: boolean } = {}): this {
+    return sub.indexPut_(this, items, value, opts.accumulate ?? false);
+  }
+  /** `value` where `mask` is true. */
+  maskedFill(mask: Tensor, value: TensorOrScalar): Tensor {
+    return sc.maskedFill(this, mask, value);
+  }
+  maskedFill_(mask: Tensor, value: TensorOrScalar): this {
+    return sc.maskedFill_(this, mask, value);
+  }
+  /** The elements where `mask` is true, 1-D. */
+  maskedSelect(mask: Tensor): Tensor {
+    return sc.maskedSelect(this, mask);
+  }
+  /** Elements at flat positions, shaped like `index`. */
+  take(index: Tensor): Tensor {
+    return sc.take(this, index);
+  }
+  /** `src` (a tensor, or a number everywhere) written at `index` along `dim`. */
+  scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor {
+    return sc.scatter(this, dim, index, src);
+  }
+  scatter_(dim: number, index: Tensor, src: TensorOrScalar): this {
+    return sc.scatter_(this, dim, index, src);
+  }
+  /** `src` added at `index` along `dim` (repeats add up). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return sc.scatterAdd(this, dim, index, src);
+  }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this {
+    return sc.scatterAdd_(this, dim, index, src);
+  }
+  /** Every entry of the 1-D `index` along `dim` set to `value`. */
+  indexFill_(dim: number, index: Tensor, value: TensorOrScalar): this {
+    return sc.indexFill_(this, dim, index, value);
+  }
+  /** `source`'s slices along `dim` written at `index`. */
+  indexCopy_(dim: number, index: Tensor, source: Tensor): this {
+    return sc.indexCopy_(this, dim, index, source);
+  }
+  /** `alpha · source`'s slices along `dim` added at `index`. */
+  indexAdd_(dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): this {
+    return sc.indexAdd_(this, dim, index, source, opts);
   }
   indexSelect(dim: number, index: Tensor): Tensor {
     return idx.indexSelect(this, dim, index);

@@ -18,7 +18,13 @@ import { binaryKernel, binaryRun, isArithmetic, normaliseBool } from './kernels/
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './kernels/conv2d.js';
 import { copyKernel, copyToViewKernel } from './kernels/copy.js';
 import { FusedCache } from './kernels/fused.js';
-import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './kernels/indexing.js';
+import {
+  gatherKernel,
+  indexAddKernel,
+  indexSelectKernel,
+  scatterAddKernel,
+  scatterKernel,
+} from './kernels/indexing.js';
 import { matmulKernel } from './kernels/matmul.js';
 import { maxPool2dBackwardKernel, maxPool2dKernel } from './kernels/maxPool2d.js';
 import { reduceKernel } from './kernels/reduce.js';
@@ -239,6 +245,10 @@ export class CpuJsBackend implements Backend {
   scatterAdd(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
     scatterAddKernel(dataOf(out), dataOf(index), dataOf(src), outer, lenOut, inner);
     if (out.dtype === 'bool') normaliseBool(dataOf(out), out.size);
+  }
+
+  scatter(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
+    scatterKernel(dataOf(out), dataOf(index), dataOf(src), outer, lenOut, inner);
   }
 
   // ---- convolution and pooling ----

@@ -18,7 +18,7 @@ import { binary, binaryScalar } from './kernels/binary.js';
 import { conv } from './kernels/conv2d.js';
 import { cast, copy, copyToView, fill } from './kernels/copy.js';
 import { fused } from './kernels/fused.js';
-import { gather, indexAdd, indexSelect, scatterAdd } from './kernels/indexing.js';
+import { gather, indexAdd, indexSelect, scatter, scatterAdd } from './kernels/indexing.js';
 import { matmul } from './kernels/matmul.js';
 import { maxPool2d, maxPool2dBackward } from './kernels/maxPool2d.js';
 import { reduce } from './kernels/reduce.js';
@@ -256,6 +256,10 @@ export class WasmSimdBackend implements Backend {
 
   scatterAdd(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
     scatterAdd(this.rt, ws(out), ws(index), ws(src), outer, lenOut, inner);
+  }
+
+  scatter(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
+    scatter(this.rt, ws(out), ws(index), ws(src), outer, lenOut, inner);
   }
 
   // ---- convolution and pooling ----

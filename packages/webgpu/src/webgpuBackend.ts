@@ -23,7 +23,7 @@ import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './kernels/con
 import { copyToView } from './kernels/copyToView.js';
 import { binary, binaryScalar, cast, copy, fill, unary, where } from './kernels/elementwise.js';
 import { fused } from './kernels/fused.js';
-import { gather, indexAdd, indexSelect, scatterAdd } from './kernels/indexing.js';
+import { gather, indexAdd, indexSelect, scatter, scatterAdd } from './kernels/indexing.js';
 import { matmul } from './kernels/matmul.js';
 import { maxPool2d, maxPool2dBackward } from './kernels/maxPool2d.js';
 import { reduce } from './kernels/reduce.js';
@@ -289,6 +289,12 @@ export class WebGPUBackend implements Backend {
     checkIndex('scatter_add', index, lenOut);
     this.fits('scatter_add', dst, index, src);
     scatterAdd(this.rt, out(this.inp(dst)), this.inp(index), this.inp(src), outer, lenOut, inner);
+  }
+
+  scatter(dst: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void {
+    checkIndex('scatter', index, lenOut);
+    this.fits('scatter', dst, index, src);
+    scatter(this.rt, out(this.inp(dst)), this.inp(index), this.inp(src), outer, lenOut, inner);
   }
 
   conv2d(x: Storage, w: Storage, dst: Storage, g: Conv2dGeometry): void {

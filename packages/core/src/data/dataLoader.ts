@@ -1,5 +1,6 @@
 import { ValueError } from '../errors.js';
 import { loopBoundary } from '../loopMemory.js';
+import { fromHost } from '../ops/creation.js';
 import { stack } from '../ops/shape.js';
 import { defaultGenerator, mulberry32 } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -27,7 +28,8 @@ export interface DataLoaderOptions {
  * `torch.utils.data.DataLoader`: iterates a dataset in batches. Each iteration (epoch) is a
  * fresh pass; with `shuffle` every epoch gets a new order from the loader's generator.
  * Items are collated as PyTorch's default collate: a batch of `[x, y]` items is
- * `[stack(xs), stack(ys)]`; datasets with `getBatch` (TensorDataset) gather directly.
+ * `[stack(xs), stack(ys)]`, number labels become an int32 tensor (PyTorch's int64); datasets
+ * with `getBatch` (TensorDataset) gather directly.
  */
 export class DataLoader<T = Tensor[]> implements Iterable<T> {
   readonly dataset: Dataset<any>;
@@ -96,7 +98,20 @@ function collate(items: unknown[]): unknown {
   const first = items[0];
   if (first instanceof Tensor) return stack(items as Tensor[], 0);
   if (Array.isArray(first)) return first.map((_, k) => collate(items.map((it) => (it as unknown[])[k])));
-  if (typeof first === 'number') return items;
+  // PyTorch's default_collate makes numbers a tensor (int64 for ints): int32 here, so labels
+  // go straight into crossEntropy. Fractional numbers become float32 (PyTorch: float64),
+  // stepwise's default float dtype, so they mix with float32 outputs without a cast.
+  if (typeof first === 'number') {
+    const ints = items.every((v) => Number.isInteger(v));
+    return fromHost(
+      items as number[],
+      [items.length],
+      { dtype: ints ? 'int32' : 'float32' },
+      'DataLoader collate',
+    );
+  }
+  if (typeof first === 'boolean')
+    return fromHost(items.map(Number), [items.length], { dtype: 'bool' }, 'DataLoader collate');
   if (first && typeof first === 'object') {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(first))

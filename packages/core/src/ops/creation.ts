@@ -231,9 +231,15 @@ export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Te
   return filled(t.shape, value, likeOpts(t, opts), 'fullLike');
 }
 
-/** `torch.arange(end)` / `arange(start, end, step=1)`. */
+/**
+ * `torch.arange(end)` / `arange(start, end, step=1)`. Integer arguments without a dtype give
+ * int32 (PyTorch's int64), so the result indexes (`logits.index(torch.arange(n), y)`);
+ * any fractional argument gives float32.
+ */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
+  if (opts.dtype === undefined && [start, end, step].every(Number.isInteger))
+    opts = { ...opts, dtype: 'int32' };
   if (step === 0) throw new ValueError('arange(): step must be nonzero');
   if ((end - start) / step < 0) {
     throw new ValueError(

@@ -257,6 +257,11 @@ export function placeInto(g: Tensor, shape: readonly number[], region: (whole: T
   return out;
 }
 
+/** A view of all of `t` (PyTorch's `x[...]`, `AliasBackward0`). */
+export function alias(t: Tensor): Tensor {
+  return makeView(t, t.shape, t._strides, t._offset, 'AliasBackward0', (g) => [g]);
+}
+
 /** `select(dim, index)`: the view at `index` of `dim`, without that dim (PyTorch's `x[i]` along a dim). */
 export function select(t: Tensor, dim: number, index: number): Tensor {
   if (t.dim() === 0) throw new ShapeError('select() cannot be applied to a 0-dim tensor.');

@@ -74,3 +74,19 @@ export function scatterAddKernel(
     for (let j = 0; j < lenIdx; j++) for (let k = 0; k < inner; k++, p++) O[base + I[p] * inner + k] += S[p];
   }
 }
+
+/** The writing form of scatterAdd: O[o, I[o, j, k], k] = S[o, j, k]; a repeated index keeps the last write. */
+export function scatterKernel(
+  O: TypedArray,
+  I: TypedArray,
+  S: TypedArray,
+  outer: number,
+  lenOut: number,
+  inner: number,
+): void {
+  const lenIdx = inner === 0 || outer === 0 ? 0 : I.length / (outer * inner);
+  for (let o = 0, p = 0; o < outer; o++) {
+    const base = o * lenOut * inner;
+    for (let j = 0; j < lenIdx; j++) for (let k = 0; k < inner; k++, p++) O[base + I[p] * inner + k] = S[p];
+  }
+}

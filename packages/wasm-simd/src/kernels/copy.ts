@@ -29,7 +29,7 @@ export function copy(rt: Runtime, src: View, out: WasmStorage): void {
 }
 
 /** The heap as a typed array of `dtype`, and the element index of a storage's first element. */
-function heapOf(rt: Runtime, s: WasmStorage): { a: TypedArray; at: number } {
+export function heapOf(rt: Runtime, s: WasmStorage): { a: TypedArray; at: number } {
   switch (s.dtype) {
     case 'float32':
       return { a: rt.f32, at: s.ptr >>> 2 };

@@ -1,8 +1,9 @@
 /**
- * indexSelect / indexAdd / gather / scatterAdd. The two accumulating ones run one
+ * indexSelect / indexAdd / gather / scatterAdd / scatter. The scattering ones run one
  * invocation per output element that walks the index list in order and adds the matching
  * sources: no atomics (WGSL has none for f32), results identical run to run, and the
- * summation order is the index order, as a sequential CPU loop has it.
+ * summation order (or, for scatter, the write that wins) is the index order, as a
+ * sequential CPU loop has it.
  */
 import { paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
 import { type GpuStorage, wgslType } from '../storage.js';
@@ -155,6 +156,41 @@ export function scatterAdd(
   for (var j = 0u; j < nIdx; j++) {
     let s = (o * nIdx + j) * inner + i;
     if (u32(I[s]) == l) { acc = acc + B[s]; }
+  }
+  A[idx] = acc;`,
+    [out, index, src],
+    'wrr',
+    outer * lenOut * inner,
+    lenOut,
+    inner,
+    nIdx,
+  );
+}
+
+/**
+ * out[o, index[o, j, i], i] = src[o, j, i]: one invocation per output element walks the
+ * index list and keeps the last match (a sequential loop's result, run to run). Buffers:
+ * A = out (in place), I = index, B = src.
+ */
+export function scatter(
+  rt: Runtime,
+  out: GpuStorage,
+  index: GpuStorage,
+  src: GpuStorage,
+  outer: number,
+  lenOut: number,
+  inner: number,
+): void {
+  const nIdx = outer * inner === 0 ? 0 : index.size / (outer * inner);
+  launch(
+    rt,
+    'scatter',
+    wgslType(out.dtype),
+    `  let i = idx % inner; let l = (idx / inner) % len; let o = idx / (inner * len);
+  var acc = A[idx];
+  for (var j = 0u; j < nIdx; j++) {
+    let s = (o * nIdx + j) * inner + i;
+    if (u32(I[s]) == l) { acc = B[s]; }
   }
   A[idx] = acc;`,
     [out, index, src],

@@ -338,6 +338,27 @@ export class Tensor implements Releasable {
     return this.#gradFn === null;
   }
 
+  /** Alias of `numel()` (PyTorch's `nelement()`). */
+  nelement(): number {
+    return this.numel();
+  }
+
+  /** The backend's name (PyTorch's `t.device`): 'cpu-js', 'wasm-simd', 'webgpu', ... */
+  get device(): string {
+    return this.backend.name;
+  }
+
+  /**
+   * `Number(t)`, `+t`, `t * 2`: the value of a one-element tensor, as Python's `float(t)`
+   * (any other size throws, never a silent NaN). `String(t)` and `` `${t}` `` print it;
+   * `'loss ' + t` gives the number for a one-element tensor where it can be read at once.
+   */
+  [Symbol.toPrimitive](hint: 'number' | 'string' | 'default'): number | string {
+    if (hint === 'number') return this.item();
+    if (hint === 'default' && this.numel() === 1 && this.backend.syncReads) return this.item();
+    return this.toString();
+  }
+
   numel(): number {
     return this.shape.reduce((a, b) => a * b, 1);
   }
@@ -487,6 +508,13 @@ export class Tensor implements Releasable {
   // ---- conversion ----
 
   /** Converts to a dtype, or moves to a backend (name or object). Returns `this` if nothing changes. */
+  /** With a dtype: the tensor converted to it (PyTorch's `t.type(torch.float64)`); without: the dtype's name. */
+  type(): string;
+  type(dtype: DType): Tensor;
+  type(dtype?: DType): Tensor | string {
+    return dtype === undefined ? this.dtype : toDType(this, dtype);
+  }
+
   to(target: DType | string | Backend): Tensor {
     if (typeof target === 'string' && ['float32', 'float64', 'int32', 'bool'].includes(target)) {
       return toDType(this, target as DType);

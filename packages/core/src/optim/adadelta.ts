@@ -1,9 +1,11 @@
 import { ValueError } from '../errors.js';
 import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
-import { checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
+import { assign, emaSq, preamble, preambleConfig } from './builders.js';
+import type { Params } from './paramGroups.js';
+import { fusedUpdate, type OptimizerSpec, SpecOptimizer } from './spec.js';
+import { count, zeros } from './state.js';
+import { checkBool, checkEps, checkLr, checkNonNegative } from './validate.js';
 
 /** Options of `Adadelta`. */
 export interface AdadeltaOptions {
@@ -14,18 +16,6 @@ export interface AdadeltaOptions {
   maximize?: boolean;
 }
 
-const adadeltaDefaults = { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false };
-
-function check(d: Record<string, any>): void {
-  checkLr(d.lr);
-  if (!(typeof d.rho === 'number' && d.rho >= 0 && d.rho <= 1))
-    throw new ValueError(`Invalid rho value: ${d.rho}`);
-  checkEps(d.eps);
-  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
-    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
-  checkBool('maximize', d.maximize);
-}
-
 /**
  * `torch.optim.Adadelta`.
  *
@@ -33,66 +23,45 @@ function check(d: Record<string, any>): void {
  *
  * State: `step`, `squareAvg`, `accDelta`.
  */
-export class Adadelta extends Optimizer {
+export class Adadelta extends SpecOptimizer<AdadeltaOptions> {
   constructor(params: Params, options: AdadeltaOptions = {}) {
-    checkKnownOptions('Adadelta', options, adadeltaDefaults);
-    const d = { ...adadeltaDefaults, ...options };
-    check(d);
-    super(params, d, adadeltaDefaults);
-  }
-
-  protected override _checkGroup(g: ParamGroup): void {
-    check(g);
-  }
-
-  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
-    return {
-      step: { kind: 'count', required: true },
-      squareAvg: { kind: 'tensor', required: true },
-      accDelta: { kind: 'tensor', required: true },
-    };
-  }
-
-  protected _update(): void {
-    for (const group of this.paramGroups) {
-      const lr = scalarValue(group.lr);
-      const wd: number = group.weightDecay;
-      const cfg = { maximize: !!group.maximize, wd: wd !== 0 };
-      const program = cachedProgram('adadelta', cfg, () => adadeltaProgram(cfg));
-      const entries: FusedEntryOf<typeof program>[] = [];
-      for (const { p, g, st } of withGrads(group, this.state)) {
-        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
-        st.step ??= 0;
-        st.squareAvg ??= zerosState(p);
-        st.accDelta ??= zerosState(p);
-        st.step++;
-        entries.push({
-          buffers: { param: p, grad: g, squareAvg: st.squareAvg, accDelta: st.accDelta },
-          scalars: { lr, wd, rho: group.rho, oneMinusRho: 1 - group.rho, eps: group.eps },
-        });
-      }
-      runGroup(program, entries);
-    }
+    super(params, options, adadelta);
   }
 }
 
-function adadeltaProgram(cfg: { maximize: boolean; wd: boolean }) {
-  return defineFused(
-    'adadelta',
-    ['param', 'grad', 'squareAvg', 'accDelta'],
-    ['lr', 'wd', 'rho', 'oneMinusRho', 'eps'],
-    (f) => {
-      const b = f.buf;
-      const s = f.s;
-      let g = cfg.maximize ? b.grad.neg() : b.grad;
-      if (cfg.wd) g = f.let(g.add(b.param.mul(s.wd)));
-      const oneMinusRho = s.oneMinusRho;
-      const sq = f.let(b.squareAvg.mul(s.rho).add(oneMinusRho.mul(g).mul(g)));
-      f.store('squareAvg', sq);
-      const std = sq.add(s.eps).sqrt();
-      const delta = f.let(b.accDelta.add(s.eps).sqrt().div(std).mul(g));
-      f.store('accDelta', b.accDelta.mul(s.rho).add(oneMinusRho.mul(delta).mul(delta)));
-      f.store('param', b.param.sub(delta.mul(s.lr)));
+/** Adadelta's spec. */
+export const adadelta: OptimizerSpec<AdadeltaOptions> = {
+  name: 'Adadelta',
+  defaults: { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false },
+  check(h) {
+    checkLr(h.lr);
+    if (!(typeof h.rho === 'number' && h.rho >= 0 && h.rho <= 1))
+      throw new ValueError(`Invalid rho value: ${h.rho}`);
+    checkEps(h.eps);
+    checkNonNegative('weight_decay', h.weightDecay);
+    checkBool('maximize', h.maximize);
+  },
+  state: () => ({ step: count, squareAvg: zeros(), accDelta: zeros() }),
+  update: fusedUpdate({
+    config: (g) => preambleConfig(g),
+    scalars(g, lr, st) {
+      st.step++;
+      return { lr, wd: g.weightDecay, rho: g.rho, oneMinusRho: 1 - g.rho, eps: g.eps };
     },
-  );
-}
+    program: (cfg) =>
+      defineFused(
+        'adadelta',
+        ['param', 'grad', 'squareAvg', 'accDelta'],
+        ['lr', 'wd', 'rho', 'oneMinusRho', 'eps'],
+        (f) => {
+          const { buf: b, s } = f;
+          const { g } = preamble(f, cfg);
+          const sq = assign(f, 'squareAvg', emaSq(b.squareAvg, g, s.rho, s.oneMinusRho));
+          const std = sq.add(s.eps).sqrt();
+          const delta = f.let(b.accDelta.add(s.eps).sqrt().div(std).mul(g));
+          f.store('accDelta', emaSq(b.accDelta, delta, s.rho, s.oneMinusRho));
+          f.store('param', b.param.sub(delta.mul(s.lr)));
+        },
+      ),
+  }),
+};

@@ -1,17 +1,11 @@
-import { keep, tidy } from '../engine.js';
+import { tidy } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { zerosState } from './fusedStep.js';
-import { lerp } from './lerp.js';
-import {
-  Optimizer,
-  type ParamGroup,
-  type Params,
-  type StateSpec,
-  scalarValue,
-  withGradsOf,
-} from './optimizer.js';
-import { checkBool, checkKnownOptions, checkLr } from './validate.js';
+import { lerp } from './builders.js';
+import { type Params, scalarValue } from './paramGroups.js';
+import { type OptimizerSpec, SpecOptimizer } from './spec.js';
+import { count, type StateSpec, withGrads, zeros } from './state.js';
+import { checkBool, checkLr } from './validate.js';
 
 /** Options of `Adafactor` (latest PyTorch; absent from 1.13). */
 export interface AdafactorOptions {
@@ -22,34 +16,6 @@ export interface AdafactorOptions {
   d?: number;
   weightDecay?: number;
   maximize?: boolean;
-}
-
-const adafactorDefaults = {
-  lr: 1e-2,
-  beta2Decay: -0.8,
-  eps: [null, 1e-3] as [number | null, number],
-  d: 1.0,
-  weightDecay: 0.0,
-  maximize: false,
-};
-
-function check(o: Record<string, any>): void {
-  if (o.lr instanceof Tensor) checkLr(o.lr);
-  else if (!(typeof o.lr === 'number' && o.lr >= 0))
-    throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
-  if (!(typeof o.beta2Decay === 'number' && o.beta2Decay <= 0))
-    throw new ValueError(`beta2_decay should be <= 0 but is: ${o.beta2Decay}`);
-  if (!Array.isArray(o.eps) || o.eps.length !== 2)
-    throw new ValueError(`eps must be a pair (eps1, eps2), got ${o.eps}`);
-  if (o.eps[0] !== null && !(typeof o.eps[0] === 'number' && o.eps[0] >= 0))
-    throw new ValueError(`epsilon1 should be >= 0 but is: ${o.eps[0]}`);
-  if (!(typeof o.eps[1] === 'number' && o.eps[1] >= 0))
-    throw new ValueError(`epsilon2 should be >= 0 but is: ${o.eps[1]}`);
-  if (!(typeof o.d === 'number' && o.d >= 1))
-    throw new ValueError(`Clipping threshold d should be >= 1 but is: ${o.d}`);
-  if (!(typeof o.weightDecay === 'number' && o.weightDecay >= 0))
-    throw new ValueError(`weight_decay should be >= 0 but is: ${o.weightDecay}`);
-  checkBool('maximize', o.maximize);
 }
 
 const machineEps = { float32: 2 ** -23, float64: 2 ** -52 } as Record<string, number>;
@@ -67,46 +33,19 @@ const machineEps = { float32: 2 ** -23, float64: 2 ** -52 } as Record<string, nu
  * value back (α and the clipping denominator stay on the device as 0-dim tensors).
  * State: `step`, `rowVar` + `colVar` (≥ 2-D) or `variance`.
  */
-export class Adafactor extends Optimizer {
+export class Adafactor extends SpecOptimizer<AdafactorOptions> {
   constructor(params: Params, options: AdafactorOptions = {}) {
-    checkKnownOptions('Adafactor', options, adafactorDefaults);
-    const d = { ...adafactorDefaults, ...options };
-    check(d);
-    super(params, d, adafactorDefaults);
+    super(params, options, adafactor);
   }
 
-  protected override _checkGroup(g: ParamGroup): void {
-    check(g);
-  }
-
-  protected override _stateSpec(p: Tensor, _g: ParamGroup): StateSpec {
-    if (p.dim() < 2)
-      return { step: { kind: 'count', required: true }, variance: { kind: 'tensor', required: true } };
-    // Factored second moments: one value per row and one per column of the last two dims.
-    return {
-      step: { kind: 'count', required: true },
-      rowVar: { kind: 'tensor', shape: [...p.shape.slice(0, -1), 1], required: true },
-      colVar: { kind: 'tensor', shape: [...p.shape.slice(0, -2), 1, p.shape[p.dim() - 1]!], required: true },
-    };
-  }
-
-  protected _update(): void {
+  protected override _update(): void {
     for (const group of this.paramGroups) {
       const lr = scalarValue(group.lr);
-      const [eps1Opt, eps2] = group.eps as [number | null, number];
-      const wd: number = group.weightDecay;
-      for (const { p, g, st } of withGradsOf(group, this.state)) {
+      const [eps1Opt, eps2] = group.eps;
+      const wd = group.weightDecay;
+      for (const { p, g, st } of withGrads(group, this.state)) {
         const factored = g.dim() > 1;
-        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
-        st.step ??= 0;
-        if (factored) {
-          st.rowVar ??= keep(Tensor.empty([...g.shape.slice(0, -1), 1], p.dtype, p.backend));
-          st.colVar ??= keep(
-            Tensor.empty([...g.shape.slice(0, -2), 1, g.shape[g.dim() - 1]!], p.dtype, p.backend),
-          );
-        } else {
-          st.variance ??= zerosState(p);
-        }
+        this._initState(p, group, st);
         const eps1 = eps1Opt ?? machineEps[p.dtype] ?? 2 ** -23;
         const step = ++st.step;
         const w = step ** group.beta2Decay;
@@ -144,3 +83,36 @@ export class Adafactor extends Optimizer {
     }
   }
 }
+
+/** Adafactor's spec. */
+export const adafactor: OptimizerSpec<AdafactorOptions> = {
+  name: 'Adafactor',
+  defaults: { lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1.0, weightDecay: 0.0, maximize: false },
+  check(o) {
+    if (o.lr instanceof Tensor) checkLr(o.lr);
+    else if (!(typeof o.lr === 'number' && o.lr >= 0))
+      throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
+    if (!(typeof o.beta2Decay === 'number' && o.beta2Decay <= 0))
+      throw new ValueError(`beta2_decay should be <= 0 but is: ${o.beta2Decay}`);
+    if (!Array.isArray(o.eps) || o.eps.length !== 2)
+      throw new ValueError(`eps must be a pair (eps1, eps2), got ${o.eps}`);
+    if (o.eps[0] !== null && !(typeof o.eps[0] === 'number' && o.eps[0] >= 0))
+      throw new ValueError(`epsilon1 should be >= 0 but is: ${o.eps[0]}`);
+    if (!(typeof o.eps[1] === 'number' && o.eps[1] >= 0))
+      throw new ValueError(`epsilon2 should be >= 0 but is: ${o.eps[1]}`);
+    if (!(typeof o.d === 'number' && o.d >= 1))
+      throw new ValueError(`Clipping threshold d should be >= 1 but is: ${o.d}`);
+    if (!(typeof o.weightDecay === 'number' && o.weightDecay >= 0))
+      throw new ValueError(`weight_decay should be >= 0 but is: ${o.weightDecay}`);
+    checkBool('maximize', o.maximize);
+  },
+  // Factored second moments for matrices: one value per row and one per column of the last two dims.
+  state: (_g, p): StateSpec =>
+    p.dim() < 2
+      ? { step: count, variance: zeros() }
+      : {
+          step: count,
+          rowVar: zeros({ shape: [...p.shape.slice(0, -1), 1] }),
+          colVar: zeros({ shape: [...p.shape.slice(0, -2), 1, p.shape[p.dim() - 1]!] }),
+        },
+};

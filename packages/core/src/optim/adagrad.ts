@@ -1,9 +1,10 @@
-import { ValueError } from '../errors.js';
 import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntryOf, fullState, runGroup, withGrads } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
-import { checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
+import { assign, preamble, preambleConfig } from './builders.js';
+import type { Params } from './paramGroups.js';
+import { fusedUpdate, type OptimizerSpec, SpecOptimizer } from './spec.js';
+import { count, full } from './state.js';
+import { checkBool, checkEps, checkLr, checkNonNegative } from './validate.js';
 
 /** Options of `Adagrad`. */
 export interface AdagradOptions {
@@ -15,28 +16,6 @@ export interface AdagradOptions {
   maximize?: boolean;
 }
 
-const adagradDefaults = {
-  lr: 1e-2,
-  lrDecay: 0,
-  weightDecay: 0,
-  initialAccumulatorValue: 0,
-  eps: 1e-10,
-  maximize: false,
-};
-
-function check(d: Record<string, any>): void {
-  checkLr(d.lr);
-  if (!(typeof d.lrDecay === 'number' && d.lrDecay >= 0))
-    throw new ValueError(`Invalid lr_decay value: ${d.lrDecay}`);
-  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
-    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
-  if (!(typeof d.initialAccumulatorValue === 'number' && d.initialAccumulatorValue >= 0)) {
-    throw new ValueError(`Invalid initial_accumulator_value value: ${d.initialAccumulatorValue}`);
-  }
-  checkEps(d.eps);
-  checkBool('maximize', d.maximize);
-}
-
 /**
  * `torch.optim.Adagrad`.
  *
@@ -44,58 +23,43 @@ function check(d: Record<string, any>): void {
  *
  * State (created in the constructor, as PyTorch): `step` = 0 and `sum` = initialAccumulatorValue.
  */
-export class Adagrad extends Optimizer {
+export class Adagrad extends SpecOptimizer<AdagradOptions> {
   constructor(params: Params, options: AdagradOptions = {}) {
-    checkKnownOptions('Adagrad', options, adagradDefaults);
-    const d = { ...adagradDefaults, ...options };
-    check(d);
-    super(params, d, adagradDefaults);
+    super(params, options, adagrad);
+    // A parameter added by addParamGroup later gets its state on its first step.
     for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        if (!this.state.has(p))
-          this.state.set(p, { step: 0, sum: fullState(p, group.initialAccumulatorValue) });
-      }
-    }
-  }
-
-  protected override _checkGroup(g: ParamGroup): void {
-    check(g);
-  }
-
-  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
-    return { step: { kind: 'count', required: true }, sum: { kind: 'tensor', required: true } };
-  }
-
-  protected _update(): void {
-    for (const group of this.paramGroups) {
-      const lr = scalarValue(group.lr);
-      const wd: number = group.weightDecay;
-      const cfg = { maximize: !!group.maximize, wd: wd !== 0 };
-      const program = cachedProgram('adagrad', cfg, () => adagradProgram(cfg));
-      const entries: FusedEntryOf<typeof program>[] = [];
-      for (const { p, g, st } of withGrads(group, this.state)) {
-        // A parameter added by addParamGroup after construction gets its state here.
-        st.step ??= 0;
-        st.sum ??= fullState(p, group.initialAccumulatorValue);
-        const step = ++st.step;
-        entries.push({
-          buffers: { param: p, grad: g, sum: st.sum },
-          scalars: { clr: lr / (1 + (step - 1) * group.lrDecay), wd, eps: group.eps },
-        });
-      }
-      runGroup(program, entries);
+      for (const p of group.params) if (!this.state.has(p)) this.state.set(p, this._initState(p, group));
     }
   }
 }
 
-function adagradProgram(cfg: { maximize: boolean; wd: boolean }) {
-  return defineFused('adagrad', ['param', 'grad', 'sum'], ['clr', 'wd', 'eps'], (f) => {
-    const b = f.buf;
-    const s = f.s;
-    let g = cfg.maximize ? b.grad.neg() : b.grad;
-    if (cfg.wd) g = f.let(g.add(b.param.mul(s.wd)));
-    const sum = f.let(b.sum.add(g.mul(g)));
-    f.store('sum', sum);
-    f.store('param', b.param.sub(s.clr.mul(g).div(sum.sqrt().add(s.eps))));
-  });
-}
+const initialSum = full((g) => g.initialAccumulatorValue);
+
+/** Adagrad's spec. */
+export const adagrad: OptimizerSpec<AdagradOptions> = {
+  name: 'Adagrad',
+  defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false },
+  check(h) {
+    checkLr(h.lr);
+    checkNonNegative('lr_decay', h.lrDecay);
+    checkNonNegative('weight_decay', h.weightDecay);
+    checkNonNegative('initial_accumulator_value', h.initialAccumulatorValue);
+    checkEps(h.eps);
+    checkBool('maximize', h.maximize);
+  },
+  state: () => ({ step: count, sum: initialSum }),
+  update: fusedUpdate({
+    config: (g) => preambleConfig(g),
+    scalars(g, lr, st) {
+      const t = ++st.step;
+      return { clr: lr / (1 + (t - 1) * g.lrDecay), wd: g.weightDecay, eps: g.eps };
+    },
+    program: (cfg) =>
+      defineFused('adagrad', ['param', 'grad', 'sum'], ['clr', 'wd', 'eps'], (f) => {
+        const { buf: b, s } = f;
+        const { g } = preamble(f, cfg);
+        const sum = assign(f, 'sum', b.sum.add(g.mul(g)));
+        f.store('param', b.param.sub(s.clr.mul(g).div(sum.sqrt().add(s.eps))));
+      }),
+  }),
+};

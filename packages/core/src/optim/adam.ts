@@ -1,9 +1,10 @@
-import { ValueError } from '../errors.js';
 import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
-import { checkBetas, checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
+import { assign, ema, emaSq, preamble, preambleConfig } from './builders.js';
+import type { Params } from './paramGroups.js';
+import { fusedUpdate, type OptimizerSpec, SpecOptimizer } from './spec.js';
+import { count, zeros } from './state.js';
+import { checkBetas, checkBool, checkEps, checkLr, checkNonNegative } from './validate.js';
 
 /** Options of `Adam` (PyTorch's keyword arguments, camelCase). */
 export interface AdamOptions {
@@ -17,24 +18,14 @@ export interface AdamOptions {
   decoupledWeightDecay?: boolean;
 }
 
-const adamDefaults = {
-  lr: 1e-3,
-  betas: [0.9, 0.999] as [number, number],
-  eps: 1e-8,
-  weightDecay: 0,
-  amsgrad: false,
-  maximize: false,
-  decoupledWeightDecay: false,
-};
-
-export function checkAdamLike(name: string, d: Record<string, any>): void {
-  checkLr(d.lr);
-  checkEps(d.eps);
-  checkBetas(d.betas);
-  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
-    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
+/** The checks of Adam and the optimizers built like it (NAdam, RAdam), with PyTorch's messages. */
+export function checkAdamLike(h: Readonly<Record<string, any>>, name: string): void {
+  checkLr(h.lr);
+  checkEps(h.eps);
+  checkBetas(h.betas);
+  checkNonNegative('weight_decay', h.weightDecay);
   for (const k of ['amsgrad', 'maximize', 'decoupledWeightDecay'])
-    if (k in d) checkBool(`${name} ${k}`, d[k]);
+    if (k in h) checkBool(`${name} ${k}`, h[k]);
 }
 
 /**
@@ -46,114 +37,78 @@ export function checkAdamLike(name: string, d: Record<string, any>): void {
  *
  * State: `step`, `expAvg`, `expAvgSq`, `maxExpAvgSq` (amsgrad).
  */
-export class Adam extends Optimizer {
-  constructor(params: Params, options: AdamOptions = {}, defaults: Record<string, any> = adamDefaults) {
-    checkKnownOptions(new.target.name, options, defaults);
-    const d = { ...defaults, ...options };
-    checkAdamLike(new.target.name, d);
-    super(params, d, defaults);
+export class Adam extends SpecOptimizer<AdamOptions> {
+  /** `defaults`: other class defaults for the same algorithm (AdamW's). */
+  constructor(params: Params, options: AdamOptions = {}, defaults: Record<string, any> = adam.defaults) {
+    super(
+      params,
+      options,
+      defaults === adam.defaults ? adam : { ...adam, defaults: defaults as typeof adam.defaults },
+    );
   }
+}
 
-  protected override _checkGroup(g: ParamGroup): void {
-    checkAdamLike(this.name, g);
-  }
-
-  protected override _stateSpec(_p: Tensor, g: ParamGroup): StateSpec {
-    return {
-      step: { kind: 'count', required: true },
-      expAvg: { kind: 'tensor', required: true },
-      expAvgSq: { kind: 'tensor', required: true },
-      maxExpAvgSq: { kind: 'tensor', required: !!g.amsgrad },
-    };
-  }
-
-  protected _update(): void {
-    for (const group of this.paramGroups) {
-      const lr = scalarValue(group.lr);
-      const [beta1, beta2] = group.betas as [number, number];
-      const wd: number = group.weightDecay;
-      const cfg = {
-        maximize: !!group.maximize,
-        wd: wd === 0 ? 'none' : group.decoupledWeightDecay ? 'decoupled' : 'l2',
-        amsgrad: !!group.amsgrad,
+/** Adam's spec: defaults, checks, state (`step`, `expAvg`, `expAvgSq`, `maxExpAvgSq` with amsgrad) and update. */
+export const adam: OptimizerSpec<AdamOptions> = {
+  defaults: {
+    lr: 1e-3,
+    betas: [0.9, 0.999],
+    eps: 1e-8,
+    weightDecay: 0,
+    amsgrad: false,
+    maximize: false,
+    decoupledWeightDecay: false,
+  },
+  check: checkAdamLike,
+  state: (g) => ({
+    step: count,
+    expAvg: zeros(),
+    expAvgSq: zeros(),
+    maxExpAvgSq: zeros({ when: g.amsgrad }),
+  }),
+  update: fusedUpdate({
+    config: (g) => ({ ...preambleConfig(g), amsgrad: g.amsgrad }),
+    scalars(g, lr, st) {
+      const [beta1, beta2] = g.betas;
+      const t = ++st.step;
+      return {
+        stepSize: lr / (1 - beta1 ** t),
+        wd: g.weightDecay,
+        decay: 1 - lr * g.weightDecay,
+        oneMinusBeta1: 1 - beta1,
+        beta2,
+        oneMinusBeta2: 1 - beta2,
+        eps: g.eps,
+        invBc2Sqrt: 1 / Math.sqrt(1 - beta2 ** t),
       };
-      const program = cachedProgram('adam', cfg, () => adamProgram(cfg));
-      const entries: FusedEntryOf<typeof program>[] = [];
-      for (const { p, g, st } of withGrads(group, this.state)) {
-        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
-        st.step ??= 0;
-        st.expAvg ??= zerosState(p);
-        st.expAvgSq ??= zerosState(p);
-        if (cfg.amsgrad) st.maxExpAvgSq ??= zerosState(p);
-        const step = ++st.step;
-        const bc1 = 1 - beta1 ** step;
-        const bc2 = 1 - beta2 ** step;
-        entries.push({
-          buffers: {
-            param: p,
-            grad: g,
-            expAvg: st.expAvg,
-            expAvgSq: st.expAvgSq,
-            maxExpAvgSq: st.maxExpAvgSq,
-          },
-          scalars: {
-            stepSize: lr / bc1,
-            wd,
-            decay: 1 - lr * wd,
-            oneMinusBeta1: 1 - beta1,
-            beta2,
-            oneMinusBeta2: 1 - beta2,
-            eps: group.eps,
-            invBc2Sqrt: 1 / Math.sqrt(bc2),
-          },
-        });
-      }
-      runGroup(program, entries);
-    }
-  }
-}
-
-function adamProgram(cfg: { maximize: boolean; wd: string; amsgrad: boolean }) {
-  const bufs: ('param' | 'grad' | 'expAvg' | 'expAvgSq' | 'maxExpAvgSq')[] = [
-    'param',
-    'grad',
-    'expAvg',
-    'expAvgSq',
-  ];
-  if (cfg.amsgrad) bufs.push('maxExpAvgSq');
-  return defineFused(
-    'adam',
-    bufs,
-    ['stepSize', 'wd', 'decay', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'invBc2Sqrt'],
-    (f) => {
-      const b = f.buf;
-      const s = f.s;
-      let g = cfg.maximize ? b.grad.neg() : b.grad;
-      let p = b.param;
-      if (cfg.wd === 'decoupled') p = f.let(p.mul(s.decay));
-      else if (cfg.wd === 'l2') g = f.let(g.add(p.mul(s.wd)));
-      const m = f.let(b.expAvg.add(g.sub(b.expAvg).mul(s.oneMinusBeta1)));
-      f.store('expAvg', m);
-      const v = f.let(b.expAvgSq.mul(s.beta2).add(s.oneMinusBeta2.mul(g).mul(g)));
-      f.store('expAvgSq', v);
-      let vv = v;
-      if (cfg.amsgrad) {
-        vv = f.let(b.maxExpAvgSq.max(v));
-        f.store('maxExpAvgSq', vv);
-      }
-      // PyTorch divides by sqrt(1−β2^t); multiplying by its reciprocal (host-computed) saves a
-      // division per element and moves a float64 result by at most an ulp.
-      const denom = vv.sqrt().mul(s.invBc2Sqrt).add(s.eps);
-      // PyTorch's addcdiv computes (value·m)/denom; the same order keeps float64 results identical.
-      f.store('param', p.sub(s.stepSize.mul(m).div(denom)));
     },
-  );
-}
-
-const adamwDefaults = { ...adamDefaults, weightDecay: 1e-2, decoupledWeightDecay: true };
+    program: (cfg) =>
+      defineFused(
+        'adam',
+        cfg.amsgrad
+          ? ['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq']
+          : ['param', 'grad', 'expAvg', 'expAvgSq'],
+        ['stepSize', 'wd', 'decay', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'eps', 'invBc2Sqrt'],
+        (f) => {
+          const { buf: b, s } = f;
+          const { g, p } = preamble(f, cfg);
+          const m = assign(f, 'expAvg', ema(b.expAvg, g, s.oneMinusBeta1));
+          const v = assign(f, 'expAvgSq', emaSq(b.expAvgSq, g, s.beta2, s.oneMinusBeta2));
+          const vMax = cfg.amsgrad ? assign(f, 'maxExpAvgSq', b.maxExpAvgSq.max(v)) : v;
+          // PyTorch divides by sqrt(1−β2^t); multiplying by its reciprocal (host-computed) saves a
+          // division per element and moves a float64 result by at most an ulp.
+          const denom = vMax.sqrt().mul(s.invBc2Sqrt).add(s.eps);
+          // PyTorch's addcdiv computes (value·m)/denom; the same order keeps float64 results identical.
+          f.store('param', p.sub(s.stepSize.mul(m).div(denom)));
+        },
+      ),
+  }),
+};
 
 /** Options of `AdamW`: Adam's, with weight decay 1e-2 and always decoupled. */
 export type AdamWOptions = Omit<AdamOptions, 'decoupledWeightDecay'>;
+
+const adamwDefaults = { ...adam.defaults, weightDecay: 1e-2, decoupledWeightDecay: true };
 
 /**
  * `torch.optim.AdamW`: Adam with decoupled weight decay θ ← θ(1−γλ) (default λ = 1e-2).

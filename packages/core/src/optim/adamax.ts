@@ -1,9 +1,10 @@
-import { ValueError } from '../errors.js';
 import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
-import { checkBetas, checkBool, checkEps, checkKnownOptions, checkLr } from './validate.js';
+import { assign, ema, preamble, preambleConfig } from './builders.js';
+import type { Params } from './paramGroups.js';
+import { fusedUpdate, type OptimizerSpec, SpecOptimizer } from './spec.js';
+import { count, zeros } from './state.js';
+import { checkBetas, checkBool, checkEps, checkLr, checkNonNegative } from './validate.js';
 
 /** Options of `Adamax`. */
 export interface AdamaxOptions {
@@ -14,23 +15,6 @@ export interface AdamaxOptions {
   maximize?: boolean;
 }
 
-const adamaxDefaults = {
-  lr: 2e-3,
-  betas: [0.9, 0.999] as [number, number],
-  eps: 1e-8,
-  weightDecay: 0,
-  maximize: false,
-};
-
-function check(d: Record<string, any>): void {
-  checkLr(d.lr);
-  checkEps(d.eps);
-  checkBetas(d.betas);
-  if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
-    throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
-  checkBool('maximize', d.maximize);
-}
-
 /**
  * `torch.optim.Adamax`: Adam with the infinity norm.
  *
@@ -39,65 +23,43 @@ function check(d: Record<string, any>): void {
  *
  * State: `step`, `expAvg`, `expInf`.
  */
-export class Adamax extends Optimizer {
+export class Adamax extends SpecOptimizer<AdamaxOptions> {
   constructor(params: Params, options: AdamaxOptions = {}) {
-    checkKnownOptions('Adamax', options, adamaxDefaults);
-    const d = { ...adamaxDefaults, ...options };
-    check(d);
-    super(params, d, adamaxDefaults);
-  }
-
-  protected override _checkGroup(g: ParamGroup): void {
-    check(g);
-  }
-
-  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
-    return {
-      step: { kind: 'count', required: true },
-      expAvg: { kind: 'tensor', required: true },
-      expInf: { kind: 'tensor', required: true },
-    };
-  }
-
-  protected _update(): void {
-    for (const group of this.paramGroups) {
-      const lr = scalarValue(group.lr);
-      const [beta1, beta2] = group.betas as [number, number];
-      const wd: number = group.weightDecay;
-      const cfg = { maximize: !!group.maximize, wd: wd !== 0 };
-      const program = cachedProgram('adamax', cfg, () => adamaxProgram(cfg));
-      const entries: FusedEntryOf<typeof program>[] = [];
-      for (const { p, g, st } of withGrads(group, this.state)) {
-        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
-        st.step ??= 0;
-        st.expAvg ??= zerosState(p);
-        st.expInf ??= zerosState(p);
-        const step = ++st.step;
-        entries.push({
-          buffers: { param: p, grad: g, expAvg: st.expAvg, expInf: st.expInf },
-          scalars: { clr: lr / (1 - beta1 ** step), wd, oneMinusBeta1: 1 - beta1, beta2, eps: group.eps },
-        });
-      }
-      runGroup(program, entries);
-    }
+    super(params, options, adamax);
   }
 }
 
-function adamaxProgram(cfg: { maximize: boolean; wd: boolean }) {
-  return defineFused(
-    'adamax',
-    ['param', 'grad', 'expAvg', 'expInf'],
-    ['clr', 'wd', 'oneMinusBeta1', 'beta2', 'eps'],
-    (f) => {
-      const b = f.buf;
-      const s = f.s;
-      let g = cfg.maximize ? b.grad.neg() : b.grad;
-      if (cfg.wd) g = f.let(g.add(b.param.mul(s.wd)));
-      const m = f.let(b.expAvg.add(g.sub(b.expAvg).mul(s.oneMinusBeta1)));
-      f.store('expAvg', m);
-      const u = f.let(b.expInf.mul(s.beta2).max(g.abs().add(s.eps)));
-      f.store('expInf', u);
-      f.store('param', b.param.sub(s.clr.mul(m).div(u)));
+/** Adamax's spec. */
+export const adamax: OptimizerSpec<AdamaxOptions> = {
+  name: 'Adamax',
+  defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false },
+  check(h) {
+    checkLr(h.lr);
+    checkEps(h.eps);
+    checkBetas(h.betas);
+    checkNonNegative('weight_decay', h.weightDecay);
+    checkBool('maximize', h.maximize);
+  },
+  state: () => ({ step: count, expAvg: zeros(), expInf: zeros() }),
+  update: fusedUpdate({
+    config: (g) => preambleConfig(g),
+    scalars(g, lr, st) {
+      const [beta1, beta2] = g.betas;
+      const t = ++st.step;
+      return { clr: lr / (1 - beta1 ** t), wd: g.weightDecay, oneMinusBeta1: 1 - beta1, beta2, eps: g.eps };
     },
-  );
-}
+    program: (cfg) =>
+      defineFused(
+        'adamax',
+        ['param', 'grad', 'expAvg', 'expInf'],
+        ['clr', 'wd', 'oneMinusBeta1', 'beta2', 'eps'],
+        (f) => {
+          const { buf: b, s } = f;
+          const { g } = preamble(f, cfg);
+          const m = assign(f, 'expAvg', ema(b.expAvg, g, s.oneMinusBeta1));
+          const u = assign(f, 'expInf', b.expInf.mul(s.beta2).max(g.abs().add(s.eps)));
+          f.store('param', b.param.sub(s.clr.mul(m).div(u)));
+        },
+      ),
+  }),
+};

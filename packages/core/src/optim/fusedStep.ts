@@ -1,42 +1,25 @@
 /**
- * Helpers every fused optimizer shares: the per-configuration program cache, state
- * allocation, and the one `runFused` call per group.
+ * What every fused optimizer step shares: the per-configuration program cache and the one
+ * `runFused` call per group (or, under `withComposedUpdates`, its composed equivalent).
  */
-import { keep } from '../engine.js';
 import type { FusedProgram } from '../fused/program.js';
 import { type FusedEntry, runFused } from '../fused/run.js';
-import { Tensor } from '../tensor.js';
 
-const programs = new Map<string, FusedProgram>();
+const programs = new Map<(config: any) => FusedProgram, Map<string, FusedProgram>>();
 
 /**
- * The program for one optimizer configuration (a set of flags that change the program's
- * shape: maximize, weight decay on/off, amsgrad, ...), built on first use and kept.
+ * The program `build` makes for one optimizer configuration (a set of flags that change
+ * the program's shape: maximize, weight decay on/off, amsgrad, ...), built on first use
+ * and kept.
  */
-export function cachedProgram<P extends FusedProgram>(
-  name: string,
-  config: Record<string, boolean | number | string>,
-  build: () => P,
-): P {
-  const key = `${name}|${JSON.stringify(config)}`;
-  let p = programs.get(key) as P | undefined;
-  if (!p) programs.set(key, (p = build()));
+export function cachedProgram<C, P extends FusedProgram>(build: (config: C) => P, config: C): P {
+  let built = programs.get(build);
+  if (!built) programs.set(build, (built = new Map()));
+  const key = JSON.stringify(config);
+  let p = built.get(key) as P | undefined;
+  if (!p) built.set(key, (p = build(config)));
   return p;
 }
-
-/** A zero-filled state tensor shaped like `p` (PyTorch's `torch.zeros_like(p)`), kept out of any `tidy` scope. */
-export function zerosState(p: Tensor): Tensor {
-  return keep(Tensor.empty(p.shape, p.dtype, p.backend));
-}
-
-/** A state tensor shaped like `p`, filled with `value` (PyTorch's `torch.full_like`). */
-export function fullState(p: Tensor, value: number): Tensor {
-  const t = zerosState(p);
-  if (value !== 0) t.fill_(value);
-  return t;
-}
-
-export type { FusedEntryOf } from '../fused/run.js';
 
 /**
  * Runs `program` over every entry of a group (one parameter's named buffers and scalars
@@ -65,5 +48,3 @@ export function withComposedUpdates<T>(fn: () => T): T {
     referenceDepth--;
   }
 }
-
-export { withGradsOf as withGrads } from './optimizer.js';

@@ -3,15 +3,11 @@ import { ValueError } from '../errors.js';
 import { zeros } from '../ops/creation.js';
 import { cat } from '../ops/shape.js';
 import { Tensor } from '../tensor.js';
-import {
-  Optimizer,
-  type OptimizerState,
-  type ParamGroup,
-  type Params,
-  type StateSpec,
-  scalarValue,
-} from './optimizer.js';
-import { checkKnownOptions, checkLr } from './validate.js';
+import { Optimizer } from './optimizer.js';
+import { type ParamGroupInput, type Params, scalarValue } from './paramGroups.js';
+import { type OptimizerSpec, resolveOptions } from './spec.js';
+import { count, initState, type OptimizerState, type StateSpec } from './state.js';
+import { checkLr } from './validate.js';
 
 /** Options of `LBFGS` (PyTorch's keyword arguments, camelCase). */
 export interface LBFGSOptions {
@@ -74,16 +70,6 @@ function cubicInterpolate(
   return (lo + hi) / 2;
 }
 
-const lbfgsDefaults = {
-  lr: 1,
-  maxIter: 20,
-  maxEval: null as number | null,
-  toleranceGrad: 1e-7,
-  toleranceChange: 1e-9,
-  historySize: 100,
-  lineSearchFn: null as 'strong_wolfe' | null,
-};
-
 /**
  * `torch.optim.LBFGS`: limited-memory BFGS over all parameters as one flat vector, with
  * an optional strong-Wolfe line search (cubic interpolation, c1 = 1e-4, c2 = 0.9, 25
@@ -101,79 +87,22 @@ const lbfgsDefaults = {
  * PyTorch. State lives on the first parameter: `funcEvals`, `nIter`, `d`, `t`, `oldDirs`,
  * `oldStps`, `ro`, `HDiag`, `prevFlatGrad`, `prevLoss`, `al` (scalars as numbers).
  */
-export class LBFGS extends Optimizer {
+export class LBFGS extends Optimizer<LBFGSOptions> {
   constructor(params: Params, options: LBFGSOptions = {}) {
-    checkKnownOptions('LBFGS', options, lbfgsDefaults);
-    const d: Record<string, any> = { ...lbfgsDefaults, ...options };
-    checkLr(d.lr);
+    const d = resolveOptions('LBFGS', options, lbfgs);
     if (d.maxEval === null) d.maxEval = Math.floor((d.maxIter * 5) / 4);
-    if (d.lineSearchFn !== null && d.lineSearchFn !== 'strong_wolfe') {
-      throw new ValueError("only 'strong_wolfe' is supported");
-    }
     // maxEval's null is an option only (maxIter·5/4): a group always holds a number.
-    super(params, d, { ...lbfgsDefaults, maxEval: d.maxEval });
+    super(params, d, { ...lbfgs.defaults, maxEval: d.maxEval }, lbfgs);
     if (this.paramGroups.length !== 1) {
       throw new ValueError("LBFGS doesn't support per-parameter options (parameter groups)");
     }
   }
 
-  override addParamGroup(group: Parameters<Optimizer['addParamGroup']>[0]): void {
+  override addParamGroup(group: ParamGroupInput): void {
     if (this.paramGroups.length >= 1) {
       throw new ValueError("LBFGS doesn't support per-parameter options (parameter groups)");
     }
     super.addParamGroup(group);
-  }
-
-  protected override _checkGroup(g: ParamGroup): void {
-    checkLr(g.lr);
-    if (g.lineSearchFn !== null && g.lineSearchFn !== 'strong_wolfe')
-      throw new ValueError("only 'strong_wolfe' is supported");
-  }
-
-  /**
-   * The state lives on the group's first parameter: the counters always, and once it has
-   * iterated (`nIter > 0`) the direction, step, history and previous gradient, as flat
-   * vectors over all parameters. Other parameters keep no state.
-   */
-  protected override _stateSpec(p: Tensor, g: ParamGroup): StateSpec {
-    if (p !== g.params[0]) return {};
-    const n = g.params.reduce((a: number, q: Tensor) => a + q.numel(), 0);
-    const iterated = (st: OptimizerState) => st.nIter > 0;
-    return {
-      funcEvals: { kind: 'count', required: true },
-      nIter: { kind: 'count', required: true },
-      d: { kind: 'tensor', shape: [n], required: iterated },
-      t: { kind: 'number', required: iterated },
-      oldDirs: { kind: 'tensors', shape: [n], required: iterated },
-      oldStps: { kind: 'tensors', shape: [n], required: iterated },
-      ro: { kind: 'numbers', required: iterated },
-      HDiag: { kind: 'number', required: iterated },
-      prevFlatGrad: { kind: 'tensor', shape: [n], required: iterated },
-      // Only recorded: every iteration sets it before reading it.
-      prevLoss: { kind: 'anyNumber', required: iterated },
-      al: { kind: 'numbers', nullItems: true },
-    };
-  }
-
-  /** The history lists have one length, at most `historySize`; `al` holds `historySize` entries. */
-  protected override _checkLoadedState(p: Tensor, st: OptimizerState, where: string, g: ParamGroup): void {
-    super._checkLoadedState(p, st, where, g);
-    const lists = ['oldDirs', 'oldStps', 'ro'].filter((k) => st[k] !== undefined);
-    const lengths = lists.map((k) => st[k].length as number);
-    const history: number = g.historySize;
-    if (lengths.some((l) => l !== lengths[0])) {
-      throw new ValueError(
-        `loaded state dict: ${where}.${lists.join(', ')} must have one length, got ${lengths.join(', ')}`,
-      );
-    }
-    if (lengths.length && lengths[0]! > history) {
-      throw new ValueError(
-        `loaded state dict: ${where}.oldDirs holds ${lengths[0]} entries, more than historySize (${history})`,
-      );
-    }
-    if (st.al !== undefined && st.al.length !== history) {
-      throw new ValueError(`loaded state dict: ${where}.al must hold historySize (${history}) entries`);
-    }
   }
 
   /** LBFGS needs a closure; use `await lbfgs.step(closure)`. */
@@ -259,13 +188,13 @@ export class LBFGS extends Optimizer {
   private async _run(closure: LBFGSClosure): Promise<Tensor | number> {
     const group = this.paramGroups[0]!;
     const lr = scalarValue(group.lr);
-    const { maxIter, maxEval, toleranceGrad, toleranceChange, historySize, lineSearchFn } = group;
+    const { maxIter, toleranceGrad, toleranceChange, historySize, lineSearchFn } = group;
+    const maxEval = group.maxEval ?? Math.floor((maxIter * 5) / 4);
     const p0 = this._params[0]!;
     const r32 = p0.dtype === 'float32' ? Math.fround : (x: number) => x;
     let state = this.state.get(p0);
     if (!state) this.state.set(p0, (state = {}));
-    state.funcEvals ??= 0;
-    state.nIter ??= 0;
+    initState(state, lbfgs.state(group, p0), p0, group);
 
     const origLoss = await enableGrad(closure);
     let loss = await lossValue(origLoss);
@@ -519,3 +448,64 @@ export class LBFGS extends Optimizer {
     return { f: bracketF[lowPos]!, g: best, t: bracket[lowPos]!, evals };
   }
 }
+
+/**
+ * LBFGS's spec. The state lives on the group's first parameter: the counters always, and
+ * once it has iterated (`nIter > 0`) the direction, step, history and previous gradient,
+ * as flat vectors over all parameters. Other parameters keep no state.
+ */
+export const lbfgs: OptimizerSpec<LBFGSOptions> = {
+  name: 'LBFGS',
+  defaults: {
+    lr: 1,
+    maxIter: 20,
+    maxEval: null,
+    toleranceGrad: 1e-7,
+    toleranceChange: 1e-9,
+    historySize: 100,
+    lineSearchFn: null,
+  },
+  check(h) {
+    checkLr(h.lr);
+    if (h.lineSearchFn !== null && h.lineSearchFn !== 'strong_wolfe')
+      throw new ValueError("only 'strong_wolfe' is supported");
+  },
+  state(g, p): StateSpec {
+    if (p !== g.params[0]) return {};
+    const n = g.params.reduce((a: number, q: Tensor) => a + q.numel(), 0);
+    const iterated = (st: OptimizerState) => st.nIter > 0;
+    return {
+      funcEvals: count,
+      nIter: count,
+      d: { kind: 'tensor', shape: [n], required: iterated },
+      t: { kind: 'number', required: iterated },
+      oldDirs: { kind: 'tensors', shape: [n], required: iterated },
+      oldStps: { kind: 'tensors', shape: [n], required: iterated },
+      ro: { kind: 'numbers', required: iterated },
+      HDiag: { kind: 'number', required: iterated },
+      prevFlatGrad: { kind: 'tensor', shape: [n], required: iterated },
+      // Only recorded: every iteration sets it before reading it.
+      prevLoss: { kind: 'anyNumber', required: iterated },
+      al: { kind: 'numbers', nullItems: true },
+    };
+  },
+  /** The history lists have one length, at most `historySize`; `al` holds `historySize` entries. */
+  checkLoadedState(st, where, g) {
+    const lists = ['oldDirs', 'oldStps', 'ro'].filter((k) => st[k] !== undefined);
+    const lengths = lists.map((k) => st[k].length as number);
+    const history = g.historySize;
+    if (lengths.some((l) => l !== lengths[0])) {
+      throw new ValueError(
+        `loaded state dict: ${where}.${lists.join(', ')} must have one length, got ${lengths.join(', ')}`,
+      );
+    }
+    if (lengths.length && lengths[0]! > history) {
+      throw new ValueError(
+        `loaded state dict: ${where}.oldDirs holds ${lengths[0]} entries, more than historySize (${history})`,
+      );
+    }
+    if (st.al !== undefined && st.al.length !== history) {
+      throw new ValueError(`loaded state dict: ${where}.al must hold historySize (${history}) entries`);
+    }
+  },
+};

@@ -1,17 +1,11 @@
 import { tidy } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { zerosState } from './fusedStep.js';
-import { lerp } from './lerp.js';
-import {
-  Optimizer,
-  type ParamGroup,
-  type Params,
-  type StateSpec,
-  scalarValue,
-  withGradsOf,
-} from './optimizer.js';
-import { checkBool, checkKnownOptions, checkLr } from './validate.js';
+import { lerp } from './builders.js';
+import { type Params, scalarValue } from './paramGroups.js';
+import { type OptimizerSpec, SpecOptimizer } from './spec.js';
+import { withGrads, zeros } from './state.js';
+import { checkBool, checkLr } from './validate.js';
 
 /** Options of `Muon` (latest PyTorch; absent from 1.13). */
 export interface MuonOptions {
@@ -27,43 +21,6 @@ export interface MuonOptions {
   adjustLrFn?: 'original' | 'match_rms_adamw' | null;
 }
 
-const muonDefaults = {
-  lr: 1e-3,
-  weightDecay: 0.1,
-  momentum: 0.95,
-  nesterov: true,
-  nsCoefficients: [3.4445, -4.775, 2.0315] as [number, number, number],
-  eps: 1e-7,
-  nsSteps: 5,
-  adjustLrFn: null as 'original' | 'match_rms_adamw' | null,
-};
-
-function check(o: Record<string, any>): void {
-  if (o.lr instanceof Tensor) checkLr(o.lr);
-  else if (!(typeof o.lr === 'number' && o.lr >= 0))
-    throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
-  if (!(typeof o.momentum === 'number' && o.momentum >= 0))
-    throw new ValueError(`momentum should be >= 0 but is: ${o.momentum}`);
-  if (!(typeof o.weightDecay === 'number' && o.weightDecay >= 0))
-    throw new ValueError(`weight decay should be >= 0 but is: ${o.weightDecay}`);
-  if (!(typeof o.eps === 'number' && o.eps >= 0)) throw new ValueError(`Invalid epsilon value: ${o.eps}`);
-  if (o.adjustLrFn !== null && o.adjustLrFn !== 'original' && o.adjustLrFn !== 'match_rms_adamw') {
-    throw new ValueError(`Adjust learning rate function ${o.adjustLrFn} is not supported`);
-  }
-  if (!Array.isArray(o.nsCoefficients) || o.nsCoefficients.length !== 3) {
-    throw new ValueError('Coefficients must be a tuple of exactly 3 values');
-  }
-  o.nsCoefficients.forEach((c: unknown, i: number) => {
-    if (typeof c !== 'number' || !Number.isFinite(c))
-      throw new ValueError(`nsCoefficients[${i}] must be a finite number, got ${String(c)}`);
-  });
-  if (!Number.isInteger(o.nsSteps) || o.nsSteps < 0)
-    throw new ValueError(`nsSteps must be a non-negative integer, got ${o.nsSteps}`);
-  if (o.nsSteps >= 100)
-    throw new ValueError('Number of steps must be less than 100 for computational efficiency');
-  checkBool('nesterov', o.nesterov);
-}
-
 /**
  * `torch.optim.Muon` (latest PyTorch): momentum, then Newton–Schulz orthogonalisation of
  * each 2-D update.
@@ -76,12 +33,9 @@ function check(o: Record<string, any>): void {
  * parameter's dtype. Composed of matmuls (not one fused pass); no value is read back.
  * State: `momentumBuffer`.
  */
-export class Muon extends Optimizer {
+export class Muon extends SpecOptimizer<MuonOptions> {
   constructor(params: Params, options: MuonOptions = {}) {
-    checkKnownOptions('Muon', options, muonDefaults);
-    const d = { ...muonDefaults, ...options };
-    check(d);
-    super(params, d, muonDefaults);
+    super(params, options, muon);
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (p.dim() !== 2) {
@@ -93,22 +47,14 @@ export class Muon extends Optimizer {
     }
   }
 
-  protected override _checkGroup(g: ParamGroup): void {
-    check(g);
-  }
-
-  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
-    return { momentumBuffer: { kind: 'tensor', required: true } };
-  }
-
-  protected _update(): void {
+  protected override _update(): void {
     for (const group of this.paramGroups) {
       const lr = scalarValue(group.lr);
-      const [a, b, c] = group.nsCoefficients as [number, number, number];
-      const mu: number = group.momentum;
-      for (const { p, g, st } of withGradsOf(group, this.state)) {
+      const [a, b, c] = group.nsCoefficients;
+      const mu = group.momentum;
+      for (const { p, g, st } of withGrads(group, this.state)) {
         if (g.dim() !== 2) throw new ValueError('Param gradient must be a 2D matrix');
-        if (st.momentumBuffer == null) st.momentumBuffer = zerosState(p);
+        this._initState(p, group, st);
         const [rows, cols] = p.shape as [number, number];
         const fn = group.adjustLrFn;
         const ratio =
@@ -134,3 +80,44 @@ export class Muon extends Optimizer {
     }
   }
 }
+
+/** Muon's spec. */
+export const muon: OptimizerSpec<MuonOptions> = {
+  name: 'Muon',
+  defaults: {
+    lr: 1e-3,
+    weightDecay: 0.1,
+    momentum: 0.95,
+    nesterov: true,
+    nsCoefficients: [3.4445, -4.775, 2.0315],
+    eps: 1e-7,
+    nsSteps: 5,
+    adjustLrFn: null,
+  },
+  check(o) {
+    if (o.lr instanceof Tensor) checkLr(o.lr);
+    else if (!(typeof o.lr === 'number' && o.lr >= 0))
+      throw new ValueError(`Learning rate should be >= 0 but is: ${o.lr}`);
+    if (!(typeof o.momentum === 'number' && o.momentum >= 0))
+      throw new ValueError(`momentum should be >= 0 but is: ${o.momentum}`);
+    if (!(typeof o.weightDecay === 'number' && o.weightDecay >= 0))
+      throw new ValueError(`weight decay should be >= 0 but is: ${o.weightDecay}`);
+    if (!(typeof o.eps === 'number' && o.eps >= 0)) throw new ValueError(`Invalid epsilon value: ${o.eps}`);
+    if (o.adjustLrFn !== null && o.adjustLrFn !== 'original' && o.adjustLrFn !== 'match_rms_adamw') {
+      throw new ValueError(`Adjust learning rate function ${o.adjustLrFn} is not supported`);
+    }
+    if (!Array.isArray(o.nsCoefficients) || o.nsCoefficients.length !== 3) {
+      throw new ValueError('Coefficients must be a tuple of exactly 3 values');
+    }
+    o.nsCoefficients.forEach((c: unknown, i: number) => {
+      if (typeof c !== 'number' || !Number.isFinite(c))
+        throw new ValueError(`nsCoefficients[${i}] must be a finite number, got ${String(c)}`);
+    });
+    if (!Number.isInteger(o.nsSteps) || o.nsSteps < 0)
+      throw new ValueError(`nsSteps must be a non-negative integer, got ${o.nsSteps}`);
+    if (o.nsSteps >= 100)
+      throw new ValueError('Number of steps must be less than 100 for computational efficiency');
+    checkBool('nesterov', o.nesterov);
+  },
+  state: () => ({ momentumBuffer: zeros() }),
+};

@@ -1,9 +1,11 @@
 import { ValueError } from '../errors.js';
 import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, type FusedEntryOf, runGroup, withGrads, zerosState } from './fusedStep.js';
-import { Optimizer, type ParamGroup, type Params, type StateSpec, scalarValue } from './optimizer.js';
-import { checkBool, checkKnownOptions, checkLr } from './validate.js';
+import { assign, gradient, preambleConfig } from './builders.js';
+import type { Params } from './paramGroups.js';
+import { fusedUpdate, type OptimizerSpec, SpecOptimizer } from './spec.js';
+import { zerosState } from './state.js';
+import { checkBool, checkLr, checkNonNegative } from './validate.js';
 
 /** Options of `SGD` (PyTorch's keyword arguments, camelCase). */
 export interface SGDOptions {
@@ -16,8 +18,6 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
-const sgdDefaults = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false };
-
 /**
  * `torch.optim.SGD`: stochastic gradient descent with momentum, dampening, Nesterov,
  * L2 weight decay and maximize.
@@ -28,78 +28,67 @@ const sgdDefaults = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, neste
  *
  * State: `momentumBuffer` (only when momentum ≠ 0).
  */
-export class SGD extends Optimizer {
+export class SGD extends SpecOptimizer<SGDOptions> {
   constructor(params: Params, options: SGDOptions = {}) {
-    checkKnownOptions('SGD', options, sgdDefaults);
-    const d = { ...sgdDefaults, ...options };
-    checkLr(d.lr);
-    if (!(typeof d.momentum === 'number' && d.momentum >= 0))
-      throw new ValueError(`Invalid momentum value: ${d.momentum}`);
-    if (!(typeof d.weightDecay === 'number' && d.weightDecay >= 0))
-      throw new ValueError(`Invalid weight_decay value: ${d.weightDecay}`);
-    checkBool('nesterov', d.nesterov);
-    checkBool('maximize', d.maximize);
-    if (d.nesterov && (d.momentum <= 0 || d.dampening !== 0)) {
-      throw new ValueError('Nesterov momentum requires a momentum and zero dampening');
-    }
-    super(params, d, sgdDefaults);
+    super(params, options, sgd);
   }
+}
 
-  protected override _checkGroup(g: ParamGroup): void {
+function checkNesterov(h: { nesterov: boolean; momentum: number; dampening: number }): void {
+  if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
+    throw new ValueError('Nesterov momentum requires a momentum and zero dampening');
+  }
+}
+
+/** SGD's spec. */
+export const sgd: OptimizerSpec<SGDOptions> = {
+  name: 'SGD',
+  defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
+  check(h) {
+    checkLr(h.lr);
+    checkNonNegative('momentum', h.momentum);
+    checkNonNegative('weight_decay', h.weightDecay);
+    checkBool('nesterov', h.nesterov);
+    checkBool('maximize', h.maximize);
+    checkNesterov(h);
+  },
+  checkGroup(g) {
     checkLr(g.lr);
-    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-      throw new ValueError('Nesterov momentum requires a momentum and zero dampening');
-    }
-  }
-
-  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
-    // PyTorch writes momentum_buffer None without momentum; a null buffer is the first step's.
-    return { momentumBuffer: { kind: 'tensor', nullable: true } };
-  }
-
-  protected _update(): void {
-    for (const group of this.paramGroups) {
-      const lr = scalarValue(group.lr);
-      const momentum: number = group.momentum;
-      const dampening: number = group.dampening;
-      const wd: number = group.weightDecay;
-      const cfg = {
-        maximize: !!group.maximize,
-        wd: wd !== 0,
-        momentum: momentum !== 0,
-        nesterov: !!group.nesterov,
+    checkNesterov(g);
+  },
+  // PyTorch writes momentum_buffer None without momentum; a null buffer is the first step's.
+  state: () => ({ momentumBuffer: { kind: 'tensor', nullable: true } }),
+  update: fusedUpdate({
+    config: (g) => ({ ...preambleConfig(g), momentum: g.momentum !== 0, nesterov: g.nesterov }),
+    scalars(g, lr, st, p) {
+      const first = g.momentum !== 0 && st.momentumBuffer == null;
+      if (first) st.momentumBuffer = zerosState(p);
+      // First step: b = 0·b + 1·g = g exactly (b is fresh zeros), as PyTorch's clone.
+      // Without momentum the program declares neither the buffer nor its scalars.
+      return {
+        lr,
+        wd: g.weightDecay,
+        momentum: g.momentum,
+        bufDecay: first ? 0 : g.momentum,
+        gradScale: first ? 1 : 1 - g.dampening,
       };
-      const program = cachedProgram('sgd', cfg, () => sgdProgram(cfg));
-      const entries: FusedEntryOf<typeof program>[] = [];
-      for (const { p, g, st } of withGrads(group, this.state)) {
-        const first = cfg.momentum && st.momentumBuffer == null;
-        if (first) st.momentumBuffer = zerosState(p);
-        // First step: b = 0·b + 1·g = g exactly (b is fresh zeros), as PyTorch's clone.
-        // Without momentum the program declares neither the buffer nor its scalars.
-        entries.push({
-          buffers: { param: p, grad: g, momentumBuffer: st.momentumBuffer },
-          scalars: { lr, wd, momentum, bufDecay: first ? 0 : momentum, gradScale: first ? 1 : 1 - dampening },
-        });
-      }
-      runGroup(program, entries);
-    }
-  }
-}
-
-function sgdProgram(cfg: { maximize: boolean; wd: boolean; momentum: boolean; nesterov: boolean }) {
-  type Buffer = 'param' | 'grad' | 'momentumBuffer';
-  type Scalar = 'lr' | 'wd' | 'momentum' | 'bufDecay' | 'gradScale';
-  const bufs: Buffer[] = cfg.momentum ? ['param', 'grad', 'momentumBuffer'] : ['param', 'grad'];
-  const scalars: Scalar[] = cfg.momentum ? ['lr', 'wd', 'momentum', 'bufDecay', 'gradScale'] : ['lr', 'wd'];
-  return defineFused('sgd', bufs, scalars, (f) => {
-    const b = f.buf;
-    let g = cfg.maximize ? b.grad.neg() : b.grad;
-    if (cfg.wd) g = g.add(b.param.mul(f.s.wd));
-    if (cfg.momentum) {
-      const buf = f.let(b.momentumBuffer.mul(f.s.bufDecay).add(g.mul(f.s.gradScale)));
-      f.store('momentumBuffer', buf);
-      g = cfg.nesterov ? g.add(buf.mul(f.s.momentum)) : buf;
-    }
-    f.store('param', b.param.sub(g.mul(f.s.lr)));
-  });
-}
+    },
+    program: (cfg) =>
+      defineFused(
+        'sgd',
+        cfg.momentum ? ['param', 'grad', 'momentumBuffer'] : ['param', 'grad'],
+        cfg.momentum ? ['lr', 'wd', 'momentum', 'bufDecay', 'gradScale'] : ['lr', 'wd'],
+        (f) => {
+          const { buf: b, s } = f;
+          let g = gradient(f, cfg.maximize);
+          // PyTorch's d_p.add(param, alpha=weight_decay), not bound to a local.
+          if (cfg.wd === 'l2') g = g.add(b.param.mul(s.wd));
+          if (cfg.momentum) {
+            const buf = assign(f, 'momentumBuffer', b.momentumBuffer.mul(s.bufDecay).add(g.mul(s.gradScale)));
+            g = cfg.nesterov ? g.add(buf.mul(s.momentum)) : buf;
+          }
+          f.store('param', b.param.sub(g.mul(s.lr)));
+        },
+      ),
+  }),
+};

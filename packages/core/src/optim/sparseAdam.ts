@@ -2,16 +2,10 @@ import { tidy } from '../engine.js';
 import { ValueError } from '../errors.js';
 import { where } from '../ops/elementwise.js';
 import type { Tensor } from '../tensor.js';
-import { zerosState } from './fusedStep.js';
-import {
-  Optimizer,
-  type ParamGroup,
-  type Params,
-  type StateSpec,
-  scalarValue,
-  withGradsOf,
-} from './optimizer.js';
-import { checkBetas, checkBool, checkKnownOptions, checkLr } from './validate.js';
+import { type Params, scalarValue } from './paramGroups.js';
+import { type OptimizerSpec, SpecOptimizer } from './spec.js';
+import { count, withGrads, zeros } from './state.js';
+import { checkBetas, checkBool, checkLr } from './validate.js';
 
 /** Options of `SparseAdam`. */
 export interface SparseAdamOptions {
@@ -19,15 +13,6 @@ export interface SparseAdamOptions {
   betas?: [number, number];
   eps?: number;
   maximize?: boolean;
-}
-
-const sparseAdamDefaults = { lr: 1e-3, betas: [0.9, 0.999] as [number, number], eps: 1e-8, maximize: false };
-
-function check(d: Record<string, any>): void {
-  checkLr(d.lr, true);
-  if (typeof d.eps !== 'number' || !(d.eps > 0)) throw new ValueError(`Invalid epsilon value: ${d.eps}`);
-  checkBetas(d.betas);
-  checkBool('maximize', d.maximize);
 }
 
 /**
@@ -49,35 +34,17 @@ function check(d: Record<string, any>): void {
  *
  * State: `step`, `expAvg`, `expAvgSq`.
  */
-export class SparseAdam extends Optimizer {
+export class SparseAdam extends SpecOptimizer<SparseAdamOptions> {
   constructor(params: Params, options: SparseAdamOptions = {}) {
-    checkKnownOptions('SparseAdam', options, sparseAdamDefaults);
-    const d = { ...sparseAdamDefaults, ...options };
-    check(d);
-    super(params, d, sparseAdamDefaults);
+    super(params, options, sparseAdam);
   }
 
-  protected override _checkGroup(g: ParamGroup): void {
-    check(g);
-  }
-
-  protected override _stateSpec(_p: Tensor, _g: ParamGroup): StateSpec {
-    return {
-      step: { kind: 'count', required: true },
-      expAvg: { kind: 'tensor', required: true },
-      expAvgSq: { kind: 'tensor', required: true },
-    };
-  }
-
-  protected _update(): void {
+  protected override _update(): void {
     for (const group of this.paramGroups) {
       const lr = scalarValue(group.lr);
-      const [beta1, beta2] = group.betas as [number, number];
-      for (const { p, g, st } of withGradsOf(group, this.state)) {
-        // Created on the parameter's first step (a loaded state is complete: `_stateSpec`).
-        st.step ??= 0;
-        st.expAvg ??= zerosState(p);
-        st.expAvgSq ??= zerosState(p);
+      const [beta1, beta2] = group.betas;
+      for (const { p, g, st } of withGrads(group, this.state)) {
+        this._initState(p, group, st);
         const step = ++st.step;
         const stepSize = (lr * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
         tidy(() => {
@@ -101,3 +68,16 @@ export class SparseAdam extends Optimizer {
     }
   }
 }
+
+/** SparseAdam's spec. */
+export const sparseAdam: OptimizerSpec<SparseAdamOptions> = {
+  name: 'SparseAdam',
+  defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, maximize: false },
+  check(h) {
+    checkLr(h.lr, true);
+    if (typeof h.eps !== 'number' || !(h.eps > 0)) throw new ValueError(`Invalid epsilon value: ${h.eps}`);
+    checkBetas(h.betas);
+    checkBool('maximize', h.maximize);
+  },
+  state: () => ({ step: count, expAvg: zeros(), expAvgSq: zeros() }),
+};

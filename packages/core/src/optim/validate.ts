@@ -1,6 +1,16 @@
-/** Constructor checks shared by the optimizers, with PyTorch's messages. */
+/** Option and group checks shared by the optimizers, with PyTorch's messages. */
 import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
+
+/** A value's type, for messages. */
+export function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
+  if (v instanceof Tensor) return 'Tensor';
+  if (Array.isArray(v)) return 'Array';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'Object';
+  return typeof v;
+}
 
 function fmt(v: unknown): string {
   if (v instanceof Tensor) return `Tensor(shape [${v.shape.join(', ')}])`;
@@ -18,16 +28,9 @@ export function checkLr(lr: unknown, strict = false): void {
   }
 }
 
-/** `Invalid {what} value: {v}` unless `0 <= v` (or `lo <= v <= hi`). */
-export function checkRange(
-  what: string,
-  v: unknown,
-  lo = 0,
-  hi = Number.POSITIVE_INFINITY,
-  label = 'value',
-): void {
-  if (typeof v !== 'number' || !(v >= lo && v <= hi))
-    throw new ValueError(`Invalid ${what} ${label}: ${fmt(v)}`);
+/** `Invalid {what} value: {v}` unless `0 <= v` (PyTorch's `if not 0.0 <= weight_decay`). */
+export function checkNonNegative(what: string, v: unknown): void {
+  if (!(typeof v === 'number' && v >= 0)) throw new ValueError(`Invalid ${what} value: ${v}`);
 }
 
 /** `Invalid epsilon value: {eps}` unless `0 <= eps`. */

@@ -55,7 +55,7 @@ export class Muon extends SpecOptimizer<MuonOptions> {
       for (const { p, g, st } of withGrads(group, this.state)) {
         if (g.dim() !== 2) throw new ValueError('Param gradient must be a 2D matrix');
         this._initState(p, group, st);
-        const [rows, cols] = p.shape as [number, number];
+        const [rows, cols] = p.shape;
         const fn = group.adjustLrFn;
         const ratio =
           fn === null || fn === 'original'

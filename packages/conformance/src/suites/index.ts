@@ -6,6 +6,7 @@ import { registerCrossBackendTests } from './crossBackend.js';
 import { registerErrorsTests } from './errors.js';
 import { registerFusedTests } from './fused.js';
 import { registerFuzzTests } from './fuzz.js';
+import { registerIndexingTests } from './indexing.js';
 import { registerLoopMemoryTests } from './loopMemory.js';
 import { registerLrSchedulerTests } from './lrScheduler.js';
 import { registerMemoryTests } from './memory.js';
@@ -23,6 +24,7 @@ import { registerSeedsTests } from './seeds.js';
 import { registerSerializeTests } from './serialize.js';
 import { registerSgdTests } from './sgd.js';
 import { registerSizeArgsTests } from './sizeArgs.js';
+import { registerViewsTests } from './views.js';
 
 /**
  * Every suite of the conformance package, by name. A suite file exports one function that
@@ -55,4 +57,6 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   nnModule: registerNnModuleTests,
   nnData: registerNnDataTests,
   fused: registerFusedTests,
+  views: registerViewsTests,
+  indexing: registerIndexingTests,
 };

@@ -88,7 +88,7 @@ export {
  * checkpoint into a model whose parameter order changed is an error, not silently
  * misplaced state.
  */
-export abstract class Optimizer<O extends object = Record<string, any>> {
+export abstract class Optimizer<O extends Record<string, any> = Record<string, any>> {
   readonly defaults: Hyperparameters<O>;
   paramGroups: ParamGroup<O>[] = [];
   state: Map<Tensor, OptimizerState> = new Map();

@@ -16,14 +16,14 @@ export const required: unique symbol = Symbol('required');
  * The hyperparameters a group holds for options `O`: every option, always set (filled from
  * the defaults). `Hyperparameters<AdamOptions>['betas']` is `[number, number]`.
  */
-export type Hyperparameters<O extends object> = { [K in keyof O]-?: Exclude<O[K], undefined> };
+export type Hyperparameters<O extends Record<string, any>> = { [K in keyof O]-?: Exclude<O[K], undefined> };
 
 /**
  * One parameter group: its parameters plus every hyperparameter, filled from the defaults.
  * `ParamGroup<AdamOptions>` types Adam's hyperparameters; other keys (a scheduler's
  * `initialLr`, user tags) stay untyped, as in `ParamGroup`.
  */
-export type ParamGroup<O extends object = Record<string, any>> = {
+export type ParamGroup<O extends Record<string, any> = Record<string, any>> = {
   params: Tensor[];
   /** Names given with the params (`[name, tensor]` pairs), as PyTorch's `param_names`. */
   paramNames?: string[];

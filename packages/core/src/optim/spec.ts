@@ -40,7 +40,7 @@ import { initState, type OptimizerState, type StateSpec } from './state.js';
 import { checkKnownOptions } from './validate.js';
 
 /** One optimizer's declaration, for options `O` (`AdamOptions`, ...). */
-export interface OptimizerSpec<O extends object> {
+export interface OptimizerSpec<O extends Record<string, any>> {
   /** The name option messages give (default: the class's own, so AdamW's say AdamW). */
   readonly name?: string;
   /** Every hyperparameter with its default: what groups are filled from, and the kinds they keep. */
@@ -62,7 +62,7 @@ export interface OptimizerSpec<O extends object> {
  * configuration and kept), and each parameter's scalars, computed on the host every step.
  */
 export interface FusedUpdate<
-  O extends object,
+  O extends Record<string, any>,
   C = any,
   B extends string = string,
   S extends string = string,
@@ -80,14 +80,14 @@ export interface FusedUpdate<
 }
 
 /** Declares a fused update, checking that `scalars` gives every scalar the program declares. */
-export function fusedUpdate<O extends object, C, B extends string, S extends string>(
+export function fusedUpdate<O extends Record<string, any>, C, B extends string, S extends string>(
   update: FusedUpdate<O, C, B, NoInfer<S>> & { program(config: C): FusedProgram<B, S> },
 ): FusedUpdate<O, C, B, S> {
   return update;
 }
 
 /** The options merged into the spec's defaults, after refusing unknown names and running its checks. */
-export function resolveOptions<O extends object>(
+export function resolveOptions<O extends Record<string, any>>(
   name: string,
   options: object,
   spec: OptimizerSpec<O>,
@@ -103,7 +103,7 @@ export function resolveOptions<O extends object>(
  * refused, defaults merged, the spec's checks) and takes the groups in; `step()` runs the
  * spec's fused update over every group. An optimizer without one overrides `_update`.
  */
-export abstract class SpecOptimizer<O extends object> extends Optimizer<O> {
+export abstract class SpecOptimizer<O extends Record<string, any>> extends Optimizer<O> {
   constructor(params: Params, options: object, spec: OptimizerSpec<O>) {
     super(params, resolveOptions(spec.name ?? new.target.name, options, spec), spec.defaults, spec);
   }

@@ -190,7 +190,10 @@ OPS = {
     'indexPut_': None,  # see run()
     'maskedFill': lambda t, a: t.masked_fill(a[0], a[1]),
     'maskedFill_': lambda t, a: t.masked_fill_(a[0], a[1]),
-    'maskedSelect': lambda t, a: t.masked_select(a[0]),
+    # PyTorch 1.13's masked_select backward scatters the gradient in the wrong order when the
+    # input is non-contiguous (a transposed view); the values are right. Selecting from a
+    # contiguous copy gives the same values and the correct gradient (see the patch in meta).
+    'maskedSelect': lambda t, a: t.contiguous().masked_select(a[0]),
     'indexFill_': lambda t, a: t.index_fill_(a[0], a[1], a[2]),
     'indexCopy_': lambda t, a: t.index_copy_(a[0], a[1], a[2]),
     'indexAdd_': lambda t, a: t.index_add_(a[0], a[1], a[2]),
@@ -903,6 +906,9 @@ write('indexing', {
                  "indexing, PyTorch's x[...]: basic (views), advanced (copies), masks, placement of "
                  'advanced dims; assignment (indexPut_ with and without accumulate), maskedFill, '
                  'maskedSelect, indexFill_/indexCopy_/indexAdd_, scatter/scatterAdd, take; errors. ' + FORMAT,
+                 patches=['maskedSelect: 1.13 misorders the gradient of a non-contiguous input '
+                          '(x.T.masked_select(m): x.grad swaps entries; the values are right); the '
+                          'generator selects from t.contiguous(), which 1.13 differentiates correctly'],
                  notes=NOTES),
     'cases': indexing,
 })

@@ -133,6 +133,8 @@ export class Tensor implements Releasable {
    * `detach()`, which shares storage but not history.
    */
   _base: Tensor | null = null;
+  /** @internal The storage version this view's history belongs to (regenerated past it). */
+  _viewVersion = 0;
   readonly #dense: DenseCopy | null;
 
   /** @internal Use the creation functions (`torch.tensor`, `torch.zeros`, ...). */
@@ -282,6 +284,7 @@ export class Tensor implements Releasable {
   // ---- properties ----
 
   get requiresGrad(): boolean {
+    if (this._base !== null) this.gradFn; // a stale view's history first (see gradFn)
     return this.#requiresGrad;
   }
   set requiresGrad(v: boolean) {
@@ -330,12 +333,19 @@ export class Tensor implements Releasable {
 
   /** The node that created this tensor (PyTorch's `grad_fn`), or null for leaves. */
   get gradFn(): GradNode | null {
+    const base = this._base;
+    if (base !== null && this._ref && this._viewVersion !== this._ref.version) {
+      // The storage was written since this view's history was made: its values come from
+      // the base's current history now (PyTorch regenerates a view's grad_fn the same way).
+      this._viewVersion = this._ref.version;
+      if (base.requiresGrad) this._setGradFn(inplace.viewHistory(this, base));
+    }
     return this.#gradFn;
   }
 
   /** True for tensors not created by a recorded op (user-created, or requiresGrad false). */
   get isLeaf(): boolean {
-    return this.#gradFn === null;
+    return this.gradFn === null;
   }
 
   /** Alias of `numel()` (PyTorch's `nelement()`). */

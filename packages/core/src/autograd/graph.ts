@@ -43,16 +43,36 @@ export function recordOp(
   saved: readonly Tensor[] = [],
 ): Tensor {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
+  out._setGradFn(nodeFor(name, inputs, backward, saved));
+  return out;
+}
+
+/** A graph node over `inputs` whatever the grad mode (recordOp's, and a view's regenerated history). */
+export function nodeFor(
+  name: string,
+  inputs: readonly Tensor[],
+  backward: BackwardFn,
+  saved: readonly Tensor[] = [],
+): GradNode {
   // Counted until backward consumes the node: loop boundaries spare these while a live
   // tensor can still reach the node (loopMemory.ts).
   for (const t of saved) t._savedBy++;
-  out._setGradFn({
+  return {
     name,
     next: inputs.map((t) => edgeOf(t)),
     backward,
     saved: saved.map((tensor) => ({ tensor, version: tensor._version })),
-  });
-  return out;
+  };
+}
+
+/**
+ * Gives `t`'s node PyTorch's name for a composite op (`maskedFill` is a `where`, but
+ * PyTorch reports `MaskedFillBackward0`). Returns `t`.
+ */
+export function renameNode<T extends Tensor>(t: T, name: string): T {
+  const node = t.gradFn;
+  if (node) t._setGradFn({ ...node, name });
+  return t;
 }
 
 /** True when an op on these inputs will record a graph node. */

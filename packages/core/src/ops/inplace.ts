@@ -3,7 +3,7 @@
  * the result into the tensor's storage: no backend kernel ever has to support an output
  * aliasing an input (WebGPU forbids binding one buffer for reading and writing at once).
  */
-import { needsGrad, recordOp } from '../autograd/graph.js';
+import { type GradNode, needsGrad, nodeFor, recordOp } from '../autograd/graph.js';
 import { isGradEnabled, noGrad, tidy } from '../engine.js';
 import { AutogradError, DTypeError, ShapeError, shapeStr, ValueError } from '../errors.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
@@ -80,9 +80,20 @@ function copySlices(v: Tensor, base: Tensor, src: Tensor): void {
     if (needs[0]) region(gc).zero_();
     return [needs[0] ? gc : null, gSrc];
   });
-  recordOp(v, 'AsStridedBackward0', [base], (g) => {
+  v._setGradFn(viewHistory(v, base));
+  v._viewVersion = v._version;
+}
+
+/**
+ * The history of view `v` as the region of `base`'s current history (PyTorch's
+ * `AsStridedBackward0`): after an in-place write into the base or any of its views, a view
+ * regenerates its history with this on its next use, as PyTorch does.
+ */
+export function viewHistory(v: Tensor, base: Tensor): GradNode {
+  const { shape, _strides: strides, _offset: offset } = v;
+  return nodeFor('AsStridedBackward0', [base], (g) => {
     const gb = alloc(base.shape, g.dtype, g.backend);
-    g.backend.copyToView(g.contiguous().storage, region(gb)._strided());
+    g.backend.copyToView(g.contiguous().storage, gb._asStrided(shape, strides, offset)._strided());
     return [gb];
   });
 }

@@ -8,7 +8,7 @@
  * `indexPut_` with an advanced index at `dim` (subscript.ts); the mask ops are `where` and
  * boolean indexing.
  */
-import { recordOp } from '../autograd/graph.js';
+import { recordOp, renameNode } from '../autograd/graph.js';
 import { noGrad, tidy } from '../engine.js';
 import { DTypeError, ShapeError, shapeStr } from '../errors.js';
 import { rowMajorStrides } from '../layout.js';
@@ -19,7 +19,7 @@ import { where } from './elementwise.js';
 import { arangeIndex } from './indexing.js';
 import * as inplace from './inplace.js';
 import { placeInto } from './shape.js';
-import { indexPut_, index as subscript } from './subscript.js';
+import { putAt, index as subscript } from './subscript.js';
 import { alloc, broadcastShapes, checkSameBackend, normDim, numelOf } from './util.js';
 
 /** Checks scatter's shape rules and the index values; returns the normalised dim. */
@@ -104,11 +104,11 @@ function scatterOut(x: Tensor, dim: number, index: Tensor, src: TensorOrScalar, 
   b.copy(x._strided(), out.storage);
   if (add) b.indexAdd(out.storage, pos.storage, values.storage, 1, n, 1);
   else b.scatter(out.storage, pos.storage, values.storage, 1, n, 1);
-  values.dispose();
+  if (values !== src) values.dispose();
   const inputs = src instanceof Tensor ? [x, src] : [x];
   return recordOp(
     out,
-    add ? 'ScatterAddBackward0' : 'ScatterBackward0',
+    add ? 'ScatterAddBackward0' : src instanceof Tensor ? 'ScatterBackward0' : 'ScatterBackward1',
     inputs,
     (g, needs) => {
       const gc = g.contiguous();
@@ -178,7 +178,7 @@ export function indexFill_<T extends Tensor>(x: T, dim: number, index: Tensor, v
       `index_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.dim()} dimension(s)`,
     );
   }
-  return indexPut_(x, atDim(x, dim, index, 'index_fill_'), value);
+  return putAt(x, atDim(x, dim, index, 'index_fill_'), value, false, 'IndexFillBackward0');
 }
 
 /** `x.indexCopy_(dim, index, source)`: `source`'s slices along `dim` written at `index`. */
@@ -190,7 +190,7 @@ export function indexCopy_<T extends Tensor>(x: T, dim: number, index: Tensor, s
       `index_copy_(): source ${shapeStr(source.shape)} must have self's shape ${shapeStr(x.shape)} with dimension ${d} of size ${index.numel()} (the index's length)`,
     );
   }
-  return indexPut_(x, atDim(x, dim, index, 'index_copy_'), source);
+  return putAt(x, atDim(x, dim, index, 'index_copy_'), source, false, 'IndexCopyBackward0');
 }
 
 /** `x.indexAdd_(dim, index, source, { alpha })`: `alpha · source`'s slices added at `index` (repeats add up). */
@@ -202,7 +202,7 @@ export function indexAdd_<T extends Tensor>(
   opts: { alpha?: number } = {},
 ): T {
   const scaled = opts.alpha === undefined || opts.alpha === 1 ? source : source.mul(opts.alpha);
-  return indexPut_(x, atDim(x, dim, index, 'index_add_'), scaled, true);
+  return putAt(x, atDim(x, dim, index, 'index_add_'), scaled, true, 'IndexAddBackward0');
 }
 
 function checkMask(mask: Tensor, op: string): void {
@@ -225,7 +225,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorOrScalar): Tens
         ? value
         : value.to(x.dtype)
       : fromHost([value], [], { dtype: x.dtype, backend: x.backend });
-  return where(mask, v, x);
+  return renameNode(where(mask, v, x), 'MaskedFillBackward0');
 }
 
 export function maskedFill_<T extends Tensor>(x: T, mask: Tensor, value: TensorOrScalar): T {
@@ -238,10 +238,10 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
   const shape = broadcastShapes(x.shape, mask.shape);
   const xb = numelOf(shape) === x.numel() && x.dim() === shape.length ? x : x.expand(shape);
   const mb = mask.dim() === shape.length && mask.numel() === numelOf(shape) ? mask : mask.expand(shape);
-  return subscript(xb, [mb]);
+  return renameNode(subscript(xb, [mb]), 'MaskedSelectBackward0');
 }
 
 /** `x.take(index)`: x's elements at flat (row-major) positions, shaped like `index`. */
 export function take(x: Tensor, index: Tensor): Tensor {
-  return subscript(x.reshape([-1]), [index]);
+  return renameNode(subscript(x.reshape([-1]), [index]), 'TakeBackward0');
 }

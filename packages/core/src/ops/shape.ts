@@ -49,6 +49,7 @@ function makeView(
 ): Tensor {
   const out = t._asStrided(shape, strides, offset);
   out._base = t._base ?? (t._whole ? t : null);
+  out._viewVersion = out._version;
   return recordOp(out, name, [t], backward);
 }
 

@@ -122,7 +122,8 @@ function basic(x: Tensor, items: readonly IndexItem[]): { view: Tensor; advanced
       view = select(view, d, item);
     } else if (typeof item === 'string') {
       const { start, count, step } = parseSlice(item, view.shape[d]!);
-      view = slice(view, d, start, count, step);
+      // A whole-dim slice selects nothing: no view, so `x.indexPut_([':', i], v)` writes x itself.
+      if (start !== 0 || count !== view.shape[d] || step !== 1) view = slice(view, d, start, count, step);
       d++;
     } else {
       const index = item instanceof Tensor ? item : arrayIndex(item, view);
@@ -223,7 +224,12 @@ function selection(view: Tensor, advanced: readonly Advanced[]): Selection {
 /** `x.index(...items)`: PyTorch's `x[items]`. Basic items give a view; advanced ones a copy. */
 export function index(x: Tensor, items: readonly IndexItem[]): Tensor {
   const { view, advanced } = basic(x, items);
-  if (!advanced.length) return view === x ? alias(x) : view;
+  if (!advanced.length) {
+    if (view !== x) return view;
+    // Only whole-dim slices and ellipses: a view of all of x, named as PyTorch names it.
+    const sliced = x.dim() > 0 && items.some((i) => typeof i === 'string' && i !== '...');
+    return sliced ? slice(x, 0, 0, x.shape[0]!, 1) : alias(x);
+  }
   const { shape, positions } = noGrad(() => tidy(() => selection(view, advanced)));
   const flat = positions.reshape([-1]);
   const out = alloc(shape, view.dtype, view.backend);
@@ -252,6 +258,17 @@ export function indexPut_<T extends Tensor>(
   value: TensorOrScalar,
   accumulate = false,
 ): T {
+  return putAt(x, items, value, accumulate, 'IndexPutBackward0');
+}
+
+/** `indexPut_` whose advanced form records `name` (indexFill_, indexCopy_, indexAdd_ are PyTorch nodes of their own). */
+export function putAt<T extends Tensor>(
+  x: T,
+  items: readonly IndexItem[],
+  value: TensorOrScalar,
+  accumulate: boolean,
+  name: string,
+): T {
   const { view, advanced } = basic(x, items);
   if (!advanced.length) {
     if (accumulate) view.add_(value);
@@ -261,7 +278,7 @@ export function indexPut_<T extends Tensor>(
   }
   const { shape, positions } = noGrad(() => tidy(() => selection(view, advanced)));
   const flat = positions.reshape([-1]);
-  inplace.apply(view, 'index_put_', (cur) => put(cur, flat, shape, value, accumulate), value);
+  inplace.apply(view, 'index_put_', (cur) => put(cur, flat, shape, value, accumulate, name), value);
   return x;
 }
 
@@ -272,6 +289,7 @@ function put(
   shape: readonly number[],
   value: TensorOrScalar,
   accumulate: boolean,
+  name: string,
 ): Tensor {
   const v =
     value instanceof Tensor ? value : fromHost([value], [], { dtype: cur.dtype, backend: cur.backend });
@@ -294,7 +312,7 @@ function put(
   const inputs = value instanceof Tensor ? [cur, value] : [cur];
   return recordOp(
     out,
-    'IndexPutBackward0',
+    name,
     inputs,
     (g, needs) => {
       let gSelf: Tensor | null = null;

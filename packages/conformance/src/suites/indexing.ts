@@ -5,10 +5,10 @@
  * broadcasting and placement of advanced dims), `indexPut_` (with and without accumulate),
  * maskedFill(_), maskedSelect, indexFill_, indexCopy_, indexAdd_, scatter(_),
  * scatterAdd(_), take: values, views and write-through, gradients, and PyTorch's errors.
- * The cases are programs replayed by the interpreter in views.ts.
+ * The cases are programs replayed by programs.ts.
  */
 import type { ConformanceContext } from '../context.js';
-import { registerProgramCases } from './views.js';
+import { registerProgramCases } from './programs.js';
 
 export function registerIndexingTests(ctx: ConformanceContext): void {
   registerProgramCases(ctx, 'indexing');

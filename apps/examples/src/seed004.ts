@@ -61,19 +61,14 @@ export async function seed004(opts: { epochs?: number; seed?: number } = {}) {
   // A seeded shuffle, then 80% for training and 20% for testing.
   const seed = opts.seed ?? 4;
   torch.manualSeed(seed);
-  const perm = Int32Array.from(await torch.randperm(n).data());
+  const x = torch.tensor(images).reshape(n, 1, 8, 8);
+  const y = torch.tensor(labels, { dtype: 'int32' });
+  const perm = torch.randperm(n);
   const nTrain = Math.round(n * 0.8);
-  const pick = (idx: Int32Array) => {
-    const xs = new Float32Array(idx.length * 64);
-    const ys = new Int32Array(idx.length);
-    idx.forEach((k, i) => {
-      xs.set(images.subarray(k * 64, k * 64 + 64), i * 64);
-      ys[i] = labels[k]!;
-    });
-    return [torch.tensor(xs).reshape([idx.length, 1, 8, 8]), torch.tensor(ys, { dtype: 'int32' })] as const;
-  };
-  const [xTrain, yTrain] = pick(perm.subarray(0, nTrain));
-  const [xTest, yTest] = pick(perm.subarray(nTrain));
+  // PyTorch's x[perm[:n_train]]: a slice of the permutation, then advanced indexing.
+  const [trainIdx, testIdx] = [perm.index(`:${nTrain}`), perm.index(`${nTrain}:`)];
+  const [xTrain, yTrain] = [x.index(trainIdx), y.index(trainIdx)];
+  const [xTest, yTest] = [x.index(testIdx), y.index(testIdx)];
   console.log(`  ${n} images: ${nTrain} for training, ${n - nTrain} for testing`);
 
   const model = new DigitsCNN();

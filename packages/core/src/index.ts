@@ -76,6 +76,8 @@ export {
   zeros,
   zerosLike,
 } from './ops/creation.js';
+export { cumprod, cumsum } from './ops/cumulative.js';
+export { einsum } from './ops/einsum.js';
 export {
   abs,
   add,
@@ -103,10 +105,45 @@ export {
   where,
 } from './ops/elementwise.js';
 export { gather, indexSelect } from './ops/indexing.js';
-export { matmul } from './ops/linalg.js';
+export {
+  type AddmmOptions,
+  addmm,
+  baddbmm,
+  bmmOp as bmm,
+  matmul,
+  mv,
+  outer,
+  trace,
+} from './ops/linalg.js';
+export * as linalg from './ops/linalgNamespace.js';
+export { flip, roll, tile, unflatten } from './ops/rearrange.js';
+export {
+  all,
+  any,
+  type NormOrd,
+  norm,
+  prod,
+  std,
+  stdMean,
+  type VarianceOptions,
+  varMean,
+  varOf as var,
+} from './ops/reduce.js';
 export { maskedFill, maskedSelect, scatter, scatterAdd, take } from './ops/scatter.js';
 export { cat, stack } from './ops/shape.js';
+export {
+  argsort,
+  kthvalue,
+  median,
+  mode,
+  type SortOptions,
+  sort,
+  type TopkOptions,
+  topk,
+  type ValuesIndices,
+} from './ops/sort.js';
 export type { IndexItem, NestedIndexArray } from './ops/subscript.js';
+export { diag, tril, triu } from './ops/triangular.js';
 export * as optim from './optim/index.js';
 export { manualSeed, mulberry32 } from './random.js';
 export { getBackend, listBackends, registerBackend, setBackend } from './registry.js';

@@ -26,15 +26,19 @@ import { formatTensor } from './formatTensor.js';
 import { isRowMajor, type Layout, rowMajorStrides, viewStrides } from './layout.js';
 import { boundaryCount, noteBirth, type Releasable } from './loopMemory.js';
 import { toBackend, toBackendAsync, toDType } from './ops/convert.js';
+import * as cum from './ops/cumulative.js';
 import * as ew from './ops/elementwise.js';
 import * as idx from './ops/indexing.js';
 import * as inplace from './ops/inplace.js';
 import * as la from './ops/linalg.js';
+import * as rea from './ops/rearrange.js';
 import * as red from './ops/reduce.js';
 import * as sc from './ops/scatter.js';
 import * as sh from './ops/shape.js';
+import * as srt from './ops/sort.js';
 import type { IndexItem } from './ops/subscript.js';
 import * as sub from './ops/subscript.js';
+import * as tri from './ops/triangular.js';
 import { checkTensorSize } from './tensorSize.js';
 
 /** A storage shared by a tensor and its views, with PyTorch's version counter. */
@@ -684,9 +688,74 @@ export class Tensor implements Releasable {
   logSoftmax(dim: number): Tensor {
     return red.logSoftmax(this, dim);
   }
-  /** Euclidean (or p-) norm of all elements. */
-  norm(p = 2): Tensor {
-    return red.norm(this, p);
+  /**
+   * The vector p-norm over `dim` (all elements when omitted): `norm()`, `norm(1)`,
+   * `norm(2, 1)`, `norm(Infinity, [0, 1], true)`; `p` any number or 'fro' (PyTorch's `Tensor.norm`).
+   */
+  norm(p: red.NormOrd = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return red.norm(this, p, dim, keepdim);
+  }
+  /** The product of all elements, or over `dim` (integers give int32). */
+  prod(dim?: number | null, keepdim = false): Tensor {
+    return red.prod(this, dim, keepdim);
+  }
+  /** Standard deviation: `std()`, `std(unbiased)`, `std(dim, unbiased?, keepdim?)`, `std(dim, { correction, keepdim })`. */
+  std(
+    dim?: number | readonly number[] | null | boolean,
+    opts?: boolean | red.VarianceOptions,
+    keepdim?: boolean,
+  ): Tensor {
+    return red.std(this, dim, opts, keepdim);
+  }
+  /** Variance, with the argument forms of `std` (`correction` defaults to 1). */
+  var(
+    dim?: number | readonly number[] | null | boolean,
+    opts?: boolean | red.VarianceOptions,
+    keepdim?: boolean,
+  ): Tensor {
+    return red.varOf(this, dim, opts, keepdim);
+  }
+  /** Running sums along `dim`. */
+  cumsum(dim: number): Tensor {
+    return cum.cumsum(this, dim);
+  }
+  /** Running products along `dim`. */
+  cumprod(dim: number): Tensor {
+    return cum.cumprod(this, dim);
+  }
+  /** True when every element is nonzero (over `dim`, or everything): a bool tensor. */
+  all(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return red.all(this, dim, keepdim);
+  }
+  /** True when some element is nonzero (over `dim`, or everything): a bool tensor. */
+  any(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return red.any(this, dim, keepdim);
+  }
+  /** No dim: the lower median of all elements. With a dim: `{ values, indices }`. */
+  median(): Tensor;
+  median(dim: number, keepdim?: boolean): srt.ValuesIndices;
+  median(dim?: number, keepdim = false): Tensor | srt.ValuesIndices {
+    return dim === undefined ? srt.median(this) : srt.median(this, dim, keepdim);
+  }
+  /** The most frequent value along `dim` and where it last occurs: `{ values, indices }`. */
+  mode(dim = -1, keepdim = false): srt.ValuesIndices {
+    return srt.mode(this, dim, keepdim);
+  }
+  /** Sorted along `dim` (default -1): `{ values, indices }`; `sort(dim, descending)` or `sort({ dim, descending, stable })`. */
+  sort(dim?: number | srt.SortOptions, descending?: boolean): srt.ValuesIndices {
+    return srt.sort(this, dim, descending);
+  }
+  /** The positions that sort along `dim` (the `indices` of `sort`). */
+  argsort(dim?: number | srt.SortOptions, descending?: boolean): Tensor {
+    return srt.argsort(this, dim, descending);
+  }
+  /** The `k` largest (or smallest) along `dim`: `{ values, indices }`. */
+  topk(k: number, dim: number | srt.TopkOptions = -1, largest = true, sorted = true): srt.ValuesIndices {
+    return srt.topk(this, k, dim, largest, sorted);
+  }
+  /** The `k`-th smallest (1-based) along `dim`: `{ values, indices }`. */
+  kthvalue(k: number, dim = -1, keepdim = false): srt.ValuesIndices {
+    return srt.kthvalue(this, k, dim, keepdim);
   }
 
   // ---- linear algebra ----
@@ -699,6 +768,42 @@ export class Tensor implements Releasable {
   dot(other: Tensor): Tensor {
     return la.matmul(this, other);
   }
+  /** Batched matrix product of two 3-D tensors (no broadcasting). */
+  bmm(other: Tensor): Tensor {
+    return la.bmmOp(this, other);
+  }
+  /** Matrix @ vector. */
+  mv(vec: Tensor): Tensor {
+    return la.mv(this, vec);
+  }
+  /** Outer product of two vectors. */
+  outer(other: Tensor): Tensor {
+    return la.outer(this, other);
+  }
+  /** beta·this + alpha·(mat1 @ mat2). */
+  addmm(mat1: Tensor, mat2: Tensor, opts?: la.AddmmOptions): Tensor {
+    return la.addmm(this, mat1, mat2, opts);
+  }
+  /** beta·this + alpha·bmm(batch1, batch2). */
+  baddbmm(batch1: Tensor, batch2: Tensor, opts?: la.AddmmOptions): Tensor {
+    return la.baddbmm(this, batch1, batch2, opts);
+  }
+  /** The sum of the main diagonal of a matrix. */
+  trace(): Tensor {
+    return la.trace(this);
+  }
+  /** The lower triangle (on and below `diagonal`) of the last two dims; zeros elsewhere. */
+  tril(diagonal = 0): Tensor {
+    return tri.tril(this, diagonal);
+  }
+  /** The upper triangle (on and above `diagonal`) of the last two dims; zeros elsewhere. */
+  triu(diagonal = 0): Tensor {
+    return tri.triu(this, diagonal);
+  }
+  /** Vector → matrix with it on the `diagonal`-th diagonal; matrix → that diagonal (a copy). */
+  diag(diagonal = 0): Tensor {
+    return tri.diag(this, diagonal);
+  }
   transpose(dim0: number, dim1: number): Tensor {
     return sh.transpose(this, dim0, dim1);
   }
@@ -710,6 +815,26 @@ export class Tensor implements Releasable {
   }
 
   // ---- shape ----
+  /** The order reversed along `dims` (a copy): `flip(0)`, `flip(0, 1)`, `flip([0, 1])`. */
+  flip(...dims: readonly (number | readonly number[])[]): Tensor {
+    return rea.flip(this, ...dims);
+  }
+  /** Shifted along `dims`, wrapping around (flattened when `dims` is omitted). */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[] | null): Tensor {
+    return rea.roll(this, shifts, dims);
+  }
+  /** Tiled `sizes[i]` times along each dim: `repeat(2, 1)`, `repeat([2, 1])` (a copy). */
+  repeat(...sizes: readonly (number | readonly number[])[]): Tensor {
+    return rea.repeat(this, ...sizes);
+  }
+  /** `repeat` with leading 1s added to `sizes` as needed (PyTorch's `tile`). */
+  tile(...sizes: readonly (number | readonly number[])[]): Tensor {
+    return rea.tile(this, ...sizes);
+  }
+  /** Dim `dim` split into `sizes` (one may be -1); a view. */
+  unflatten(dim: number, sizes: readonly number[]): Tensor {
+    return rea.unflatten(this, dim, sizes);
+  }
   reshape(...shape: readonly (number | readonly number[])[]): Tensor {
     return sh.reshape(this, sh.flatArgs(shape), 'reshape');
   }

@@ -14,6 +14,7 @@ import { registerNnTests } from './nn.js';
 import { registerNnDataTests } from './nnData.js';
 import { registerNnModuleTests } from './nnModule.js';
 import { registerOpsTests } from './ops.js';
+import { registerOpsReduceTests } from './opsReduce.js';
 import { registerLbfgsTests, registerOptimTests, registerSparseAdamTests } from './optim.js';
 import { registerOptimClipTests } from './optimClip.js';
 import { registerOptimValidationTests } from './optimValidation.js';
@@ -34,6 +35,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   creation: registerCreationTests,
   sizeArgs: registerSizeArgsTests,
   ops: registerOpsTests,
+  opsReduce: registerOpsReduceTests,
   promotion: registerPromotionTests,
   random: registerRandomTests,
   autograd: registerAutogradTests,

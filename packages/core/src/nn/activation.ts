@@ -29,10 +29,12 @@ export class Softplus extends Module {
   }
 }
 
-/** `torch.nn.Softmax(dim)`. */
+/** `torch.nn.Softmax(dim)`, also `new nn.Softmax({ dim })`. */
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  readonly dim: number;
+  constructor(dim: number | { dim: number }) {
     super();
+    this.dim = typeof dim === 'number' ? dim : dim.dim;
   }
   forward(input: Tensor): Tensor {
     return input.softmax(this.dim);
@@ -42,10 +44,12 @@ export class Softmax extends Module {
   }
 }
 
-/** `torch.nn.LogSoftmax(dim)`. */
+/** `torch.nn.LogSoftmax(dim)`, also `new nn.LogSoftmax({ dim })`. */
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number) {
+  readonly dim: number;
+  constructor(dim: number | { dim: number }) {
     super();
+    this.dim = typeof dim === 'number' ? dim : dim.dim;
   }
   forward(input: Tensor): Tensor {
     return input.logSoftmax(this.dim);

@@ -1,9 +1,14 @@
-/** `torch.matmul` in all its forms (dot, mv, mm, batched with broadcasting). */
+/**
+ * `torch.matmul` in all its forms (dot, mv, mm, batched with broadcasting), and `bmm`, `mv`,
+ * `outer`, `addmm`, `baddbmm`, `trace`.
+ */
 import { recordOp } from '../autograd/graph.js';
 import { isFloat } from '../dtype.js';
+import { noGrad, tidy } from '../engine.js';
 import { DTypeError, ShapeError, shapeStr } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { resultType } from './elementwise.js';
+import { diagonal, placeInto } from './shape.js';
 import { alloc, broadcastShapes, checkSameBackend, numelOf, sumToShape } from './util.js';
 
 /**
@@ -156,4 +161,165 @@ export function matmulWeightT(input: Tensor, weight: Tensor): Tensor {
     },
     [input, weight],
   );
+}
+
+function checkMatmulDTypes(op: string, ...ts: readonly Tensor[]): void {
+  const d = ts[0]!.dtype;
+  for (const t of ts) {
+    if (t.dtype !== d) {
+      throw new DTypeError(
+        `${op}(): expected all tensors to have one dtype, but got ${ts.map((x) => x.dtype).join(', ')}`,
+      );
+    }
+  }
+  if (!isFloat(d)) {
+    throw new DTypeError(
+      `${op}(): integer and bool tensors are not supported (got ${d}); cast with .float()`,
+    );
+  }
+}
+
+function checkRank(op: string, what: string, t: Tensor, rank: number): void {
+  if (t.dim() !== rank) {
+    throw new ShapeError(`${op}(): ${what} must be a ${rank}D tensor, but got shape ${shapeStr(t.shape)}`);
+  }
+}
+
+/** `torch.bmm(a, b)`: a [B, n, m] @ b [B, m, p], no broadcasting. */
+export function bmmOp(a: Tensor, b: Tensor): Tensor {
+  checkRank('bmm', 'batch1', a, 3);
+  checkRank('bmm', 'batch2', b, 3);
+  if (a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(
+      `bmm(): batch1 and batch2 must have the same number of batches, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`,
+    );
+  }
+  if (a.shape[2] !== b.shape[1]) {
+    throw new ShapeError(
+      `bmm(): Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}] (shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)})`,
+    );
+  }
+  checkMatmulDTypes('bmm', a, b);
+  return matmul(a, b);
+}
+
+/** `torch.mv(m, v)`: m [n, k] @ v [k]. */
+export function mv(m: Tensor, v: Tensor): Tensor {
+  if (m.dim() !== 2 || v.dim() !== 1) {
+    throw new ShapeError(
+      `mv(): vector + matrix @ vector expected, got matrix ${shapeStr(m.shape)} and vector ${shapeStr(v.shape)}`,
+    );
+  }
+  if (m.shape[1] !== v.shape[0]) {
+    throw new ShapeError(
+      `mv(): size mismatch, got matrix ${shapeStr(m.shape)} and vector ${shapeStr(v.shape)}`,
+    );
+  }
+  checkMatmulDTypes('mv', m, v);
+  return matmul(m, v);
+}
+
+/** `torch.outer(a, b)`: a [n] ⊗ b [m] → [n, m] (PyTorch composes it as a broadcast product). */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  if (a.dim() !== 1 || b.dim() !== 1) {
+    throw new ShapeError(
+      `outer(): expected two 1-D tensors, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`,
+    );
+  }
+  return a.reshape([a.shape[0]!, 1]).mul(b);
+}
+
+/** `beta` / `alpha` of addmm and baddbmm (PyTorch's keyword arguments). */
+export interface AddmmOptions {
+  beta?: number;
+  alpha?: number;
+}
+
+function scaleOpts(op: string, opts: AddmmOptions | undefined): { beta: number; alpha: number } {
+  const o = opts ?? {};
+  for (const k of Object.keys(o)) {
+    if (k !== 'beta' && k !== 'alpha')
+      throw new TypeError(`${op}(): unknown option '${k}' (expected beta, alpha)`);
+  }
+  const beta = o.beta ?? 1;
+  const alpha = o.alpha ?? 1;
+  if (typeof beta !== 'number' || typeof alpha !== 'number')
+    throw new TypeError(`${op}(): beta and alpha must be numbers, got ${String(beta)} and ${String(alpha)}`);
+  return { beta, alpha };
+}
+
+/**
+ * beta·input + alpha·(a @ b) for addmm (2-D) and baddbmm (3-D): one node with PyTorch's
+ * name; with beta 0 the input is ignored (NaN and inf in it do not propagate), as PyTorch.
+ */
+function addProduct(
+  op: 'addmm' | 'baddbmm',
+  input: Tensor,
+  a: Tensor,
+  b: Tensor,
+  opts?: AddmmOptions,
+): Tensor {
+  const { beta, alpha } = scaleOpts(op, opts);
+  const rank = op === 'addmm' ? 2 : 3;
+  checkRank(op, op === 'addmm' ? 'mat1' : 'batch1', a, rank);
+  checkRank(op, op === 'addmm' ? 'mat2' : 'batch2', b, rank);
+  if (rank === 3 && a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(
+      `${op}(): batch1 and batch2 must have the same number of batches, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`,
+    );
+  }
+  if (a.shape[rank - 1] !== b.shape[rank - 2]) {
+    throw new ShapeError(
+      `${op}(): mat1 and mat2 shapes cannot be multiplied (${a.shape.slice(-2).join('x')} and ${b.shape.slice(-2).join('x')})`,
+    );
+  }
+  checkMatmulDTypes(op, input, a, b);
+  const shape = [...a.shape.slice(0, -1), b.shape[rank - 1]!];
+  const bs = broadcastShapes(input.shape, shape);
+  if (bs.length !== shape.length || bs.some((s, i) => s !== shape[i])) {
+    throw new ShapeError(
+      `${op}(): the input ${shapeStr(input.shape)} cannot be broadcast to the product's shape ${shapeStr(shape)}`,
+    );
+  }
+  const out = noGrad(() =>
+    tidy(() => {
+      const p = bmm(a, b, false, false);
+      const scaled = alpha === 1 ? p : p.mul(alpha);
+      return beta === 0 ? scaled : scaled.add(beta === 1 ? input : input.mul(beta));
+    }),
+  );
+  return recordOp(
+    out,
+    op === 'addmm' ? 'AddmmBackward0' : 'BaddbmmBackward0',
+    [input, a, b],
+    (g, needs) => [
+      needs[0] ? sumToShape(g.mul(beta), input.shape) : null,
+      needs[1] ? bmm(g, b, false, true).mul(alpha) : null,
+      needs[2] ? bmm(a, g, true, false).mul(alpha) : null,
+    ],
+    [a, b],
+  );
+}
+
+/** `torch.addmm(input, mat1, mat2, { beta = 1, alpha = 1 })`: beta·input + alpha·(mat1 @ mat2). */
+export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, opts?: AddmmOptions): Tensor {
+  return addProduct('addmm', input, mat1, mat2, opts);
+}
+
+/** `torch.baddbmm(input, batch1, batch2, { beta = 1, alpha = 1 })`: beta·input + alpha·bmm(batch1, batch2). */
+export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, opts?: AddmmOptions): Tensor {
+  return addProduct('baddbmm', input, batch1, batch2, opts);
+}
+
+/** `torch.trace(m)`: the sum of a matrix's main diagonal. */
+export function trace(m: Tensor): Tensor {
+  if (m.dim() !== 2)
+    throw new ShapeError(
+      `trace(): expected a matrix, but got tensor with dim ${m.dim()} (shape ${shapeStr(m.shape)})`,
+    );
+  const out = noGrad(() => tidy(() => diagonal(m, 0, 0, 1).sum()));
+  const len = Math.min(m.shape[0]!, m.shape[1]!);
+  return recordOp(out, 'TraceBackward0', [m], (g) => [
+    placeInto(g.expand([len]).contiguous(), m.shape, (whole) => diagonal(whole, 0, 0, 1)),
+  ]);
 }

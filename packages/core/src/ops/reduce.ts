@@ -3,8 +3,9 @@ import { recordOp } from '../autograd/graph.js';
 import type { ReduceOp } from '../backend.js';
 import { type DType, isFloat } from '../dtype.js';
 import { noGrad, tidy } from '../engine.js';
-import { DTypeError, ValueError } from '../errors.js';
+import { DTypeError, shapeStr, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { exclusiveProducts } from './cumulative.js';
 import { where } from './elementwise.js';
 import { alloc, normDim, numelOf } from './util.js';
 
@@ -287,15 +288,274 @@ export function logSoftmax(t: Tensor, dim: number): Tensor {
   );
 }
 
-/** The p-norm of all elements (`torch.linalg.vector_norm` over everything), composed of ops. */
-export function norm(t: Tensor, p: number): Tensor {
-  checkFloat(t, 'norm');
-  if (p === Number.POSITIVE_INFINITY) return t.abs().amax();
-  if (p === 2) return t.square().sum().sqrt();
-  if (p === 1) return t.abs().sum();
-  return t
-    .abs()
-    .pow(p)
-    .sum()
-    .pow(1 / p);
+/** A norm order: a number (`Infinity`, `-Infinity`, 0 and fractional ones included) or `'fro'` (2). */
+export type NormOrd = number | 'fro';
+
+function normOrd(ord: NormOrd, op: string): number {
+  if (ord === 'fro') return 2;
+  if (typeof ord !== 'number' || Number.isNaN(ord)) {
+    throw new ValueError(
+      `${op}(): the order must be a number (Infinity, -Infinity, 0 and fractions included) or 'fro', got ${String(ord)}`,
+    );
+  }
+  return ord;
+}
+
+/**
+ * The vector p-norm over `dim` (all dims when null/undefined/[]): PyTorch's
+ * `torch.linalg.vector_norm` and `Tensor.norm(p, dim, keepdim)`, composed of kernels, with
+ * PyTorch's `norm_backward` (zero slices and zero elements give a zero gradient, ±inf
+ * shares it evenly among the elements at the norm, p = 0 has none).
+ */
+export function vectorNorm(
+  t: Tensor,
+  ord: NormOrd,
+  dim: Dims,
+  keepdim: boolean,
+  op: 'norm' | 'linalg.vector_norm' = 'linalg.vector_norm',
+): Tensor {
+  checkFloat(t, op);
+  const p = normOrd(ord, op);
+  const dims = normDims(t, dim);
+  if (Math.abs(p) === Number.POSITIVE_INFINITY && t.numel() === 0) {
+    throw new ValueError(
+      `${op}(): cannot compute the ${p}-norm of an empty tensor (shape ${shapeStr(t.shape)})`,
+    );
+  }
+  const kept = keptShape(t.shape, dims);
+  const out = noGrad(() =>
+    tidy(() => {
+      let r: Tensor;
+      if (p === Number.POSITIVE_INFINITY) r = reduceDims('max', t.abs(), dims, t.dtype);
+      else if (p === Number.NEGATIVE_INFINITY) r = reduceDims('min', t.abs(), dims, t.dtype);
+      else if (p === 0) r = reduceDims('sum', t.ne(0).to(t.dtype), dims, t.dtype);
+      else if (p === 1) r = reduceDims('sum', t.abs(), dims, t.dtype);
+      else if (p === 2) r = reduceDims('sum', t.square(), dims, t.dtype).sqrt();
+      else r = reduceDims('sum', t.abs().pow(p), dims, t.dtype).pow(1 / p);
+      return r.reshape(outShape(t.shape, dims, keepdim));
+    }),
+  );
+  const name = op === 'norm' ? 'NormBackward1' : 'LinalgVectorNormBackward0';
+  return recordOp(
+    out,
+    name,
+    [t],
+    (g) =>
+      tidy(() => {
+        const gk = g.reshape(kept);
+        const nk = out.reshape(kept);
+        if (p === 0) return [t.mul(0)];
+        if (p === 1) return [t.sign().mul(gk)];
+        if (p === 2) return [where(nk.eq(0), 0, t.div(nk)).mul(gk)];
+        if (Math.abs(p) === Number.POSITIVE_INFINITY) {
+          const a = t.abs();
+          const mask = a.eq(nk).logicalOr(a.ne(a));
+          return [where(mask, t.sign().mul(gk.div(mask.sum(dims, true))), 0)];
+        }
+        if (p < 1) {
+          const scaled = where(t.eq(0), 0, t.sign().mul(t.abs().pow(p - 1)));
+          return [scaled.mul(gk).mul(nk.pow(1 - p))];
+        }
+        const scaled = p < 2 ? t.sign().mul(t.abs().pow(p - 1)) : t.mul(t.abs().pow(p - 2));
+        return [scaled.mul(where(nk.eq(0), 0, gk.div(nk.pow(p - 1))))];
+      }),
+    [t, out],
+  );
+}
+
+/** `x.norm(p, dim?, keepdim?)` (PyTorch's `Tensor.norm` with a number or 'fro' order). */
+export function norm(t: Tensor, p: NormOrd = 2, dim?: Dims, keepdim = false): Tensor {
+  return vectorNorm(t, p, dim, keepdim, 'norm');
+}
+
+/** `torch.prod(t)` / `t.prod(dim, keepdim)`; integers and bools multiply to int32. */
+export function prod(t: Tensor, dim?: number | null, keepdim = false): Tensor {
+  const all = dim === null || dim === undefined;
+  const dtype = isFloat(t.dtype) ? t.dtype : 'int32';
+  const x = t.dtype === dtype ? t : t.to(dtype);
+  if (x.dim() === 0) {
+    const out = x._view([]);
+    return recordOp(out, all ? 'ProdBackward0' : 'ProdBackward1', [x], (g) => [g]);
+  }
+  const src = all ? x._view([x.numel()]) : x;
+  const d = dim === null || dim === undefined ? 0 : normDim(dim, x.dim());
+  const r = reduceAxis('prod', src, d, dtype);
+  const shape = all ? (keepdim ? x.shape.map(() => 1) : []) : outShape(x.shape, [d], keepdim);
+  const out = finish(r, shape);
+  return recordOp(
+    out,
+    all ? 'ProdBackward0' : 'ProdBackward1',
+    [x],
+    (g) =>
+      tidy(() => {
+        // The product of all the others, exact where some are zero (PyTorch's
+        // prod_safe_zeros_backward): exclusive products from the left times from the right.
+        const s = all ? x.reshape([x.numel()]) : x;
+        const others = exclusiveProducts(s, d);
+        const gk = g.reshape(keptShape(s.shape, [d]));
+        return [others.mul(gk).reshape(x.shape)];
+      }),
+    [x],
+  );
+}
+
+/** Dims of std/var: a dim, a list, or null/undefined for all. */
+export interface VarianceOptions {
+  /** Subtracted from the element count in the divisor (PyTorch's `correction`, default 1). */
+  correction?: number;
+  /** The older spelling: true is correction 1, false correction 0. */
+  unbiased?: boolean;
+  keepdim?: boolean;
+}
+
+/**
+ * Resolves PyTorch's overloads of std/var: `()`, `(unbiased)`, `(dim, unbiased, keepdim)`,
+ * `(dim, { correction, unbiased, keepdim })`.
+ */
+export function varianceArgs(
+  op: string,
+  dimOrUnbiased?: Dims | boolean,
+  opts?: boolean | VarianceOptions,
+  keepdim?: boolean,
+): { dim: Dims; correction: number; keepdim: boolean } {
+  if (typeof dimOrUnbiased === 'boolean') {
+    if (opts !== undefined || keepdim !== undefined)
+      throw new TypeError(`${op}(unbiased): no further arguments are taken after unbiased`);
+    return { dim: null, correction: dimOrUnbiased ? 1 : 0, keepdim: false };
+  }
+  let correction = 1;
+  let keep = keepdim ?? false;
+  if (typeof opts === 'boolean') correction = opts ? 1 : 0;
+  else if (opts !== undefined) {
+    if (typeof opts !== 'object' || opts === null)
+      throw new TypeError(`${op}(): expected unbiased (a boolean) or an options object, got ${String(opts)}`);
+    for (const k of Object.keys(opts)) {
+      if (!['correction', 'unbiased', 'keepdim'].includes(k))
+        throw new TypeError(`${op}(): unknown option '${k}' (expected correction, unbiased, keepdim)`);
+    }
+    if (opts.correction !== undefined && opts.unbiased !== undefined)
+      throw new TypeError(`${op}(): pass either correction or unbiased, not both`);
+    if (opts.unbiased !== undefined) correction = opts.unbiased ? 1 : 0;
+    if (opts.correction !== undefined) {
+      if (typeof opts.correction !== 'number' || !Number.isFinite(opts.correction))
+        throw new TypeError(`${op}(): correction must be a finite number, got ${String(opts.correction)}`);
+      correction = opts.correction;
+    }
+    if (opts.keepdim !== undefined) keep = opts.keepdim;
+  }
+  return { dim: dimOrUnbiased ?? null, correction, keepdim: keep };
+}
+
+/**
+ * `torch.var` / `torch.std` over `dim` with `correction` (the divisor is
+ * max(0, N - correction), so N <= correction gives inf or NaN, as PyTorch). std's gradient
+ * is 0 where std is 0 (PyTorch masks it).
+ */
+export function variance(
+  t: Tensor,
+  which: 'var' | 'std',
+  dim: Dims,
+  correction: number,
+  keepdim: boolean,
+): Tensor {
+  checkFloat(t, which);
+  const dims = normDims(t, dim);
+  const n = numelOf(dims.map((d) => t.shape[d]!));
+  const dof = Math.max(0, n - correction);
+  const kept = keptShape(t.shape, dims);
+  const v = noGrad(() =>
+    tidy(() => {
+      const m = reduceDims('sum', t, dims, t.dtype).div(n);
+      const r = reduceDims('sum', t.sub(m).square(), dims, t.dtype).div(dof);
+      return (which === 'std' ? r.sqrt() : r).reshape(outShape(t.shape, dims, keepdim));
+    }),
+  );
+  return recordOp(
+    v,
+    which === 'std' ? 'StdBackward0' : 'VarBackward0',
+    [t],
+    (g) =>
+      tidy(() => {
+        let gk = g.reshape(kept);
+        if (which === 'std') {
+          const sk = v.reshape(kept);
+          gk = where(sk.eq(0), 0, gk.div(sk.mul(2)));
+        }
+        const diff = t.sub(reduceDims('sum', t, dims, t.dtype).div(n));
+        return [diff.mul(gk).mul(2 / dof)];
+      }),
+    [t, v],
+  );
+}
+
+/** `torch.all` / `torch.any` (everything, or over `dim`); bool results. */
+export function allAny(t: Tensor, which: 'all' | 'any', dim: Dims, keepdim: boolean): Tensor {
+  const dims = normDims(t, dim);
+  const n = numelOf(dims.map((d) => t.shape[d]!));
+  return noGrad(() =>
+    tidy(() => {
+      const nz = (t.dtype === 'bool' ? t : t.ne(0)).to('int32');
+      const count = reduceDims('sum', nz, dims, 'int32').reshape(outShape(t.shape, dims, keepdim));
+      return which === 'all' ? count.eq(n) : count.gt(0);
+    }),
+  );
+}
+
+type DimOrUnbiased = number | readonly number[] | null | boolean;
+
+/**
+ * `torch.std(t)`, `std(t, unbiased)`, `std(t, dim, unbiased = true, keepdim = false)`,
+ * `std(t, dim, { correction = 1, unbiased, keepdim })`: the standard deviation.
+ */
+export function std(
+  t: Tensor,
+  dim?: DimOrUnbiased,
+  opts?: boolean | VarianceOptions,
+  keepdim?: boolean,
+): Tensor {
+  const a = varianceArgs('std', dim, opts, keepdim);
+  return variance(t, 'std', a.dim, a.correction, a.keepdim);
+}
+
+/** `torch.var`, with the argument forms of `std`. (Exported from the package as `var`.) */
+export function varOf(
+  t: Tensor,
+  dim?: DimOrUnbiased,
+  opts?: boolean | VarianceOptions,
+  keepdim?: boolean,
+): Tensor {
+  const a = varianceArgs('var', dim, opts, keepdim);
+  return variance(t, 'var', a.dim, a.correction, a.keepdim);
+}
+
+/** `torch.std_mean`: `[std, mean]` over the same dims, with `std`'s arguments. */
+export function stdMean(
+  t: Tensor,
+  dim?: DimOrUnbiased,
+  opts?: boolean | VarianceOptions,
+  keepdim?: boolean,
+): [Tensor, Tensor] {
+  const a = varianceArgs('std_mean', dim, opts, keepdim);
+  return [variance(t, 'std', a.dim, a.correction, a.keepdim), mean(t, a.dim, a.keepdim)];
+}
+
+/** `torch.var_mean`: `[var, mean]` over the same dims, with `var`'s arguments. */
+export function varMean(
+  t: Tensor,
+  dim?: DimOrUnbiased,
+  opts?: boolean | VarianceOptions,
+  keepdim?: boolean,
+): [Tensor, Tensor] {
+  const a = varianceArgs('var_mean', dim, opts, keepdim);
+  return [variance(t, 'var', a.dim, a.correction, a.keepdim), mean(t, a.dim, a.keepdim)];
+}
+
+/** `torch.all(t)`, `all(t, dim, keepdim = false)` (dim may be a list): a bool tensor. */
+export function all(t: Tensor, dim?: number | readonly number[] | null, keepdim = false): Tensor {
+  return allAny(t, 'all', dim, keepdim);
+}
+
+/** `torch.any(t)`, `any(t, dim, keepdim = false)` (dim may be a list): a bool tensor. */
+export function any(t: Tensor, dim?: number | readonly number[] | null, keepdim = false): Tensor {
+  return allAny(t, 'any', dim, keepdim);
 }

@@ -28,16 +28,25 @@ export function softplus(input: Tensor): Tensor {
   return input.softplus();
 }
 
-/** `torch.nn.functional.softmax(input, dim)`. */
-export function softmax(input: Tensor, dim: number): Tensor {
-  check('softmax', input);
-  return input.softmax(dim);
+/** `dim` given positionally or as `{ dim }` (PyTorch's `dim=None` keyword, so an options object). */
+function dimArg(op: string, dim: number | { dim?: number } | undefined): number {
+  const d = typeof dim === 'object' && dim !== null ? dim.dim : dim;
+  if (typeof d !== 'number') {
+    throw new TypeError(`${op}(input, { dim }): dim must be given, as a number or { dim }, got ${String(d)}`);
+  }
+  return d;
 }
 
-/** `torch.nn.functional.log_softmax(input, dim)`. */
-export function logSoftmax(input: Tensor, dim: number): Tensor {
+/** `torch.nn.functional.softmax(input, dim)`, also `softmax(input, { dim })`. */
+export function softmax(input: Tensor, dim: number | { dim?: number }): Tensor {
+  check('softmax', input);
+  return input.softmax(dimArg('softmax', dim));
+}
+
+/** `torch.nn.functional.log_softmax(input, dim)`, also `logSoftmax(input, { dim })`. */
+export function logSoftmax(input: Tensor, dim: number | { dim?: number }): Tensor {
   check('log_softmax', input);
-  return input.logSoftmax(dim);
+  return input.logSoftmax(dimArg('log_softmax', dim));
 }
 
 /** `torch.flatten(input, startDim, endDim)` as `nn.Flatten` uses it (defaults 1, -1 there). */

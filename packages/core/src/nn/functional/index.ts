@@ -1,4 +1,5 @@
 /** `torch.nn.functional`: the layers and losses of `nn` as plain functions. */
+export { type OneHotOptions, oneHot, type PadMode, type PadOptions, pad } from '../../ops/pad.js';
 export { flatten, logSoftmax, relu, sigmoid, softmax, softplus, tanh } from './activation.js';
 export { type Conv2dOptions, conv2d } from './conv2d.js';
 export { dropout } from './dropout.js';

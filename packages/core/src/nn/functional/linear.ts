@@ -2,8 +2,16 @@ import { ShapeError, shapeStr } from '../../errors.js';
 import { matmulWeightT } from '../../ops/linalg.js';
 import { Tensor } from '../../tensor.js';
 
-/** `torch.nn.functional.linear`: `input @ weight.T + bias`, input [..., in], weight [out, in]. */
-export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+/**
+ * `torch.nn.functional.linear`: `input @ weight.T + bias`, input [..., in], weight [out, in].
+ * The bias goes positionally or as `{ bias }` (PyTorch's `bias=None` keyword).
+ */
+export function linear(
+  input: Tensor,
+  weight: Tensor,
+  biasOrOpts: Tensor | null | { bias?: Tensor | null } = null,
+): Tensor {
+  const bias = biasOrOpts instanceof Tensor || biasOrOpts === null ? biasOrOpts : (biasOrOpts.bias ?? null);
   if (!(input instanceof Tensor) || !(weight instanceof Tensor)) {
     throw new TypeError('linear(input, weight, bias): input and weight must be Tensors');
   }

@@ -12,6 +12,7 @@ import { registerLrSchedulerTests } from './lrScheduler.js';
 import { registerMemoryTests } from './memory.js';
 import { registerNnTests } from './nn.js';
 import { registerNnDataTests } from './nnData.js';
+import { registerNnLayersTests } from './nnLayers.js';
 import { registerNnModuleTests } from './nnModule.js';
 import { registerOpsTests } from './ops.js';
 import { registerOpsReduceTests } from './opsReduce.js';
@@ -58,6 +59,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   nn: registerNnTests,
   nnModule: registerNnModuleTests,
   nnData: registerNnDataTests,
+  nnLayers: registerNnLayersTests,
   fused: registerFusedTests,
   views: registerViewsTests,
   indexing: registerIndexingTests,

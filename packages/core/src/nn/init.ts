@@ -4,14 +4,19 @@
  */
 import { noGrad } from '../engine.js';
 import { shapeStr, ValueError } from '../errors.js';
-import { rand, randn } from '../ops/creation.js';
+import { fromHost, rand, randn } from '../ops/creation.js';
+import { defaultGenerator } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import { erf, erfinv } from './erf.js';
 
 export type Nonlinearity =
   | 'linear'
   | 'conv1d'
   | 'conv2d'
   | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
   | 'sigmoid'
   | 'tanh'
   | 'relu'
@@ -25,6 +30,9 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'conv1d':
     case 'conv2d':
     case 'conv3d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'conv_transpose3d':
     case 'sigmoid':
       return 1;
     case 'tanh':
@@ -33,6 +41,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
       return Math.SQRT2;
     case 'leaky_relu': {
       const slope = param ?? 0.01;
+      if (typeof slope !== 'number' || Number.isNaN(slope))
+        throw new ValueError(`negative_slope ${String(slope)} not a valid number`);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':
@@ -59,16 +69,23 @@ function assign(t: Tensor, v: Tensor): Tensor {
   return t;
 }
 
-/** `torch.nn.init.uniform_(t, a, b)`: values uniform in [a, b). */
-export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
+/** `torch.nn.init.uniform_(t, a, b)`: values uniform in [a, b) (also `uniform_(t, { a, b })`). */
+export function uniform_(t: Tensor, aOrOpts: number | { a?: number; b?: number } = 0, bArg = 1): Tensor {
+  const [a, b] = typeof aOrOpts === 'object' ? [aOrOpts.a ?? 0, aOrOpts.b ?? 1] : [aOrOpts, bArg];
   const r = rand(t.shape, { dtype: t.dtype, backend: t.backend });
   const v = noGrad(() => r.mul(b - a).add(a));
   r.dispose();
   return assign(t, v);
 }
 
-/** `torch.nn.init.normal_(t, mean, std)`. */
-export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
+/** `torch.nn.init.normal_(t, mean, std)` (also `normal_(t, { mean, std })`). */
+export function normal_(
+  t: Tensor,
+  meanOrOpts: number | { mean?: number; std?: number } = 0,
+  stdArg = 1,
+): Tensor {
+  const [mean, std] =
+    typeof meanOrOpts === 'object' ? [meanOrOpts.mean ?? 0, meanOrOpts.std ?? 1] : [meanOrOpts, stdArg];
   const r = randn(t.shape, { dtype: t.dtype, backend: t.backend });
   const v = noGrad(() => r.mul(std).add(mean));
   r.dispose();
@@ -99,8 +116,11 @@ export interface KaimingOptions {
 }
 
 function kaimingStd(t: Tensor, opts: KaimingOptions): number {
+  const mode = opts.mode ?? 'fan_in';
+  if (mode !== 'fan_in' && mode !== 'fan_out')
+    throw new ValueError(`Mode ${String(mode)} not supported, please use one of fan_in, fan_out`);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const fan = (opts.mode ?? 'fan_in') === 'fan_in' ? fanIn : fanOut;
+  const fan = mode === 'fan_in' ? fanIn : fanOut;
   const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
   return fan === 0 ? 0 : gain / Math.sqrt(fan);
 }
@@ -116,15 +136,164 @@ export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   return normal_(t, 0, kaimingStd(t, opts));
 }
 
-/** `torch.nn.init.xavier_uniform_`: uniform in ±gain·√(6 / (fanIn + fanOut)). */
-export function xavierUniform_(t: Tensor, gain = 1): Tensor {
+function gainOf(g: number | { gain?: number }): number {
+  return typeof g === 'object' && g !== null ? (g.gain ?? 1) : g;
+}
+
+/** `torch.nn.init.xavier_uniform_(t, gain)`: uniform in ±gain·√(6 / (fanIn + fanOut)) (also `{ gain }`). */
+export function xavierUniform_(t: Tensor, gainOrOpts: number | { gain?: number } = 1): Tensor {
+  const gain = gainOf(gainOrOpts);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -bound, bound);
 }
 
-/** `torch.nn.init.xavier_normal_`: normal with std gain·√(2 / (fanIn + fanOut)). */
-export function xavierNormal_(t: Tensor, gain = 1): Tensor {
+/** `torch.nn.init.xavier_normal_(t, gain)`: normal with std gain·√(2 / (fanIn + fanOut)) (also `{ gain }`). */
+export function xavierNormal_(t: Tensor, gainOrOpts: number | { gain?: number } = 1): Tensor {
+  const gain = gainOf(gainOrOpts);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
+}
+
+/** Options of `truncNormal_` (PyTorch's `mean`, `std`, `a`, `b`). */
+export interface TruncNormalOptions {
+  mean?: number;
+  std?: number;
+  /** Lower cut-off. Default -2. */
+  a?: number;
+  /** Upper cut-off. Default 2. */
+  b?: number;
+}
+
+const normCdf = (x: number): number => (1 + erf(x / Math.SQRT2)) / 2;
+
+/**
+ * `torch.nn.init.trunc_normal_(t, mean=0, std=1, a=-2, b=2)`: a normal distribution cut
+ * to [a, b], drawn as PyTorch does (uniform between the cut-offs' CDF values, mapped back
+ * through erfinv), so after `torch.manualSeed` the values are PyTorch's.
+ */
+export function truncNormal_(t: Tensor, opts: TruncNormalOptions = {}): Tensor {
+  const { mean = 0, std = 1, a = -2, b = 2 } = opts;
+  if (!(std >= 0)) throw new ValueError(`trunc_normal_: std must be non-negative, got ${std}`);
+  if (!(a <= b)) throw new ValueError(`trunc_normal_: expected a <= b, got a=${a}, b=${b}`);
+  if (mean < a - 2 * std || mean > b + 2 * std) {
+    console.warn(
+      'mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values may be incorrect.',
+    );
+  }
+  const lo = 2 * normCdf((a - mean) / std) - 1;
+  const hi = 2 * normCdf((b - mean) / std) - 1;
+  const f32 = t.dtype !== 'float64';
+  const n = t.numel();
+  const data = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    // PyTorch's uniform_(lo, hi), then erfinv_, mul_(std·√2), add_(mean), clamp_(a, b).
+    const u = f32 ? defaultGenerator.nextFloat24() : defaultGenerator.nextFloat53();
+    let v = f32
+      ? Math.fround(Math.fround(u * Math.fround(Math.fround(hi) - Math.fround(lo))) + Math.fround(lo))
+      : u * (hi - lo) + lo;
+    v = erfinv(v) * (std * Math.SQRT2) + mean;
+    data[i] = Math.min(Math.max(v, a), b);
+  }
+  return assign(t, fromHost(data, t.shape, { dtype: t.dtype, backend: t.backend }));
+}
+
+/** The values of a standard normal, as `torch.randn` draws them (Box-Muller on the global generator). */
+function hostNormals(n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u1 = 1 - defaultGenerator.nextFloat53();
+    const u2 = defaultGenerator.nextFloat53();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    out[i] = r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  }
+  return out;
+}
+
+/**
+ * `torch.nn.init.orthogonal_(t, gain=1)`: t viewed as [rows, cols] (rows = size(0)) becomes
+ * a (semi-)orthogonal matrix times `gain` — the Q of the QR decomposition of a normal matrix
+ * with R's diagonal made positive, as PyTorch's. The QR runs on the host (modified
+ * Gram-Schmidt, twice, in float64). The normal draws are stepwise's, not PyTorch's.
+ */
+export function orthogonal_(t: Tensor, opts: { gain?: number } | number = {}): Tensor {
+  const gain = gainOf(opts);
+  if (t.dim() < 2) {
+    throw new ValueError(
+      `Only tensors with 2 or more dimensions are supported (got shape ${shapeStr(t.shape)})`,
+    );
+  }
+  const rows = t.shape[0]!;
+  const n = t.numel();
+  if (n === 0) return t;
+  const cols = n / rows;
+  const a = hostNormals(n); // [rows, cols], row-major
+  // Work on the tall orientation: columns of M [m, k] with m >= k.
+  const tall = rows >= cols;
+  const m = tall ? rows : cols;
+  const k = tall ? cols : rows;
+  const at = (i: number, j: number) => (tall ? a[i * cols + j]! : a[j * cols + i]!);
+  const q: Float64Array[] = [];
+  for (let j = 0; j < k; j++) {
+    const v = new Float64Array(m);
+    for (let i = 0; i < m; i++) v[i] = at(i, j);
+    const norm0 = Math.hypot(...v);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of q) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += u[i]! * v[i]!;
+        for (let i = 0; i < m; i++) v[i]! -= dot * u[i]!;
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < m; i++) norm += v[i]! * v[i]!;
+    norm = Math.sqrt(norm);
+    if (!(norm > 1e-12 * norm0))
+      throw new ValueError('orthogonal_: the random matrix was rank deficient; try again');
+    for (let i = 0; i < m; i++) v[i]! /= norm;
+    q.push(v);
+  }
+  const out = new Float64Array(n);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (tall ? q[c]![r]! : q[r]![c]!);
+  }
+  return assign(t, fromHost(out, t.shape, { dtype: t.dtype, backend: t.backend }));
+}
+
+/** `torch.nn.init.eye_(t)`: the identity matrix in a 2-D tensor (ones on the main diagonal). */
+export function eye_(t: Tensor): Tensor {
+  if (t.dim() !== 2)
+    throw new ValueError(`Only tensors with 2 dimensions are supported (got shape ${shapeStr(t.shape)})`);
+  const [r, c] = t.shape as [number, number];
+  const data = new Float64Array(r * c);
+  for (let i = 0; i < Math.min(r, c); i++) data[i * c + i] = 1;
+  return assign(t, fromHost(data, t.shape, { dtype: t.dtype, backend: t.backend }));
+}
+
+/**
+ * `torch.nn.init.dirac_(t, groups=1)`: a 3-, 4- or 5-D convolution weight that passes its
+ * input through (a centred 1 from each input channel to the same output channel, per group).
+ */
+export function dirac_(t: Tensor, opts: { groups?: number } | number = {}): Tensor {
+  const groups = typeof opts === 'number' ? opts : (opts.groups ?? 1);
+  const d = t.dim();
+  if (d < 3 || d > 5)
+    throw new ValueError(
+      `Only tensors with 3, 4, or 5 dimensions are supported (got shape ${shapeStr(t.shape)})`,
+    );
+  const out = t.shape[0]!;
+  if (!Number.isInteger(groups) || groups < 1 || out % groups !== 0)
+    throw new ValueError(`dim 0 must be divisible by groups (got size ${out} and groups=${groups})`);
+  const perGroup = out / groups;
+  const inC = t.shape[1]!;
+  const spatial = t.shape.slice(2);
+  const sp = spatial.reduce((x, y) => x * y, 1);
+  let centre = 0;
+  for (const s of spatial) centre = centre * s + Math.floor(s / 2);
+  const data = new Float64Array(t.numel());
+  for (let g = 0; g < groups; g++) {
+    for (let i = 0; i < Math.min(perGroup, inC); i++) data[((g * perGroup + i) * inC + i) * sp + centre] = 1;
+  }
+  return assign(t, fromHost(data, t.shape, { dtype: t.dtype, backend: t.backend }));
 }

@@ -94,10 +94,12 @@ export abstract class Module {
   }
 
   /**
-   * PyTorch's `register_buffer`: a tensor that is state but not a parameter (saved in the
-   * state dict unless `persistent` is false, moved by `to()`, never trained).
+   * PyTorch's `register_buffer(name, tensor, persistent=True)`: a tensor that is state but
+   * not a parameter (saved in the state dict unless `{ persistent: false }`, moved by `to()`,
+   * never trained). `buffers()` / `namedBuffers()` list it.
    */
-  registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
+  registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } | boolean = {}): void {
+    const persistent = typeof opts === 'boolean' ? opts : (opts?.persistent ?? true);
     checkName(name, this);
     if (tensor !== null && !(tensor instanceof Tensor)) {
       throw new TypeError(`registerBuffer('${name}'): expected a Tensor or null, got ${describe(tensor)}`);
@@ -107,6 +109,19 @@ export abstract class Module {
     this[internals].buffers.set(name, tensor);
     if (persistent) this[internals].nonPersistent.delete(name);
     else this[internals].nonPersistent.add(name);
+  }
+
+  /**
+   * @internal Removes a `registerModule`/`registerParameter`/`registerBuffer` entry
+   * (PyTorch's `del module._modules[name]`), so a later registration goes last. For the
+   * containers (ModuleDict, ParameterList, ...).
+   */
+  _unregister(name: string): void {
+    const own = this[internals];
+    own.modules.delete(name);
+    own.parameters.delete(name);
+    own.buffers.delete(name);
+    own.nonPersistent.delete(name);
   }
 
   /** A registered buffer by name (buffers are not fields). */
@@ -401,7 +416,8 @@ export abstract class Module {
       }
       m.setOwnParameter(k, np);
     }
-    for (const [m, k, b] of bufPlans) m[internals].buffers.set(k, b);
+    // Converted buffers belong to the module as the originals did: no loop boundary frees them.
+    for (const [m, k, b] of bufPlans) m[internals].buffers.set(k, keep(b));
     return this;
   }
 

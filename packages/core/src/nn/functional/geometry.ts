@@ -13,3 +13,17 @@ export function pair(v: IntPair, what: string, min: number): [number, number] {
   }
   return p;
 }
+
+/** A PyTorch `int or (int,)` argument of a 1-D layer. */
+export type IntSingle = number | readonly [number];
+
+/** `x` or `[x]` → `x`, checking that it is an integer ≥ `min`. */
+export function single(v: IntSingle, what: string, min: number): number {
+  const x = typeof v === 'number' ? v : Array.isArray(v) && v.length === 1 ? v[0] : NaN;
+  if (!(Number.isInteger(x) && x >= min)) {
+    throw new ValueError(
+      `${what} must be an integer >= ${min} (or a 1-element list), got ${JSON.stringify(v)}`,
+    );
+  }
+  return x;
+}

@@ -6,28 +6,33 @@ import { Tensor } from '../../tensor.js';
 /** How a loss combines its per-element values: PyTorch's `reduction`. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
-function checkReduction(r: unknown): Reduction {
+/** @internal PyTorch's reduction argument, checked. */
+export function checkReduction(r: unknown): Reduction {
   if (r === 'none' || r === 'mean' || r === 'sum') return r;
   throw new ValueError(`${String(r)} is not a valid value for reduction (use 'none', 'mean' or 'sum')`);
 }
 
-function reduce(loss: Tensor, reduction: Reduction): Tensor {
+/** @internal Applies a checked reduction. */
+export function reduce(loss: Tensor, reduction: Reduction): Tensor {
   return reduction === 'none' ? loss : reduction === 'sum' ? loss.sum() : loss.mean();
 }
 
-function checkTensors(what: string, input: unknown, target: unknown): asserts input is Tensor {
+/** @internal Input and target are tensors on one backend. */
+export function checkTensors(what: string, input: unknown, target: unknown): asserts input is Tensor {
   if (!(input instanceof Tensor)) throw new TypeError(`${what}: input must be a Tensor`);
   if (!(target instanceof Tensor)) throw new TypeError(`${what}: target must be a Tensor`);
   checkSameBackend(what, input, target);
 }
 
-function checkFloat(what: string, t: Tensor, name: string): void {
+/** @internal */
+export function checkFloat(what: string, t: Tensor, name: string): void {
   if (t.dtype !== 'float32' && t.dtype !== 'float64') {
     throw new DTypeError(`${what}: expected a floating point ${name}, got dtype ${t.dtype}`);
   }
 }
 
-function warnShape(what: string, input: Tensor, target: Tensor): void {
+/** @internal PyTorch's warning for a target that broadcasts against the input. */
+export function warnShape(what: string, input: Tensor, target: Tensor): void {
   if (!sameShape(input.shape, target.shape)) {
     console.warn(
       `${what}: Using a target size (${shapeStr(target.shape)}) that is different to the input size (${shapeStr(input.shape)}). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.`,
@@ -231,14 +236,14 @@ export function binaryCrossEntropyWithLogits(
 }
 
 /** PyTorch's "Target 7 is out of bounds." where values can be read synchronously. */
-function checkTargets(target: Tensor, c: number, ignoreIndex: number): void {
+export function checkTargets(target: Tensor, c: number, ignoreIndex: number, what = 'cross_entropy'): void {
   const b = target.backend;
   if (!b.syncReads || !b.readSync) return;
   const data = b.readSync(target.storage);
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (v !== ignoreIndex && (v < 0 || v >= c)) {
-      throw new RangeError(`cross_entropy: Target ${v} is out of bounds (the input has ${c} classes)`);
+      throw new RangeError(`${what}: Target ${v} is out of bounds (the input has ${c} classes)`);
     }
   }
 }

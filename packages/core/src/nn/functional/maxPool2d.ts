@@ -16,7 +16,8 @@ export interface MaxPool2dOptions {
   ceilMode?: boolean;
 }
 
-function outSize(inp: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+/** @internal A pooling output size along one axis, with PyTorch's ceil-mode rule. */
+export function poolOutSize(inp: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
   const span = inp + 2 * p - d * (k - 1) - 1;
   let o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
   // PyTorch: with ceil mode the last window must start inside the input or the left padding.
@@ -48,8 +49,8 @@ function pool(input: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions, what: 
   const inH = shape[shape.length - 2]!;
   const inW = shape[shape.length - 1]!;
   const ceil = opts.ceilMode ?? false;
-  const outH = outSize(inH, kH, strideH, padH, dilationH, ceil);
-  const outW = outSize(inW, kW, strideW, padW, dilationW, ceil);
+  const outH = poolOutSize(inH, kH, strideH, padH, dilationH, ceil);
+  const outW = poolOutSize(inW, kW, strideW, padW, dilationW, ceil);
   if (outH < 1 || outW < 1) {
     throw new ShapeError(
       `${what}: Given input size: ${shapeStr(shape.slice(-3))}. Calculated output size: [${shape[shape.length - 3]}, ${outH}, ${outW}]. Output size is too small`,
@@ -86,7 +87,7 @@ function pool(input: Tensor, kernelSize: IntPair, opts: MaxPool2dOptions, what: 
       backend.maxPool2dBackward(go.storage, argmax.storage, gx.storage, g);
       return [gx];
     },
-    [],
+    [argmax],
   );
   return [out, argmax];
 }

@@ -46,6 +46,8 @@ export { fusedScalars, type LoweredFused, type LoweredStatement, lowerFused } fr
 export {
   defineFused,
   Ex,
+  FUSED_BINARY_OPS,
+  FUSED_UNARY_OPS,
   type FusedBinaryOp,
   type FusedBuilder,
   type FusedExpr,
@@ -54,6 +56,7 @@ export {
   type FusedUnaryOp,
 } from './fused/program.js';
 export { type FusedEntry, type FusedEntryOf, type RunFusedOptions, runFused } from './fused/run.js';
+export * as fusedSpecial from './fused/special.js';
 export * as nn from './nn/index.js';
 export {
   arange,
@@ -82,6 +85,8 @@ export {
   abs,
   add,
   clamp,
+  clamp as clip,
+  type DivOptions,
   div,
   exp,
   log,
@@ -95,6 +100,7 @@ export {
   reciprocal,
   relu,
   rsqrt,
+  type SoftplusOptions,
   sigmoid,
   sign,
   softplus,
@@ -116,6 +122,45 @@ export {
   trace,
 } from './ops/linalg.js';
 export * as linalg from './ops/linalgNamespace.js';
+export {
+  acos,
+  acosh,
+  addcdiv,
+  addcmul,
+  asin,
+  asinh,
+  atan,
+  atan2,
+  atanh,
+  ceil,
+  cos,
+  cosh,
+  erf,
+  erfinv,
+  exp2,
+  expm1,
+  floor,
+  fmod,
+  frac,
+  hypot,
+  isfinite,
+  isinf,
+  isnan,
+  lerp,
+  log1p,
+  log2,
+  log10,
+  logit,
+  type NanToNumOptions,
+  nanToNum,
+  type RoundingMode,
+  remainder,
+  round,
+  sin,
+  sinh,
+  tan,
+  trunc,
+} from './ops/math.js';
 export { flip, roll, tile, unflatten } from './ops/rearrange.js';
 export {
   all,
@@ -182,16 +227,23 @@ export const argmin = (t: Tensor, dim?: number | null, keepdim = false) =>
 export const amax = (t: Tensor, dim?: Dims, keepdim = false) => red.amax(t, 'max', dim, keepdim);
 export const amin = (t: Tensor, dim?: Dims, keepdim = false) => red.amax(t, 'min', dim, keepdim);
 
-/** `torch.max(t)` or `torch.max(t, dim, keepdim)` (values and indices). */
+/**
+ * `torch.max(t)`, `torch.max(t, dim, keepdim)` (values and indices), or `torch.max(a, b)`
+ * with a tensor `b`: the elementwise maximum (`torch.maximum`).
+ */
 export function max(t: Tensor): Tensor;
 export function max(t: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function max(t: Tensor, dim?: number, keepdim = false) {
+export function max(t: Tensor, other: Tensor): Tensor;
+export function max(t: Tensor, dim?: number | Tensor, keepdim = false) {
+  if (typeof dim === 'object' && dim !== null) return ew.maximum(t, dim);
   return dim === undefined ? t.max() : t.max(dim, keepdim);
 }
-/** `torch.min(t)` or `torch.min(t, dim, keepdim)` (values and indices). */
+/** `torch.min(t)`, `torch.min(t, dim, keepdim)`, or `torch.min(a, b)`: the elementwise minimum. */
 export function min(t: Tensor): Tensor;
 export function min(t: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-export function min(t: Tensor, dim?: number, keepdim = false) {
+export function min(t: Tensor, other: Tensor): Tensor;
+export function min(t: Tensor, dim?: number | Tensor, keepdim = false) {
+  if (typeof dim === 'object' && dim !== null) return ew.minimum(t, dim);
   return dim === undefined ? t.min() : t.min(dim, keepdim);
 }
 

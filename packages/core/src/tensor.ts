@@ -31,6 +31,7 @@ import * as ew from './ops/elementwise.js';
 import * as idx from './ops/indexing.js';
 import * as inplace from './ops/inplace.js';
 import * as la from './ops/linalg.js';
+import * as m from './ops/math.js';
 import * as rea from './ops/rearrange.js';
 import * as red from './ops/reduce.js';
 import * as sc from './ops/scatter.js';
@@ -562,8 +563,9 @@ export class Tensor implements Releasable {
   mul(other: TensorOrScalar): Tensor {
     return ew.mul(this, other);
   }
-  div(other: TensorOrScalar): Tensor {
-    return ew.div(this, other);
+  /** `torch.div`; `{ roundingMode: 'trunc' | 'floor' }` rounds the quotient. */
+  div(other: TensorOrScalar, opts?: ew.DivOptions): Tensor {
+    return ew.div(this, other, opts);
   }
   pow(exponent: TensorOrScalar): Tensor {
     return ew.pow(this, exponent);
@@ -625,8 +627,8 @@ export class Tensor implements Releasable {
   tanh(): Tensor {
     return ew.tanh(this);
   }
-  softplus(): Tensor {
-    return ew.softplus(this);
+  softplus(opts?: ew.SoftplusOptions): Tensor {
+    return ew.softplus(this, opts);
   }
   reciprocal(): Tensor {
     return ew.reciprocal(this);
@@ -648,6 +650,118 @@ export class Tensor implements Releasable {
     return ew.where(condition, this, other);
   }
 
+  // ---- elementwise math (ops/math.ts: each op one fused expression and its derivative) ----
+  sin(): Tensor {
+    return m.sin(this);
+  }
+  cos(): Tensor {
+    return m.cos(this);
+  }
+  tan(): Tensor {
+    return m.tan(this);
+  }
+  asin(): Tensor {
+    return m.asin(this);
+  }
+  acos(): Tensor {
+    return m.acos(this);
+  }
+  atan(): Tensor {
+    return m.atan(this);
+  }
+  sinh(): Tensor {
+    return m.sinh(this);
+  }
+  cosh(): Tensor {
+    return m.cosh(this);
+  }
+  asinh(): Tensor {
+    return m.asinh(this);
+  }
+  acosh(): Tensor {
+    return m.acosh(this);
+  }
+  atanh(): Tensor {
+    return m.atanh(this);
+  }
+  atan2(other: TensorOrScalar): Tensor {
+    return m.atan2(this, other);
+  }
+  exp2(): Tensor {
+    return m.exp2(this);
+  }
+  expm1(): Tensor {
+    return m.expm1(this);
+  }
+  log2(): Tensor {
+    return m.log2(this);
+  }
+  log10(): Tensor {
+    return m.log10(this);
+  }
+  log1p(): Tensor {
+    return m.log1p(this);
+  }
+  floor(): Tensor {
+    return m.floor(this);
+  }
+  ceil(): Tensor {
+    return m.ceil(this);
+  }
+  /** Half to even, as PyTorch; `{ decimals }` rounds to that many decimal places. */
+  round(opts?: { decimals?: number }): Tensor {
+    return m.round(this, opts);
+  }
+  trunc(): Tensor {
+    return m.trunc(this);
+  }
+  frac(): Tensor {
+    return m.frac(this);
+  }
+  fmod(other: TensorOrScalar): Tensor {
+    return m.fmod(this, other);
+  }
+  remainder(other: TensorOrScalar): Tensor {
+    return m.remainder(this, other);
+  }
+  erf(): Tensor {
+    return m.erf(this);
+  }
+  erfinv(): Tensor {
+    return m.erfinv(this);
+  }
+  logit(eps?: number | null): Tensor {
+    return m.logit(this, eps);
+  }
+  lerp(end: Tensor, weight: TensorOrScalar): Tensor {
+    return m.lerp(this, end, weight);
+  }
+  addcmul(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): Tensor {
+    return m.addcmul(this, tensor1, tensor2, opts);
+  }
+  addcdiv(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): Tensor {
+    return m.addcdiv(this, tensor1, tensor2, opts);
+  }
+  hypot(other: TensorOrScalar): Tensor {
+    return m.hypot(this, other);
+  }
+  /** Alias of `clamp`. */
+  clip(min?: number | null, max?: number | null): Tensor {
+    return ew.clamp(this, min, max);
+  }
+  isnan(): Tensor {
+    return m.isnan(this);
+  }
+  isinf(): Tensor {
+    return m.isinf(this);
+  }
+  isfinite(): Tensor {
+    return m.isfinite(this);
+  }
+  nanToNum(opts?: m.NanToNumOptions): Tensor {
+    return m.nanToNum(this, opts);
+  }
+
   // ---- reductions ----
   sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
     return red.sum(this, dim, keepdim);
@@ -655,16 +769,23 @@ export class Tensor implements Releasable {
   mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
     return red.mean(this, dim, keepdim);
   }
-  /** No dim: the maximum (a 0-dim tensor). With a dim: `{ values, indices }`, as PyTorch. */
+  /**
+   * No dim: the maximum (a 0-dim tensor). With a dim: `{ values, indices }`, as PyTorch.
+   * With a tensor: the elementwise maximum (`torch.maximum`).
+   */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  max(other: Tensor): Tensor;
+  max(dim?: number | Tensor, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (dim instanceof Tensor) return ew.maximum(this, dim);
     return dim === undefined ? red.maxAll(this, 'max') : red.maxDim(this, 'max', dim, keepdim);
   }
-  /** No dim: the minimum. With a dim: `{ values, indices }`, as PyTorch. */
+  /** No dim: the minimum. With a dim: `{ values, indices }`. With a tensor: `torch.minimum`. */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
-  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  min(other: Tensor): Tensor;
+  min(dim?: number | Tensor, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (dim instanceof Tensor) return ew.minimum(this, dim);
     return dim === undefined ? red.maxAll(this, 'min') : red.maxDim(this, 'min', dim, keepdim);
   }
   amax(dim?: number | readonly number[] | null, keepdim = false): Tensor {
@@ -980,11 +1101,122 @@ export class Tensor implements Releasable {
   mul_(other: TensorOrScalar): this {
     return inplace.apply(this, 'mul_', (t) => ew.mul(t, other), other);
   }
-  div_(other: TensorOrScalar): this {
-    return inplace.apply(this, 'div_', (t) => ew.div(t, other), other);
+  div_(other: TensorOrScalar, opts?: ew.DivOptions): this {
+    return inplace.apply(this, 'div_', (t) => ew.div(t, other, opts), other);
   }
   clamp_(min?: number | null, max?: number | null): this {
     return inplace.apply(this, 'clamp_', (t) => ew.clamp(t, min, max));
+  }
+  clip_(min?: number | null, max?: number | null): this {
+    return inplace.apply(this, 'clip_', (t) => ew.clamp(t, min, max));
+  }
+  sin_(): this {
+    return inplace.apply(this, 'sin_', m.sin);
+  }
+  cos_(): this {
+    return inplace.apply(this, 'cos_', m.cos);
+  }
+  tan_(): this {
+    return inplace.apply(this, 'tan_', m.tan);
+  }
+  asin_(): this {
+    return inplace.apply(this, 'asin_', m.asin);
+  }
+  acos_(): this {
+    return inplace.apply(this, 'acos_', m.acos);
+  }
+  atan_(): this {
+    return inplace.apply(this, 'atan_', m.atan);
+  }
+  sinh_(): this {
+    return inplace.apply(this, 'sinh_', m.sinh);
+  }
+  cosh_(): this {
+    return inplace.apply(this, 'cosh_', m.cosh);
+  }
+  tanh_(): this {
+    return inplace.apply(this, 'tanh_', ew.tanh);
+  }
+  asinh_(): this {
+    return inplace.apply(this, 'asinh_', m.asinh);
+  }
+  acosh_(): this {
+    return inplace.apply(this, 'acosh_', m.acosh);
+  }
+  atanh_(): this {
+    return inplace.apply(this, 'atanh_', m.atanh);
+  }
+  atan2_(other: TensorOrScalar): this {
+    return inplace.apply(this, 'atan2_', (t) => m.atan2(t, other), other);
+  }
+  exp_(): this {
+    return inplace.apply(this, 'exp_', ew.exp);
+  }
+  exp2_(): this {
+    return inplace.apply(this, 'exp2_', m.exp2);
+  }
+  expm1_(): this {
+    return inplace.apply(this, 'expm1_', m.expm1);
+  }
+  log_(): this {
+    return inplace.apply(this, 'log_', ew.log);
+  }
+  log2_(): this {
+    return inplace.apply(this, 'log2_', m.log2);
+  }
+  log10_(): this {
+    return inplace.apply(this, 'log10_', m.log10);
+  }
+  log1p_(): this {
+    return inplace.apply(this, 'log1p_', m.log1p);
+  }
+  sqrt_(): this {
+    return inplace.apply(this, 'sqrt_', ew.sqrt);
+  }
+  floor_(): this {
+    return inplace.apply(this, 'floor_', m.floor);
+  }
+  ceil_(): this {
+    return inplace.apply(this, 'ceil_', m.ceil);
+  }
+  round_(opts?: { decimals?: number }): this {
+    return inplace.apply(this, 'round_', (t) => m.round(t, opts));
+  }
+  trunc_(): this {
+    return inplace.apply(this, 'trunc_', m.trunc);
+  }
+  frac_(): this {
+    return inplace.apply(this, 'frac_', m.frac);
+  }
+  fmod_(other: TensorOrScalar): this {
+    return inplace.apply(this, 'fmod_', (t) => m.fmod(t, other), other);
+  }
+  remainder_(other: TensorOrScalar): this {
+    return inplace.apply(this, 'remainder_', (t) => m.remainder(t, other), other);
+  }
+  erf_(): this {
+    return inplace.apply(this, 'erf_', m.erf);
+  }
+  erfinv_(): this {
+    return inplace.apply(this, 'erfinv_', m.erfinv);
+  }
+  logit_(eps?: number | null): this {
+    return inplace.apply(this, 'logit_', (t) => m.logit(t, eps));
+  }
+  lerp_(end: Tensor, weight: TensorOrScalar): this {
+    return inplace.apply(this, 'lerp_', (t) => m.lerp(t, end, weight), end);
+  }
+  addcmul_(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): this {
+    return inplace.apply(this, 'addcmul_', (t) => m.addcmul(t, tensor1, tensor2, opts), tensor1);
+  }
+  addcdiv_(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): this {
+    return inplace.apply(this, 'addcdiv_', (t) => m.addcdiv(t, tensor1, tensor2, opts), tensor1);
+  }
+  hypot_(other: TensorOrScalar): this {
+    return inplace.apply(this, 'hypot_', (t) => m.hypot(t, other), other);
+  }
+  nanToNum_(opts?: m.NanToNumOptions): this {
+    return inplace.apply(this, 'nanToNum_', (t) => m.nanToNum(t, opts));
   }
   zero_(): this {
     return inplace.fill(this, 0, 'ZeroBackward0');

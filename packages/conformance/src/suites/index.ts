@@ -15,6 +15,7 @@ import { registerNnDataTests } from './nnData.js';
 import { registerNnLayersTests } from './nnLayers.js';
 import { registerNnModuleTests } from './nnModule.js';
 import { registerOpsTests } from './ops.js';
+import { registerOpsMathTests } from './opsMath.js';
 import { registerOpsReduceTests } from './opsReduce.js';
 import { registerLbfgsTests, registerOptimTests, registerSparseAdamTests } from './optim.js';
 import { registerOptimClipTests } from './optimClip.js';
@@ -36,6 +37,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   creation: registerCreationTests,
   sizeArgs: registerSizeArgsTests,
   ops: registerOpsTests,
+  opsMath: registerOpsMathTests,
   opsReduce: registerOpsReduceTests,
   promotion: registerPromotionTests,
   random: registerRandomTests,

@@ -10,7 +10,7 @@
  * asynchronously, and `opt.step()` is synchronous everywhere.
  */
 import { noGrad, tidy } from '../engine.js';
-import { ValueError } from '../errors.js';
+import { BackendError, ValueError } from '../errors.js';
 import { fullLike } from '../ops/creation.js';
 import { where } from '../ops/elementwise.js';
 import { Tensor } from '../tensor.js';
@@ -19,6 +19,16 @@ import { fusedScalars, type LoweredFused, lowerFused } from './lower.js';
 import type { FusedBinaryOp, FusedExpr, FusedProgram, FusedUnaryOp } from './program.js';
 
 type Val = Tensor | number;
+
+/**
+ * The language's ops that are no backend kernel of their own (the math functions that
+ * only fused programs compute): a backend without `fused` cannot run programs using them.
+ */
+function noKernel(op: string, like: Tensor): never {
+  throw new BackendError(
+    `the '${like.backend.name}' backend has no fused kernel, and the fused op '${op}' has no composed form: implement Backend.fused to run it`,
+  );
+}
 
 function unary(op: FusedUnaryOp, a: Val): Val {
   if (typeof a === 'number') return applyFusedUnary(op, a);
@@ -31,6 +41,14 @@ function unary(op: FusedUnaryOp, a: Val): Val {
       return a.abs();
     case 'sign':
       return a.sign();
+    case 'exp':
+      return a.exp();
+    case 'log':
+      return a.log();
+    case 'tanh':
+      return a.tanh();
+    default:
+      return noKernel(op, a);
   }
 }
 
@@ -57,6 +75,12 @@ function binary(op: FusedBinaryOp, a: Val, b: Val, like: Tensor): Val {
       return x.lt(b).to(like.dtype);
     case 'eq':
       return x.eq(b).to(like.dtype);
+    case 'ge':
+      return x.ge(b).to(like.dtype);
+    case 'le':
+      return x.le(b).to(like.dtype);
+    default:
+      return noKernel(op, like);
   }
 }
 
@@ -79,12 +103,8 @@ function evaluate(e: FusedExpr, bufs: readonly Tensor[], scalars: ArrayLike<numb
       if (typeof a === 'number' && typeof b === 'number') a = fullLike(bufs[0]!, a);
       return where(c.ne(0), a, b);
     }
-    case 'neg':
-    case 'sqrt':
-    case 'abs':
-    case 'sign':
-      return unary(e.op, evaluate(e.a, bufs, scalars, locals));
     default:
+      if (!('b' in e)) return unary(e.op, evaluate(e.a, bufs, scalars, locals));
       return binary(
         e.op,
         evaluate(e.a, bufs, scalars, locals),

@@ -4,6 +4,7 @@
  * and that every backend's rendering matches.
  */
 import type { FusedBinaryOp, FusedExpr, FusedUnaryOp } from './program.js';
+import { erf, erfinv, roundHalfEven } from './special.js';
 
 export function applyFusedUnary(op: FusedUnaryOp, a: number): number {
   switch (op) {
@@ -15,6 +16,54 @@ export function applyFusedUnary(op: FusedUnaryOp, a: number): number {
       return Math.abs(a);
     case 'sign':
       return a > 0 ? 1 : a < 0 ? -1 : 0; // NaN and -0 give 0, as torch.sign
+    case 'exp':
+      return Math.exp(a);
+    case 'log':
+      return Math.log(a);
+    case 'expm1':
+      return Math.expm1(a);
+    case 'log1p':
+      return Math.log1p(a);
+    case 'sin':
+      return Math.sin(a);
+    case 'cos':
+      return Math.cos(a);
+    case 'tan':
+      return Math.tan(a);
+    case 'asin':
+      return Math.asin(a);
+    case 'acos':
+      return Math.acos(a);
+    case 'atan':
+      return Math.atan(a);
+    case 'sinh':
+      return Math.sinh(a);
+    case 'cosh':
+      return Math.cosh(a);
+    case 'tanh':
+      return Math.tanh(a);
+    case 'asinh':
+      return Math.asinh(a);
+    case 'acosh':
+      return Math.acosh(a);
+    case 'atanh':
+      return Math.atanh(a);
+    case 'erf':
+      return erf(a);
+    case 'erfinv':
+      return erfinv(a);
+    case 'floor':
+      return Math.floor(a);
+    case 'ceil':
+      return Math.ceil(a);
+    case 'trunc':
+      return Math.trunc(a);
+    case 'round':
+      return roundHalfEven(a);
+    case 'isnan':
+      return Number.isNaN(a) ? 1 : 0;
+    case 'isinf':
+      return a === Number.POSITIVE_INFINITY || a === Number.NEGATIVE_INFINITY ? 1 : 0;
   }
 }
 
@@ -38,6 +87,16 @@ export function applyFusedBinary(op: FusedBinaryOp, a: number, b: number): numbe
       return a < b ? 1 : 0;
     case 'eq':
       return a === b ? 1 : 0;
+    case 'ge':
+      return a >= b ? 1 : 0;
+    case 'le':
+      return a <= b ? 1 : 0;
+    case 'atan2':
+      return Math.atan2(a, b);
+    case 'fmod':
+      return a % b; // JS `%` on numbers is C's fmod, exactly
+    case 'hypot':
+      return Math.hypot(a, b);
   }
 }
 
@@ -62,16 +121,14 @@ export function evalFusedExpr(
       return evalFusedExpr(e.cond, bufs, i, scalars, locals) !== 0
         ? evalFusedExpr(e.a, bufs, i, scalars, locals)
         : evalFusedExpr(e.b, bufs, i, scalars, locals);
-    case 'neg':
-    case 'sqrt':
-    case 'abs':
-    case 'sign':
-      return applyFusedUnary(e.op, evalFusedExpr(e.a, bufs, i, scalars, locals));
     default:
-      return applyFusedBinary(
-        e.op,
-        evalFusedExpr(e.a, bufs, i, scalars, locals),
-        evalFusedExpr(e.b, bufs, i, scalars, locals),
-      );
+      if ('b' in e) {
+        return applyFusedBinary(
+          e.op,
+          evalFusedExpr(e.a, bufs, i, scalars, locals),
+          evalFusedExpr(e.b, bufs, i, scalars, locals),
+        );
+      }
+      return applyFusedUnary(e.op, evalFusedExpr(e.a, bufs, i, scalars, locals));
   }
 }

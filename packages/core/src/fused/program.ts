@@ -16,12 +16,72 @@
  *  - locals are computed in at least the buffers' precision (cpu-js uses float64 JS
  *    numbers; float32 backends may use f32): the difference stays within float rounding;
  *  - comparisons give 1 or 0; `select(c, a, b)` is `c != 0 ? a : b`; `max`/`min`
- *    propagate NaN; `sign(x)` is 0 for 0, -0 and NaN (as torch.sign).
+ *    propagate NaN; `sign(x)` is 0 for 0, -0 and NaN (as torch.sign);
+ *  - the math functions are C's (`fmod`, `atan2`, `hypot`, `expm1`, ...), `round` rounds
+ *    half to even (C's nearbyint, torch.round), `erf`/`erfinv` are torch's, and
+ *    `isnan`/`isinf` give 1 or 0. Their meaning on JS numbers is `evaluate.ts`; float32
+ *    backends may compute them in f32 within PyTorch's float32 tolerance.
  * Lowering fixes the rest of the numerics for every backend alike: see `lower.ts`.
  */
 
-export type FusedUnaryOp = 'neg' | 'sqrt' | 'abs' | 'sign';
-export type FusedBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'gt' | 'lt' | 'eq';
+/** Unary ops of the language (the first four are the optimizers' original set). */
+export const FUSED_UNARY_OPS = [
+  'neg',
+  'sqrt',
+  'abs',
+  'sign',
+  'exp',
+  'log',
+  'expm1',
+  'log1p',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'sinh',
+  'cosh',
+  'tanh',
+  'asinh',
+  'acosh',
+  'atanh',
+  'erf',
+  'erfinv',
+  'floor',
+  'ceil',
+  'trunc',
+  'round',
+  'isnan',
+  'isinf',
+] as const;
+export type FusedUnaryOp = (typeof FUSED_UNARY_OPS)[number];
+
+/** Binary ops of the language. */
+export const FUSED_BINARY_OPS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'max',
+  'min',
+  'gt',
+  'lt',
+  'eq',
+  'ge',
+  'le',
+  'atan2',
+  'fmod',
+  'hypot',
+] as const;
+export type FusedBinaryOp = (typeof FUSED_BINARY_OPS)[number];
+
+const unaryOps: ReadonlySet<string> = new Set(FUSED_UNARY_OPS);
+
+/** True for the node kinds that take one operand (`a`). */
+export function isFusedUnary(op: string): op is FusedUnaryOp {
+  return unaryOps.has(op);
+}
 
 /** One expression node; `buf`, `scalar` and `local` name their operand by index. */
 export type FusedExpr =
@@ -86,17 +146,109 @@ export class Ex {
   eq(b: Ex | number): Ex {
     return bin('eq', this, b);
   }
+  ge(b: Ex | number): Ex {
+    return bin('ge', this, b);
+  }
+  le(b: Ex | number): Ex {
+    return bin('le', this, b);
+  }
+  /** C's `atan2(this, x)`. */
+  atan2(x: Ex | number): Ex {
+    return bin('atan2', this, x);
+  }
+  /** C's `fmod`: the remainder with the sign of `this` (`torch.fmod`). */
+  fmod(b: Ex | number): Ex {
+    return bin('fmod', this, b);
+  }
+  hypot(b: Ex | number): Ex {
+    return bin('hypot', this, b);
+  }
   neg(): Ex {
-    return new Ex({ op: 'neg', a: this.node });
+    return un('neg', this);
   }
   sqrt(): Ex {
-    return new Ex({ op: 'sqrt', a: this.node });
+    return un('sqrt', this);
   }
   abs(): Ex {
-    return new Ex({ op: 'abs', a: this.node });
+    return un('abs', this);
   }
   sign(): Ex {
-    return new Ex({ op: 'sign', a: this.node });
+    return un('sign', this);
+  }
+  exp(): Ex {
+    return un('exp', this);
+  }
+  log(): Ex {
+    return un('log', this);
+  }
+  expm1(): Ex {
+    return un('expm1', this);
+  }
+  log1p(): Ex {
+    return un('log1p', this);
+  }
+  sin(): Ex {
+    return un('sin', this);
+  }
+  cos(): Ex {
+    return un('cos', this);
+  }
+  tan(): Ex {
+    return un('tan', this);
+  }
+  asin(): Ex {
+    return un('asin', this);
+  }
+  acos(): Ex {
+    return un('acos', this);
+  }
+  atan(): Ex {
+    return un('atan', this);
+  }
+  sinh(): Ex {
+    return un('sinh', this);
+  }
+  cosh(): Ex {
+    return un('cosh', this);
+  }
+  tanh(): Ex {
+    return un('tanh', this);
+  }
+  asinh(): Ex {
+    return un('asinh', this);
+  }
+  acosh(): Ex {
+    return un('acosh', this);
+  }
+  atanh(): Ex {
+    return un('atanh', this);
+  }
+  erf(): Ex {
+    return un('erf', this);
+  }
+  erfinv(): Ex {
+    return un('erfinv', this);
+  }
+  floor(): Ex {
+    return un('floor', this);
+  }
+  ceil(): Ex {
+    return un('ceil', this);
+  }
+  trunc(): Ex {
+    return un('trunc', this);
+  }
+  /** Half to even, as torch.round. */
+  round(): Ex {
+    return un('round', this);
+  }
+  /** 1 where NaN, else 0. */
+  isnan(): Ex {
+    return un('isnan', this);
+  }
+  /** 1 where ±inf, else 0. */
+  isinf(): Ex {
+    return un('isinf', this);
   }
   square(): Ex {
     return this.mul(this);
@@ -116,6 +268,10 @@ export class Ex {
     const small = w.abs().lt(0.5);
     return Ex.select(small, this, e).add(diff.mul(Ex.select(small, w, w.sub(1))));
   }
+  /** A constant. */
+  static const(value: number): Ex {
+    return new Ex({ op: 'const', value });
+  }
   /** `cond != 0 ? a : b`. */
   static select(cond: Ex, a: Ex | number, b: Ex | number): Ex {
     return new Ex({ op: 'select', cond: cond.node, a: lift(a).node, b: lift(b).node });
@@ -124,6 +280,10 @@ export class Ex {
 
 function lift(x: Ex | number): Ex {
   return typeof x === 'number' ? new Ex({ op: 'const', value: x }) : x;
+}
+
+function un(op: FusedUnaryOp, a: Ex): Ex {
+  return new Ex({ op, a: a.node });
 }
 
 function bin(op: FusedBinaryOp, a: Ex, b: Ex | number): Ex {

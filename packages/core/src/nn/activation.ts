@@ -22,10 +22,20 @@ export class Tanh extends Module {
   }
 }
 
-/** `torch.nn.Softplus` (beta 1, threshold 20). */
+/** `torch.nn.Softplus(beta=1, threshold=20)`: log(1 + exp(βx))/β, linear where βx > threshold. */
 export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+  constructor(opts: { beta?: number; threshold?: number } = {}) {
+    super();
+    this.beta = opts.beta ?? 1;
+    this.threshold = opts.threshold ?? 20;
+  }
   forward(input: Tensor): Tensor {
-    return input.softplus();
+    return input.softplus({ beta: this.beta, threshold: this.threshold });
+  }
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
   }
 }
 

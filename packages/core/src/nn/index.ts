@@ -5,6 +5,7 @@
  *   const loss = new nn.MSELoss().forward(model.forward(x), y);
  */
 export { Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
+export { ELU, GELU, Hardtanh, LeakyReLU, Mish, SiLU } from './activations2.js';
 export { AdaptiveAvgPool2d } from './adaptiveAvgPool2d.js';
 export { AvgPool2d, type AvgPool2dModuleOptions } from './avgPool2d.js';
 export { BatchNorm1d, BatchNorm2d, BatchNormBase, type BatchNormModuleOptions } from './batchNorm.js';

@@ -7,6 +7,7 @@ import { type DType, isFloat, promoteTypes, promoteWithScalar } from '../dtype.j
 import { DTypeError } from '../errors.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { toDType } from './convert.js';
+import { divRounded, type RoundingMode, softplusWith } from './math.js';
 import {
   alloc,
   broadcastShapes,
@@ -147,8 +148,18 @@ export function mul(a: Tensor, b: TensorOrScalar): Tensor {
   ]);
 }
 
-/** `torch.div` (true division: integers give float32). */
-export function div(a: Tensor, b: TensorOrScalar): Tensor {
+/** Options of `torch.div`: `roundingMode` 'trunc' or 'floor' rounds the quotient (null: true division). */
+export interface DivOptions {
+  readonly roundingMode?: RoundingMode | null;
+}
+
+/**
+ * `torch.div` (true division: integers give float32); with `roundingMode` the quotient
+ * rounded toward zero or down (integers stay integers, as PyTorch).
+ */
+export function div(a: Tensor, b: TensorOrScalar, opts?: DivOptions): Tensor {
+  const mode = opts?.roundingMode ?? null;
+  if (mode !== null) return divRounded(a, b, mode);
   return arith(
     'div',
     a,
@@ -281,8 +292,23 @@ export const sigmoid = (a: Tensor) =>
   unary('sigmoid', a, 'SigmoidBackward0', true, (g, _x, out) => g.mul(out).mul(out.neg().add(1)), 'output');
 export const tanh = (a: Tensor) =>
   unary('tanh', a, 'TanhBackward0', true, (g, _x, out) => g.mul(out.square().neg().add(1)), 'output');
-export const softplus = (a: Tensor) =>
-  unary('softplus', a, 'SoftplusBackward0', true, (g, x) => where(x.gt(20), g, g.mul(x.sigmoid())));
+/** Options of `softplus`: PyTorch's `beta` (1) and `threshold` (20). */
+export interface SoftplusOptions {
+  readonly beta?: number;
+  readonly threshold?: number;
+}
+
+/** `F.softplus(x, beta=1, threshold=20)`: log(1 + exp(βx))/β, and x where βx > threshold. */
+export function softplus(a: Tensor, opts: SoftplusOptions = {}): Tensor {
+  const beta = opts.beta ?? 1;
+  const threshold = opts.threshold ?? 20;
+  if (!isFloat(a.dtype))
+    throw new DTypeError(
+      `"softplus" is not implemented for dtype ${a.dtype}: it needs floating point inputs`,
+    );
+  if (beta !== 1 || threshold !== 20) return softplusWith(a, beta, threshold);
+  return unary('softplus', a, 'SoftplusBackward0', true, (g, x) => where(x.gt(20), g, g.mul(x.sigmoid())));
+}
 export const reciprocal = (a: Tensor) =>
   unary('reciprocal', a, 'ReciprocalBackward0', true, (g, _x, out) => g.mul(out.square()).neg(), 'output');
 

@@ -60,7 +60,8 @@ function writeInto<T extends Tensor>(t: T, result: Tensor, op: string): T {
   if (base && isGradEnabled() && (base.requiresGrad || src.requiresGrad)) copySlices(t, base, src);
   else if (src.gradFn) t._setGradFn(src.gradFn);
   if (src !== result) src.dispose();
-  result.dispose();
+  // A result its own backward saved (exp, tanh, sqrt, ... save their output) stays for it.
+  if (result._savedBy === 0) result.dispose();
   return t;
 }
 

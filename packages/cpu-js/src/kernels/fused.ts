@@ -3,8 +3,15 @@
  * hoisted scalars, reciprocals, access sets); this file only writes the lowered statements
  * as one loop and compiles it with `new Function`.
  */
-import type { FusedExpr, FusedProgram, LoweredFused, Storage } from '@stepwise/core';
-import { fusedScalars, interpretFused, lowerFused } from '@stepwise/core';
+import type {
+  FusedBinaryOp,
+  FusedExpr,
+  FusedProgram,
+  FusedUnaryOp,
+  LoweredFused,
+  Storage,
+} from '@stepwise/core';
+import { fusedScalars, fusedSpecial, interpretFused, lowerFused } from '@stepwise/core';
 import { dataOf } from '../storage.js';
 
 /** A compiled program: runs the body over every element of one tensor's buffers, in place. */
@@ -19,6 +26,56 @@ function literal(v: number): string {
   return v < 0 ? `(${String(v)})` : String(v);
 }
 
+/** How each unary op of the language is written in JS (`x` stands for the operand). */
+const UNARY_JS: Record<FusedUnaryOp, (x: string) => string> = {
+  neg: (x) => `(-${x})`,
+  sqrt: (x) => `Math.sqrt(${x})`,
+  abs: (x) => `Math.abs(${x})`,
+  sign: (x) => `sgn(${x})`,
+  exp: (x) => `Math.exp(${x})`,
+  log: (x) => `Math.log(${x})`,
+  expm1: (x) => `Math.expm1(${x})`,
+  log1p: (x) => `Math.log1p(${x})`,
+  sin: (x) => `Math.sin(${x})`,
+  cos: (x) => `Math.cos(${x})`,
+  tan: (x) => `Math.tan(${x})`,
+  asin: (x) => `Math.asin(${x})`,
+  acos: (x) => `Math.acos(${x})`,
+  atan: (x) => `Math.atan(${x})`,
+  sinh: (x) => `Math.sinh(${x})`,
+  cosh: (x) => `Math.cosh(${x})`,
+  tanh: (x) => `Math.tanh(${x})`,
+  asinh: (x) => `Math.asinh(${x})`,
+  acosh: (x) => `Math.acosh(${x})`,
+  atanh: (x) => `Math.atanh(${x})`,
+  erf: (x) => `erf(${x})`,
+  erfinv: (x) => `erfinv(${x})`,
+  floor: (x) => `Math.floor(${x})`,
+  ceil: (x) => `Math.ceil(${x})`,
+  trunc: (x) => `Math.trunc(${x})`,
+  round: (x) => `rne(${x})`,
+  isnan: (x) => `(Number.isNaN(${x}) ? 1 : 0)`,
+  isinf: (x) => `(Math.abs(${x}) === Infinity ? 1 : 0)`,
+};
+
+/** How each binary op is written in JS. */
+const BINARY_JS: Record<FusedBinaryOp, (a: string, b: string) => string> = {
+  add: (a, b) => `(${a} + ${b})`,
+  sub: (a, b) => `(${a} - ${b})`,
+  mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `(${a} / ${b})`,
+  max: (a, b) => `Math.max(${a}, ${b})`,
+  min: (a, b) => `Math.min(${a}, ${b})`,
+  gt: (a, b) => `(${a} > ${b} ? 1 : 0)`,
+  lt: (a, b) => `(${a} < ${b} ? 1 : 0)`,
+  eq: (a, b) => `(${a} === ${b} ? 1 : 0)`,
+  ge: (a, b) => `(${a} >= ${b} ? 1 : 0)`,
+  le: (a, b) => `(${a} <= ${b} ? 1 : 0)`,
+  atan2: (a, b) => `Math.atan2(${a}, ${b})`,
+  fmod: (a, b) => `(${a} % ${b})`,
+  hypot: (a, b) => `Math.hypot(${a}, ${b})`,
+};
+
 function expr(e: FusedExpr): string {
   switch (e.op) {
     case 'buf':
@@ -29,36 +86,18 @@ function expr(e: FusedExpr): string {
       return literal(e.value);
     case 'local':
       return `l${e.index}`;
-    case 'neg':
-      return `(-${expr(e.a)})`;
-    case 'sqrt':
-      return `Math.sqrt(${expr(e.a)})`;
-    case 'abs':
-      return `Math.abs(${expr(e.a)})`;
-    case 'sign':
-      return `sgn(${expr(e.a)})`;
-    case 'add':
-      return `(${expr(e.a)} + ${expr(e.b)})`;
-    case 'sub':
-      return `(${expr(e.a)} - ${expr(e.b)})`;
-    case 'mul':
-      return `(${expr(e.a)} * ${expr(e.b)})`;
-    case 'div':
-      return `(${expr(e.a)} / ${expr(e.b)})`;
-    case 'max':
-      return `Math.max(${expr(e.a)}, ${expr(e.b)})`;
-    case 'min':
-      return `Math.min(${expr(e.a)}, ${expr(e.b)})`;
-    case 'gt':
-      return `(${expr(e.a)} > ${expr(e.b)} ? 1 : 0)`;
-    case 'lt':
-      return `(${expr(e.a)} < ${expr(e.b)} ? 1 : 0)`;
-    case 'eq':
-      return `(${expr(e.a)} === ${expr(e.b)} ? 1 : 0)`;
     case 'select':
       return `(${expr(e.cond)} !== 0 ? ${expr(e.a)} : ${expr(e.b)})`;
-    default:
+    default: {
+      if ('b' in e) {
+        const f = BINARY_JS[e.op];
+        if (f) return f(expr(e.a), expr(e.b));
+      } else {
+        const f = UNARY_JS[e.op];
+        if (f) return f(expr(e.a));
+      }
       throw new TypeError(`cpu-js fused: unknown expression op '${String((e as { op: unknown }).op)}'`);
+    }
   }
 }
 
@@ -111,7 +150,11 @@ export function compileFused(program: FusedProgram, float32: boolean): CompiledF
   const low = lowerFused(program);
   let loop: CompiledFused;
   try {
-    loop = (new Function(fusedSource(low, float32)) as () => CompiledFused)();
+    // The functions Math lacks come in as arguments: core's definitions (fused/special.ts).
+    const make = new Function('erf', 'erfinv', 'rne', fusedSource(low, float32)) as (
+      ...fns: ((x: number) => number)[]
+    ) => CompiledFused;
+    loop = make(fusedSpecial.erf, fusedSpecial.erfinv, fusedSpecial.roundHalfEven);
   } catch (err) {
     if (err instanceof SyntaxError) throw err;
     return (buffers, scalars) => {

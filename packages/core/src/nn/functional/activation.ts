@@ -22,10 +22,10 @@ export function tanh(input: Tensor): Tensor {
   return input.tanh();
 }
 
-/** `torch.nn.functional.softplus` with beta 1 and threshold 20. */
-export function softplus(input: Tensor): Tensor {
+/** `torch.nn.functional.softplus(input, beta=1, threshold=20)`. */
+export function softplus(input: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
   check('softplus', input);
-  return input.softplus();
+  return input.softplus(opts);
 }
 
 /** `dim` given positionally or as `{ dim }` (PyTorch's `dim=None` keyword, so an options object). */

@@ -1,6 +1,7 @@
 /** `torch.nn.functional`: the layers and losses of `nn` as plain functions. */
 export { type OneHotOptions, oneHot, type PadMode, type PadOptions, pad } from '../../ops/pad.js';
 export { flatten, logSoftmax, relu, sigmoid, softmax, softplus, tanh } from './activation.js';
+export { elu, gelu, type HardtanhOptions, hardtanh, leakyRelu, mish, silu } from './activations2.js';
 export { type AdaptiveSize, adaptiveAvgPool2d } from './adaptiveAvgPool2d.js';
 export { type AvgPool2dOptions, avgPool2d } from './avgPool2d.js';
 export { type Conv1dOptions, conv1d } from './conv1d.js';

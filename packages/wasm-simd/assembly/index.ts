@@ -11,6 +11,29 @@ export {
   maxPool2dBackward,
 } from './conv';
 export { binary, cast, copy, fill, unary, where } from './elementwise';
+export {
+  mathAcos,
+  mathAcosh,
+  mathAsin,
+  mathAsinh,
+  mathAtan,
+  mathAtan2,
+  mathAtanh,
+  mathCos,
+  mathCosh,
+  mathErf,
+  mathErfinv,
+  mathExp,
+  mathExpm1,
+  mathFmod,
+  mathHypot,
+  mathLog,
+  mathLog1p,
+  mathSin,
+  mathSinh,
+  mathTan,
+  mathTanh,
+} from './fusedMath';
 export { gather, indexAdd, indexSelect, scatterAdd } from './indexing';
 export { gemm, gemmScratchBytes } from './matmul';
 export { reduce, reduceScratchBytes } from './reduce';

@@ -71,7 +71,7 @@ function compiled(rt: Runtime, program: FusedProgram, dtype: DType): CompiledFus
   const fdt = dtype as 'float32' | 'float64';
   // A shared memory (threads, even after destroy() stopped them) needs shared imports.
   const shared = typeof SharedArrayBuffer !== 'undefined' && rt.memory.buffer instanceof SharedArrayBuffer;
-  const run = compileFused(program, fdt, rt.memory, shared);
+  const run = compileFused(program, fdt, rt.memory, shared, rt.k);
   entry = { run, id: 0 };
   const pool = rt.pool;
   if (pool) {

@@ -94,7 +94,8 @@ export function executeJob(
       const j = job.args;
       if (!fused.has(j.id)) {
         const bytes = new Uint8Array(buf, j.ptr >>> 0, j.bytes).slice();
-        const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+        // Math functions come from this thread's kernels instance (`k`).
+        const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory }, k });
         fused.set(j.id, inst.exports.run as (args: number, n: number) => void);
       }
       return;

@@ -363,7 +363,7 @@ def loss_fixture():
         x = torch.sigmoid(rn(4, 3) * 2)
         y = rand(4, 3)
         add('bceLoss', 'bce_' + red, lambda input, target: F.binary_cross_entropy(input, target, reduction=red),
-            {'input': x, 'target': y}, {'reduction': red})
+            {'input': x, 'target': y}, {'reduction': red}, diff=('input', 'target'))
     x = torch.sigmoid(rn(5, 3))
     y = (rand(5, 3) > 0.5).double()
     wt = rand(5, 1) + 0.1

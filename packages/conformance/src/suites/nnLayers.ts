@@ -773,6 +773,44 @@ function registerPlumbingTests(ctx: ConformanceContext): void {
       expect(() => m.registerBuffer('e.f', torch.zeros([1]))).toThrow(/"\."/);
     });
 
+    it('a loop without tidy over the new layers (train and eval steps) keeps memory bounded', () => {
+      torch.manualSeed(1);
+      const model = new nn.Sequential(
+        new nn.Conv2d(1, 4, 3, { padding: 1 }),
+        new nn.BatchNorm2d(4, { momentum: null }),
+        new nn.ReLU(),
+        new nn.AvgPool2d(2, { ceilMode: true }),
+        new nn.ConvTranspose2d(4, 2, 2, { stride: 2 }),
+        new nn.GroupNorm(1, 2),
+        new nn.AdaptiveAvgPool2d([2, 3]),
+        new nn.Flatten(),
+        new nn.LayerNorm(12),
+        new nn.Linear(12, 3),
+      );
+      const opt = new torch.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+      const lossFn = new nn.NLLLoss();
+      const x = torch.randn([4, 1, 5, 5]);
+      const y = torch.tensor([0, 2, 1, 2], { dtype: 'int32' });
+      let bound: { tensors: number; bytes: number } | undefined;
+      for (let i = 0; i < 300; i++) {
+        model.train();
+        opt.zeroGrad();
+        const loss = lossFn.forward(model.forward(x).logSoftmax(1), y);
+        loss.backward();
+        opt.step();
+        if (i % 3 === 0) {
+          model.eval();
+          torch.noGrad(() => model.forward(x));
+        }
+        if (i === 30) bound = torch.memory().backends[ctx.name];
+        if (bound && i % 30 === 0) {
+          const now = torch.memory().backends[ctx.name]!;
+          expect(now.tensors, `live tensors at step ${i}`).toBeLessThanOrEqual(bound.tensors);
+          expect(now.bytes, `live bytes at step ${i}`).toBeLessThanOrEqual(bound.bytes);
+        }
+      }
+    });
+
     it('nn.utils: parametersToVector / vectorToParameters round trip; clipGradValue_', async () => {
       const m = new nn.Sequential(new nn.Linear(3, 2), new nn.Linear(2, 1));
       const vec = nn.utils.parametersToVector(m.parameters());

@@ -58,7 +58,8 @@ function checkParam(
 /**
  * y = (x − mean)·rstd·weight + bias. With `fixed` the statistics are given (batch norm in
  * eval mode: constants for autograd); otherwise they are the biased mean and variance of
- * `x` over the plan's dims. Returns the output and the batch statistics (in stats shape).
+ * `x` over the plan's dims, which `onStats` (batch norm's running update) sees before they
+ * are released.
  */
 function normalize(
   x: Tensor,
@@ -67,7 +68,8 @@ function normalize(
   bias: Tensor | null,
   eps: number,
   fixed: { mean: Tensor; var: Tensor } | null,
-): { out: Tensor; mean: Tensor; var: Tensor } {
+  onStats?: (mean: Tensor, variance: Tensor) => void,
+): Tensor {
   const { statsShape, dims, affineShape } = plan;
   const { out, mean, variance, rstd } = noGrad(() =>
     tidy(() => {
@@ -75,8 +77,9 @@ function normalize(
       let mean: Tensor;
       let variance: Tensor;
       if (fixed) {
-        mean = fixed.mean.clone();
-        variance = fixed.var.clone();
+        // Copies: the running buffers change in place, the backward must see these values.
+        mean = fixed.mean.reshape(affineShape).clone();
+        variance = fixed.var.reshape(affineShape).clone();
       } else {
         mean = xv.mean(dims, true);
         variance = xv.sub(mean).square().mean(dims, true);
@@ -124,7 +127,14 @@ function normalize(
     },
     [x, ...(weight ? [weight] : []), mean, rstd],
   );
-  return { out, mean, var: variance };
+  if (onStats) noGrad(() => tidy(() => onStats(mean, variance)));
+  variance.dispose();
+  // Without a graph node nothing reads the statistics again.
+  if (!out.requiresGrad) {
+    mean.dispose();
+    rstd.dispose();
+  }
+  return out;
 }
 
 /** Options of `nn.functional.layerNorm` (PyTorch's `weight`, `bias`, `eps`). */
@@ -185,7 +195,7 @@ export function layerNorm(
     bias,
     eps,
     null,
-  ).out;
+  );
 }
 
 /** Options of `nn.functional.groupNorm`. */
@@ -234,7 +244,7 @@ export function groupNorm(input: Tensor, numGroups: number, opts: GroupNormOptio
     bias,
     eps,
     null,
-  ).out;
+  );
 }
 
 /** Options of `nn.functional.batchNorm` (PyTorch's arguments after the running statistics). */
@@ -295,25 +305,22 @@ export function batchNormImpl(
     affineShape,
   };
   if (!training) {
-    const fixed = { mean: runningMean!.reshape(affineShape), var: runningVar!.reshape(affineShape) };
-    return normalize(input, plan, weight, bias, eps, fixed).out;
+    return normalize(input, plan, weight, bias, eps, { mean: runningMean!, var: runningVar! });
   }
-  const { out, mean, var: variance } = normalize(input, plan, weight, bias, eps, null);
-  if (runningMean || runningVar) {
-    noGrad(() =>
-      tidy(() => {
-        const f = factor;
-        const keepOld = typeof f === 'number' ? 1 - f : f.neg().add(1);
-        if (runningMean) runningMean.mul_(keepOld).add_(mean.reshape([c]).mul(f));
-        if (runningVar) {
-          // The running variance is unbiased (n / (n - 1)), the normalisation's is not.
-          const unbiased = variance.reshape([c]).mul(perChannel / (perChannel - 1));
-          runningVar.mul_(keepOld).add_(unbiased.mul(f));
+  const runningUpdate =
+    runningMean || runningVar
+      ? (mean: Tensor, variance: Tensor) => {
+          const f = factor;
+          const keepOld = typeof f === 'number' ? 1 - f : f.neg().add(1);
+          if (runningMean) runningMean.mul_(keepOld).add_(mean.reshape([c]).mul(f));
+          if (runningVar) {
+            // The running variance is unbiased (n / (n - 1)), the normalisation's is not.
+            const unbiased = variance.reshape([c]).mul(perChannel / (perChannel - 1));
+            runningVar.mul_(keepOld).add_(unbiased.mul(f));
+          }
         }
-      }),
-    );
-  }
-  return out;
+      : undefined;
+  return normalize(input, plan, weight, bias, eps, null, runningUpdate);
 }
 
 /**

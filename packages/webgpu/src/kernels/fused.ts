@@ -10,9 +10,11 @@
  * gradients keep their buffers (one per step when they land in other pooled buffers).
  */
 import {
+  type FusedBinaryOp,
   type FusedExpr,
   type FusedProgram,
   type FusedTensorArgs,
+  type FusedUnaryOp,
   fusedScalars,
   type LoweredFused,
   lowerFused,
@@ -21,9 +23,52 @@ import type { PooledBuffer } from '../pool.js';
 import { BIND_ALIGN_ELEMENTS, type Binding, paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
 import type { GpuStorage } from '../storage.js';
 import { f32Literal, WGSL_MATH } from './wgslMath.js';
+import { WGSL_MATH_EXTRA, WGSL_MATH_EXTRA_FUNCTIONS } from './wgslMathExtra.js';
 
 /** At most this many tensors share a dispatch (keeps the generated shader small). */
 const MAX_SLOTS = 16;
+
+/** How each unary op is written in WGSL (the helpers are in wgslMath.ts and wgslMathExtra.ts). */
+const UNARY_WGSL: Record<FusedUnaryOp, (x: string) => string> = {
+  neg: (x) => `(-${x})`,
+  sqrt: (x) => `sqrt(${x})`,
+  abs: (x) => `abs(${x})`,
+  sign: (x) => `sign_t(${x})`,
+  exp: (x) => `exp_f(${x})`,
+  log: (x) => `log_f(${x})`,
+  expm1: (x) => `expm1_f(${x})`,
+  log1p: (x) => `log1p_f(${x})`,
+  sin: (x) => `sin_f(${x})`,
+  cos: (x) => `cos_f(${x})`,
+  tan: (x) => `tan_f(${x})`,
+  asin: (x) => `asin_f(${x})`,
+  acos: (x) => `acos_f(${x})`,
+  atan: (x) => `atan_f(${x})`,
+  sinh: (x) => `sinh_f(${x})`,
+  cosh: (x) => `cosh_f(${x})`,
+  tanh: (x) => `tanh_f(${x})`,
+  asinh: (x) => `asinh_f(${x})`,
+  acosh: (x) => `acosh_f(${x})`,
+  atanh: (x) => `atanh_f(${x})`,
+  erf: (x) => `erf_f(${x})`,
+  erfinv: (x) => `erfinv_f(${x})`,
+  // The builtins are exact; WGSL's round is half to even, as torch.round.
+  floor: (x) => `floor(${x})`,
+  ceil: (x) => `ceil(${x})`,
+  trunc: (x) => `trunc(${x})`,
+  round: (x) => `round(${x})`,
+  isnan: (x) => `select(0.0, 1.0, is_nan(${x}))`,
+  isinf: (x) => `select(0.0, 1.0, is_inf(${x}))`,
+};
+
+/** How the binary ops beyond arithmetic and comparisons are written in WGSL. */
+const BINARY_WGSL: Partial<Record<FusedBinaryOp, (a: string, b: string) => string>> = {
+  ge: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`,
+  le: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`,
+  atan2: (a, b) => `atan2_f(${a}, ${b})`,
+  fmod: (a, b) => `fmod_f(${a}, ${b})`,
+  hypot: (a, b) => `hypot_f(${a}, ${b})`,
+};
 
 function expr(e: FusedExpr, buf: (i: number) => string, scalar: (i: number) => string): string {
   const r = (x: FusedExpr) => expr(x, buf, scalar);
@@ -36,14 +81,6 @@ function expr(e: FusedExpr, buf: (i: number) => string, scalar: (i: number) => s
       return f32Literal(e.value);
     case 'local':
       return `l${e.index}`;
-    case 'neg':
-      return `(-${r(e.a)})`;
-    case 'sqrt':
-      return `sqrt(${r(e.a)})`;
-    case 'abs':
-      return `abs(${r(e.a)})`;
-    case 'sign':
-      return `sign_t(${r(e.a)})`;
     case 'add':
       return `(${r(e.a)} + ${r(e.b)})`;
     case 'sub':
@@ -64,6 +101,16 @@ function expr(e: FusedExpr, buf: (i: number) => string, scalar: (i: number) => s
       return `select(0.0, 1.0, ${r(e.a)} == ${r(e.b)})`;
     case 'select':
       return `select(${r(e.b)}, ${r(e.a)}, !(${r(e.cond)} == 0.0))`;
+    default: {
+      if ('b' in e) {
+        const f = BINARY_WGSL[e.op];
+        if (f) return f(r(e.a), r(e.b));
+      } else {
+        const f = UNARY_WGSL[e.op];
+        if (f) return f(r(e.a));
+      }
+      throw new TypeError(`webgpu fused: no rendering for op '${(e as { op: string }).op}'`);
+    }
   }
 }
 
@@ -87,6 +134,8 @@ function slotBody(low: LoweredFused, slot: number, scalarBase: number, binding: 
 function source(low: LoweredFused, slots: number, binding: readonly number[], nBindings: number): string {
   const scalarBase = 1 + slots;
   let src = WGSL_MATH;
+  const bodies = Array.from({ length: slots }, (_, s) => slotBody(low, s, scalarBase, binding));
+  if (bodies.some((b) => WGSL_MATH_EXTRA_FUNCTIONS.some((f) => b.includes(`${f}(`)))) src += WGSL_MATH_EXTRA;
   for (let i = 0; i < nBindings; i++)
     src += `@group(1) @binding(${i}) var<storage, read_write> b${i}: array<f32>;\n`;
   src += `
@@ -97,7 +146,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 `;
   for (let s = 0; s < slots; s++) {
     const start = s === 0 ? '0u' : `pu(${s}u)`;
-    src += `  ${s === 0 ? '' : 'else '}if (idx < pu(${s + 1}u)) {\n    let e = idx - ${start};\n${slotBody(low, s, scalarBase, binding)}  }\n`;
+    src += `  ${s === 0 ? '' : 'else '}if (idx < pu(${s + 1}u)) {\n    let e = idx - ${start};\n${bodies[s]}  }\n`;
   }
   return `${src}}\n`;
 }

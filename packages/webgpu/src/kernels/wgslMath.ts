@@ -79,10 +79,13 @@ fn log1p_f(x: f32) -> f32 {
   return log_f(1.0 + x);
 }
 
+// Above |x| = log(3)/2, 1 − 2/(e^2|x| + 1) (musl's form): near ±1 the result is then within
+// an ulp, which 1 − tanh² (the tanh and gelu backwards) needs.
 fn tanh_f(x: f32) -> f32 {
   if (is_nan(x)) { return x; }
   let a = abs(x);
   if (a > 20.0) { return sign(x); }
+  if (a > 0.5493061) { return sign(x) * (1.0 - 2.0 / (exp_f(2.0 * a) + 1.0)); }
   let em = expm1_f(-2.0 * a);
   return sign(x) * (-em / (2.0 + em));
 }

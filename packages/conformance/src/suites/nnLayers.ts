@@ -705,6 +705,23 @@ function registerPlumbingTests(ctx: ConformanceContext): void {
       await expectValues(b.forward(x), await values(a.forward(x)), tol('float32'), 'eval outputs');
     });
 
+    it('the buffers are made on the factory backend and move with the parameters', async () => {
+      const ref = ctx.reference();
+      const m = new nn.BatchNorm1d(3, { backend: ref });
+      expect([...m.buffers(), ...m.parameters()].every((t) => t.backend === ref)).toBe(true);
+      m.to(ctx.name);
+      const own = ctx.backend();
+      expect([...m.buffers(), ...m.parameters()].every((t) => t.backend === own)).toBe(true);
+      m.forward(
+        torch.tensor([
+          [1, 2, 3],
+          [3, 2, 0],
+        ]),
+      );
+      expect(await values(m.numBatchesTracked!)).toEqual([1]);
+      await expectValues(m.runningMean!, [0.2, 0.2, 0.15], tol('float32'), 'running_mean');
+    });
+
     it('to(dtype) converts float buffers and keeps num_batches_tracked int32', () => {
       const m = new nn.BatchNorm1d(3);
       if (!ctx.supports('float64')) {

@@ -8,7 +8,7 @@
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
-import type { FixtureNumber } from '../assert.js';
+import { expectClose, type FixtureNumber } from '../assert.js';
 import type { ConformanceContext } from '../context.js';
 import { loadFixture } from '../fixtures.js';
 import {
@@ -128,7 +128,7 @@ async function runCase(c: ReduceCase): Promise<void> {
       const expectedKeys = numbers(c.outs[1]!.data) as number[];
       const got = byKey(await values(out), indexKeys);
       const want = byKey(numbers(spec.data) as number[], expectedKeys);
-      await expectValues(tensorOf(got, [got.length], 'float64'), want, t, what);
+      expectClose(got, want, t, what);
     } else {
       await expectValues(out, spec.data, t, what);
     }
@@ -174,6 +174,11 @@ function checkGradFn(c: ReduceCase): void {
   }
 }
 
+/** Cases whose op reads values on the host by design (oneHot without numClasses). */
+function needsSyncReads(c: ReduceCase): boolean {
+  return c.op === 'oneHot' && c.args.length === 0;
+}
+
 function registerFixtureTests(ctx: ConformanceContext): void {
   const { cases } = loadFixture<{ cases: ReduceCase[] }>('ops_reduce');
   const byOp = new Map<string, ReduceCase[]>();
@@ -186,11 +191,18 @@ function registerFixtureTests(ctx: ConformanceContext): void {
       for (const c of opCases) {
         it(c.id, async () => {
           if (!ctx.supports(c.dtype)) return expectDTypeUnsupported(ctx, c.dtype);
+          if (needsSyncReads(c) && !ctx.syncReads) {
+            // oneHot's default numClasses reads the values: such a backend asks for it.
+            expectThrowsPhrase(() => table[c.op]!(c.inputs.map((s) => fromSpec(s)), c.args), 'numClasses');
+            return;
+          }
           await runCase(c);
         });
       }
       it(`gradFn name of ${op}`, () => {
-        for (const c of opCases.filter((x) => ctx.supports(x.dtype))) checkGradFn(c);
+        for (const c of opCases) {
+          if (ctx.supports(c.dtype) && (ctx.syncReads || !needsSyncReads(c))) checkGradFn(c);
+        }
       });
     });
   }

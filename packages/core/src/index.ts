@@ -192,7 +192,16 @@ export { diag, tril, triu } from './ops/triangular.js';
 export * as optim from './optim/index.js';
 export { manualSeed, mulberry32 } from './random.js';
 export { getBackend, listBackends, registerBackend, setBackend } from './registry.js';
-export { CheckpointError, load, save, saveAsync } from './serialize/index.js';
+export {
+  type CheckpointFormat,
+  CheckpointError,
+  detectFormat,
+  load,
+  loadSafetensors,
+  type SaveOptions,
+  save,
+  saveAsync,
+} from './serialize/index.js';
 export { Tensor, type TensorOrScalar } from './tensor.js';
 export { MAX_TENSOR_ELEMENTS, TensorSizeError } from './tensorSize.js';
 export * as utils from './utilsNamespace.js';

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Backend } from './backend.js';
 import { load } from './serialize/load.js';
-import { saveAsync } from './serialize/save.js';
+import { encodeAsync, ptFolder, resolveSaveOptions, type SaveOptions } from './serialize/save.js';
 
 /**
  * A temporary file older than this is stale whoever wrote it: no save takes a day between
@@ -86,16 +86,19 @@ export async function removeStaleTemporaries(target: string, now = Date.now()): 
 }
 
 /**
- * `torch.save(obj, path)`, atomically: the bytes go to a temporary file in the same
+ * `torch.save(obj, path, opts)`, atomically: the bytes go to a temporary file in the same
  * directory (`.<name>.<host>.<pid>.<random>.tmp`), which is flushed to disk and then
  * renamed over `path`, so a crash leaves either the old file or the new one, never a torn
  * checkpoint. A process killed mid-write cannot remove its temporary, so each save first
  * removes the stale temporaries of the same target (`removeStaleTemporaries`: the owning
  * process is gone, or the file is over a day old); a killed save thus costs disk space
- * only until the next save of that checkpoint. Works on every backend.
+ * only until the next save of that checkpoint. Works on every backend. `opts` as
+ * `torch.save`'s: `{ format: 'pt' }` writes PyTorch's .pt, `{ format: 'safetensors',
+ * metadata }` a safetensors file; without a format the extension picks (`.pt`/`.pth`,
+ * `.safetensors`, anything else stepwise's format).
  */
-export async function saveFile(path: string, obj: unknown): Promise<void> {
-  const bytes = await saveAsync(obj);
+export async function saveFile(path: string, obj: unknown, opts?: SaveOptions): Promise<void> {
+  const bytes = await encodeAsync(obj, resolveSaveOptions(opts, path), ptFolder(path));
   // Before writing, so space a killed save left is free again for this one.
   await removeStaleTemporaries(path);
   const tmp = join(dirname(path), tempName(path));
@@ -117,7 +120,10 @@ export async function saveFile(path: string, obj: unknown): Promise<void> {
   }
 }
 
-/** `torch.load(path)`: reads a file written by `saveFile` (or `torch.save`) onto `backend`. */
+/**
+ * `torch.load(path)`: reads a checkpoint file onto `backend`: stepwise's format (`saveFile`,
+ * `torch.save`), PyTorch's .pt or safetensors, told apart by the first bytes.
+ */
 export async function loadFile(path: string, opts: { backend?: string | Backend } = {}): Promise<any> {
   const bytes = await readFile(path);
   return load(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), opts);

@@ -21,6 +21,7 @@ import { registerLbfgsTests, registerOptimTests, registerSparseAdamTests } from 
 import { registerOptimClipTests } from './optimClip.js';
 import { registerOptimValidationTests } from './optimValidation.js';
 import { registerPromotionTests } from './promotion.js';
+import { registerPytorchFilesTests } from './pytorchFiles.js';
 import { registerRandomTests } from './random.js';
 import { registerSchedulerFuzzTests } from './schedulerFuzz.js';
 import { registerSeedsTests } from './seeds.js';
@@ -56,6 +57,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   optimClip: registerOptimClipTests,
   optimValidation: registerOptimValidationTests,
   serialize: registerSerializeTests,
+  pytorchFiles: registerPytorchFilesTests,
   lrScheduler: registerLrSchedulerTests,
   schedulerFuzz: registerSchedulerFuzzTests,
   nn: registerNnTests,

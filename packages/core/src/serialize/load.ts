@@ -18,6 +18,8 @@ import {
   swapBytes,
   type TensorEntry,
 } from './checkpointFormat.js';
+import { loadPt } from './pytorch/ptLoad.js';
+import { loadSafetensors, looksLikeSafetensors } from './safetensors.js';
 
 function fail(msg: string): never {
   throw new CheckpointError(`torch.load: ${msg}`);
@@ -147,20 +149,62 @@ function build(v: unknown, tensors: Tensor[]): unknown {
   return out;
 }
 
+/** The file formats `torch.load` tells apart by their first bytes. */
+export type DetectedFormat = 'stepwise' | 'pt' | 'safetensors' | 'pickle' | 'unknown';
+
 /**
- * `torch.load(bytes, { backend })`: the object `torch.save` wrote, with its tensors created
- * on `backend` (default: the current default backend). The input is checked completely —
- * magic, version, header, every tensor's bounds and size, every tag and key — before any
- * tensor is created, so malformed, truncated or hostile input is a `CheckpointError` and
- * never a crash, a huge allocation or a polluted prototype. Allocation is bounded by the
- * input's own size.
+ * Which format `buf` is, from its first bytes: `STEPWISE`; a zip (`PK\x03\x04`, or
+ * `PK\x05\x06` for an empty one) is PyTorch's .pt; a pickle's PROTO opcode (`\x80` and
+ * protocol 2-5) at offset 0 is a legacy (pre-1.6) PyTorch file or a bare pickle; a
+ * little-endian length below 2^32 followed by `{` is safetensors.
+ */
+export function detectFormat(buf: Uint8Array): DetectedFormat {
+  if (buf.length >= MAGIC.length && [...MAGIC].every((c, i) => buf[i] === c.charCodeAt(0))) return 'stepwise';
+  if (
+    buf.length >= 4 &&
+    buf[0] === 0x50 &&
+    buf[1] === 0x4b &&
+    ((buf[2] === 3 && buf[3] === 4) || (buf[2] === 5 && buf[3] === 6))
+  )
+    return 'pt';
+  if (buf.length >= 2 && buf[0] === 0x80 && buf[1]! >= 2 && buf[1]! <= 5) return 'pickle';
+  if (looksLikeSafetensors(buf)) return 'safetensors';
+  return 'unknown';
+}
+
+/**
+ * `torch.load(bytes, { backend })`: a checkpoint's object with its tensors created on
+ * `backend` (default: the current default backend). Reads stepwise's own format (what
+ * `torch.save(obj)` writes), PyTorch's .pt files (the zip format of PyTorch ≥ 1.6, see
+ * `pytorch/ptLoad.ts`) and safetensors files (a flat object of tensors; its metadata via
+ * `loadSafetensors`), told apart by their first bytes (`detectFormat`). The input is
+ * checked completely before any tensor is created, so malformed, truncated or hostile
+ * input is a `CheckpointError` and never a crash, a huge allocation, code run or a
+ * polluted prototype. Allocation is bounded by the input's own size.
  */
 export function load(bytes: Uint8Array | ArrayBuffer, opts: { backend?: string | Backend } = {}): any {
   const buf = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   if (!(buf instanceof Uint8Array)) fail(`expected a Uint8Array or ArrayBuffer, got ${typeof bytes}`);
+  switch (detectFormat(buf)) {
+    case 'pt':
+      return loadPt(buf, opts);
+    case 'safetensors':
+      return loadSafetensors(buf, opts).tensors;
+    case 'pickle':
+      return fail(
+        'this is a legacy PyTorch file (written before PyTorch 1.6, or with _use_new_zipfile_serialization=False) or a bare pickle, which stepwise does not read: re-save it in PyTorch >= 1.6 with torch.save(obj, f) (the zip format, the default)',
+      );
+    default:
+      return loadStepwise(buf, opts);
+  }
+}
+
+/** `torch.load` of stepwise's own format (`checkpointFormat.ts`). */
+function loadStepwise(buf: Uint8Array, opts: { backend?: string | Backend }): any {
   if (buf.length < PREAMBLE_BYTES) fail(`input of ${buf.length} bytes is too short to be a checkpoint`);
   for (let i = 0; i < MAGIC.length; i++) {
-    if (buf[i] !== MAGIC.charCodeAt(i)) fail('not a stepwise checkpoint (bad magic bytes)');
+    if (buf[i] !== MAGIC.charCodeAt(i))
+      fail('not a stepwise checkpoint (bad magic bytes), nor a PyTorch .pt (zip) or safetensors file');
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const version = view.getUint32(8, true);

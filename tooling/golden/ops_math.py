@@ -131,6 +131,7 @@ OPS = {
     'clip_': lambda x, a: x[0].clone().clip_(a[0], a[1]),
     'fmod_': lambda x, a: x[0].clone().fmod_(x[1]),
     'lerp_': lambda x, a: x[0].clone().lerp_(x[1], a[0]),
+    'lerpT_': lambda x, a: x[0].clone().lerp_(x[1], x[2]),
     'addcmul_': lambda x, a: x[0].clone().addcmul_(x[1], x[2]),
     'addcdiv_': lambda x, a: x[0].clone().addcdiv_(x[1], x[2], value=a[0]),
     'nanToNum_': lambda x, a: x[0].clone().nan_to_num_(),
@@ -142,12 +143,13 @@ cases = []
 errors = []
 
 
-def case(op, dn, inputs, args=(), grad=True, tag=''):
-    """inputs: tensors already in their dtype; float ones get requires_grad when grad."""
+def case(op, dn, inputs, args=(), grad=True, tag='', requires=None):
+    """inputs: tensors already in their dtype; float ones get requires_grad when grad (and
+    `requires[i]`, where given)."""
     xs = []
-    for t in inputs:
+    for i, t in enumerate(inputs):
         t = t.detach().clone()
-        if grad and t.dtype in (torch.float32, torch.float64):
+        if grad and t.dtype in (torch.float32, torch.float64) and (requires is None or requires[i]):
             t.requires_grad_(True)
         xs.append(t)
     out = OPS[op](xs, list(args))
@@ -367,6 +369,11 @@ for dn, dt in TORCH_DTYPES.items():
     case('addcmul_', dn, [randn((7,), dt), randn((7,), dt), randn((7,), dt)])
     case('addcdiv_', dn, [randn((7,), dt), randn((7,), dt), away((7,), dt)], [2.0])
     case('nanToNum_', dn, [torch.tensor([NAN, INF, -INF, 1.5], dtype=dt)])
+    # in place where only another operand requires grad: its gradient reads the old self
+    case('lerpT_', dn, [randn((7,), dt), randn((7,), dt), uniform((7,), dt, 0.0, 1.0)], requires=[False, False, True],
+         tag='weight only')
+    case('addcdiv_', dn, [randn((7,), dt), randn((7,), dt), away((7,), dt)], [1.5], requires=[False, False, True],
+         tag='tensor2 only')
     case('silu_', dn, [randn((7,), dt, 2.0)])
     case('leakyRelu_', dn, [randn((7,), dt, 2.0)], [0.3])
 

@@ -1204,13 +1204,23 @@ export class Tensor implements Releasable {
     return inplace.apply(this, 'logit_', (t) => m.logit(t, eps));
   }
   lerp_(end: Tensor, weight: TensorOrScalar): this {
-    return inplace.apply(this, 'lerp_', (t) => m.lerp(t, end, weight), end);
+    return inplace.apply(this, 'lerp_', (t) => m.lerp(t, end, weight), m.gradOperand(end, weight));
   }
   addcmul_(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): this {
-    return inplace.apply(this, 'addcmul_', (t) => m.addcmul(t, tensor1, tensor2, opts), tensor1);
+    return inplace.apply(
+      this,
+      'addcmul_',
+      (t) => m.addcmul(t, tensor1, tensor2, opts),
+      m.gradOperand(tensor1, tensor2),
+    );
   }
   addcdiv_(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): this {
-    return inplace.apply(this, 'addcdiv_', (t) => m.addcdiv(t, tensor1, tensor2, opts), tensor1);
+    return inplace.apply(
+      this,
+      'addcdiv_',
+      (t) => m.addcdiv(t, tensor1, tensor2, opts),
+      m.gradOperand(tensor1, tensor2),
+    );
   }
   hypot_(other: TensorOrScalar): this {
     return inplace.apply(this, 'hypot_', (t) => m.hypot(t, other), other);

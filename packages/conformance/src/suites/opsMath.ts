@@ -111,6 +111,7 @@ export const mathOpTable: Record<string, Call> = {
   clip_: ([x], [lo, hi]) => x!.clone().clip_(nul(lo), nul(hi)),
   fmod_: ([x, y]) => x!.clone().fmod_(y!),
   lerp_: ([x, y], [w]) => x!.clone().lerp_(y!, w),
+  lerpT_: ([x, y, w]) => x!.clone().lerp_(y!, w!),
   addcmul_: ([x, a, b]) => x!.clone().addcmul_(a!, b!),
   addcdiv_: ([x, a, b], [value]) => x!.clone().addcdiv_(a!, b!, { value }),
   nanToNum_: ([x]) => x!.clone().nanToNum_(),

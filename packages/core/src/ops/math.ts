@@ -430,6 +430,14 @@ export const specs = {
 
 // ---- the ops ----
 
+/**
+ * Of an in-place op's other operands, the one that decides whether autograd records it
+ * (the first that requires grad), for `inplace.apply`'s bookkeeping.
+ */
+export function gradOperand(...xs: TensorOrScalar[]): TensorOrScalar {
+  return xs.find((x) => x instanceof Tensor && x.requiresGrad) ?? xs[0]!;
+}
+
 const u = (spec: MathSpec) => (x: Tensor) => mathOp(spec, [x]);
 
 /** Integer inputs: rounding returns a copy, as PyTorch (no float conversion). */

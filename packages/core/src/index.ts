@@ -39,6 +39,12 @@ export {
 } from './dtype.js';
 export { enableGrad, isGradEnabled, keep, noGrad, setGradEnabled, tidy } from './engine.js';
 export * from './errors.js';
+export {
+  getPrintOptions,
+  type PrintOptions,
+  type SetPrintOptions,
+  setPrintOptions,
+} from './formatTensor.js';
 export { runFusedComposed } from './fused/composed.js';
 export { applyFusedBinary, applyFusedUnary, evalFusedExpr } from './fused/evaluate.js';
 export { interpretFused } from './fused/interpret.js';

@@ -22,7 +22,7 @@ import type { Backend, Storage, View } from './backend.js';
 import { bytesPerElement, type DType, type TypedArray } from './dtype.js';
 import { escapeScopes, keep, setTensorBrand, trackTensor } from './engine.js';
 import { AutogradError, DisposedTensorError, ShapeError, shapeStr, ValueError } from './errors.js';
-import { formatTensor } from './formatTensor.js';
+import { formatTensor, formatTensorAsync, inspectCustom } from './formatTensor.js';
 import { isRowMajor, type Layout, rowMajorStrides, viewStrides } from './layout.js';
 import { boundaryCount, noteBirth, type Releasable } from './loopMemory.js';
 import { toBackend, toBackendAsync, toDType } from './ops/convert.js';
@@ -449,8 +449,23 @@ export class Tensor implements Releasable {
     return nest(await this.data(), this.shape);
   }
 
+  /**
+   * PyTorch's `repr(t)`: `tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]])` (see
+   * formatTensor.ts). On a backend without synchronous reads (webgpu) the values are left
+   * out: `await t.toStringAsync()` prints them. Never throws.
+   */
   toString(): string {
     return formatTensor(this);
+  }
+
+  /** `toString()` with the values read asynchronously, on every backend. */
+  toStringAsync(): Promise<string> {
+    return formatTensorAsync(this);
+  }
+
+  /** `console.log(t)` in Node prints `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   // ---- autograd ----

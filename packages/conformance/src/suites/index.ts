@@ -20,6 +20,7 @@ import { registerOpsReduceTests } from './opsReduce.js';
 import { registerLbfgsTests, registerOptimTests, registerSparseAdamTests } from './optim.js';
 import { registerOptimClipTests } from './optimClip.js';
 import { registerOptimValidationTests } from './optimValidation.js';
+import { registerPrintingTests } from './printing.js';
 import { registerPromotionTests } from './promotion.js';
 import { registerPytorchFilesTests } from './pytorchFiles.js';
 import { registerRandomTests } from './random.js';
@@ -67,4 +68,5 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   fused: registerFusedTests,
   views: registerViewsTests,
   indexing: registerIndexingTests,
+  printing: registerPrintingTests,
 };

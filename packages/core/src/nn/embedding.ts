@@ -71,6 +71,7 @@ export class Embedding extends Module {
   }
 
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ''}`;
+    const pad = this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : '';
+    return `${this.numEmbeddings}, ${this.embeddingDim}${pad}${this.sparse ? ', sparse=True' : ''}`;
   }
 }

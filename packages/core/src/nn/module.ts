@@ -2,6 +2,7 @@ import type { Backend } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { keep, noGrad } from '../engine.js';
 import { ShapeError, shapeStr, ValueError } from '../errors.js';
+import { inspectCustom } from '../formatTensor.js';
 import { Tensor } from '../tensor.js';
 import { Parameter } from './parameter.js';
 
@@ -431,13 +432,33 @@ export abstract class Module {
     return this.to('float64');
   }
 
-  /** A short description of the module tree, like PyTorch's `repr(model)`. */
+  /**
+   * PyTorch's `repr(model)`: the class name, `extraRepr()`, then every submodule as
+   * `(name): repr` indented by two (a module registered as null prints `None`), e.g.
+   * `Sequential(\n  (0): Linear(in_features=784, out_features=10, bias=True)\n  (1): ReLU()\n)`.
+   */
   toString(): string {
-    const children = [...this.namedChildren()];
     const extra = this.extraRepr();
-    if (children.length === 0) return `${this.constructor.name}(${extra})`;
-    const lines = children.map(([k, m]) => `  (${k}): ${m.toString().replace(/\n/g, '\n  ')}`);
-    return `${this.constructor.name}(${extra ? `${extra}\n` : '\n'}${lines.join('\n')}\n)`;
+    const extraLines = extra ? extra.split('\n') : [];
+    const children: [string, Module | null][] = [];
+    for (const key of Object.keys(this)) {
+      const v = (this as any)[key];
+      if (v instanceof Module) children.push([key, v]);
+    }
+    children.push(...this[internals].modules);
+    const childLines = children.map(
+      ([k, m]) => `(${k}): ${m === null ? 'None' : m.toString().replace(/\n/g, '\n  ')}`,
+    );
+    const lines = [...extraLines, ...childLines];
+    let s = `${this.constructor.name}(`;
+    if (extraLines.length === 1 && childLines.length === 0) s += extraLines[0];
+    else if (lines.length > 0) s += `\n  ${lines.join('\n  ')}\n`;
+    return `${s})`;
+  }
+
+  /** `console.log(model)` in Node prints `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   /** The part inside the parentheses of `toString()`; layers override it. */

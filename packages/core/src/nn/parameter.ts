@@ -21,4 +21,13 @@ export class Parameter extends Tensor {
     keep(this);
     if (requiresGrad) this.requiresGrad_(true);
   }
+
+  /** PyTorch's `repr` of a parameter: `Parameter containing:\ntensor([...], requires_grad=True)`. */
+  override toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
+
+  override async toStringAsync(): Promise<string> {
+    return `Parameter containing:\n${await super.toStringAsync()}`;
+  }
 }

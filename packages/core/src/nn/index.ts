@@ -7,6 +7,12 @@
 export { Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from './activation.js';
 export { ELU, GELU, Hardtanh, LeakyReLU, Mish, SiLU } from './activations2.js';
 export { AdaptiveAvgPool2d } from './adaptiveAvgPool2d.js';
+export {
+  MultiheadAttention,
+  type MultiheadAttentionForwardOptions,
+  type MultiheadAttentionOptions,
+  NonDynamicallyQuantizableLinear,
+} from './attention.js';
 export { AvgPool2d, type AvgPool2dModuleOptions } from './avgPool2d.js';
 export { BatchNorm1d, BatchNorm2d, BatchNormBase, type BatchNormModuleOptions } from './batchNorm.js';
 export { Conv1d, type Conv1dModuleOptions } from './conv1d.js';
@@ -33,5 +39,26 @@ export { ParameterList } from './parameterList.js';
 export { AvgPool1d, type AvgPool1dModuleOptions, MaxPool1d, type MaxPool1dModuleOptions } from './pool1d.js';
 export { BCELoss, KLDivLoss, NLLLoss } from './probabilityLoss.js';
 export { HuberLoss, SmoothL1Loss } from './regressionLoss.js';
+export {
+  GRU,
+  GRUCell,
+  LSTM,
+  LSTMCell,
+  RNN,
+  RNNBase,
+  RNNCell,
+  RNNCellBase,
+  type RNNModuleOptions,
+  type RNNOptions,
+} from './rnn.js';
 export { ModuleList, Sequential } from './sequential.js';
+export {
+  type TransformerActivation,
+  TransformerEncoder,
+  type TransformerEncoderForwardOptions,
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderLayerOptions,
+  type TransformerEncoderOptions,
+} from './transformer.js';
 export * as utils from './utils/index.js';

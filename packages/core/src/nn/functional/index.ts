@@ -3,6 +3,7 @@ export { type OneHotOptions, oneHot, type PadMode, type PadOptions, pad } from '
 export { flatten, logSoftmax, relu, sigmoid, softmax, softplus, tanh } from './activation.js';
 export { elu, gelu, type HardtanhOptions, hardtanh, leakyRelu, mish, silu } from './activations2.js';
 export { type AdaptiveSize, adaptiveAvgPool2d } from './adaptiveAvgPool2d.js';
+export { type ScaledDotProductAttentionOptions, scaledDotProductAttention } from './attention.js';
 export { type AvgPool2dOptions, avgPool2d } from './avgPool2d.js';
 export { type Conv1dOptions, conv1d } from './conv1d.js';
 export { type Conv2dOptions, conv2d } from './conv2d.js';

@@ -1,6 +1,6 @@
 import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { assign, ema, emaSq, preamble, preambleConfig } from './builders.js';
+import { assign, ema, emaSq, preamble, weightDecayOf } from './builders.js';
 import type { Params } from './paramGroups.js';
 import { fusedUpdate, type OptimizerSpec, SpecOptimizer } from './spec.js';
 import { count, zeros } from './state.js';
@@ -67,7 +67,7 @@ export const adam: OptimizerSpec<AdamOptions> = {
     maxExpAvgSq: zeros({ when: g.amsgrad }),
   }),
   update: fusedUpdate({
-    config: (g) => ({ ...preambleConfig(g), amsgrad: g.amsgrad }),
+    config: (g) => ({ maximize: g.maximize, wd: weightDecayOf(g), amsgrad: g.amsgrad }),
     scalars(g, lr, st) {
       const [beta1, beta2] = g.betas;
       const t = ++st.step;

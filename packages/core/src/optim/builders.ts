@@ -16,16 +16,18 @@ export interface PreambleConfig {
   readonly wd: WeightDecay;
 }
 
-/** The preamble flags of a group (decoupled only where the optimizer has `decoupledWeightDecay`). */
+/** How a group decays its weights (decoupled only where the optimizer has `decoupledWeightDecay`). */
+export function weightDecayOf(group: { weightDecay: number; decoupledWeightDecay?: boolean }): WeightDecay {
+  return group.weightDecay === 0 ? 'none' : group.decoupledWeightDecay ? 'decoupled' : 'l2';
+}
+
+/** The preamble flags of a group, for an update that has no other flag. */
 export function preambleConfig(group: {
   maximize: boolean;
   weightDecay: number;
   decoupledWeightDecay?: boolean;
 }): PreambleConfig {
-  return {
-    maximize: group.maximize,
-    wd: group.weightDecay === 0 ? 'none' : group.decoupledWeightDecay ? 'decoupled' : 'l2',
-  };
+  return { maximize: group.maximize, wd: weightDecayOf(group) };
 }
 
 /** g ← ∇, or −∇ when maximizing. */

@@ -5,20 +5,24 @@
 import type { FusedProgram } from '../fused/program.js';
 import { type FusedEntry, runFused } from '../fused/run.js';
 
-const programs = new Map<(config: any) => FusedProgram, Map<string, FusedProgram>>();
+const cache = new WeakMap<object, Map<string, unknown>>();
 
 /**
- * The program `build` makes for one optimizer configuration (a set of flags that change
- * the program's shape: maximize, weight decay on/off, amsgrad, ...), built on first use
- * and kept.
+ * What `build` makes of one configuration of `owner` (an optimizer's update: its program
+ * for a set of flags that change the program's shape — maximize, weight decay on/off,
+ * amsgrad, ...), built on first use and kept.
  */
-export function cachedProgram<C, P extends FusedProgram>(build: (config: C) => P, config: C): P {
-  let built = programs.get(build);
-  if (!built) programs.set(build, (built = new Map()));
+export function perConfiguration<O extends object, C, T>(
+  owner: O,
+  config: C,
+  build: (owner: O, config: C) => T,
+): T {
+  let built = cache.get(owner);
+  if (!built) cache.set(owner, (built = new Map()));
   const key = JSON.stringify(config);
-  let p = built.get(key) as P | undefined;
-  if (!p) built.set(key, (p = build(config)));
-  return p;
+  let v = built.get(key) as T | undefined;
+  if (v === undefined) built.set(key, (v = build(owner, config)));
+  return v;
 }
 
 /**

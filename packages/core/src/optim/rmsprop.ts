@@ -1,6 +1,6 @@
 import { defineFused, type Ex } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { assign, ema, emaSq, preamble, preambleConfig } from './builders.js';
+import { assign, ema, emaSq, preamble, weightDecayOf } from './builders.js';
 import type { Params } from './paramGroups.js';
 import { fusedUpdate, type OptimizerSpec, SpecOptimizer } from './spec.js';
 import { count, zeros } from './state.js';
@@ -59,7 +59,12 @@ export const rmsprop: OptimizerSpec<RMSpropOptions> = {
     gradAvg: zeros({ when: g.centered }),
   }),
   update: fusedUpdate({
-    config: (g) => ({ ...preambleConfig(g), centered: g.centered, momentum: g.momentum > 0 }),
+    config: (g) => ({
+      maximize: g.maximize,
+      wd: weightDecayOf(g),
+      centered: g.centered,
+      momentum: g.momentum > 0,
+    }),
     scalars(g, lr, st) {
       st.step++;
       return {

@@ -1,7 +1,7 @@
 import { ValueError } from '../errors.js';
 import { defineFused } from '../fused/program.js';
 import type { Tensor } from '../tensor.js';
-import { assign, gradient, preambleConfig } from './builders.js';
+import { assign, gradient, weightDecayOf } from './builders.js';
 import type { Params } from './paramGroups.js';
 import { fusedUpdate, type OptimizerSpec, SpecOptimizer } from './spec.js';
 import { zerosState } from './state.js';
@@ -59,7 +59,12 @@ export const sgd: OptimizerSpec<SGDOptions> = {
   // PyTorch writes momentum_buffer None without momentum; a null buffer is the first step's.
   state: () => ({ momentumBuffer: { kind: 'tensor', nullable: true } }),
   update: fusedUpdate({
-    config: (g) => ({ ...preambleConfig(g), momentum: g.momentum !== 0, nesterov: g.nesterov }),
+    config: (g) => ({
+      maximize: g.maximize,
+      wd: weightDecayOf(g),
+      momentum: g.momentum !== 0,
+      nesterov: g.nesterov,
+    }),
     scalars(g, lr, st, p) {
       const first = g.momentum !== 0 && st.momentumBuffer == null;
       if (first) st.momentumBuffer = zerosState(p);

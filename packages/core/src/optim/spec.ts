@@ -16,7 +16,7 @@
  *   check: (h) => { checkLr(h.lr); ... },
  *   state: (g) => ({ step: count, squareAvg: zeros(), momentumBuffer: zeros({ when: g.momentum > 0 }), ... }),
  *   update: fusedUpdate({
- *     config: (g) => ({ ...preambleConfig(g), centered: g.centered, momentum: g.momentum > 0 }),
+ *     config: (g) => ({ maximize: g.maximize, wd: weightDecayOf(g), centered: g.centered, momentum: g.momentum > 0 }),
  *     scalars: (g, lr, st) => { st.step++; return { lr, wd: g.weightDecay, alpha: g.alpha, ... }; },
  *     program: (cfg) => defineFused('rmsprop', buffers, scalars, (f) => { ... }),
  *   }),
@@ -33,10 +33,10 @@
 import type { FusedProgram } from '../fused/program.js';
 import type { FusedEntry } from '../fused/run.js';
 import type { Tensor } from '../tensor.js';
-import { cachedProgram, runGroup } from './fusedStep.js';
+import { perConfiguration, runGroup } from './fusedStep.js';
 import { Optimizer } from './optimizer.js';
 import { type Hyperparameters, type ParamGroup, type Params, scalarValue } from './paramGroups.js';
-import { initState, type OptimizerState, type StateSpec } from './state.js';
+import { initState, type OptimizerState, type StateInit, type StateSpec, stateInits } from './state.js';
 import { checkKnownOptions } from './validate.js';
 
 /** One optimizer's declaration, for options `O` (`AdamOptions`, ...). */
@@ -104,39 +104,84 @@ export function resolveOptions<O extends Record<string, any>>(
  * spec's fused update over every group. An optimizer without one overrides `_update`.
  */
 export abstract class SpecOptimizer<O extends Record<string, any>> extends Optimizer<O> {
+  declare protected readonly _spec: OptimizerSpec<O>;
+
   constructor(params: Params, options: object, spec: OptimizerSpec<O>) {
     super(params, resolveOptions(spec.name ?? new.target.name, options, spec), spec.defaults, spec);
   }
 
   /** Creates the entries of `st` that the spec initialises and `st` lacks (the parameter's first step); returns `st`. */
   protected _initState(p: Tensor, group: ParamGroup<O>, st: OptimizerState = {}): OptimizerState {
-    const spec = this._stateSpec(p, group);
-    if (spec !== null) initState(st, spec, p, group);
+    initState(st, this._spec.state(group, p), p, group);
     return st;
   }
 
-  /** Per group: its lr, its program, and per parameter with a gradient its state and scalars; one backend call. */
+  /**
+   * Per group: its lr, the plan of its configuration (program, state buffers, entries to
+   * create), and per parameter with a gradient its state (created on the first step) and
+   * scalars; one backend call for the group.
+   */
   protected _update(): void {
-    const update = this._spec?.update;
+    const update = this._spec.update;
     if (update === undefined)
       throw new Error(`${this.name} declares no fused update; it must override _update`);
     for (const group of this.paramGroups) {
       const lr = scalarValue(group.lr);
-      const program = cachedProgram(update.program, update.config(group));
+      const plan = perConfiguration(update, update.config(group), planOf);
       const entries: FusedEntry[] = [];
       for (const p of group.params) {
         const g = p.grad;
         if (g === null) continue;
         let st = this.state.get(p);
         if (!st) this.state.set(p, (st = {}));
-        this._initState(p, group, st);
+        plan.inits ??= stateInits(this._spec.state(group, p));
+        for (const [k, init] of plan.inits) if (st[k] == null) st[k] = init(p, group);
         const scalars = update.scalars(group, lr, st, p);
-        const buffers: Record<string, Tensor> = {};
-        for (const name of program.buffers)
-          buffers[name] = name === 'param' ? p : name === 'grad' ? g : st[name];
-        entries.push({ buffers, scalars });
+        entries.push({ buffers: plan.buffers(p, g, st), scalars });
       }
-      runGroup(program, entries);
+      runGroup(plan.program, entries);
     }
+  }
+}
+
+/** What one configuration of a fused update runs: its program, and the state it reads and creates. */
+interface Plan {
+  readonly program: FusedProgram;
+  /** One entry's buffers: `param`, `grad` and the program's state buffers. */
+  readonly buffers: BuffersOf;
+  /** The entries a parameter's first step creates, from the state spec (set on first use). */
+  inits: StateInit[] | undefined;
+}
+
+type BuffersOf = (p: Tensor, g: Tensor, st: OptimizerState) => Record<string, Tensor>;
+
+/** The plan of a configuration of `update`. */
+function planOf(update: FusedUpdate<any>, config: unknown): Plan {
+  const program = update.program(config);
+  const state = program.buffers.filter((b) => b !== 'param' && b !== 'grad');
+  return { program, buffers: buffersOf(state), inits: undefined };
+}
+
+/**
+ * Builds an entry's buffers from the state entries `names` as one object literal (no
+ * keyed stores per parameter and step: they cost as much as the rest of the host's work).
+ */
+function buffersOf(names: readonly string[]): BuffersOf {
+  const [a = '', b = '', c = ''] = names;
+  switch (names.length) {
+    case 0:
+      return (p, g) => ({ param: p, grad: g });
+    case 1:
+      return (p, g, st) => ({ param: p, grad: g, [a]: st[a] });
+    case 2:
+      return (p, g, st) => ({ param: p, grad: g, [a]: st[a], [b]: st[b] });
+    case 3:
+      return (p, g, st) => ({ param: p, grad: g, [a]: st[a], [b]: st[b], [c]: st[c] });
+    default:
+      return (p, g, st) => {
+        const out: Record<string, Tensor> = { param: p, grad: g };
+        for (const k of names) out[k] = st[k];
+        return out;
+      };
   }
 }

@@ -96,12 +96,20 @@ export function scalar(init: (group: ParamGroup) => number): StateEntrySpec {
   return { kind: 'number', required: true, init: (_p, g) => init(g) };
 }
 
+/** An entry to create on a parameter's first step: its key and its `init`. */
+export type StateInit = readonly [key: string, init: NonNullable<StateEntrySpec['init']>];
+
+/** The entries of `spec` (null: none) that have an `init`, in the spec's order. */
+export function stateInits(spec: StateSpec | null): StateInit[] {
+  const out: StateInit[] = [];
+  if (spec !== null)
+    for (const [k, e] of Object.entries(spec)) if (e.init !== undefined) out.push([k, e.init]);
+  return out;
+}
+
 /** Creates, in the spec's order, every entry of `spec` that has an `init` and that `st` lacks (or holds null). */
-export function initState(st: OptimizerState, spec: StateSpec, p: Tensor, group: ParamGroup): void {
-  for (const k in spec) {
-    const init = spec[k]!.init;
-    if (init !== undefined && st[k] == null) st[k] = init(p, group);
-  }
+export function initState(st: OptimizerState, spec: StateSpec | null, p: Tensor, group: ParamGroup): void {
+  for (const [k, init] of stateInits(spec)) if (st[k] == null) st[k] = init(p, group);
 }
 
 /** The parameters of a group that have a gradient, with their state (created empty on first sight). */

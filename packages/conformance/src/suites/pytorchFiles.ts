@@ -651,6 +651,12 @@ export function registerPytorchFilesTests(ctx: ConformanceContext): void {
       let deep: unknown = 1;
       for (let i = 0; i < 300; i++) deep = [deep];
       await expect(saveBytes(ctx, deep, { format: 'pt' })).rejects.toThrow(/nested deeper than 256/);
+      // What save writes load reads: 255 levels of arrays and objects round-trip.
+      let ok: any = { w: t };
+      for (let i = 0; i < 255; i++) ok = i % 2 ? [ok] : { a: ok };
+      let back = torch.load(await saveBytes(ctx, ok, { format: 'pt' }));
+      for (let i = 254; i >= 0; i--) back = i % 2 ? back[0] : back.a;
+      expect(await values(back.w)).toEqual([1]);
     });
 
     it('torch.save(obj, path) and saveFile write the format the options or the extension name; loadFile reads all three', async () => {

@@ -14,6 +14,7 @@ import { registerNnTests } from './nn.js';
 import { registerNnDataTests } from './nnData.js';
 import { registerNnLayersTests } from './nnLayers.js';
 import { registerNnModuleTests } from './nnModule.js';
+import { registerNnSeqTests } from './nnSeq.js';
 import { registerOpsTests } from './ops.js';
 import { registerOpsMathTests } from './opsMath.js';
 import { registerOpsReduceTests } from './opsReduce.js';
@@ -65,6 +66,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   nnModule: registerNnModuleTests,
   nnData: registerNnDataTests,
   nnLayers: registerNnLayersTests,
+  nnSeq: registerNnSeqTests,
   fused: registerFusedTests,
   views: registerViewsTests,
   indexing: registerIndexingTests,

@@ -2,6 +2,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { dropout } from './functional/dropout.js';
 import { Module } from './module.js';
+import { pyFloat } from './pyRepr.js';
 
 /**
  * `torch.nn.Dropout({ p = 0.5 })` (a bare number is accepted too): in training mode zeroes
@@ -25,6 +26,6 @@ export class Dropout extends Module {
   }
 
   override extraRepr(): string {
-    return `p=${this.p}, inplace=False`;
+    return `p=${pyFloat(this.p)}, inplace=False`;
   }
 }

@@ -43,17 +43,36 @@ export interface TransformerEncoderLayerForwardOptions {
   isCausal?: boolean;
 }
 
-/** A copy of the global generator's state, to make clones without drawing (PyTorch's deepcopy draws nothing). */
+/**
+ * Runs `fn` and puts the global generator back as it was: clones are made without drawing
+ * (PyTorch's deepcopy draws nothing), so what the generator gives next is PyTorch's.
+ */
 function withoutDrawing<T>(fn: () => T): T {
-  const g = defaultGenerator as unknown as { mt: Uint32Array; index: number };
-  const mt = g.mt.slice();
-  const index = g.index;
-  try {
-    return fn();
-  } finally {
-    g.mt.set(mt);
-    g.index = index;
+  const g = defaultGenerator as unknown as {
+    stateBytes?: () => Uint8Array;
+    setState?: (s: Uint8Array) => unknown;
+    mt?: Uint32Array;
+    index?: number;
+  };
+  if (typeof g.stateBytes === 'function' && typeof g.setState === 'function') {
+    const state = g.stateBytes();
+    try {
+      return fn();
+    } finally {
+      g.setState(state);
+    }
   }
+  if (g.mt instanceof Uint32Array) {
+    const mt = g.mt.slice();
+    const index = g.index;
+    try {
+      return fn();
+    } finally {
+      g.mt.set(mt);
+      g.index = index;
+    }
+  }
+  return fn();
 }
 
 /**

@@ -700,6 +700,8 @@ export function registerPytorchFilesTests(ctx: ConformanceContext): void {
 
     it('PyTorch reads what stepwise writes (tooling/golden/check_pt.py)', async (t) => {
       const missing = pythonTorchMissing();
+      // CI installs python3-torch (.ci/install-pytorch.sh): there a missing PyTorch is a failure.
+      if (missing && process.env.CI) throw new Error(`CI must run this check: ${missing}`);
       if (missing) t.skip(missing);
       const dir = mkdtempSync(join(tmpdir(), 'stepwise-check-pt-'));
       try {

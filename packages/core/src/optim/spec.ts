@@ -7,7 +7,7 @@
  * resolves the options against the spec, and `step()` runs the loop every fused optimizer
  * shares — per group: the lr, the program of the group's configuration, then per parameter
  * with a gradient its lazily created state, its scalars, and one `runFused` call for the
- * group. An optimizer file is then the algorithm box and its spec:
+ * group. An optimizer file is then its algorithm box, a one-line class and its spec:
  *
  * ```ts
  * export const rmsprop: OptimizerSpec<RMSpropOptions> = {
@@ -49,7 +49,11 @@ export interface OptimizerSpec<O extends Record<string, any>> {
   check(h: Hyperparameters<O>, name: string): void;
   /** The checks of a group added or loaded, where they are narrower than `check` (SGD's). */
   checkGroup?(group: ParamGroup<O>, name: string): void;
-  /** Every state entry the optimizer may write for `p` of `group`, in the order it creates them. */
+  /**
+   * Every state entry the optimizer may write for `p` of `group`, in the order it creates
+   * them. With a fused `update`, which entries are created (have an `init`) may depend
+   * only on the update's configuration: the driver reads them once per configuration.
+   */
   state(group: ParamGroup<O>, p: Tensor): StateSpec;
   /** Invariants between the entries of a loaded state, beyond each entry's own (LBFGS's history lengths). */
   checkLoadedState?(st: OptimizerState, where: string, group: ParamGroup<O>): void;
@@ -67,7 +71,10 @@ export interface FusedUpdate<
   B extends string = string,
   S extends string = string,
 > {
-  /** The flags that change the program's shape (maximize, the kind of weight decay, amsgrad, ...). */
+  /**
+   * The flags that change the program's shape (maximize, the kind of weight decay,
+   * amsgrad, ...) and with it the state entries: one plan per distinct value, kept.
+   */
   config(group: ParamGroup<O>): C;
   /** The program for a configuration; its buffers are `param`, `grad` and state entries, by name. */
   program(config: C): FusedProgram<B, S>;

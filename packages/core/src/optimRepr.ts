@@ -61,20 +61,28 @@ function pyNumber(v: number, float: boolean): string {
  * Python's `repr` of a hyperparameter or scheduler field (`str` at the top level: strings
  * unquoted). Arrays print as tuples where `tuple` is set (PyTorch's betas, etas), else lists.
  */
-export function pyValue(v: unknown, opts: { top?: boolean; float?: boolean; tuple?: boolean } = {}): string {
+export function pyValue(
+  v: unknown,
+  opts: { top?: boolean; float?: boolean; tuple?: boolean; snakeStrings?: boolean } = {},
+): string {
   if (v === null || v === undefined) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'number') return pyNumber(v, opts.float ?? false);
-  if (typeof v === 'string') return opts.top ? v : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof v === 'string') {
+    const text = opts.snakeStrings ? snakeCase(v) : v;
+    return opts.top ? text : `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  }
   if (v instanceof Tensor) return v.toString();
   if (typeof v === 'function') return `<function ${v.name || '<lambda>'}>`;
   if (Array.isArray(v)) {
-    const items = v.map((x) => pyValue(x, { tuple: opts.tuple }));
+    const items = v.map((x) => pyValue(x, { tuple: opts.tuple, snakeStrings: opts.snakeStrings }));
     if (!opts.tuple) return `[${items.join(', ')}]`;
     return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
   }
   if (typeof v === 'object') {
-    const items = Object.entries(v as object).map(([k, x]) => `'${snakeCase(k)}': ${pyValue(x)}`);
+    const items = Object.entries(v as object).map(
+      ([k, x]) => `'${snakeCase(k)}': ${pyValue(x, { snakeStrings: opts.snakeStrings })}`,
+    );
     return `{${items.join(', ')}}`;
   }
   return String(v);
@@ -131,7 +139,8 @@ export function schedulerRepr(s: SchedulerLike): string {
   const entries = new Map<string, string>();
   for (const [k, v] of Object.entries(s.stateDict())) {
     if (k.startsWith('_')) continue;
-    entries.set(snakeCase(k), pyValue(v, { top: true }));
+    // String values name fields (OneCycleLR's phases: 'initialLr' → 'initial_lr') or modes.
+    entries.set(snakeCase(k), pyValue(v, { top: true, snakeStrings: true }));
   }
   entries.set('last_lr', pyValue(s.getLastLr()));
   let out = `${s.constructor.name} (\n`;

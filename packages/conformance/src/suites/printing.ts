@@ -349,6 +349,30 @@ export function registerPrintingTests(ctx: ConformanceContext): void {
     }
   });
 
+  describe('optimizers', () => {
+    for (const c of fx.optimizers) {
+      it(c.id, () => {
+        const build = optimizerBuilders[c.id];
+        expect(build, `no optimizer builder for '${c.id}' in printing.ts`).toBeDefined();
+        const o = build!();
+        expect(String(o)).toBe(c.repr);
+        expect(inspect(o), 'console.log / util.inspect').toBe(c.repr);
+      });
+    }
+  });
+
+  describe('schedulers', () => {
+    for (const c of fx.schedulers) {
+      it(c.id, () => {
+        const build = schedulerBuilders[c.id];
+        expect(build, `no scheduler builder for '${c.id}' in printing.ts`).toBeDefined();
+        const s = build!();
+        expect(String(s)).toBe(c.repr);
+        expect(inspect(s), 'console.log / util.inspect').toBe(c.repr);
+      });
+    }
+  });
+
   describe('never throws', () => {
     it('a disposed tensor', async () => {
       const t = torch.tensor([[1, 2, 3]]);

@@ -15,7 +15,9 @@
  */
 import { enableGrad, keep, noGrad } from '../engine.js';
 import { DTypeError, ValueError } from '../errors.js';
+import { inspectCustom } from '../formatTensor.js';
 import { loopBoundary, withoutBoundaries } from '../loopMemory.js';
+import { optimizerRepr } from '../optimRepr.js';
 import { Tensor } from '../tensor.js';
 import {
   globalPostHooks,
@@ -141,6 +143,16 @@ export abstract class Optimizer<O extends Record<string, any> = Record<string, a
   /** The PyTorch class name (`'Adam'`, ...), for messages. */
   get name(): string {
     return this.constructor.name;
+  }
+
+  /** PyTorch's `repr(optimizer)` (`print(optimizer)`), with PyTorch's snake_case names (optimRepr.ts). */
+  toString(): string {
+    return optimizerRepr(this);
+  }
+
+  /** `console.log(optimizer)` in Node prints `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   /**

@@ -8,6 +8,8 @@
  * optimizer does not step it twice).
  */
 import { ValueError } from '../../errors.js';
+import { inspectCustom } from '../../formatTensor.js';
+import { schedulerRepr } from '../../optimRepr.js';
 import { Tensor } from '../../tensor.js';
 import { Optimizer } from '../optimizer.js';
 
@@ -108,6 +110,19 @@ export abstract class LRScheduler {
   /** The learning rates the last `step()` set (`get_last_lr`). */
   getLastLr(): number[] {
     return [...this._lastLr];
+  }
+
+  /**
+   * `print(scheduler)`: PyTorch's schedulers have no repr of their own, so this prints the
+   * state in the optimizer's format (optimRepr.ts): `StepLR (\n    base_lrs: [0.1]\n    ...)`.
+   */
+  toString(): string {
+    return schedulerRepr(this);
+  }
+
+  /** `console.log(scheduler)` in Node prints `toString()`. */
+  [inspectCustom](): string {
+    return this.toString();
   }
 
   /** Warns when `getLr()` is called outside `step()`, as PyTorch does. */

@@ -6,6 +6,7 @@
  *   pnpm start --backend wasm-simd   # or webgpu
  *   node apps/examples/dist/seed004.js --backend wasm-simd   # one example alone
  */
+import { charModel } from './charModel.js';
 import { backendFromArgs, useBackend } from './lib/backend.js';
 import { OUT_DIR } from './lib/output.js';
 import { optimizerTour } from './optimizerTour.js';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     ['seed 002', seed002],
     ['seed 004', seed004],
     ['optimizer tour', optimizerTour],
+    ['char LSTM', charModel],
   ];
   const times: string[] = [];
   for (const [label, run] of examples) {

@@ -3,6 +3,7 @@ import * as torch from '@stepwise/core';
 import '@stepwise/cpu-js/register';
 import { renderChart } from '@stepwise/charts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { charModel } from '../src/charModel.js';
 import { backendFromArgs } from '../src/lib/backend.js';
 import { termChart } from '../src/lib/termChart.js';
 import { seed000 } from '../src/seed000.js';
@@ -54,6 +55,15 @@ describe('examples on cpu-js', () => {
   it('seed 004 reaches at least 95% test accuracy on the digits', async () => {
     const { testAccuracy } = await seed004();
     expect(testAccuracy).toBeGreaterThanOrEqual(0.95);
+  }, 120_000);
+
+  it("the character-level LSTM learns: its loss falls well below the first step's", async () => {
+    // 40 steps (a few seconds): from ln(57) ≈ 4.04 to about 2.6 on cpu-js.
+    const r = await charModel({ steps: 40, sampleChars: 20 });
+    expect(r.initialLoss).toBeGreaterThan(3.8);
+    expect(r.finalLoss).toBeLessThan(0.8 * r.initialLoss);
+    expect(r.validAfter).toBeLessThan(r.validBefore - 0.5);
+    expect(r.sample.length).toBe('Shall I compare thee'.length + 20);
   }, 120_000);
 
   it('the training examples, written without tidy, leave live tensors bounded', async () => {

@@ -32,6 +32,28 @@ export function typedArrayFor(d: DType, size: number): TypedArray {
   }
 }
 
+let defaultFloat: 'float32' | 'float64' = 'float32';
+
+/**
+ * `torch.set_default_dtype(d)`: the float dtype that creation functions give when no dtype
+ * is named (JS numbers, `zeros`, `rand`, ...), that integer tensors become when an op needs
+ * a float (a fractional JS number, `mean`, `sqrt`, true division), and that new layers'
+ * parameters take. float32 unless set; only float32 and float64 are accepted, as PyTorch.
+ */
+export function setDefaultDtype(d: DType): void {
+  if (d !== 'float32' && d !== 'float64') {
+    throw new TypeError(
+      `only floating-point types are supported as the default type (float32, float64), got ${String(d)}`,
+    );
+  }
+  defaultFloat = d;
+}
+
+/** `torch.get_default_dtype()`: float32 unless `setDefaultDtype` changed it. */
+export function getDefaultDtype(): 'float32' | 'float64' {
+  return defaultFloat;
+}
+
 const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
 /** PyTorch's promotion of two tensor dtypes (both dimensioned, or both 0-dim). */
@@ -41,12 +63,13 @@ export function promoteTypes(a: DType, b: DType): DType {
 
 /**
  * The result dtype of `t op number`: a JS number keeps the tensor's dtype, except that a
- * non-integer number lifts a bool/int tensor to the default float dtype, float32, and an
- * integer lifts bool to int32 — as PyTorch does for Python floats and ints.
+ * non-integer number lifts a bool/int tensor to the default float dtype (float32 unless
+ * `setDefaultDtype` says otherwise), and an integer lifts bool to int32 — as PyTorch does
+ * for Python floats and ints.
  */
 export function promoteWithScalar(t: DType, value: number): DType {
   if (isFloat(t)) return t;
-  if (!Number.isInteger(value)) return 'float32';
+  if (!Number.isInteger(value)) return defaultFloat;
   return t === 'bool' ? 'int32' : t;
 }
 

@@ -32,8 +32,10 @@ export {
   bytesPerElement,
   DTYPES,
   type DType,
+  getDefaultDtype,
   isFloat,
   promoteTypes,
+  setDefaultDtype,
   type TypedArray,
   typedArrayFor,
 } from './dtype.js';
@@ -71,12 +73,15 @@ export {
   fullLike,
   linspace,
   type NestedArray,
-  normal,
   ones,
   onesLike,
+  type RandomOptions,
   rand,
   randint,
+  randintLike,
+  randLike,
   randn,
+  randnLike,
   randperm,
   type ShapeLike,
   type TensorData,
@@ -167,6 +172,13 @@ export {
   tan,
   trunc,
 } from './ops/math.js';
+export {
+  bernoulli,
+  type GeneratorOptions,
+  type MultinomialOptions,
+  multinomial,
+  normal,
+} from './ops/random.js';
 export { flip, roll, tile, unflatten } from './ops/rearrange.js';
 export {
   all,
@@ -196,11 +208,20 @@ export {
 export type { IndexItem, NestedIndexArray } from './ops/subscript.js';
 export { diag, tril, triu } from './ops/triangular.js';
 export * as optim from './optim/index.js';
-export { manualSeed, mulberry32 } from './random.js';
+export {
+  defaultGenerator,
+  Generator,
+  getRngState,
+  initialSeed,
+  manualSeed,
+  mulberry32,
+  seed,
+  setRngState,
+} from './random.js';
 export { getBackend, listBackends, registerBackend, setBackend } from './registry.js';
 export {
-  type CheckpointFormat,
   CheckpointError,
+  type CheckpointFormat,
   detectFormat,
   load,
   loadSafetensors,

@@ -32,6 +32,7 @@ import * as idx from './ops/indexing.js';
 import * as inplace from './ops/inplace.js';
 import * as la from './ops/linalg.js';
 import * as m from './ops/math.js';
+import * as rnd from './ops/random.js';
 import * as rea from './ops/rearrange.js';
 import * as red from './ops/reduce.js';
 import * as sc from './ops/scatter.js';
@@ -1252,6 +1253,53 @@ export class Tensor implements Releasable {
   /** Copies `src` (broadcast to this shape, cast to this dtype, moved from its backend) into this tensor. */
   copy_(src: Tensor): this {
     return inplace.copyFrom(this, src);
+  }
+
+  // ---- random (ops/random.ts): PyTorch's CPU samplers, `{ generator }` to draw from one ----
+
+  /** `uniform_(from=0, to=1)`: uniform in [from, to). */
+  uniform_(from = 0, to = 1, opts?: rnd.GeneratorOptions): this {
+    return rnd.uniform_(this, from, to, opts);
+  }
+  /** `normal_(mean=0, std=1)`. */
+  normal_(mean = 0, std = 1, opts?: rnd.GeneratorOptions): this {
+    return rnd.normal_(this, mean, std, opts);
+  }
+  /** `bernoulli_(p=0.5)`: 0/1 with probability p (a number, or a tensor broadcast to this one). */
+  bernoulli_(p: number | Tensor = 0.5, opts?: rnd.GeneratorOptions): this {
+    return rnd.bernoulli_(this, p, opts);
+  }
+  /** `random_()`, `random_(to)`, `random_(from, to)`: integers in [from, to). */
+  random_(
+    from?: number | rnd.GeneratorOptions,
+    to?: number | rnd.GeneratorOptions | null,
+    opts?: rnd.GeneratorOptions,
+  ): this {
+    return rnd.random_(this, from, to, opts);
+  }
+  /** `exponential_(lambd=1)`. */
+  exponential_(lambd = 1, opts?: rnd.GeneratorOptions): this {
+    return rnd.exponential_(this, lambd, opts);
+  }
+  /** `cauchy_(median=0, sigma=1)`. */
+  cauchy_(median = 0, sigma = 1, opts?: rnd.GeneratorOptions): this {
+    return rnd.cauchy_(this, median, sigma, opts);
+  }
+  /** `log_normal_(mean=1, std=2)`. */
+  logNormal_(mean = 1, std = 2, opts?: rnd.GeneratorOptions): this {
+    return rnd.logNormal_(this, mean, std, opts);
+  }
+  /** `geometric_(p)`. */
+  geometric_(p: number, opts?: rnd.GeneratorOptions): this {
+    return rnd.geometric_(this, p, opts);
+  }
+  /** `bernoulli()`: 0/1 draws with this tensor's probabilities (`torch.bernoulli(t)`). */
+  bernoulli(p?: number | rnd.GeneratorOptions, opts?: rnd.GeneratorOptions): Tensor {
+    return rnd.bernoulli(this, p, opts);
+  }
+  /** `multinomial(numSamples, { replacement, generator })` (`torch.multinomial(t, ...)`). */
+  multinomial(numSamples: number, opts?: rnd.MultinomialOptions): Tensor {
+    return rnd.multinomial(this, numSamples, opts);
   }
 }
 

@@ -1,8 +1,9 @@
 import { ValueError } from '../errors.js';
+import { defaultGenerator, Generator } from '../generator.js';
 import { loopBoundary } from '../loopMemory.js';
 import { fromHost } from '../ops/creation.js';
+import { permutationValues } from '../ops/sampling.js';
 import { stack } from '../ops/shape.js';
-import { defaultGenerator, mulberry32 } from '../random.js';
 import { Tensor } from '../tensor.js';
 import type { Dataset } from './dataset.js';
 
@@ -15,13 +16,19 @@ export interface DataLoaderOptions {
   /** Drop the last batch when it is smaller than `batchSize`. Default false. */
   dropLast?: boolean;
   /**
-   * Seed of the loader's own shuffling generator, so runs repeat exactly (PyTorch passes a
-   * seeded `torch.Generator`). Without `seed` or `generator`, each epoch draws its seed from
-   * the global generator, as PyTorch's RandomSampler does — so `torch.manualSeed` fixes it.
+   * Seed of the loader's own generator: the same as `generator: new torch.Generator().manualSeed(seed)`,
+   * so runs repeat exactly.
    */
   seed?: number;
-  /** Or a function returning uniform numbers in [0, 1) to shuffle with. */
-  generator?: () => number;
+  /**
+   * The `torch.Generator` the loader draws from, as PyTorch's `generator=`: each epoch (each
+   * iteration) draws PyTorch's worker base seed from it, then, when shuffling, its order with
+   * `randperm` — PyTorch's order for the same seed. Without one (and without `seed`), both
+   * come from the global generator as PyTorch's RandomSampler draws them, so
+   * `torch.manualSeed(s)` gives PyTorch's order for `s`. Or a function returning uniform
+   * numbers in [0, 1) to shuffle with (a Fisher-Yates shuffle of stepwise's own).
+   */
+  generator?: Generator | (() => number);
 }
 
 /**
@@ -36,6 +43,7 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
+  readonly #generator: Generator | null;
   readonly #random: (() => number) | null;
 
   constructor(dataset: Dataset<any>, opts: DataLoaderOptions = {}) {
@@ -48,13 +56,25 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
     if (!Number.isInteger(bs) || bs < 1) {
       throw new ValueError(`batch_size should be a positive integer value, but got batch_size=${bs}`);
     }
-    if (opts.seed !== undefined && !Number.isFinite(opts.seed))
-      throw new ValueError(`DataLoader: seed must be a number, got ${opts.seed}`);
+    if (opts.seed !== undefined && !Number.isInteger(opts.seed))
+      throw new ValueError(`DataLoader: seed must be an integer, got ${opts.seed}`);
+    const g = opts.generator;
+    if (g !== undefined && !(g instanceof Generator) && typeof g !== 'function') {
+      throw new TypeError(
+        `DataLoader: generator must be a torch.Generator or a function returning numbers in [0, 1), got ${typeof g}`,
+      );
+    }
     this.dataset = dataset;
     this.batchSize = bs;
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
-    this.#random = opts.generator ?? (opts.seed !== undefined ? mulberry32(opts.seed) : null);
+    this.#random = typeof g === 'function' ? g : null;
+    this.#generator =
+      g instanceof Generator
+        ? g
+        : g === undefined && opts.seed !== undefined
+          ? new Generator().manualSeed(opts.seed)
+          : null;
   }
 
   /** Number of batches per epoch (PyTorch's `len(loader)`). */
@@ -63,13 +83,23 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  /** The sample order of the next epoch (draws from the generator when shuffling). */
+  /**
+   * The sample order of the next epoch. As PyTorch's single-process loader: the iterator
+   * first draws a 64-bit worker base seed from the loader's generator (the global one
+   * without), then RandomSampler shuffles with `randperm(n, generator)`, with a fresh
+   * generator seeded from the global one when the loader has none.
+   */
   private order(): Int32Array {
     const n = this.dataset.length;
+    (this.#generator ?? defaultGenerator).nextU64();
+    if (this.shuffle && !this.#random) {
+      const g = this.#generator ?? new Generator().manualSeed(defaultGenerator.nextU64() % 2n ** 63n);
+      return Int32Array.from(permutationValues(g, n));
+    }
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
-    if (this.shuffle) {
-      const random = this.#random ?? mulberry32(defaultGenerator.nextU32());
+    if (this.shuffle && this.#random) {
+      const random = this.#random;
       for (let i = n - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
         const t = idx[i]!;
@@ -91,6 +121,10 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
       if (ds.getBatch) yield ds.getBatch(batch) as T;
       else yield collate(Array.from(batch, (i) => ds.get(i))) as T;
     }
+    // Run to its end, PyTorch's RandomSampler draws one more permutation (for the
+    // `num_samples % n` remainder, empty here) before it stops: from the loader's own
+    // generator, that moves its stream.
+    if (this.shuffle && this.#generator) permutationValues(this.#generator, this.dataset.length);
   }
 }
 

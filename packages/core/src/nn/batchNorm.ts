@@ -1,3 +1,4 @@
+import { getDefaultDtype } from '../dtype.js';
 import { noGrad } from '../engine.js';
 import { ShapeError, shapeStr, ValueError } from '../errors.js';
 import { full, ones, zeros } from '../ops/creation.js';
@@ -54,7 +55,7 @@ export abstract class BatchNormBase extends Module {
     this.weight = this.affine ? constantParameter([numFeatures], 1, opts) : null;
     this.bias = this.affine ? constantParameter([numFeatures], 0, opts) : null;
     if (this.trackRunningStats) {
-      const o = { dtype: opts.dtype ?? 'float32', backend: resolveBackend(opts.backend) } as const;
+      const o = { dtype: opts.dtype ?? getDefaultDtype(), backend: resolveBackend(opts.backend) } as const;
       this.registerBuffer('running_mean', zeros([numFeatures], o));
       this.registerBuffer('running_var', ones([numFeatures], o));
       this.registerBuffer('num_batches_tracked', full([], 0, { dtype: 'int32', backend: o.backend }));

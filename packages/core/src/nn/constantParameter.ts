@@ -1,6 +1,6 @@
 /** Parameters that start at a constant (normalisation layers' weight = 1, bias = 0). */
 import type { Backend } from '../backend.js';
-import type { DType } from '../dtype.js';
+import { type DType, getDefaultDtype } from '../dtype.js';
 import { full } from '../ops/creation.js';
 import { Parameter } from './parameter.js';
 
@@ -10,7 +10,7 @@ export function constantParameter(
   value: number,
   opts: { dtype?: DType; backend?: string | Backend },
 ): Parameter {
-  const t = full(shape, value, { dtype: opts.dtype ?? 'float32', backend: opts.backend });
+  const t = full(shape, value, { dtype: opts.dtype ?? getDefaultDtype(), backend: opts.backend });
   const p = new Parameter(t);
   t.dispose();
   return p;

@@ -1,3 +1,4 @@
+import { getDefaultDtype } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { fromHost, randn } from '../ops/creation.js';
 import { resolveBackend } from '../registry.js';
@@ -49,7 +50,7 @@ export class Embedding extends Module {
     this.embeddingDim = embeddingDim;
     this.paddingIdx = pad;
     this.sparse = opts.sparse ?? false;
-    const dtype = opts.dtype ?? 'float32';
+    const dtype = opts.dtype ?? getDefaultDtype();
     const backend = resolveBackend(opts.backend);
     let w = randn([numEmbeddings, embeddingDim], { dtype, backend });
     if (pad !== null) {

@@ -1,11 +1,15 @@
 /**
  * `torch.nn.init`: in-place initialisers, drawing from the global generator
- * (`torch.manualSeed`), so a seeded program builds the same model every run.
+ * (`torch.manualSeed`) or the `generator` option's (PyTorch 2's `generator=` keyword), so a
+ * seeded program builds the same model every run — PyTorch's values for the same seed (the
+ * draws are `uniform_`/`normal_`'s, see ops/sampling.ts).
  */
 import { noGrad } from '../engine.js';
 import { shapeStr, ValueError } from '../errors.js';
-import { fromHost, rand, randn } from '../ops/creation.js';
-import { defaultGenerator } from '../random.js';
+import { type Generator, generatorOf } from '../generator.js';
+import { fromHost } from '../ops/creation.js';
+import * as rnd from '../ops/random.js';
+import { normalValues, uniformValues } from '../ops/sampling.js';
 import type { Tensor } from '../tensor.js';
 import { erf, erfinv } from './erf.js';
 
@@ -69,27 +73,42 @@ function assign(t: Tensor, v: Tensor): Tensor {
   return t;
 }
 
-/** `torch.nn.init.uniform_(t, a, b)`: values uniform in [a, b) (also `uniform_(t, { a, b })`). */
-export function uniform_(t: Tensor, aOrOpts: number | { a?: number; b?: number } = 0, bArg = 1): Tensor {
-  const [a, b] = typeof aOrOpts === 'object' ? [aOrOpts.a ?? 0, aOrOpts.b ?? 1] : [aOrOpts, bArg];
-  const r = rand(t.shape, { dtype: t.dtype, backend: t.backend });
-  const v = noGrad(() => r.mul(b - a).add(a));
-  r.dispose();
-  return assign(t, v);
+/** The option every random initialiser takes: the generator to draw from (the default one otherwise). */
+export interface InitGeneratorOptions {
+  generator?: Generator | null;
 }
 
-/** `torch.nn.init.normal_(t, mean, std)` (also `normal_(t, { mean, std })`). */
+/**
+ * `torch.nn.init.uniform_(t, a=0, b=1, generator=None)`: values uniform in [a, b), as
+ * `t.uniform_(a, b)` (also `uniform_(t, { a, b, generator })`).
+ */
+export function uniform_(
+  t: Tensor,
+  aOrOpts: number | ({ a?: number; b?: number } & InitGeneratorOptions) = 0,
+  bArg = 1,
+  opts: InitGeneratorOptions = {},
+): Tensor {
+  if (typeof aOrOpts === 'object') opts = aOrOpts;
+  const [a, b] = typeof aOrOpts === 'object' ? [aOrOpts.a ?? 0, aOrOpts.b ?? 1] : [aOrOpts, bArg];
+  noGrad(() => rnd.uniform_(t, a, b, { generator: opts.generator }));
+  return t;
+}
+
+/**
+ * `torch.nn.init.normal_(t, mean=0, std=1, generator=None)`, as `t.normal_(mean, std)`
+ * (also `normal_(t, { mean, std, generator })`).
+ */
 export function normal_(
   t: Tensor,
-  meanOrOpts: number | { mean?: number; std?: number } = 0,
+  meanOrOpts: number | ({ mean?: number; std?: number } & InitGeneratorOptions) = 0,
   stdArg = 1,
+  opts: InitGeneratorOptions = {},
 ): Tensor {
+  if (typeof meanOrOpts === 'object') opts = meanOrOpts;
   const [mean, std] =
     typeof meanOrOpts === 'object' ? [meanOrOpts.mean ?? 0, meanOrOpts.std ?? 1] : [meanOrOpts, stdArg];
-  const r = randn(t.shape, { dtype: t.dtype, backend: t.backend });
-  const v = noGrad(() => r.mul(std).add(mean));
-  r.dispose();
-  return assign(t, v);
+  noGrad(() => rnd.normal_(t, mean, std, { generator: opts.generator }));
+  return t;
 }
 
 /** `torch.nn.init.constant_(t, value)`. */
@@ -108,7 +127,7 @@ export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }
 
-export interface KaimingOptions {
+export interface KaimingOptions extends InitGeneratorOptions {
   /** The negative slope of the rectifier after this layer (leaky_relu). Default 0. */
   a?: number;
   mode?: 'fan_in' | 'fan_out';
@@ -128,35 +147,51 @@ function kaimingStd(t: Tensor, opts: KaimingOptions): number {
 /** `torch.nn.init.kaiming_uniform_`: uniform in ±gain·√(3 / fan). */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd(t, opts);
-  return uniform_(t, -bound, bound);
+  return uniform_(t, -bound, bound, opts);
 }
 
 /** `torch.nn.init.kaiming_normal_`: normal with std gain / √fan. */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  return normal_(t, 0, kaimingStd(t, opts));
+  return normal_(t, 0, kaimingStd(t, opts), opts);
 }
 
-function gainOf(g: number | { gain?: number }): number {
+/** The gain options of the xavier and orthogonal initialisers. */
+export interface GainOptions extends InitGeneratorOptions {
+  gain?: number;
+}
+
+function gainOf(g: number | GainOptions): number {
   return typeof g === 'object' && g !== null ? (g.gain ?? 1) : g;
 }
 
-/** `torch.nn.init.xavier_uniform_(t, gain)`: uniform in ±gain·√(6 / (fanIn + fanOut)) (also `{ gain }`). */
-export function xavierUniform_(t: Tensor, gainOrOpts: number | { gain?: number } = 1): Tensor {
-  const gain = gainOf(gainOrOpts);
-  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return uniform_(t, -bound, bound);
+function genOpts(g: number | GainOptions): InitGeneratorOptions {
+  return typeof g === 'object' && g !== null ? g : {};
 }
 
-/** `torch.nn.init.xavier_normal_(t, gain)`: normal with std gain·√(2 / (fanIn + fanOut)) (also `{ gain }`). */
-export function xavierNormal_(t: Tensor, gainOrOpts: number | { gain?: number } = 1): Tensor {
+/**
+ * `torch.nn.init.xavier_uniform_(t, gain)`: uniform in ±gain·√(6 / (fanIn + fanOut)) (also
+ * `{ gain, generator }`).
+ */
+export function xavierUniform_(t: Tensor, gainOrOpts: number | GainOptions = 1): Tensor {
   const gain = gainOf(gainOrOpts);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
+  const std = gain * Math.sqrt(2 / (fanIn + fanOut));
+  const bound = Math.sqrt(3) * std;
+  return uniform_(t, -bound, bound, genOpts(gainOrOpts));
 }
 
-/** Options of `truncNormal_` (PyTorch's `mean`, `std`, `a`, `b`). */
-export interface TruncNormalOptions {
+/**
+ * `torch.nn.init.xavier_normal_(t, gain)`: normal with std gain·√(2 / (fanIn + fanOut))
+ * (also `{ gain, generator }`).
+ */
+export function xavierNormal_(t: Tensor, gainOrOpts: number | GainOptions = 1): Tensor {
+  const gain = gainOf(gainOrOpts);
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), genOpts(gainOrOpts));
+}
+
+/** Options of `truncNormal_` (PyTorch's `mean`, `std`, `a`, `b`, and the generator). */
+export interface TruncNormalOptions extends InitGeneratorOptions {
   mean?: number;
   std?: number;
   /** Lower cut-off. Default -2. */
@@ -183,41 +218,26 @@ export function truncNormal_(t: Tensor, opts: TruncNormalOptions = {}): Tensor {
   }
   const lo = 2 * normCdf((a - mean) / std) - 1;
   const hi = 2 * normCdf((b - mean) / std) - 1;
-  const f32 = t.dtype !== 'float64';
   const n = t.numel();
-  const data = new Float64Array(n);
+  // PyTorch's uniform_(lo, hi) (a contiguous tensor's draws, as `t` is drawn in place),
+  // then erfinv_, mul_(std·√2), add_(mean), clamp_(a, b).
+  const data = uniformValues(generatorOf(opts, 'truncNormal_'), n, t.dtype, lo, hi);
   for (let i = 0; i < n; i++) {
-    // PyTorch's uniform_(lo, hi), then erfinv_, mul_(std·√2), add_(mean), clamp_(a, b).
-    const u = f32 ? defaultGenerator.nextFloat24() : defaultGenerator.nextFloat53();
-    let v = f32
-      ? Math.fround(Math.fround(u * Math.fround(Math.fround(hi) - Math.fround(lo))) + Math.fround(lo))
-      : u * (hi - lo) + lo;
-    v = erfinv(v) * (std * Math.SQRT2) + mean;
+    const v = erfinv(data[i]!) * (std * Math.SQRT2) + mean;
     data[i] = Math.min(Math.max(v, a), b);
   }
   return assign(t, fromHost(data, t.shape, { dtype: t.dtype, backend: t.backend }));
 }
 
-/** The values of a standard normal, as `torch.randn` draws them (Box-Muller on the global generator). */
-function hostNormals(n: number): Float64Array {
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u1 = 1 - defaultGenerator.nextFloat53();
-    const u2 = defaultGenerator.nextFloat53();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    out[i] = r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
-  }
-  return out;
-}
-
 /**
  * `torch.nn.init.orthogonal_(t, gain=1)`: t viewed as [rows, cols] (rows = size(0)) becomes
  * a (semi-)orthogonal matrix times `gain` — the Q of the QR decomposition of a normal matrix
- * with R's diagonal made positive, as PyTorch's. The QR runs on the host (modified
- * Gram-Schmidt, twice, in float64). The normal draws are stepwise's, not PyTorch's.
+ * with R's diagonal made positive, as PyTorch's. The normal matrix is PyTorch's
+ * (`new(rows, cols).normal_(0, 1)` in t's dtype); the QR runs on the host (modified
+ * Gram-Schmidt, twice, in float64), so Q agrees with PyTorch's LAPACK Householder QR to
+ * rounding.
  */
-export function orthogonal_(t: Tensor, opts: { gain?: number } | number = {}): Tensor {
+export function orthogonal_(t: Tensor, opts: GainOptions | number = {}): Tensor {
   const gain = gainOf(opts);
   if (t.dim() < 2) {
     throw new ValueError(
@@ -228,7 +248,7 @@ export function orthogonal_(t: Tensor, opts: { gain?: number } | number = {}): T
   const n = t.numel();
   if (n === 0) return t;
   const cols = n / rows;
-  const a = hostNormals(n); // [rows, cols], row-major
+  const a = normalValues(generatorOf(genOpts(opts), 'orthogonal_'), n, t.dtype); // [rows, cols], row-major
   // Work on the tall orientation: columns of M [m, k] with m >= k.
   const tall = rows >= cols;
   const m = tall ? rows : cols;

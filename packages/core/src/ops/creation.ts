@@ -1,11 +1,19 @@
 /** Creation functions: `torch.tensor`, `zeros`, `arange`, `rand`, ... */
 import type { Backend } from '../backend.js';
-import { assertDType, type DType, isFloat, type TypedArray, typedArrayFor } from '../dtype.js';
+import {
+  assertDType,
+  type DType,
+  getDefaultDtype,
+  isFloat,
+  type TypedArray,
+  typedArrayFor,
+} from '../dtype.js';
 import { AutogradError, ValueError } from '../errors.js';
-import { defaultGenerator } from '../random.js';
+import { type Generator, generatorOf } from '../generator.js';
 import { resolveBackend } from '../registry.js';
 import type { Tensor } from '../tensor.js';
 import { checkTensorSize } from '../tensorSize.js';
+import { intRangeValues, normalValues, permutationValues, uniformValues } from './sampling.js';
 import { alloc, checkDTypeSupported } from './util.js';
 
 /** Options of every creation function. */
@@ -14,6 +22,12 @@ export interface TensorOptions {
   requiresGrad?: boolean;
   /** A registered backend name or a Backend; the default backend otherwise. */
   backend?: string | Backend;
+}
+
+/** Options of the random creation functions: `TensorOptions` and the generator to draw from. */
+export interface RandomOptions extends TensorOptions {
+  /** The `torch.Generator` to draw from; the default generator (`torch.manualSeed`) otherwise. */
+  generator?: Generator | null;
 }
 
 export type NestedArray = number | boolean | readonly NestedArray[];
@@ -29,10 +43,10 @@ function shapeOf(s: ShapeLike): number[] {
  * PyTorch's size arguments: the sizes as separate numbers (`zeros(2, 3)`) or as one array
  * (`zeros([2, 3])`), then the options object if any (`randn(784, 10, { requiresGrad: true })`).
  */
-export type SizeArgs =
-  | readonly [...sizes: number[], opts: TensorOptions]
+export type SizeArgs<O extends TensorOptions = TensorOptions> =
+  | readonly [...sizes: number[], opts: O]
   | readonly number[]
-  | readonly [shape: readonly number[], opts?: TensorOptions];
+  | readonly [shape: readonly number[], opts?: O];
 
 /** Splits `SizeArgs` into a shape and options; anything else is an error naming it, never a cut. */
 export function sizeArgs(args: readonly unknown[], what: string): { shape: number[]; opts: TensorOptions } {
@@ -92,7 +106,7 @@ function planNew(
   shape: readonly number[],
   opts: TensorOptions,
   what: string,
-  dflt: DType = 'float32',
+  dflt: DType = getDefaultDtype(),
 ): number {
   checkOptions(opts, what);
   const dtype = opts.dtype ? assertDType(opts.dtype) : dflt;
@@ -111,7 +125,7 @@ export function fromHost(
   opts: TensorOptions = {},
   what = 'tensor',
 ): Tensor {
-  const dtype = opts.dtype ? assertDType(opts.dtype) : 'float32';
+  const dtype = opts.dtype ? assertDType(opts.dtype) : getDefaultDtype();
   const backend = resolveBackend(opts.backend);
   checkNew(shape, dtype, backend, opts, what);
   const t = alloc(shape, dtype, backend);
@@ -136,7 +150,7 @@ function inferDType(data: TensorData): DType {
   while (Array.isArray(v) && v.length > 0) v = v[0];
   if (v instanceof Float64Array) return 'float64';
   if (v instanceof Int32Array) return 'int32';
-  return typeof v === 'boolean' ? 'bool' : 'float32';
+  return typeof v === 'boolean' ? 'bool' : getDefaultDtype();
 }
 
 function flattenNested(data: TensorData): { flat: number[]; shape: number[] } {
@@ -173,8 +187,8 @@ function flattenNested(data: TensorData): { flat: number[]; shape: number[] } {
 }
 
 /**
- * `torch.tensor(data)`: numbers give float32 (integers too, unless `dtype` says
- * otherwise), booleans give bool, a Float64Array gives float64, an Int32Array int32.
+ * `torch.tensor(data)`: numbers give the default float dtype, float32 unless
+ * `setDefaultDtype` says otherwise (integers too, unless `dtype` says otherwise), booleans give bool, a Float64Array gives float64, an Int32Array int32.
  */
 export function tensor(data: TensorData, opts: TensorOptions = {}): Tensor {
   checkOptions(opts, 'tensor');
@@ -193,7 +207,11 @@ export function full(shape: ShapeLike, value: number | boolean, opts: TensorOpti
 
 /** `full`, with `what` naming the public function in errors. */
 function filled(shape: ShapeLike, value: number | boolean, opts: TensorOptions, what: string): Tensor {
-  const dtype = opts.dtype ? assertDType(opts.dtype) : typeof value === 'boolean' ? 'bool' : 'float32';
+  const dtype = opts.dtype
+    ? assertDType(opts.dtype)
+    : typeof value === 'boolean'
+      ? 'bool'
+      : getDefaultDtype();
   const backend = resolveBackend(opts.backend);
   const s = shapeOf(shape);
   checkNew(s, dtype, backend, opts, what);
@@ -234,7 +252,7 @@ export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Te
 /**
  * `torch.arange(end)` / `arange(start, end, step=1)`. Integer arguments without a dtype give
  * int32 (PyTorch's int64), so the result indexes (`logits.index(torch.arange(n), y)`);
- * any fractional argument gives float32.
+ * any fractional argument gives the default float dtype (float32 unless set).
  */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
@@ -263,7 +281,7 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
     throw new ValueError(`linspace(): number of steps must be non-negative, got ${steps}`);
   }
   planNew([steps], opts, 'linspace');
-  const r = (opts.dtype ?? 'float32') === 'float32' ? Math.fround : (x: number) => x;
+  const r = (opts.dtype ?? getDefaultDtype()) === 'float32' ? Math.fround : (x: number) => x;
   const data = new Float64Array(steps);
   if (steps === 1) data[0] = start;
   else if (steps > 1) {
@@ -286,58 +304,101 @@ export function eye(n: number, m: number | TensorOptions = n, opts: TensorOption
   return fromHost(data, [n, m], opts, 'eye');
 }
 
-/** `torch.rand(*size)`: uniform [0, 1) from the default generator. */
-export function rand(...args: SizeArgs): Tensor {
+/** A host array of draws as a new tensor of `shape` (the dtype defaults to the default float dtype). */
+function drawn(data: Float64Array, shape: readonly number[], opts: TensorOptions, what: string): Tensor {
+  const { generator: _g, ...rest } = opts as RandomOptions;
+  return fromHost(data, shape, rest, what);
+}
+
+/** The float dtype a random creation function fills (`planNew` has checked it). */
+function floatDType(opts: TensorOptions): DType {
+  return opts.dtype ? assertDType(opts.dtype) : getDefaultDtype();
+}
+
+/**
+ * `torch.rand(*size, generator=None)`: uniform [0, 1), PyTorch's values for the same seed
+ * (24 random bits per float32 value, 53 per float64). `rand(2, 3, { generator })`.
+ */
+export function rand(...args: SizeArgs<RandomOptions>): Tensor {
   const { shape: s, opts } = sizeArgs(args, 'rand');
   const n = planNew(s, opts, 'rand');
-  const data = new Float64Array(n);
-  const f64 = opts.dtype === 'float64';
-  for (let i = 0; i < n; i++) data[i] = f64 ? defaultGenerator.nextFloat53() : defaultGenerator.nextFloat24();
-  return fromHost(data, s, opts, 'rand');
+  const gen = generatorOf(opts as RandomOptions, 'rand');
+  return drawn(uniformValues(gen, n, floatDType(opts)), s, opts, 'rand');
 }
 
-/** `torch.normal(mean, std, shape)`: Box-Muller on the default generator. */
-export function normal(mean: number, std: number, shape: ShapeLike, opts: TensorOptions = {}): Tensor {
-  if (std < 0) throw new ValueError(`normal expects std >= 0.0, but found std ${std}`);
+/**
+ * `torch.normal(mean, std, size)` with numbers: PyTorch's CPU `normal_` (see
+ * `ops/sampling.ts`). The forms with tensor `mean`/`std` are in `ops/random.ts`.
+ */
+export function normalNumbers(mean: number, std: number, shape: ShapeLike, opts: RandomOptions = {}): Tensor {
+  if (!(std >= 0)) throw new ValueError(`normal expects std >= 0.0, but found std ${std}`);
   const s = shapeOf(shape);
   const n = planNew(s, opts, 'normal');
-  const data = new Float64Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u1 = 1 - defaultGenerator.nextFloat53();
-    const u2 = defaultGenerator.nextFloat53();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    data[i] = mean + std * r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < n) data[i + 1] = mean + std * r * Math.sin(2 * Math.PI * u2);
-  }
-  return fromHost(data, s, opts, 'normal');
+  const gen = generatorOf(opts, 'normal');
+  return drawn(normalValues(gen, n, floatDType(opts), mean, std), s, opts, 'normal');
 }
 
-/** `torch.randn(*size)`: standard normal. */
-export function randn(...args: SizeArgs): Tensor {
+/** `torch.randn(*size, generator=None)`: standard normal, PyTorch's values for the same seed. */
+export function randn(...args: SizeArgs<RandomOptions>): Tensor {
   const { shape, opts } = sizeArgs(args, 'randn');
-  return normal(0, 1, shape, opts);
+  return normalNumbers(0, 1, shape, opts as RandomOptions);
 }
 
-/** `torch.randint(low, high, shape)`: int32 unless `dtype` says otherwise. */
-export function randint(low: number, high: number, shape: ShapeLike, opts: TensorOptions = {}): Tensor {
+/**
+ * `torch.randint(low=0, high, size)`: integers in [low, high), int32 unless `dtype` says
+ * otherwise; PyTorch's values for the same seed. `randint(10, [3])` or `randint(2, 10, [3])`.
+ */
+export function randint(high: number, shape: ShapeLike, opts?: RandomOptions): Tensor;
+export function randint(low: number, high: number, shape: ShapeLike, opts?: RandomOptions): Tensor;
+export function randint(
+  low: number,
+  high: number | ShapeLike,
+  shape?: ShapeLike | RandomOptions,
+  opts: RandomOptions = {},
+): Tensor {
+  if (typeof high !== 'number') {
+    [low, high, shape, opts] = [0, low, high, (shape as RandomOptions | undefined) ?? {}];
+  }
+  if (!Number.isInteger(low) || !Number.isInteger(high)) {
+    throw new TypeError(`randint(): low and high must be integers, got low=${low}, high=${high}`);
+  }
   if (!(high > low))
     throw new ValueError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`);
-  const s = shapeOf(shape);
+  const s = shapeOf(shape as ShapeLike);
   const n = planNew(s, opts, 'randint', 'int32');
-  const data = new Float64Array(n);
-  for (let i = 0; i < n; i++) data[i] = low + (defaultGenerator.nextU32() % (high - low));
-  return fromHost(data, s, { dtype: 'int32', ...opts }, 'randint');
+  const gen = generatorOf(opts, 'randint');
+  return drawn(intRangeValues(gen, n, low, high), s, { dtype: 'int32', ...opts }, 'randint');
 }
 
-/** `torch.randperm(n)`: a random permutation of 0..n-1 (int32). */
-export function randperm(n: number, opts: TensorOptions = {}): Tensor {
+/** `torch.randperm(n)`: a random permutation of 0..n-1 (int32), PyTorch's for the same seed. */
+export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new ValueError(`randperm(): n must be non-negative, got ${n}`);
   planNew([n], opts, 'randperm', 'int32');
-  const p = new Float64Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  // Forward Fisher-Yates, drawing as PyTorch's CPU randperm does, so seeds agree.
-  for (let i = 0; i < n - 1; i++) {
-    const j = i + (defaultGenerator.nextU32() % (n - i));
-    [p[i], p[j]] = [p[j]!, p[i]!];
-  }
-  return fromHost(p, [n], { dtype: 'int32', ...opts }, 'randperm');
+  const gen = generatorOf(opts, 'randperm');
+  return drawn(permutationValues(gen, n), [n], { dtype: 'int32', ...opts }, 'randperm');
+}
+
+function likeRandom(t: Tensor, opts: RandomOptions): RandomOptions {
+  return { dtype: t.dtype, backend: t.backend, ...opts };
+}
+
+/** `torch.rand_like(t)`: `rand` of t's shape, dtype and backend. */
+export function randLike(t: Tensor, opts: RandomOptions = {}): Tensor {
+  return rand(t.shape, likeRandom(t, opts));
+}
+
+/** `torch.randn_like(t)`: `randn` of t's shape, dtype and backend. */
+export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
+  return randn(t.shape, likeRandom(t, opts));
+}
+
+/** `torch.randint_like(t, low=0, high)`: `randint` of t's shape, dtype and backend. */
+export function randintLike(
+  t: Tensor,
+  low: number,
+  high?: number | RandomOptions,
+  opts: RandomOptions = {},
+): Tensor {
+  if (typeof high !== 'number') [low, high, opts] = [0, low, high ?? {}];
+  return randint(low, high, t.shape, likeRandom(t, opts));
 }

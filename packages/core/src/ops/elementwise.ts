@@ -3,7 +3,7 @@
  */
 import { recordOp } from '../autograd/graph.js';
 import type { BinaryOp, UnaryOp } from '../backend.js';
-import { type DType, isFloat, promoteTypes, promoteWithScalar } from '../dtype.js';
+import { type DType, getDefaultDtype, isFloat, promoteTypes, promoteWithScalar } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { toDType } from './convert.js';
@@ -88,7 +88,7 @@ function arith(
   if (!(other instanceof Tensor)) {
     const s = checkNumber(other, op);
     let d = promoteWithScalar(a.dtype, s);
-    if (floatResult && !isFloat(d)) d = 'float32';
+    if (floatResult && !isFloat(d)) d = getDefaultDtype();
     const x = as(a, d);
     const out = rawScalar(op, x, s, d);
     const g = grads(x, s, out);
@@ -96,7 +96,7 @@ function arith(
     return recordOp(out, names[1], [x], (go, needs) => [g(go, needs)[0]], op === 'pow' ? [x] : []);
   }
   let d = resultType(a, other);
-  if (floatResult && !isFloat(d)) d = 'float32';
+  if (floatResult && !isFloat(d)) d = getDefaultDtype();
   const x = as(a, d);
   const y = as(other, d);
   const out = rawBinary(op, x, y, d);
@@ -200,7 +200,7 @@ export function pow(a: Tensor, e: TensorOrScalar): Tensor {
 
 /** `base ** t` for a number base (`torch.pow(2, t)`). */
 export function powScalarBase(base: number, t: Tensor): Tensor {
-  const d = isFloat(t.dtype) ? t.dtype : 'float32';
+  const d = isFloat(t.dtype) ? t.dtype : getDefaultDtype();
   const x = as(t, d);
   const out = rawScalar('pow', x, base, d, true);
   return recordOp(out, 'PowBackward2', [x], (g) => [g.mul(out).mul(Math.log(base))], [out]);
@@ -266,7 +266,7 @@ function unary(
   grad: (g: Tensor, x: Tensor, out: Tensor) => Tensor,
   saves: 'none' | 'input' | 'output' = 'input',
 ): Tensor {
-  const x = floatOnly && !isFloat(a.dtype) ? as(a, 'float32') : a;
+  const x = floatOnly && !isFloat(a.dtype) ? as(a, getDefaultDtype()) : a;
   const out = rawUnary(op, x);
   const saved = saves === 'none' ? [] : saves === 'input' ? [x] : [out];
   return recordOp(out, name, [x], (g) => [grad(g, x, out)], saved);

@@ -9,7 +9,7 @@
  * autograd recording and the argument errors.
  */
 import { recordOp } from '../autograd/graph.js';
-import { type DType, isFloat, promoteTypes } from '../dtype.js';
+import { type DType, getDefaultDtype, isFloat, promoteTypes } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { lowerFused } from '../fused/lower.js';
 import { defineFused, Ex, type FusedProgram } from '../fused/program.js';
@@ -81,7 +81,7 @@ export function resultTypeOf(operands: readonly Operand[]): DType {
       if (o.dim() > 0) dimmed = dimmed ? promoteTypes(dimmed, o.dtype) : o.dtype;
       else zero = zero ? promoteTypes(zero, o.dtype) : o.dtype;
     } else {
-      const d: DType = Number.isInteger(o) ? 'int32' : 'float32';
+      const d: DType = Number.isInteger(o) ? 'int32' : getDefaultDtype();
       number = number ? promoteTypes(number, d) : d;
     }
   }
@@ -229,7 +229,7 @@ export function mathOp(
   let d = resultDType;
   if (!isFloat(d)) {
     if (spec.ints === 'error') throw integerError(spec, d);
-    if (spec.ints === 'float') d = 'float32';
+    if (spec.ints === 'float') d = getDefaultDtype();
     else {
       if (d === 'bool') throw integerError(spec, d);
       d = backend.dtypes.includes('float64') ? 'float64' : 'float32';

@@ -2,7 +2,8 @@
  * Where random transforms draw from. By default torch's global generator, exactly as
  * torchvision does (`torch.randint(0, n, (1,))`, `torch.rand(1)`), so `torch.manualSeed(s)`
  * makes a pipeline repeat, and gives torchvision's own crops and flips for the same seed.
- * `{ seed }` or `{ generator }` give a transform its own stream instead.
+ * `{ seed }` or `{ generator }` give a transform its own stream instead: a `torch.Generator`
+ * (drawn from as the global one is), or a function.
  */
 import * as torch from '@stepwise/core';
 
@@ -10,8 +11,11 @@ import * as torch from '@stepwise/core';
 export interface RandomOptions {
   /** Seed of the transform's own generator (core's `mulberry32`). */
   seed?: number;
-  /** Or a function returning uniform numbers in [0, 1), e.g. `torch.mulberry32(1)`. */
-  generator?: () => number;
+  /**
+   * Or a `torch.Generator` (the same draws as the global generator's, from its own stream),
+   * or a function returning uniform numbers in [0, 1), e.g. `torch.mulberry32(1)`.
+   */
+  generator?: torch.Generator | (() => number);
 }
 
 /** A source of the two draws torchvision's random transforms make. */
@@ -45,16 +49,19 @@ function hostBackend(who: string): torch.Backend | string {
   );
 }
 
-/** The global generator, through core's `randint`/`rand` (the draws PyTorch's CPU generator makes). */
-function globalSource(who: string): RandomSource {
+/**
+ * The global generator (or a given `torch.Generator`), through core's `randint`/`rand` (the
+ * draws PyTorch's CPU generator makes).
+ */
+function globalSource(who: string, generator?: torch.Generator): RandomSource {
   const read = (t: torch.Tensor) => {
     const v = t.item();
     t.dispose();
     return v;
   };
   return {
-    randint: (n) => read(torch.randint(0, n, [1], { backend: hostBackend(who) })),
-    rand: () => read(torch.rand([1], { backend: hostBackend(who) })),
+    randint: (n) => read(torch.randint(0, n, [1], { backend: hostBackend(who), generator })),
+    rand: () => read(torch.rand([1], { backend: hostBackend(who), generator })),
   };
 }
 
@@ -63,10 +70,11 @@ export function randomSource(who: string, opts: RandomOptions = {}): RandomSourc
   if (opts.generator !== undefined && opts.seed !== undefined) {
     throw new TypeError(`${who}: pass either seed or generator, not both`);
   }
+  if (opts.generator instanceof torch.Generator) return globalSource(who, opts.generator);
   let gen = opts.generator;
   if (gen !== undefined && typeof gen !== 'function') {
     throw new TypeError(
-      `${who}: generator must be a function returning numbers in [0, 1), got ${typeof gen}`,
+      `${who}: generator must be a torch.Generator or a function returning numbers in [0, 1), got ${typeof gen}`,
     );
   }
   if (opts.seed !== undefined) {

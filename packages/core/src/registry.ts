@@ -8,6 +8,20 @@ import { BackendError } from './errors.js';
 const backends = new Map<string, Backend>();
 let current: Backend | undefined;
 
+// Two copies of core in one program keep two registries: a backend registered with one is
+// invisible to tensors made by the other ("no backend is registered"). Each copy leaves its
+// module URL on globalThis; a different URL is a second copy (the same URL is this module
+// evaluated again, as test runners and hot reload do), and gets a warning.
+const COPY = Symbol.for('@stepwise/core/registry');
+const seen = (globalThis as { [COPY]?: string })[COPY];
+if (seen === undefined) (globalThis as { [COPY]?: string })[COPY] = import.meta.url;
+else if (seen !== import.meta.url) {
+  console.warn(
+    `two copies of @stepwise/core are loaded (${seen} and ${import.meta.url}): dedupe them ` +
+      '(`npm ls @stepwise/core`); a backend registered with one copy is invisible to the other',
+  );
+}
+
 /** Adds (or replaces) a backend under its `name`. The first one registered becomes the default. */
 export function registerBackend(b: Backend): void {
   backends.set(b.name, b);

@@ -18,7 +18,7 @@ import * as torch from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from '../context.js';
 import { loadFixture } from '../fixtures.js';
-import { expectDTypeUnsupported, expectValues, fromSpec, type TensorSpec, tol } from './util.js';
+import { expectDTypeUnsupported, expectValues, fromSpec, type TensorSpec, tol, values } from './util.js';
 
 const nn = torch.nn;
 const F = torch.nn.functional;
@@ -133,9 +133,13 @@ function build(c: { module: string; ctor: Record<string, any> }, dtype: DType): 
     case 'TransformerEncoderLayer':
       return new nn.TransformerEncoderLayer(o.dModel, o.nhead, layerOpts());
     case 'TransformerEncoder':
-      return new nn.TransformerEncoder(new nn.TransformerEncoderLayer(o.dModel, o.nhead, layerOpts()), o.numLayers, {
-        norm: o.norm ? new nn.LayerNorm(o.dModel, f) : null,
-      });
+      return new nn.TransformerEncoder(
+        new nn.TransformerEncoderLayer(o.dModel, o.nhead, layerOpts()),
+        o.numLayers,
+        {
+          norm: o.norm ? new nn.LayerNorm(o.dModel, f) : null,
+        },
+      );
     default:
       throw new Error(`nnSeq: unknown module ${c.module}`);
   }
@@ -238,7 +242,10 @@ export function registerNnSeqTests(ctx: ConformanceContext): void {
     it("default initialisation after manualSeed draws PyTorch's values", async () => {
       for (const c of rnn.init) {
         torch.manualSeed(c.seed);
-        const m = build({ module: c.module, ctor: { inputSize: c.args[0], hiddenSize: c.args[1], ...c.ctor } }, 'float32');
+        const m = build(
+          { module: c.module, ctor: { inputSize: c.args[0], hiddenSize: c.args[1], ...c.ctor } },
+          'float32',
+        );
         const named = Object.fromEntries(m.namedParameters());
         expect(Object.keys(named), `${c.module} parameter names`).toEqual(Object.keys(c.params));
         for (const [k, spec] of Object.entries(c.params)) {
@@ -279,24 +286,42 @@ export function registerNnSeqTests(ctx: ConformanceContext): void {
       const lstm = new nn.LSTM(3, 4, { numLayers: 2 });
       expect(() => lstm.forward(torch.zeros([5, 2, 4]))).toThrow(/input_size[\s\S]*3[\s\S]*4/);
       expect(() => lstm.forward(torch.zeros([5, 2, 3, 1]))).toThrow(/2D or 3D/);
-      expect(() => lstm.forward(torch.zeros([5, 2, 3]), [torch.zeros([1, 2, 4]), torch.zeros([2, 2, 4])])).toThrow(
-        /\[2, 2, 4\][\s\S]*\[1, 2, 4\]/,
-      );
+      expect(() =>
+        lstm.forward(torch.zeros([5, 2, 3]), [torch.zeros([1, 2, 4]), torch.zeros([2, 2, 4])]),
+      ).toThrow(/\[2, 2, 4\][\s\S]*\[1, 2, 4\]/);
       expect(() => new nn.GRU(3, 4).forward(torch.zeros([5, 3]), torch.zeros([1, 2, 4]))).toThrow(/2-D/);
       expect(() => new nn.RNN(3, 4, { nonlinearity: 'gelu' as never })).toThrow(/nonlinearity/);
       expect(() => new nn.RNN(3, 4, { dropout: 1.5 })).toThrow(/dropout/);
       expect(() => new nn.GRUCell(3, 4).forward(torch.zeros([2, 5]))).toThrow(/input_size/);
-      expect(() => new nn.LSTMCell(3, 4).forward(torch.zeros([2, 3]), [torch.zeros([2, 5]), torch.zeros([2, 4])])).toThrow(
-        /hx\[0\]/,
-      );
+      expect(() =>
+        new nn.LSTMCell(3, 4).forward(torch.zeros([2, 3]), [torch.zeros([2, 5]), torch.zeros([2, 4])]),
+      ).toThrow(/hx\[0\]/);
       if (ctx.supports('float64')) {
-        expect(() => lstm.forward(torch.zeros([5, 2, 3], { dtype: 'float64' }))).toThrow(/float32[\s\S]*float64/);
+        expect(() => lstm.forward(torch.zeros([5, 2, 3], { dtype: 'float64' }))).toThrow(
+          /float32[\s\S]*float64/,
+        );
       }
+    });
+
+    it('dropout between layers acts in training mode only', async () => {
+      torch.manualSeed(6);
+      const gru = new nn.GRU(3, 5, { numLayers: 2, dropout: 0.5 });
+      const x = torch.randn([4, 2, 3]);
+      gru.eval();
+      const a = await values(gru.forward(x)[0]);
+      expect(await values(gru.forward(x)[0])).toEqual(a);
+      gru.train();
+      const b = await values(gru.forward(x)[0]);
+      expect(b.some((v, i) => Math.abs(v - a[i]!) > 1e-6)).toBe(true);
     });
 
     it('retainGraph: a second backward through the recurrence gives the same gradients', async () => {
       torch.manualSeed(3);
-      for (const m of [new nn.LSTM(3, 4, { bidirectional: true }), new nn.GRU(3, 4), new nn.RNN(3, 4)] as const) {
+      for (const m of [
+        new nn.LSTM(3, 4, { bidirectional: true }),
+        new nn.GRU(3, 4),
+        new nn.RNN(3, 4),
+      ] as const) {
         const x = torch.randn([4, 2, 3], { requiresGrad: true });
         const [out] = (m as InstanceType<typeof nn.GRU>).forward(x);
         const loss = out.square().sum();
@@ -388,18 +413,28 @@ export function registerNnSeqTests(ctx: ConformanceContext): void {
         if (c.encoderKeys) {
           const e = new nn.TransformerEncoder(m as InstanceType<typeof nn.TransformerEncoderLayer>, 2);
           expect(Object.keys(e.stateDict())).toEqual(c.encoderKeys);
-          await expectValues(torch.rand([4]), c.nextRand!.data, tol('float32'), 'the generator after the copies');
+          await expectValues(
+            torch.rand([4]),
+            c.nextRand!.data,
+            tol('float32'),
+            'the generator after the copies',
+          );
           const sd = e.stateDict();
-          await expectValues(sd['layers.1.linear1.weight']!, c.params['linear1.weight']!.data, tol('float32'), 'copy');
+          await expectValues(
+            sd['layers.1.linear1.weight']!,
+            c.params['linear1.weight']!.data,
+            tol('float32'),
+            'copy',
+          );
         }
       }
     });
 
     it('errors', () => {
       const q = torch.zeros([2, 5, 4]);
-      expect(() => F.scaledDotProductAttention(q, q, q, { isCausal: true, attnMask: torch.zeros([5, 5]) })).toThrow(
-        /is_causal/,
-      );
+      expect(() =>
+        F.scaledDotProductAttention(q, q, q, { isCausal: true, attnMask: torch.zeros([5, 5]) }),
+      ).toThrow(/is_causal/);
       expect(() => F.scaledDotProductAttention(q, torch.zeros([2, 5, 3]), q)).toThrow(/last dim/);
       expect(() => new nn.MultiheadAttention(6, 4)).toThrow(/divisible/);
       const mha = new nn.MultiheadAttention(4, 2);

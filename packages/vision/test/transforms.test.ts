@@ -300,6 +300,16 @@ describe('seeded random transforms', () => {
     expect(run({ generator: torch.mulberry32(7) })).toEqual(a);
   });
 
+  test('a torch.Generator draws what the global generator draws for its seed, leaving the global one', () => {
+    torch.manualSeed(3);
+    const global = run({});
+    torch.manualSeed(1);
+    const before = torch.rand(3).tolist();
+    torch.manualSeed(1);
+    expect(run({ generator: new torch.Generator().manualSeed(3) })).toEqual(global);
+    expect(torch.rand(3).tolist()).toEqual(before);
+  });
+
   test('RandomHorizontalFlip: p = 0 never flips, p = 1 always; a bare number is p', () => {
     const im = createImage(2, 1, 1, [1, 2]);
     const never = new transforms.RandomHorizontalFlip({ p: 0, seed: 1 });

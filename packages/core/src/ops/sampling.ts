@@ -97,7 +97,8 @@ export function normalScalar(gen: Generator): number {
 
 // avx_mathfun.h's log256_ps and sincos256_ps (Cephes), lane by lane, with the
 // multiply-adds GCC fuses in PyTorch's AVX2 build.
-const view = new DataView(new ArrayBuffer(4));
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
 const SQRTHF = f(Math.SQRT1_2);
 const LOG_P = [
   7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
@@ -109,11 +110,11 @@ const MIN_NORM = 1.1754943508222875e-38;
 
 function log256(x0: number): number {
   const x1 = Math.max(x0, MIN_NORM);
-  view.setFloat32(0, x1);
-  const bits = view.getUint32(0);
+  F32[0] = x1;
+  const bits = U32[0]!;
   let e = (bits >>> 23) - 0x7f + 1;
-  view.setUint32(0, ((bits & ~0x7f800000) | 0x3f000000) >>> 0);
-  let x = view.getFloat32(0);
+  U32[0] = (bits & ~0x7f800000) | 0x3f000000;
+  let x = F32[0]!;
   const below = x < SQRTHF;
   const tmp = below ? x : 0;
   x = f(x - 1);

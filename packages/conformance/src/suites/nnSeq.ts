@@ -446,6 +446,13 @@ export function registerNnSeqTests(ctx: ConformanceContext): void {
         /key_padding_mask/,
       );
       expect(() => mha.forward(torch.zeros([3, 2, 5]), x, x)).toThrow(/embedding dimension of 4/);
+      // An activation module is a child (and shared by the encoder's copies when parameterless).
+      const layer = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 6, activation: new nn.GELU() });
+      expect(String(layer)).toContain("(activation): GELU(approximate='none')");
+      const enc = new nn.TransformerEncoder(layer, 2);
+      expect([...enc.forward(torch.randn([3, 2, 4])).shape]).toEqual([3, 2, 4]);
+      const withParams = new nn.TransformerEncoderLayer(4, 2, { activation: new nn.Linear(4, 4) });
+      expect(() => new nn.TransformerEncoder(withParams, 2)).toThrow(/parameters/);
     });
   });
 }

@@ -154,21 +154,25 @@ export class TransformerEncoderLayer extends Module {
     return x;
   }
 
-  /** A deep copy (PyTorch's `copy.deepcopy`): same options, weights and mode; draws nothing. */
+  /**
+   * A deep copy (PyTorch's `copy.deepcopy`): same options, weights and mode; draws nothing
+   * from the generator. A module activation is shared (it must have no parameters).
+   */
   clone(): TransformerEncoderLayer {
-    const c = withoutDrawing(() => {
-      const first = this.parameters().next().value;
-      return new TransformerEncoderLayer(this.dModel, this.nhead, {
-        ...this.#opts,
-        dtype: first?.dtype ?? this.#opts.dtype,
-        backend: first?.backend ?? this.#opts.backend,
-      });
-    });
-    if (this.activation instanceof Module) {
+    if (this.activation instanceof Module && !this.activation.parameters().next().done) {
       throw new ValueError(
-        'TransformerEncoderLayer.clone: a module activation cannot be cloned; pass a name or a function',
+        'TransformerEncoderLayer.clone: an activation module with parameters cannot be shared by the copies; pass a name, a function or a parameterless module',
       );
     }
+    const first = this.parameters().next().value;
+    const c = withoutDrawing(
+      () =>
+        new TransformerEncoderLayer(this.dModel, this.nhead, {
+          ...this.#opts,
+          dtype: first?.dtype ?? this.#opts.dtype,
+          backend: first?.backend ?? this.#opts.backend,
+        }),
+    );
     c.loadStateDict(this.stateDict());
     c.train(this.training);
     return c;

@@ -48,31 +48,12 @@ export interface TransformerEncoderLayerForwardOptions {
  * (PyTorch's deepcopy draws nothing), so what the generator gives next is PyTorch's.
  */
 function withoutDrawing<T>(fn: () => T): T {
-  const g = defaultGenerator as unknown as {
-    stateBytes?: () => Uint8Array;
-    setState?: (s: Uint8Array) => unknown;
-    mt?: Uint32Array;
-    index?: number;
-  };
-  if (typeof g.stateBytes === 'function' && typeof g.setState === 'function') {
-    const state = g.stateBytes();
-    try {
-      return fn();
-    } finally {
-      g.setState(state);
-    }
+  const state = defaultGenerator.stateBytes();
+  try {
+    return fn();
+  } finally {
+    defaultGenerator.setState(state);
   }
-  if (g.mt instanceof Uint32Array) {
-    const mt = g.mt.slice();
-    const index = g.index;
-    try {
-      return fn();
-    } finally {
-      g.mt.set(mt);
-      g.index = index;
-    }
-  }
-  return fn();
 }
 
 /**

@@ -202,7 +202,7 @@ export class Generator {
           `setState: the '${t.backend.name}' backend cannot read synchronously; pass \`await state.data()\` instead of the tensor`,
         );
       }
-      values = t.contiguous().dataSync();
+      values = t.dataSync();
     } else values = state as ArrayLike<number>;
     if (values.length !== STATE_BYTES) {
       throw new ValueError(

@@ -323,6 +323,21 @@ export function registerRandomTests(ctx: ConformanceContext): void {
       }
     });
 
+    it('a DataLoader shuffling with a function draws nothing from the global generator', async () => {
+      torch.manualSeed(2);
+      const before = await torch.rand([3]).data();
+      torch.manualSeed(2);
+      const loader = new torch.DataLoader(new torch.TensorDataset(torch.arange(6)), {
+        batchSize: 4,
+        shuffle: true,
+        generator: torch.mulberry32(1),
+      });
+      const order: number[] = [];
+      for (const [b] of loader) order.push(...Array.from(await b!.data()));
+      expect([...order].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(await torch.rand([3]).data()).toEqual(before);
+    });
+
     it('a generator stream is independent of the default one', async () => {
       torch.manualSeed(0);
       const a = await torch.rand([6]).data();

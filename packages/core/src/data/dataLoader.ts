@@ -26,7 +26,8 @@ export interface DataLoaderOptions {
    * `randperm` — PyTorch's order for the same seed. Without one (and without `seed`), both
    * come from the global generator as PyTorch's RandomSampler draws them, so
    * `torch.manualSeed(s)` gives PyTorch's order for `s`. Or a function returning uniform
-   * numbers in [0, 1) to shuffle with (a Fisher-Yates shuffle of stepwise's own).
+   * numbers in [0, 1) to shuffle with (a Fisher-Yates shuffle of stepwise's own; it draws
+   * nothing from torch's generators).
    */
   generator?: Generator | (() => number);
 }
@@ -87,11 +88,12 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
    * The sample order of the next epoch. As PyTorch's single-process loader: the iterator
    * first draws a 64-bit worker base seed from the loader's generator (the global one
    * without), then RandomSampler shuffles with `randperm(n, generator)`, with a fresh
-   * generator seeded from the global one when the loader has none.
+   * generator seeded from the global one when the loader has none. A function generator
+   * draws nothing from torch's generators.
    */
   private order(): Int32Array {
     const n = this.dataset.length;
-    (this.#generator ?? defaultGenerator).nextU64();
+    if (!this.#random) (this.#generator ?? defaultGenerator).nextU64();
     if (this.shuffle && !this.#random) {
       const g = this.#generator ?? new Generator().manualSeed(defaultGenerator.nextU64() % 2n ** 63n);
       return Int32Array.from(permutationValues(g, n));

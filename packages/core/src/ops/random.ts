@@ -141,7 +141,7 @@ function bernoulliMask(
     );
   }
   if (p.backend.syncReads) {
-    const v = p.contiguous().dataSync();
+    const v = p.dataSync();
     for (let i = 0; i < v.length; i++) {
       if (!(v[i]! >= 0 && v[i]! <= 1)) {
         throw new ValueError(`${what}: expected 0 <= p <= 1 for every element of p, found ${v[i]}`);
@@ -293,7 +293,7 @@ export function normal(
   if (typeof std === 'number') {
     if (!(std >= 0)) throw new ValueError(`normal expects std >= 0.0, but found std ${std}`);
   } else if (std.backend.syncReads && std.numel() > 0) {
-    const v = std.contiguous().dataSync();
+    const v = std.dataSync();
     for (let i = 0; i < v.length; i++) {
       if (!(v[i]! >= 0)) throw new ValueError('normal expects all elements of std >= 0.0');
     }
@@ -350,7 +350,7 @@ export function multinomial(input: Tensor, numSamples: number, opts: Multinomial
   if (cats > 2 ** 24) throw new ValueError('number of categories cannot exceed 2^24');
   const rows = input.dim() === 2 ? input.shape[0]! : 1;
   const outShape = input.dim() === 2 ? [rows, numSamples] : [numSamples];
-  const host = input.backend.syncReads ? input.contiguous().dataSync() : null;
+  const host = input.backend.syncReads ? input.dataSync() : null;
   if (!replacement) {
     if (host) {
       for (let i = 0; i < host.length; i++) {

@@ -18,15 +18,18 @@ export async function installWebGPUGlobals(): Promise<void> {
   else (globalThis as any).navigator = { gpu };
 }
 
-/** A stepwise backend, initialised (not registered). Throws where it cannot start here. */
-export async function loadStepwise(name: StepwiseName): Promise<Backend> {
+/**
+ * A stepwise backend, initialised (not registered). Throws where it cannot start here.
+ * `threads` is wasm-simd's worker pool size (default 1, single-threaded).
+ */
+export async function loadStepwise(name: StepwiseName, opts: { threads?: number } = {}): Promise<Backend> {
   if (name === 'cpu-js') {
     const { cpuJs } = await import('@stepwise/cpu-js');
     return cpuJs();
   }
   if (name === 'wasm-simd') {
     const { wasmSimd } = await import('@stepwise/wasm-simd');
-    return await wasmSimd();
+    return await wasmSimd(opts.threads ? { threads: opts.threads } : {});
   }
   await installWebGPUGlobals();
   const mod: any = await import('@stepwise/webgpu');

@@ -8,9 +8,12 @@
  * per parameter — read param, grad and state, write param and state — times Mparam/s).
  * Then the training figures of `training.ts` (matmul, an MLP step, a CNN step) for the same
  * backends, and the memory sections of `memory.ts` (a PyTorch-style loop without tidy,
- * stepwise beside tfjs; small-model steps/s with and without tidy). Environment:
+ * stepwise beside tfjs; small-model steps/s with and without tidy), and the `pytorch`
+ * section of `pytorch.ts` (seed 002's MLP, seed 004's CNN, the "nn really" CNN, the MLP step
+ * and a tiny op beside PyTorch run as a child process). Environment:
  * BENCH_SIZES=1e5,1e6 to pick sizes, BENCH_QUICK=1 for fewer repetitions,
- * BENCH_SECTIONS=optim,training,memory,overhead (default all) or `--only memory` to pick parts.
+ * BENCH_SECTIONS=optim,training,pytorch,memory,overhead (default all) or `--only pytorch`
+ * to pick parts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -26,6 +29,7 @@ import {
   printMemoryTables,
   printOverheadTable,
 } from './memory.js';
+import { printPytorchTable, pytorchInfo, pytorchRows, pytorchSection } from './pytorch.js';
 import {
   printTrainingTable,
   type TrainingRow,
@@ -44,12 +48,12 @@ const BYTES_PER_PARAM: Record<OptName, number> = {
 };
 const SIZES = (process.env.BENCH_SIZES ?? '1e5,1e6,1e7').split(',').map(Number);
 const QUICK = process.env.BENCH_QUICK === '1';
-/** BENCH_SECTIONS=optim,training,memory,overhead (default all); `--only a,b` says the same. */
+/** BENCH_SECTIONS=optim,training,pytorch,memory,overhead (default all); `--only a,b` says the same. */
 const onlyArg = process.argv.indexOf('--only');
 const SECTIONS = (
   (onlyArg >= 0 ? process.argv[onlyArg + 1] : undefined) ??
   process.env.BENCH_SECTIONS ??
-  'optim,training,memory,overhead'
+  'optim,training,pytorch,memory,overhead'
 ).split(',');
 /** The optimizer and training sections run in this process, backend by backend. */
 const IN_PROCESS = SECTIONS.includes('optim') || SECTIONS.includes('training');
@@ -278,6 +282,7 @@ async function main(): Promise<void> {
     for (const name of ['cpu', 'wasm', 'webgpu'] as const)
       await attempt('tfjs 4.22', `tfjs-${name}`, async () => benchTfjsBackend(await loadTfjs(name), name));
   }
+  if (SECTIONS.includes('pytorch')) await pytorchSection();
   if (SECTIONS.includes('overhead')) await overheadSection();
   if (SECTIONS.includes('memory')) await memorySection();
 
@@ -289,6 +294,7 @@ async function main(): Promise<void> {
     console.log('');
     printTrainingTable(trainingRows);
   }
+  printPytorchTable();
   printOverheadTable();
   printMemoryTables();
   const outDir = new URL('../results/', import.meta.url);
@@ -306,6 +312,8 @@ async function main(): Promise<void> {
     trainingSkips,
     skipped,
     sections: SECTIONS,
+    pytorch: pytorchInfo,
+    pytorchRows,
     overhead: overheadRows,
     overheadSkips,
     memory: memoryRuns,

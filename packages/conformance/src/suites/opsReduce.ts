@@ -193,7 +193,14 @@ function registerFixtureTests(ctx: ConformanceContext): void {
           if (!ctx.supports(c.dtype)) return expectDTypeUnsupported(ctx, c.dtype);
           if (needsSyncReads(c) && !ctx.syncReads) {
             // oneHot's default numClasses reads the values: such a backend asks for it.
-            expectThrowsPhrase(() => table[c.op]!(c.inputs.map((s) => fromSpec(s)), c.args), 'numClasses');
+            expectThrowsPhrase(
+              () =>
+                table[c.op]!(
+                  c.inputs.map((s) => fromSpec(s)),
+                  c.args,
+                ),
+              'numClasses',
+            );
             return;
           }
           await runCase(c);

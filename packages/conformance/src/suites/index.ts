@@ -24,6 +24,7 @@ import { registerOptimValidationTests } from './optimValidation.js';
 import { registerPrintingTests } from './printing.js';
 import { registerPromotionTests } from './promotion.js';
 import { registerPytorchFilesTests } from './pytorchFiles.js';
+import { registerPytorchResumeTests } from './pytorchResume.js';
 import { registerRandomTests } from './random.js';
 import { registerSchedulerFuzzTests } from './schedulerFuzz.js';
 import { registerSeedsTests } from './seeds.js';
@@ -60,6 +61,7 @@ export const suites: Record<string, (ctx: ConformanceContext) => void> = {
   optimValidation: registerOptimValidationTests,
   serialize: registerSerializeTests,
   pytorchFiles: registerPytorchFilesTests,
+  pytorchResume: registerPytorchResumeTests,
   lrScheduler: registerLrSchedulerTests,
   schedulerFuzz: registerSchedulerFuzzTests,
   nn: registerNnTests,

@@ -32,6 +32,11 @@ export class Adadelta extends SpecOptimizer<AdadeltaOptions> {
 /** Adadelta's spec. */
 export const adadelta: OptimizerSpec<AdadeltaOptions> = {
   name: 'Adadelta',
+  pytorch: {
+    since: '1.13',
+    groupKeys: ['lr', 'rho', 'eps', 'weight_decay', 'maximize', ['foreach', null]],
+    tensorState: {},
+  },
   defaults: { lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false },
   check(h) {
     checkLr(h.lr);

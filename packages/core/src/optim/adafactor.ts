@@ -87,6 +87,11 @@ export class Adafactor extends SpecOptimizer<AdafactorOptions> {
 /** Adafactor's spec. */
 export const adafactor: OptimizerSpec<AdafactorOptions> = {
   name: 'Adafactor',
+  // torch.optim.Adafactor appeared in PyTorch 2.5: 1.13 cannot load it.
+  pytorch: {
+    since: '2.5',
+    groupKeys: ['lr', 'beta2_decay', 'eps', 'd', 'weight_decay', ['foreach', null], 'maximize'],
+  },
   defaults: { lr: 1e-2, beta2Decay: -0.8, eps: [null, 1e-3], d: 1.0, weightDecay: 0.0, maximize: false },
   check(o) {
     if (o.lr instanceof Tensor) checkLr(o.lr);

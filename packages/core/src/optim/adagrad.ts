@@ -38,6 +38,18 @@ const initialSum = full((g) => g.initialAccumulatorValue);
 /** Adagrad's spec. */
 export const adagrad: OptimizerSpec<AdagradOptions> = {
   name: 'Adagrad',
+  pytorch: {
+    since: '1.13',
+    groupKeys: [
+      'lr',
+      'lr_decay',
+      'eps',
+      'weight_decay',
+      'initial_accumulator_value',
+      ['foreach', null],
+      'maximize',
+    ],
+  },
   defaults: { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false },
   check(h) {
     checkLr(h.lr);

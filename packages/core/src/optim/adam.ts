@@ -43,7 +43,11 @@ export class Adam extends SpecOptimizer<AdamOptions> {
     super(
       params,
       options,
-      defaults === adam.defaults ? adam : { ...adam, defaults: defaults as typeof adam.defaults },
+      defaults === adam.defaults
+        ? adam
+        : defaults === adamwDefaults
+          ? adamw
+          : { ...adam, defaults: defaults as typeof adam.defaults },
     );
   }
 }
@@ -60,6 +64,22 @@ export const adam: OptimizerSpec<AdamOptions> = {
     decoupledWeightDecay: false,
   },
   check: checkAdamLike,
+  // decoupled_weight_decay is latest PyTorch's (written only when true; 1.13 ignores it).
+  pytorch: {
+    since: '1.13',
+    groupKeys: [
+      'lr',
+      'betas',
+      'eps',
+      'weight_decay',
+      'amsgrad',
+      'maximize',
+      ['foreach', null],
+      ['capturable', false],
+      ['differentiable', false],
+      ['fused', false],
+    ],
+  },
   state: (g) => ({
     step: count,
     expAvg: zeros(),
@@ -109,6 +129,25 @@ export const adam: OptimizerSpec<AdamOptions> = {
 export type AdamWOptions = Omit<AdamOptions, 'decoupledWeightDecay'>;
 
 const adamwDefaults = { ...adam.defaults, weightDecay: 1e-2, decoupledWeightDecay: true };
+
+/** AdamW's spec: Adam's, with AdamW's defaults and PyTorch 1.13's AdamW state-dict layout. */
+const adamw: OptimizerSpec<AdamOptions> = {
+  ...adam,
+  defaults: adamwDefaults,
+  pytorch: {
+    since: '1.13',
+    groupKeys: [
+      'lr',
+      'betas',
+      'eps',
+      'weight_decay',
+      'amsgrad',
+      ['foreach', null],
+      'maximize',
+      ['capturable', false],
+    ],
+  },
+};
 
 /**
  * `torch.optim.AdamW`: Adam with decoupled weight decay θ ← θ(1−γλ) (default λ = 1e-2).

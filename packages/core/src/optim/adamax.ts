@@ -32,6 +32,10 @@ export class Adamax extends SpecOptimizer<AdamaxOptions> {
 /** Adamax's spec. */
 export const adamax: OptimizerSpec<AdamaxOptions> = {
   name: 'Adamax',
+  pytorch: {
+    since: '1.13',
+    groupKeys: ['lr', 'betas', 'eps', 'weight_decay', ['foreach', null], 'maximize'],
+  },
   defaults: { lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, maximize: false },
   check(h) {
     checkLr(h.lr);

@@ -38,6 +38,11 @@ const mu = scalar(() => 1);
 /** ASGD's spec. */
 export const asgd: OptimizerSpec<ASGDOptions> = {
   name: 'ASGD',
+  pytorch: {
+    since: '1.13',
+    groupKeys: ['lr', 'lambd', 'alpha', 't0', 'weight_decay', ['foreach', null], 'maximize'],
+    tensorState: { step: 'float32', eta: 'float32', mu: 'float32' },
+  },
   defaults: { lr: 1e-2, lambd: 1e-4, alpha: 0.75, t0: 1e6, weightDecay: 0, maximize: false },
   check(h) {
     checkLr(h.lr);

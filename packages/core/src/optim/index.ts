@@ -20,10 +20,13 @@ export {
   type ParamGroup,
   type ParamGroupInput,
   type Params,
+  type PytorchOptimizerStateDict,
   type RemovableHandle,
   registerOptimizerStepPostHook,
   registerOptimizerStepPreHook,
   required,
+  type StateDictLayout,
+  type StateDictOptions,
   type StepPostHook,
   type StepPreHook,
 } from './optimizer.js';

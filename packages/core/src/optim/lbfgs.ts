@@ -456,6 +456,19 @@ export class LBFGS extends Optimizer<LBFGSOptions> {
  */
 export const lbfgs: OptimizerSpec<LBFGSOptions> = {
   name: 'LBFGS',
+  pytorch: {
+    since: '1.13',
+    groupKeys: [
+      'lr',
+      'max_iter',
+      'max_eval',
+      'tolerance_grad',
+      'tolerance_change',
+      'history_size',
+      'line_search_fn',
+    ],
+    tensorState: { HDiag: 'param', ro: 'param', al: 'param' },
+  },
   defaults: {
     lr: 1,
     maxIter: 20,

@@ -84,6 +84,21 @@ export class Muon extends SpecOptimizer<MuonOptions> {
 /** Muon's spec. */
 export const muon: OptimizerSpec<MuonOptions> = {
   name: 'Muon',
+  // torch.optim.Muon appeared in PyTorch 2.9: 1.13 cannot load it.
+  pytorch: {
+    since: '2.9',
+    groupKeys: [
+      'lr',
+      'weight_decay',
+      'momentum',
+      'nesterov',
+      'ns_coefficients',
+      'eps',
+      'ns_steps',
+      'adjust_lr_fn',
+    ],
+    tensorState: {},
+  },
   defaults: {
     lr: 1e-3,
     weightDecay: 0.1,

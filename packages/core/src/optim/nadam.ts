@@ -41,6 +41,12 @@ const muProduct = scalar(() => 1);
 /** NAdam's spec. */
 export const nadam: OptimizerSpec<NAdamOptions> = {
   name: 'NAdam',
+  // 1.13 has no maximize or decoupled_weight_decay (written only where they are not the default).
+  pytorch: {
+    since: '1.13',
+    groupKeys: ['lr', 'betas', 'eps', 'weight_decay', 'momentum_decay', ['foreach', null]],
+    tensorState: { step: 'float32', muProduct: 'float32' },
+  },
   defaults: {
     lr: 2e-3,
     betas: [0.9, 0.999],

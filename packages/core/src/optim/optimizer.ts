@@ -44,6 +44,15 @@ import {
   type Params,
   takeParams,
 } from './paramGroups.js';
+import {
+  inLoadedNames,
+  isPytorchOptimizerDict,
+  optimizerFromPytorch,
+  optimizerToPytorch,
+  type PytorchOptimizerStateDict,
+  type Renames,
+  type StateDictOptions,
+} from './pytorchLayout.js';
 import type { OptimizerSpec } from './spec.js';
 import type { OptimizerState, OptimizerStateDict, StateSpec } from './state.js';
 import { typeName } from './validate.js';
@@ -68,6 +77,7 @@ export {
   safeAssign,
   scalarValue,
 } from './paramGroups.js';
+export type { PytorchOptimizerStateDict, StateDictLayout, StateDictOptions } from './pytorchLayout.js';
 export {
   type OptimizerState,
   type OptimizerStateDict,
@@ -322,8 +332,39 @@ export abstract class Optimizer<O extends Record<string, any> = Record<string, a
    * `state_dict()`, PyTorch-shaped: `{ state: { [index]: {...} }, paramGroups: [{ params:
    * [indices], ...hyperparameters }] }`, indices running across groups in order. Like
    * PyTorch it holds references to the live state tensors (save it, or clone, to freeze it).
+   *
+   * `{ layout: 'pytorch' }`: PyTorch's own layout, as PyTorch 1.13's `state_dict()` of this
+   * optimizer writes it (`pytorchLayout.ts`): `{ state: Map<index, { exp_avg, step: 0-dim
+   * tensor, ... }>, param_groups: [{ weight_decay, foreach: null, ..., params }] }`, for
+   * `torch.save(sd, { format: 'pt' })` and PyTorch's `optimizer.load_state_dict`. Its
+   * scalar tensors are new (kept) 0-dim tensors; the others are the live state tensors.
+   * State-dict hooks run as for stepwise's layout, before the conversion.
    */
-  stateDict(): OptimizerStateDict {
+  stateDict(): OptimizerStateDict;
+  stateDict(options: { layout: 'pytorch' }): PytorchOptimizerStateDict;
+  stateDict(options?: StateDictOptions): OptimizerStateDict | PytorchOptimizerStateDict;
+  stateDict(options: StateDictOptions = {}): OptimizerStateDict | PytorchOptimizerStateDict {
+    const layout = checkLayout(options);
+    const sd = this._stateDict();
+    if (layout === 'stepwise') return sd;
+    const params: Tensor[] = [];
+    const seen = new Set<Tensor>();
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (!seen.has(p)) params.push(p);
+        seen.add(p);
+      }
+    }
+    return optimizerToPytorch(sd, {
+      name: this.name,
+      defaults: this._spec?.defaults ?? this._declared,
+      layout: this._spec?.pytorch,
+      params,
+    });
+  }
+
+  /** stepwise's layout, with the state-dict hooks. */
+  private _stateDict(): OptimizerStateDict {
     for (const h of this._sdPreHooks.values()) h(this);
     const index = new Map<Tensor, number>();
     let next = 0;
@@ -361,13 +402,38 @@ export abstract class Optimizer<O extends Record<string, any> = Record<string, a
    * parameters stay; keys the dict lacks (older dicts) are filled from the defaults. State
    * tensors are copied, cast to the parameter's dtype and moved to its backend (`step` and
    * other scalars stay numbers; a 0-dim tensor `step` is accepted).
+   *
+   * PyTorch's layout (a dict with `param_groups`, as `torch.load` gives it from a file
+   * PyTorch saved, or `stateDict({ layout: 'pytorch' })`) is recognised and converted
+   * first (`pytorchLayout.ts`): snake_case names, int state keys, 0-dim tensor scalars,
+   * PyTorch-only group keys (`foreach`, `capturable`, `differentiable`, `fused`) dropped.
+   * Errors then name the keys as that dict spells them.
    */
-  loadStateDict(stateDict: OptimizerStateDict): void {
+  loadStateDict(stateDict: OptimizerStateDict | PytorchOptimizerStateDict): void {
+    let sd = stateDict as OptimizerStateDict;
     for (const h of this._loadPreHooks.values()) {
-      const r = h(this, stateDict);
-      if (r !== undefined) stateDict = r;
+      const r = h(this, sd);
+      if (r !== undefined) sd = r;
     }
-    const { paramGroups, state } = validateStateDict(stateDict, {
+    let renames: Renames | undefined;
+    if (isPytorchOptimizerDict(sd)) ({ stateDict: sd, renames } = optimizerFromPytorch(sd as any));
+    let validated: ReturnType<typeof validateStateDict>;
+    try {
+      validated = this._validate(sd);
+    } catch (e) {
+      throw renames ? inLoadedNames(e, renames) : e;
+    }
+    const { paramGroups, state } = validated;
+    // Commit: nothing below can fail. The old state tensors are not disposed: a state dict
+    // taken earlier may still refer to them (as in PyTorch); the GC safety net frees them.
+    this.state = state;
+    this.paramGroups = paramGroups as ParamGroup<O>[];
+    for (const h of this._loadPostHooks.values()) h(this);
+  }
+
+  /** `validateStateDict` against this optimizer. */
+  private _validate(stateDict: OptimizerStateDict): ReturnType<typeof validateStateDict> {
+    return validateStateDict(stateDict, {
       name: this.name,
       paramGroups: this.paramGroups,
       defaults: this.defaults,
@@ -376,11 +442,6 @@ export abstract class Optimizer<O extends Record<string, any> = Record<string, a
       stateSpec: (p, g) => this._stateSpec(p, g as ParamGroup<O>),
       checkLoadedState: (p, st, where, g) => this._checkLoadedState(p, st, where, g as ParamGroup<O>),
     });
-    // Commit: nothing below can fail. The old state tensors are not disposed: a state dict
-    // taken earlier may still refer to them (as in PyTorch); the GC safety net frees them.
-    this.state = state;
-    this.paramGroups = paramGroups as ParamGroup<O>[];
-    for (const h of this._loadPostHooks.values()) h(this);
   }
 
   /**
@@ -403,4 +464,16 @@ export abstract class Optimizer<O extends Record<string, any> = Record<string, a
     checkScalarState(st, where);
     this._spec?.checkLoadedState?.(st, where, group);
   }
+}
+
+/** The layout `stateDict` options ask for, refusing an unknown one. */
+export function checkLayout(options: unknown): 'stepwise' | 'pytorch' {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`stateDict options must be an object, got ${typeName(options)}`);
+  }
+  const layout = (options as StateDictOptions).layout ?? 'stepwise';
+  if (layout !== 'stepwise' && layout !== 'pytorch') {
+    throw new ValueError(`stateDict: layout must be 'stepwise' or 'pytorch', got ${String(layout)}`);
+  }
+  return layout;
 }

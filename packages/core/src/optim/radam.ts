@@ -35,6 +35,8 @@ export class RAdam extends SpecOptimizer<RAdamOptions> {
 /** RAdam's spec. */
 export const radam: OptimizerSpec<RAdamOptions> = {
   name: 'RAdam',
+  // 1.13 has no maximize or decoupled_weight_decay (written only where they are not the default).
+  pytorch: { since: '1.13', groupKeys: ['lr', 'betas', 'eps', 'weight_decay', ['foreach', null]] },
   defaults: {
     lr: 1e-3,
     betas: [0.9, 0.999],

@@ -34,6 +34,21 @@ export class RMSprop extends SpecOptimizer<RMSpropOptions> {
 /** RMSprop's spec. */
 export const rmsprop: OptimizerSpec<RMSpropOptions> = {
   name: 'RMSprop',
+  pytorch: {
+    since: '1.13',
+    groupKeys: [
+      'lr',
+      'momentum',
+      'alpha',
+      'eps',
+      'centered',
+      'weight_decay',
+      ['foreach', null],
+      'maximize',
+      ['differentiable', false],
+    ],
+    tensorState: {},
+  },
   defaults: {
     lr: 1e-2,
     alpha: 0.99,

@@ -37,6 +37,11 @@ const stepSize = full((g) => scalarValue(g.lr));
 /** Rprop's spec. */
 export const rprop: OptimizerSpec<RpropOptions> = {
   name: 'Rprop',
+  pytorch: {
+    since: '1.13',
+    groupKeys: ['lr', 'etas', 'step_sizes', ['foreach', null], 'maximize'],
+    tensorState: {},
+  },
   defaults: { lr: 1e-2, etas: [0.5, 1.2], stepSizes: [1e-6, 50], maximize: false },
   check(h) {
     checkLr(h.lr);

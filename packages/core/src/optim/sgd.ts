@@ -43,6 +43,21 @@ function checkNesterov(h: { nesterov: boolean; momentum: number; dampening: numb
 /** SGD's spec. */
 export const sgd: OptimizerSpec<SGDOptions> = {
   name: 'SGD',
+  pytorch: {
+    since: '1.13',
+    groupKeys: [
+      'lr',
+      'momentum',
+      'dampening',
+      'weight_decay',
+      'nesterov',
+      'maximize',
+      ['foreach', null],
+      ['differentiable', false],
+    ],
+    tensorState: {},
+    stateDefaults: { momentumBuffer: null },
+  },
   defaults: { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false },
   check(h) {
     checkLr(h.lr);

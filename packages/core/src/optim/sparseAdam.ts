@@ -72,6 +72,7 @@ export class SparseAdam extends SpecOptimizer<SparseAdamOptions> {
 /** SparseAdam's spec. */
 export const sparseAdam: OptimizerSpec<SparseAdamOptions> = {
   name: 'SparseAdam',
+  pytorch: { since: '1.13', groupKeys: ['lr', 'betas', 'eps', 'maximize'], tensorState: {} },
   defaults: { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, maximize: false },
   check(h) {
     checkLr(h.lr, true);

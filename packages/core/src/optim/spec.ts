@@ -36,6 +36,7 @@ import type { Tensor } from '../tensor.js';
 import { perConfiguration, runGroup } from './fusedStep.js';
 import { Optimizer } from './optimizer.js';
 import { type Hyperparameters, type ParamGroup, type Params, scalarValue } from './paramGroups.js';
+import type { PytorchOptimizerLayout } from './pytorchLayout.js';
 import { initState, type OptimizerState, type StateInit, type StateSpec, stateInits } from './state.js';
 import { checkKnownOptions } from './validate.js';
 
@@ -59,6 +60,12 @@ export interface OptimizerSpec<O extends Record<string, any>> {
   checkLoadedState?(st: OptimizerState, where: string, group: ParamGroup<O>): void;
   /** The update as one fused pass per group (the elementwise optimizers). */
   readonly update?: FusedUpdate<O>;
+  /**
+   * How PyTorch's `state_dict()` of this optimizer is laid out (`pytorchLayout.ts`): its
+   * group keys in order, the state it keeps as 0-dim tensors. Without it,
+   * `stateDict({ layout: 'pytorch' })` renames every key and writes `step` as a tensor.
+   */
+  readonly pytorch?: PytorchOptimizerLayout;
 }
 
 /**

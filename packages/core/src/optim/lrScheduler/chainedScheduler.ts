@@ -1,6 +1,8 @@
 import { ValueError } from '../../errors.js';
 import type { Optimizer } from '../optimizer.js';
+import type { StateDictOptions } from '../pytorchLayout.js';
 import { LRScheduler, lrOf, type SchedulerStateDict } from './lrScheduler.js';
+import type { SchedulerLayout } from './pytorchLayout.js';
 import { checkChildren, prepareWithChildren } from './sequentialLr.js';
 
 /**
@@ -43,10 +45,16 @@ export class ChainedScheduler extends LRScheduler {
     this._lastLr = this.optimizer.paramGroups.map(lrOf);
   }
 
-  override stateDict(): SchedulerStateDict {
-    const sd = super.stateDict();
+  override stateDict(options: StateDictOptions = {}): SchedulerStateDict {
+    if (options.layout === 'pytorch') return super.stateDict(options);
+    const sd = super.stateDict(options);
     sd._schedulers = this._schedulers.map((s) => s.stateDict());
     return sd;
+  }
+
+  /** @internal PyTorch's ChainedScheduler keeps `_last_lr` and the children's dicts only. */
+  override _pytorchLayout(): SchedulerLayout {
+    return { omit: ['_isInitial', 'baseLrs', 'lastEpoch', '_stepCount'] };
   }
 
   /** @internal Validates the parent's fields and every child's before any of them changes. */

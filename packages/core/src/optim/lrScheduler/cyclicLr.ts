@@ -1,6 +1,7 @@
 import { ValueError } from '../../errors.js';
 import type { Optimizer } from '../optimizer.js';
 import { formatParam, LRScheduler, type StateSchema } from './lrScheduler.js';
+import { functionsOnlyNone, type SchedulerLayout } from './pytorchLayout.js';
 
 /** Options of `CyclicLR` (PyTorch's arguments, camelCase). */
 export interface CyclicLROptions {
@@ -105,6 +106,34 @@ export class CyclicLR extends LRScheduler {
       useBeta1: { kind: 'bool' },
       baseMomentums: { kind: 'numbers', length: 'groupsOrNone' },
       maxMomentums: { kind: 'numbers', length: 'groupsOrNone' },
+    };
+  }
+
+  /**
+   * @internal PyTorch's `_scale_fn_custom` is None (a function is not saved: a custom
+   * `scaleFn` does not cross); without cycled momentum 1.13 has no `base_momentums`,
+   * `max_momentums`, and no `use_beta1` at all (2.x's: cycling Adam's beta1), written
+   * only when true.
+   */
+  override _pytorchLayout(): SchedulerLayout {
+    const base = super._pytorchLayout();
+    return {
+      ...base,
+      omit: [
+        ...(base.omit ?? []),
+        ...(this.cycleMomentum ? [] : ['baseMomentums', 'maxMomentums']),
+        ...(this.useBeta1 ? [] : ['useBeta1']),
+      ],
+      extra: {
+        ...base.extra,
+        _scale_fn_custom: {
+          value: null,
+          check: functionsOnlyNone(
+            'scaleFn',
+            'The _scale_fn_custom will only be saved if it is a callable object and not if it is a function or lambda.',
+          ),
+        },
+      },
     };
   }
 

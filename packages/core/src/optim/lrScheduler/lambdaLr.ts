@@ -1,6 +1,7 @@
 import { ValueError } from '../../errors.js';
 import type { Optimizer } from '../optimizer.js';
 import { LRScheduler } from './lrScheduler.js';
+import { lambdaLayout, type SchedulerLayout } from './pytorchLayout.js';
 
 /** A function of the epoch giving a multiplicative factor. */
 export type LrLambda = (epoch: number) => number;
@@ -28,6 +29,10 @@ export class LambdaLR extends LRScheduler {
   }
   protected override _excludedState(): readonly string[] {
     return ['optimizer', 'lrLambdas'];
+  }
+  /** @internal PyTorch's `lr_lambdas`: None per group (functions are not saved). */
+  override _pytorchLayout(): SchedulerLayout {
+    return lambdaLayout(super._pytorchLayout(), this.lrLambdas.length);
   }
   getLr(): number[] {
     this._warnOutsideStep();

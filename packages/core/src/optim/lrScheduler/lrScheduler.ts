@@ -11,7 +11,16 @@ import { ValueError } from '../../errors.js';
 import { inspectCustom } from '../../formatTensor.js';
 import { schedulerRepr } from '../../optimRepr.js';
 import { Tensor } from '../../tensor.js';
-import { Optimizer } from '../optimizer.js';
+import { checkLayout, Optimizer } from '../optimizer.js';
+import type { StateDictOptions } from '../pytorchLayout.js';
+import {
+  baseExtra,
+  inLoadedKeys,
+  isPytorchSchedulerDict,
+  type SchedulerLayout,
+  schedulerFromPytorch,
+  schedulerToPytorch,
+} from './pytorchLayout.js';
 
 const forbidden = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -205,8 +214,15 @@ export abstract class LRScheduler {
     return null;
   }
 
-  /** `state_dict()`: every field except the optimizer and functions (lambdas are not saved). */
-  stateDict(): SchedulerStateDict {
+  /**
+   * `state_dict()`: every field except the optimizer and functions (lambdas are not saved).
+   * `{ layout: 'pytorch' }`: PyTorch's layout, as PyTorch 1.13's `state_dict()` of the
+   * same scheduler holds it (`pytorchLayout.ts`: `last_epoch`, `base_lrs`, `_last_lr`,
+   * ..., `verbose: False`), for `torch.save(sd, { format: 'pt' })` and PyTorch's
+   * `scheduler.load_state_dict`.
+   */
+  stateDict(options: StateDictOptions = {}): SchedulerStateDict {
+    if (checkLayout(options) === 'pytorch') return schedulerToPytorch(this, this.stateDict());
     const out: SchedulerStateDict = {};
     const excluded = new Set(this._excludedState());
     for (const [k, v] of Object.entries(this)) {
@@ -222,9 +238,33 @@ export abstract class LRScheduler {
    * lacks keep their current value, as PyTorch's `__dict__.update`. Everything is checked
    * before anything changes, so a failed load leaves the scheduler (and, for SequentialLR
    * and ChainedScheduler, every child) exactly as it was.
+   *
+   * PyTorch's layout (`last_epoch`, `base_lrs`, `_last_lr`, ...: a dict PyTorch saved, read
+   * with `torch.load`) is recognised and converted first (`pytorchLayout.ts`); errors then
+   * name the keys as that dict spells them.
    */
   loadStateDict(sd: SchedulerStateDict): void {
-    this._prepareLoad(sd, '')();
+    if (!isPytorchSchedulerDict(sd)) {
+      this._prepareLoad(sd, '')();
+      return;
+    }
+    const renames = new Map<string, string>();
+    let commit: () => void;
+    try {
+      commit = this._prepareLoad(schedulerFromPytorch(this, sd, '', renames), '');
+    } catch (e) {
+      throw inLoadedKeys(e, renames);
+    }
+    commit();
+  }
+
+  /**
+   * @internal Where this scheduler's state dict in PyTorch's layout departs from the
+   * renaming rule (`pytorchLayout.ts`). The base: 1.13's `verbose` and
+   * `_get_lr_called_within_step`, and no `_is_initial` (latest PyTorch's).
+   */
+  _pytorchLayout(): SchedulerLayout {
+    return { omit: ['_isInitial'], extra: baseExtra };
   }
 
   /**

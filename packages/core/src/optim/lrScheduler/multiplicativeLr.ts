@@ -1,6 +1,7 @@
 import type { Optimizer } from '../optimizer.js';
 import { type LrLambda, lambdasFor } from './lambdaLr.js';
 import { LRScheduler, lrOf } from './lrScheduler.js';
+import { lambdaLayout, type SchedulerLayout } from './pytorchLayout.js';
 
 /** `torch.optim.lr_scheduler.MultiplicativeLR`: lr ← lr · λ(epoch) each step after the first. */
 export class MultiplicativeLR extends LRScheduler {
@@ -12,6 +13,10 @@ export class MultiplicativeLR extends LRScheduler {
   }
   protected override _excludedState(): readonly string[] {
     return ['optimizer', 'lrLambdas'];
+  }
+  /** @internal PyTorch's `lr_lambdas`: None per group (functions are not saved). */
+  override _pytorchLayout(): SchedulerLayout {
+    return lambdaLayout(super._pytorchLayout(), this.lrLambdas.length);
   }
   getLr(): number[] {
     this._warnOutsideStep();

@@ -1,6 +1,28 @@
 import { ValueError } from '../../errors.js';
 import type { Optimizer } from '../optimizer.js';
+import { camelCase, snakeCase } from '../pytorchLayout.js';
 import { formatParam, LRScheduler, type StateSchema } from './lrScheduler.js';
+import { functionRefused, type SchedulerLayout } from './pytorchLayout.js';
+
+/** The phases as PyTorch holds them (`_schedule_phases`: snake_case keys, naming the groups' snake_case keys), both ways. */
+const phasesLayout = {
+  toPytorch: (v: unknown): unknown =>
+    (v as Record<string, unknown>[]).map((ph) =>
+      Object.fromEntries(
+        Object.entries(ph).map(([k, x]) => [snakeCase(k), typeof x === 'string' ? snakeCase(x) : x]),
+      ),
+    ),
+  fromPytorch: (v: unknown): unknown => {
+    if (!Array.isArray(v)) return v;
+    return v.map((ph) =>
+      ph !== null && typeof ph === 'object' && !Array.isArray(ph)
+        ? Object.fromEntries(
+            Object.entries(ph).map(([k, x]) => [camelCase(k), typeof x === 'string' ? camelCase(x) : x]),
+          )
+        : ph,
+    );
+  },
+};
 
 /** Options of `OneCycleLR`. */
 export interface OneCycleLROptions {
@@ -167,6 +189,31 @@ export class OneCycleLR extends LRScheduler {
       annealStrategy: { kind: 'string', oneOf: ['cos', 'linear'] },
       cycleMomentum: { kind: 'bool' },
       useBeta1: { kind: 'bool' },
+    };
+  }
+
+  /**
+   * @internal `phases` is PyTorch's `_schedule_phases`, `annealStrategy` latest PyTorch's
+   * `_anneal_func_type` ('cos' | 'linear'). PyTorch 1.13 held a bound method
+   * (`anneal_func`) instead, which cannot cross: it is refused with what to do.
+   */
+  override _pytorchLayout(): SchedulerLayout {
+    const base = super._pytorchLayout();
+    return {
+      ...base,
+      omit: [...(base.omit ?? []), ...(this.cycleMomentum ? [] : ['useBeta1'])],
+      rename: { phases: '_schedule_phases', annealStrategy: '_anneal_func_type' },
+      values: { phases: phasesLayout },
+      extra: {
+        ...base.extra,
+        anneal_func: {
+          write: false,
+          check: functionRefused(
+            'bound method OneCycleLR._annealing_cos/_annealing_linear',
+            "Delete it from the dict in PyTorch before saving (del sd['anneal_func']) and build the OneCycleLR with the same annealStrategy; PyTorch 2.x saves '_anneal_func_type' instead, which crosses.",
+          ),
+        },
+      },
     };
   }
 

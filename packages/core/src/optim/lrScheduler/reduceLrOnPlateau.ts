@@ -2,6 +2,7 @@ import { ValueError } from '../../errors.js';
 import { Tensor } from '../../tensor.js';
 import type { Optimizer } from '../optimizer.js';
 import { checkOptimizer, LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
+import { baseExtra, type SchedulerLayout } from './pytorchLayout.js';
 
 /** Options of `ReduceLROnPlateau`. */
 export interface ReduceLROnPlateauOptions {
@@ -50,7 +51,13 @@ export class ReduceLROnPlateau extends LRScheduler {
     const thresholdMode = opts.thresholdMode ?? 'rel';
     if (thresholdMode !== 'rel' && thresholdMode !== 'abs')
       throw new ValueError(`threshold mode ${thresholdMode} is unknown!`);
+    const hadInitialLr = optimizer.paramGroups.map((g) => g.initialLr !== undefined);
     super(optimizer, -1);
+    // PyTorch's ReduceLROnPlateau never sets initial_lr (it does not run LRScheduler's
+    // constructor): the groups keep the keys they had, so a state dict matches PyTorch's.
+    optimizer.paramGroups.forEach((g, i) => {
+      if (!hadInitialLr[i]) delete g.initialLr;
+    });
     this.factor = factor;
     this.minLrs = minLrs;
     this.patience = opts.patience ?? 10;
@@ -63,6 +70,25 @@ export class ReduceLROnPlateau extends LRScheduler {
     this.modeWorse = mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
     this.best = this.modeWorse;
     this._lastLr = optimizer.paramGroups.map(lrOf);
+  }
+
+  /**
+   * @internal PyTorch 1.13's ReduceLROnPlateau is no LRScheduler: no `base_lrs` or
+   * `_step_count`; latest PyTorch's `default_min_lr` (its constructor's scalar `min_lr`) is
+   * dropped on load.
+   */
+  override _pytorchLayout(): SchedulerLayout {
+    return {
+      omit: ['_isInitial', 'baseLrs', '_stepCount'],
+      extra: {
+        verbose: baseExtra.verbose!,
+        default_min_lr: {
+          write: false,
+          check: (v) =>
+            v === null || (typeof v === 'number' && Number.isFinite(v)) ? null : 'must be a number or None',
+        },
+      },
+    };
   }
 
   getLr(): number[] {

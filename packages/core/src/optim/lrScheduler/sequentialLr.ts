@@ -1,6 +1,8 @@
 import { ValueError } from '../../errors.js';
 import type { Optimizer } from '../optimizer.js';
+import type { StateDictOptions } from '../pytorchLayout.js';
 import { LRScheduler, type SchedulerStateDict, type StateSchema, typeName } from './lrScheduler.js';
+import type { SchedulerLayout } from './pytorchLayout.js';
 import { ReduceLROnPlateau } from './reduceLrOnPlateau.js';
 
 export function checkChildren(who: string, optimizer: Optimizer, schedulers: readonly unknown[]): void {
@@ -118,10 +120,16 @@ export class SequentialLR extends LRScheduler {
     this._lastLr = s.getLastLr();
   }
 
-  override stateDict(): SchedulerStateDict {
-    const sd = super.stateDict();
+  override stateDict(options: StateDictOptions = {}): SchedulerStateDict {
+    if (options.layout === 'pytorch') return super.stateDict(options);
+    const sd = super.stateDict(options);
     sd._schedulers = this._schedulers.map((s) => s.stateDict());
     return sd;
+  }
+
+  /** @internal PyTorch's SequentialLR keeps `_milestones`, `last_epoch`, `_last_lr` and the children's dicts only. */
+  override _pytorchLayout(): SchedulerLayout {
+    return { omit: ['_isInitial', 'baseLrs', '_stepCount'], rename: { milestones: '_milestones' } };
   }
 
   /** @internal Validates the parent's fields and every child's before any of them changes. */

@@ -1,5 +1,6 @@
 import { ValueError } from '../../errors.js';
 import { formatParam, LRScheduler, lrOf, type StateSchema } from '../lrScheduler/lrScheduler.js';
+import { functionRefused, type SchedulerLayout } from '../lrScheduler/pytorchLayout.js';
 import type { Optimizer } from '../optimizer.js';
 
 /**
@@ -43,6 +44,28 @@ export class SWALR extends LRScheduler {
       ...super._stateSchema(),
       annealEpochs: { kind: 'int', min: 0 },
       annealStrategy: { kind: 'string', oneOf: ['cos', 'linear'] },
+    };
+  }
+
+  /**
+   * @internal PyTorch's SWALR holds its annealing function (`anneal_func`), not the
+   * strategy's name: `annealStrategy` is not written, and an `anneal_func` is refused.
+   */
+  override _pytorchLayout(): SchedulerLayout {
+    const base = super._pytorchLayout();
+    return {
+      ...base,
+      omit: [...(base.omit ?? []), 'annealStrategy'],
+      extra: {
+        ...base.extra,
+        anneal_func: {
+          write: false,
+          check: functionRefused(
+            'SWALR._cosine_anneal/_linear_anneal',
+            "Delete it from the dict in PyTorch before saving (del sd['anneal_func']) and build the SWALR with the same annealStrategy.",
+          ),
+        },
+      },
     };
   }
 

@@ -4,6 +4,10 @@ import type { Tolerance } from './tolerance.js';
 /** A fixture number: JSON cannot hold NaN or infinities, so the generator writes them as strings. */
 export type FixtureNumber = number | 'nan' | 'inf' | '-inf';
 
+/**
+ * A fixture number as a JS number: the strings `"nan"`, `"inf"` and `"-inf"` that JSON cannot hold become NaN
+ * and ±Infinity.
+ */
 export function fromFixture(v: FixtureNumber): number {
   if (v === 'nan') return Number.NaN;
   if (v === 'inf') return Number.POSITIVE_INFINITY;

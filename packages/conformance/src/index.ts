@@ -7,6 +7,8 @@
  *
  * Each area lives in its own file under `suites/` and registers its tests with the
  * context; this file only wires them together.
+ *
+ * @module @stepwise/conformance
  */
 
 import type { Backend, DType } from '@stepwise/core';
@@ -31,6 +33,7 @@ export { mulberry32, SeededRng } from './seeded.js';
 export { type Live, liveOf, memoryVerdict, TestMemoryCheck } from './testMemory.js';
 export { type Tolerance, tolerance } from './tolerance.js';
 
+/** Options of `runConformance`. */
 export interface ConformanceOptions {
   /** Run only the suites whose name is listed (for debugging a backend); default: all. */
   readonly only?: readonly string[];
@@ -42,6 +45,10 @@ export interface ConformanceOptions {
   readonly reference?: () => Backend | Promise<Backend>;
 }
 
+/**
+ * Registers the whole conformance suite (ops, autograd, nn, optim, schedulers, serialization, memory, seeds)
+ * as vitest tests for one backend, made fresh by `create`.
+ */
 export function runConformance(
   name: string,
   factory: () => Backend | Promise<Backend>,

@@ -4,6 +4,8 @@
  * backend. The conformance suites, the kernel layer and the backends' own tests all draw
  * from it; fast-check's properties (`suites/property.ts`) use fast-check's own seeded
  * generator.
+ *
+ * @module @stepwise/conformance/seeded
  */
 
 import { mulberry32 } from '@stepwise/core';

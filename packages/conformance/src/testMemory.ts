@@ -20,7 +20,9 @@ import * as torch from '@stepwise/core';
 
 /** Live tensors and bytes. */
 export interface Live {
+  /** Number of live tensors. */
   readonly tensors: number;
+  /** Bytes of live storage. */
   readonly bytes: number;
 }
 
@@ -77,6 +79,7 @@ function hook(): void {
 /** Disposed tensors are dropped from the list this often, so a 10⁴-step loop does not hold them all. */
 const PRUNE_EVERY = 4096;
 
+/** Checks that a test releases what it allocates: compares `torch.memory()` before and after, per backend. */
 export class TestMemoryCheck {
   #made: torch.Tensor[] = [];
   #kept = new Set<torch.Tensor>();

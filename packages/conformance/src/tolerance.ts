@@ -7,8 +7,11 @@
  */
 import type { DType } from '@stepwise/core';
 
+/** Tolerance of a comparison, as `torch.allclose`: `|a - b| <= atol + rtol * |b|`. */
 export interface Tolerance {
+  /** Relative tolerance. */
   readonly rtol: number;
+  /** Absolute tolerance. */
   readonly atol: number;
 }
 

@@ -24,6 +24,7 @@ export type { TypedArray } from './dtype.js';
  * GPUBuffer). Core never looks inside.
  */
 export interface Storage {
+  /** The element type. */
   readonly dtype: DType;
   /** Number of elements (not bytes). */
   readonly size: number;
@@ -35,12 +36,17 @@ export interface Storage {
  * `shape.length === strides.length`; `shape` may be `[]` for a scalar.
  */
 export interface View {
+  /** The storage the view reads. */
   readonly storage: Storage;
+  /** The view's shape. */
   readonly shape: readonly number[];
+  /** Elements to step in the storage per index of each dimension. */
   readonly strides: readonly number[];
+  /** Index of the view's first element in the storage. */
   readonly offset: number;
 }
 
+/** The unary elementwise ops every backend implements. */
 export type UnaryOp =
   | 'neg'
   | 'exp'
@@ -91,38 +97,67 @@ export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
 
 /** Geometry shared by the conv2d kernels. Input NCHW, weight [Cout, Cin/groups, kH, kW]. */
 export interface Conv2dGeometry {
+  /** Batch size N. */
   batch: number;
+  /** Input channels. */
   inChannels: number;
+  /** Input height. */
   inH: number;
+  /** Input width. */
   inW: number;
+  /** Output channels. */
   outChannels: number;
+  /** Output height. */
   outH: number;
+  /** Output width. */
   outW: number;
+  /** Kernel height. */
   kH: number;
+  /** Kernel width. */
   kW: number;
+  /** Vertical stride. */
   strideH: number;
+  /** Horizontal stride. */
   strideW: number;
+  /** Zero padding at the top and bottom. */
   padH: number;
+  /** Zero padding at the left and right. */
   padW: number;
+  /** Vertical dilation. */
   dilationH: number;
+  /** Horizontal dilation. */
   dilationW: number;
+  /** Number of channel groups. */
   groups: number;
 }
 
 /** Geometry of max pooling (NCHW; `channels` is N*C folded, the kernel does not care). */
 export interface Pool2dGeometry {
+  /** Channels C (pooling keeps them). */
   channels: number;
+  /** Input height. */
   inH: number;
+  /** Input width. */
   inW: number;
+  /** Output height. */
   outH: number;
+  /** Output width. */
   outW: number;
+  /** Kernel height. */
   kH: number;
+  /** Kernel width. */
   kW: number;
+  /** Vertical stride. */
   strideH: number;
+  /** Horizontal stride. */
   strideW: number;
+  /** Zero padding at the top and bottom. */
   padH: number;
+  /** Zero padding at the left and right. */
   padW: number;
+  /** Vertical dilation. */
   dilationH: number;
+  /** Horizontal dilation. */
   dilationW: number;
 }
 
@@ -189,6 +224,10 @@ export interface FusedTensorArgs {
   readonly scalars: ArrayLike<number>;
 }
 
+/**
+ * What a backend implements: storage, kernels and reads. Core does everything else (shapes, broadcasting,
+ * dtype promotion, argument checks, autograd), and validates every call before it reaches a backend.
+ */
 export interface Backend {
   /** Registry name: 'cpu-js', 'wasm-simd', 'webgpu', ... */
   readonly name: string;
@@ -258,6 +297,10 @@ export interface Backend {
   where(cond: View, a: View, b: View, out: Storage, outShape: readonly number[]): void;
 
   // ---- reductions ----
+  /**
+   * Reduces `x`, viewed as `[outer, len, inner]`, over its middle dimension into `out` (`[outer, inner]`)
+   * with `op`.
+   */
   reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, out: Storage): void;
 
   // ---- linear algebra ----

@@ -8,12 +8,15 @@ export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 /** Typed arrays used to move data between host and device, one per dtype. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** Every dtype, in the order backends list them. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/** Whether `d` is a floating-point dtype (float32 or float64). */
 export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }
 
+/** Bytes one element of `d` takes in storage. */
 export function bytesPerElement(d: DType): number {
   return d === 'float64' ? 8 : d === 'bool' ? 1 : 4;
 }

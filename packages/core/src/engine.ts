@@ -5,6 +5,7 @@ import type { Tensor } from './tensor.js';
 
 let gradEnabled = true;
 
+/** Whether operations are recorded for autograd now: PyTorch's `is_grad_enabled`. */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -5,21 +5,25 @@
 
 /** A shape that does not fit (PyTorch raises RuntimeError for these). */
 export class ShapeError extends Error {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'ShapeError';
 }
 
 /** A dtype that an op or a backend cannot take. */
 export class DTypeError extends TypeError {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'DTypeError';
 }
 
 /** Use of a tensor after `dispose()`. */
 export class DisposedTensorError extends Error {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'DisposedTensorError';
 }
 
 /** Autograd misuse: backward twice without retainGraph, in-place on a leaf, version mismatch. */
 export class AutogradError extends Error {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'AutogradError';
 }
 
@@ -28,6 +32,7 @@ export class AutogradError extends Error {
  * backend. Every backend's own errors extend it.
  */
 export class BackendError extends Error {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'BackendError';
 }
 
@@ -39,14 +44,17 @@ export class BackendError extends Error {
  * count and the bytes at fault, and whether disposing tensors can help.
  */
 export class OutOfMemoryError extends BackendError {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'OutOfMemoryError';
 }
 
 /** A value the caller passed that is out of range or of the wrong kind. */
 export class ValueError extends Error {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'ValueError';
 }
 
+/** A shape as PyTorch prints it in messages: `[2, 3]`. */
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

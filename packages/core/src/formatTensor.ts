@@ -47,12 +47,20 @@ export interface PrintOptions {
 
 /** `torch.setPrintOptions` options: PyTorch's `set_printoptions` arguments, camelCase. */
 export interface SetPrintOptions {
+  /** Digits after the decimal point (PyTorch's default 4). */
   precision?: number;
+  /** Tensors with more elements than this print summarised (PyTorch's default 1000). */
   threshold?: number;
+  /** Items shown at each end of a summarised dimension (PyTorch's default 3). */
   edgeitems?: number;
+  /** Characters per line before wrapping (PyTorch's default 80). */
   linewidth?: number;
   /** Sane defaults, overridden by the other options: 'default', 'short' or 'full'. */
   profile?: 'default' | 'short' | 'full';
+  /**
+   * Force scientific notation (`true`), forbid it (`false`), or choose automatically (`null`); PyTorch's
+   * `sci_mode`.
+   */
   sciMode?: boolean | null;
 }
 

@@ -5,6 +5,8 @@
  *   import '@stepwise/cpu-js/register';
  *
  * Names are PyTorch's in camelCase; keyword arguments become one options object.
+ *
+ * @module @stepwise/core
  */
 
 import type { Backend } from './backend.js';
@@ -242,25 +244,40 @@ export function pow(base: Tensor | number, exponent: Tensor | number): Tensor {
   return ew.pow(base, exponent);
 }
 
+/** Elementwise `a == b` (broadcast), bool: `torch.eq`. */
 export const eq = (a: Tensor, b: Tensor | number) => ew.compare('eq', a, b);
+/** Elementwise `a != b`, bool: `torch.ne`. */
 export const ne = (a: Tensor, b: Tensor | number) => ew.compare('ne', a, b);
+/** Elementwise `a < b`, bool: `torch.lt`. */
 export const lt = (a: Tensor, b: Tensor | number) => ew.compare('lt', a, b);
+/** Elementwise `a <= b`, bool: `torch.le`. */
 export const le = (a: Tensor, b: Tensor | number) => ew.compare('le', a, b);
+/** Elementwise `a > b`, bool: `torch.gt`. */
 export const gt = (a: Tensor, b: Tensor | number) => ew.compare('gt', a, b);
+/** Elementwise `a >= b`, bool: `torch.ge`. */
 export const ge = (a: Tensor, b: Tensor | number) => ew.compare('ge', a, b);
 
 type Dims = number | readonly number[] | null;
+/** Sum of all elements, or over `dim` (one or several), keeping it with `keepdim`: `torch.sum`. */
 export const sum = (t: Tensor, dim?: Dims, keepdim = false) => red.sum(t, dim, keepdim);
+/** Mean of all elements, or over `dim`: `torch.mean`. */
 export const mean = (t: Tensor, dim?: Dims, keepdim = false) => red.mean(t, dim, keepdim);
+/** `log(sum(exp(t)))` over `dim`, computed stably: `torch.logsumexp`. */
 export const logsumexp = (t: Tensor, dim: number | readonly number[], keepdim = false) =>
   red.logsumexp(t, dim, keepdim);
+/** Softmax along `dim`: `torch.softmax`. */
 export const softmax = (t: Tensor, dim: number) => red.softmax(t, dim);
+/** Log of the softmax along `dim`: `torch.log_softmax`. */
 export const logSoftmax = (t: Tensor, dim: number) => red.logSoftmax(t, dim);
+/** Index of the maximum (flattened, or along `dim`), int32: `torch.argmax`. */
 export const argmax = (t: Tensor, dim?: number | null, keepdim = false) =>
   red.argReduce(t, 'argmax', dim, keepdim);
+/** Index of the minimum (flattened, or along `dim`), int32: `torch.argmin`. */
 export const argmin = (t: Tensor, dim?: number | null, keepdim = false) =>
   red.argReduce(t, 'argmin', dim, keepdim);
+/** Maximum over `dim` (one or several), values only: `torch.amax`. */
 export const amax = (t: Tensor, dim?: Dims, keepdim = false) => red.amax(t, 'max', dim, keepdim);
+/** Minimum over `dim` (one or several), values only: `torch.amin`. */
 export const amin = (t: Tensor, dim?: Dims, keepdim = false) => red.amax(t, 'min', dim, keepdim);
 
 /**
@@ -268,7 +285,16 @@ export const amin = (t: Tensor, dim?: Dims, keepdim = false) => red.amax(t, 'min
  * with a tensor `b`: the elementwise maximum (`torch.maximum`).
  */
 export function max(t: Tensor): Tensor;
-export function max(t: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function max(
+  t: Tensor,
+  dim: number,
+  keepdim?: boolean,
+): {
+  /** The maximum values. */
+  values: Tensor;
+  /** Their indices along `dim` (int32). */
+  indices: Tensor;
+};
 export function max(t: Tensor, other: Tensor): Tensor;
 export function max(t: Tensor, dim?: number | Tensor, keepdim = false) {
   if (typeof dim === 'object' && dim !== null) return ew.maximum(t, dim);
@@ -276,22 +302,40 @@ export function max(t: Tensor, dim?: number | Tensor, keepdim = false) {
 }
 /** `torch.min(t)`, `torch.min(t, dim, keepdim)`, or `torch.min(a, b)`: the elementwise minimum. */
 export function min(t: Tensor): Tensor;
-export function min(t: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function min(
+  t: Tensor,
+  dim: number,
+  keepdim?: boolean,
+): {
+  /** The minimum values. */
+  values: Tensor;
+  /** Their indices along `dim` (int32). */
+  indices: Tensor;
+};
 export function min(t: Tensor, other: Tensor): Tensor;
 export function min(t: Tensor, dim?: number | Tensor, keepdim = false) {
   if (typeof dim === 'object' && dim !== null) return ew.minimum(t, dim);
   return dim === undefined ? t.min() : t.min(dim, keepdim);
 }
 
+/** View with `dim0` and `dim1` swapped: `torch.transpose`. */
 export const transpose = (t: Tensor, dim0: number, dim1: number) => sh.transpose(t, dim0, dim1);
+/** The elements of `t` in a new shape (a view when possible): `torch.reshape`. */
 export const reshape = (t: Tensor, shape: readonly number[]) => sh.reshape(t, shape, 'reshape');
+/** Flattens dims `startDim`..`endDim`: `torch.flatten`. */
 export const flatten = (t: Tensor, startDim = 0, endDim = -1) => sh.flatten(t, startDim, endDim);
+/** Removes size-1 dims (all, or `dim`): `torch.squeeze`. */
 export const squeeze = (t: Tensor, dim?: number) => sh.squeeze(t, dim);
+/** Inserts a size-1 dim at `dim`: `torch.unsqueeze`. */
 export const unsqueeze = (t: Tensor, dim: number) => sh.unsqueeze(t, dim);
+/** View with dims reordered: `torch.permute`. */
 export const permute = (t: Tensor, dims: readonly number[]) => sh.permute(t, dims);
+/** View of `length` elements of `dim` from `start`: `torch.narrow`. */
 export const narrow = (t: Tensor, dim: number, start: number, length: number) =>
   sh.narrow(t, dim, start, length);
+/** A copy with its own storage: `torch.clone`. */
 export const clone = (t: Tensor) => sh.clone(t);
+/** A view cut from the autograd graph: `torch.detach`. */
 export const detach = (t: Tensor) => t.detach();
 
 /** Moves a tensor to another backend from any backend, webgpu included. */
@@ -305,9 +349,20 @@ export function dispose(x: Tensor | readonly Tensor[] | Record<string, Tensor>):
 
 /** Live tensors and bytes, in total and per backend (`tf.memory()` for stepwise). */
 export interface MemoryInfo {
+  /** Live tensors. */
   tensors: number;
+  /** Bytes of live storage. */
   bytes: number;
-  backends: Record<string, { tensors: number; bytes: number }>;
+  /** Live tensors and bytes per backend name. */
+  backends: Record<
+    string,
+    {
+      /** Live tensors on this backend. */
+      tensors: number;
+      /** Bytes of live storage on this backend. */
+      bytes: number;
+    }
+  >;
 }
 
 /** `torch.memory()`: what is allocated now. A training loop should keep this flat. */

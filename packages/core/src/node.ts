@@ -4,6 +4,8 @@
  *   import { saveFile, loadFile } from '@stepwise/core/node';
  *   await saveFile('ckpt.bin', { model: model.stateDict(), optim: opt.stateDict() });
  *   const ckpt = await loadFile('ckpt.bin');
+ *
+ * @module @stepwise/core/node
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';

@@ -103,9 +103,15 @@ async function readData(this: Tensor): Promise<TypedArray> {
 }
 
 export type Scalar = number;
+/** A tensor or a JS number (a Python scalar in PyTorch). */
 export type TensorOrScalar = Tensor | number;
 
+/**
+ * PyTorch's `torch.Tensor`: an n-dimensional array on a backend, a strided view of a storage, with autograd.
+ * Create one with `torch.tensor`, `torch.zeros`, ...
+ */
 export class Tensor implements Releasable {
+  /** @internal Marks stepwise tensors across copies of core (`Symbol.for('stepwise.tensor')`). */
   readonly [brand] = true;
   /** @internal loop-boundary bookkeeping (loopMemory.ts) */
   _born = 0;
@@ -117,7 +123,9 @@ export class Tensor implements Releasable {
   _savedBy = 0;
   /** @internal why the library released it (loopMemory.ts), for the error. */
   _releasedBy: string | null = null;
+  /** The size of each dimension (PyTorch's `shape`). */
   readonly shape: readonly number[];
+  /** The element type (PyTorch's `dtype`). */
   readonly dtype: DType;
   readonly #backend: Backend;
   /** @internal the shared storage; null once disposed. */
@@ -283,16 +291,19 @@ export class Tensor implements Releasable {
     this.#requiresGrad = node !== null || this.#requiresGrad;
   }
 
+  /** Whether the tensor was released (by `dispose`, `tidy` or a loop boundary). */
   get isDisposed(): boolean {
     return !this._ref?.storage;
   }
 
   // ---- properties ----
 
+  /** Whether autograd records operations on this tensor (PyTorch's `requires_grad`). */
   get requiresGrad(): boolean {
     if (this._base !== null) this.gradFn; // a stale view's history first (see gradFn)
     return this.#requiresGrad;
   }
+  /** Whether autograd records operations on this tensor (PyTorch's `requires_grad`). */
   set requiresGrad(v: boolean) {
     this.requiresGrad_(v);
   }
@@ -301,6 +312,7 @@ export class Tensor implements Releasable {
   get grad(): Tensor | null {
     return this.#grad;
   }
+  /** Sets the gradient (a tensor of the same shape, or `null`), as `w.grad = ...` in PyTorch. */
   set grad(g: Tensor | null) {
     if (g !== null) {
       if (!(g instanceof Tensor))
@@ -375,14 +387,17 @@ export class Tensor implements Releasable {
     return this.toString();
   }
 
+  /** Number of elements: PyTorch's `numel`. */
   numel(): number {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 
+  /** Number of dimensions: PyTorch's `dim`. */
   dim(): number {
     return this.shape.length;
   }
 
+  /** Number of dimensions: PyTorch's `ndim`. */
   get ndim(): number {
     return this.shape.length;
   }
@@ -546,6 +561,9 @@ export class Tensor implements Releasable {
     return dtype === undefined ? this.dtype : toDType(this, dtype);
   }
 
+  /**
+   * This tensor converted to a dtype, or moved to another backend (a name or a `Backend`): PyTorch's `to`.
+   */
   to(target: DType | string | Backend): Tensor {
     if (typeof target === 'string' && ['float32', 'float64', 'int32', 'bool'].includes(target)) {
       return toDType(this, target as DType);
@@ -556,26 +574,33 @@ export class Tensor implements Releasable {
   toAsync(backend: string | Backend): Promise<Tensor> {
     return toBackendAsync(this, backend);
   }
+  /** This tensor as float32 (itself when it already is): PyTorch's `float`. */
   float(): Tensor {
     return toDType(this, 'float32');
   }
+  /** This tensor as float64 (itself when it already is): PyTorch's `double`. */
   double(): Tensor {
     return toDType(this, 'float64');
   }
+  /** This tensor as int32 (PyTorch's `int`; stepwise has no int64, so also its `long`). */
   int(): Tensor {
     return toDType(this, 'int32');
   }
+  /** This tensor as bool: PyTorch's `bool`. */
   bool(): Tensor {
     return toDType(this, 'bool');
   }
 
   // ---- elementwise ----
+  /** Adds `other` (a tensor or number, broadcast), times `alpha`: PyTorch's `add`. */
   add(other: TensorOrScalar, opts?: { alpha?: number }): Tensor {
     return ew.add(this, other, opts);
   }
+  /** Subtracts `other` (broadcast), times `alpha`: PyTorch's `sub`. */
   sub(other: TensorOrScalar, opts?: { alpha?: number }): Tensor {
     return ew.sub(this, other, opts);
   }
+  /** Multiplies by `other` elementwise (broadcast): PyTorch's `mul`. */
   mul(other: TensorOrScalar): Tensor {
     return ew.mul(this, other);
   }
@@ -583,81 +608,107 @@ export class Tensor implements Releasable {
   div(other: TensorOrScalar, opts?: ew.DivOptions): Tensor {
     return ew.div(this, other, opts);
   }
+  /** Raises to the power `exponent` elementwise (broadcast): PyTorch's `pow`. */
   pow(exponent: TensorOrScalar): Tensor {
     return ew.pow(this, exponent);
   }
+  /** Elementwise maximum with `other` (broadcast; NaN propagates): PyTorch's `maximum`. */
   maximum(other: TensorOrScalar): Tensor {
     return ew.maximum(this, other);
   }
+  /** Elementwise minimum with `other` (broadcast; NaN propagates): PyTorch's `minimum`. */
   minimum(other: TensorOrScalar): Tensor {
     return ew.minimum(this, other);
   }
+  /** Elementwise `==` (broadcast), a bool tensor: PyTorch's `eq`. */
   eq(other: TensorOrScalar): Tensor {
     return ew.compare('eq', this, other);
   }
+  /** Elementwise `!=` (broadcast), a bool tensor: PyTorch's `ne`. */
   ne(other: TensorOrScalar): Tensor {
     return ew.compare('ne', this, other);
   }
+  /** Elementwise `<` (broadcast), a bool tensor: PyTorch's `lt`. */
   lt(other: TensorOrScalar): Tensor {
     return ew.compare('lt', this, other);
   }
+  /** Elementwise `<=` (broadcast), a bool tensor: PyTorch's `le`. */
   le(other: TensorOrScalar): Tensor {
     return ew.compare('le', this, other);
   }
+  /** Elementwise `>` (broadcast), a bool tensor: PyTorch's `gt`. */
   gt(other: TensorOrScalar): Tensor {
     return ew.compare('gt', this, other);
   }
+  /** Elementwise `>=` (broadcast), a bool tensor: PyTorch's `ge`. */
   ge(other: TensorOrScalar): Tensor {
     return ew.compare('ge', this, other);
   }
+  /** Negation, `-x`: PyTorch's `neg`. */
   neg(): Tensor {
     return ew.neg(this);
   }
+  /** Elementwise `e^x`: PyTorch's `exp`. */
   exp(): Tensor {
     return ew.exp(this);
   }
+  /** Elementwise natural logarithm: PyTorch's `log`. */
   log(): Tensor {
     return ew.log(this);
   }
+  /** Elementwise square root: PyTorch's `sqrt`. */
   sqrt(): Tensor {
     return ew.sqrt(this);
   }
+  /** Elementwise reciprocal of the square root: PyTorch's `rsqrt`. */
   rsqrt(): Tensor {
     return ew.rsqrt(this);
   }
+  /** Elementwise absolute value: PyTorch's `abs`. */
   abs(): Tensor {
     return ew.abs(this);
   }
+  /** Elementwise sign (-1, 0 or 1): PyTorch's `sign`. */
   sign(): Tensor {
     return ew.sign(this);
   }
+  /** Elementwise square: PyTorch's `square`. */
   square(): Tensor {
     return ew.square(this);
   }
+  /** Elementwise `max(x, 0)`: PyTorch's `relu`. */
   relu(): Tensor {
     return ew.relu(this);
   }
+  /** Elementwise logistic sigmoid `1 / (1 + e^-x)`: PyTorch's `sigmoid`. */
   sigmoid(): Tensor {
     return ew.sigmoid(this);
   }
+  /** Elementwise hyperbolic tangent: PyTorch's `tanh`. */
   tanh(): Tensor {
     return ew.tanh(this);
   }
+  /** Elementwise `log(1 + e^(beta x)) / beta`, linear above `threshold`: PyTorch's `softplus`. */
   softplus(opts?: ew.SoftplusOptions): Tensor {
     return ew.softplus(this, opts);
   }
+  /** Elementwise `1 / x`: PyTorch's `reciprocal`. */
   reciprocal(): Tensor {
     return ew.reciprocal(this);
   }
+  /** Elementwise logical NOT, a bool tensor: PyTorch's `logical_not`. */
   logicalNot(): Tensor {
     return ew.logicalNot(this);
   }
+  /** Elementwise logical AND with `other`, a bool tensor: PyTorch's `logical_and`. */
   logicalAnd(other: Tensor): Tensor {
     return ew.logicalAnd(this, other);
   }
+  /** Elementwise logical OR with `other`, a bool tensor: PyTorch's `logical_or`. */
   logicalOr(other: Tensor): Tensor {
     return ew.logicalOr(this, other);
   }
+  /** Clamps every element into `[min, max]` (either bound may be omitted): PyTorch's `clamp`. */
   clamp(min?: number | null, max?: number | null): Tensor {
     return ew.clamp(this, min, max);
   }
@@ -667,60 +718,79 @@ export class Tensor implements Releasable {
   }
 
   // ---- elementwise math (ops/math.ts: each op one fused expression and its derivative) ----
+  /** Elementwise sine: PyTorch's `sin`. */
   sin(): Tensor {
     return m.sin(this);
   }
+  /** Elementwise cosine: PyTorch's `cos`. */
   cos(): Tensor {
     return m.cos(this);
   }
+  /** Elementwise tangent: PyTorch's `tan`. */
   tan(): Tensor {
     return m.tan(this);
   }
+  /** Elementwise arcsine: PyTorch's `asin`. */
   asin(): Tensor {
     return m.asin(this);
   }
+  /** Elementwise arccosine: PyTorch's `acos`. */
   acos(): Tensor {
     return m.acos(this);
   }
+  /** Elementwise arctangent: PyTorch's `atan`. */
   atan(): Tensor {
     return m.atan(this);
   }
+  /** Elementwise hyperbolic sine: PyTorch's `sinh`. */
   sinh(): Tensor {
     return m.sinh(this);
   }
+  /** Elementwise hyperbolic cosine: PyTorch's `cosh`. */
   cosh(): Tensor {
     return m.cosh(this);
   }
+  /** Elementwise inverse hyperbolic sine: PyTorch's `asinh`. */
   asinh(): Tensor {
     return m.asinh(this);
   }
+  /** Elementwise inverse hyperbolic cosine: PyTorch's `acosh`. */
   acosh(): Tensor {
     return m.acosh(this);
   }
+  /** Elementwise inverse hyperbolic tangent: PyTorch's `atanh`. */
   atanh(): Tensor {
     return m.atanh(this);
   }
+  /** Elementwise `atan2(self, other)`, the angle of the point `(other, self)`: PyTorch's `atan2`. */
   atan2(other: TensorOrScalar): Tensor {
     return m.atan2(this, other);
   }
+  /** Elementwise `2^x`: PyTorch's `exp2`. */
   exp2(): Tensor {
     return m.exp2(this);
   }
+  /** Elementwise `e^x - 1`, accurate near 0: PyTorch's `expm1`. */
   expm1(): Tensor {
     return m.expm1(this);
   }
+  /** Elementwise base-2 logarithm: PyTorch's `log2`. */
   log2(): Tensor {
     return m.log2(this);
   }
+  /** Elementwise base-10 logarithm: PyTorch's `log10`. */
   log10(): Tensor {
     return m.log10(this);
   }
+  /** Elementwise `log(1 + x)`, accurate near 0: PyTorch's `log1p`. */
   log1p(): Tensor {
     return m.log1p(this);
   }
+  /** Elementwise floor: PyTorch's `floor`. */
   floor(): Tensor {
     return m.floor(this);
   }
+  /** Elementwise ceiling: PyTorch's `ceil`. */
   ceil(): Tensor {
     return m.ceil(this);
   }
@@ -728,36 +798,50 @@ export class Tensor implements Releasable {
   round(opts?: { decimals?: number }): Tensor {
     return m.round(this, opts);
   }
+  /** Elementwise truncation toward zero: PyTorch's `trunc`. */
   trunc(): Tensor {
     return m.trunc(this);
   }
+  /** Elementwise fractional part, `x - trunc(x)`: PyTorch's `frac`. */
   frac(): Tensor {
     return m.frac(this);
   }
+  /** Elementwise remainder of division with the sign of the dividend (C `fmod`): PyTorch's `fmod`. */
   fmod(other: TensorOrScalar): Tensor {
     return m.fmod(this, other);
   }
+  /** Elementwise remainder of division with the sign of the divisor (Python `%`): PyTorch's `remainder`. */
   remainder(other: TensorOrScalar): Tensor {
     return m.remainder(this, other);
   }
+  /** Elementwise error function: PyTorch's `erf`. */
   erf(): Tensor {
     return m.erf(this);
   }
+  /** Elementwise inverse error function: PyTorch's `erfinv`. */
   erfinv(): Tensor {
     return m.erfinv(this);
   }
+  /**
+   * Elementwise `log(p / (1 - p))`, with inputs clamped to `[eps, 1 - eps]` when `eps` is given: PyTorch's
+   * `logit`.
+   */
   logit(eps?: number | null): Tensor {
     return m.logit(this, eps);
   }
+  /** Linear interpolation `self + weight * (end - self)`: PyTorch's `lerp`. */
   lerp(end: Tensor, weight: TensorOrScalar): Tensor {
     return m.lerp(this, end, weight);
   }
+  /** `self + value * tensor1 * tensor2`: PyTorch's `addcmul`. */
   addcmul(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): Tensor {
     return m.addcmul(this, tensor1, tensor2, opts);
   }
+  /** `self + value * tensor1 / tensor2`: PyTorch's `addcdiv`. */
   addcdiv(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): Tensor {
     return m.addcdiv(this, tensor1, tensor2, opts);
   }
+  /** Elementwise `sqrt(self^2 + other^2)`: PyTorch's `hypot`. */
   hypot(other: TensorOrScalar): Tensor {
     return m.hypot(this, other);
   }
@@ -765,23 +849,29 @@ export class Tensor implements Releasable {
   clip(min?: number | null, max?: number | null): Tensor {
     return ew.clamp(this, min, max);
   }
+  /** Elementwise test for NaN, a bool tensor: PyTorch's `isnan`. */
   isnan(): Tensor {
     return m.isnan(this);
   }
+  /** Elementwise test for ±infinity, a bool tensor: PyTorch's `isinf`. */
   isinf(): Tensor {
     return m.isinf(this);
   }
+  /** Elementwise test for a finite value, a bool tensor: PyTorch's `isfinite`. */
   isfinite(): Tensor {
     return m.isfinite(this);
   }
+  /** Replaces NaN, +inf and -inf with finite numbers (`{ nan, posinf, neginf }`): PyTorch's `nan_to_num`. */
   nanToNum(opts?: m.NanToNumOptions): Tensor {
     return m.nanToNum(this, opts);
   }
 
   // ---- reductions ----
+  /** Sum of all elements, or over `dim` (one or several) keeping it with `keepdim`: PyTorch's `sum`. */
   sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
     return red.sum(this, dim, keepdim);
   }
+  /** Mean of all elements, or over `dim` (one or several) keeping it with `keepdim`: PyTorch's `mean`. */
   mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
     return red.mean(this, dim, keepdim);
   }
@@ -790,7 +880,15 @@ export class Tensor implements Releasable {
    * With a tensor: the elementwise maximum (`torch.maximum`).
    */
   max(): Tensor;
-  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(
+    dim: number,
+    keepdim?: boolean,
+  ): {
+    /** The maximum values. */
+    values: Tensor;
+    /** Their indices along `dim` (int32). */
+    indices: Tensor;
+  };
   max(other: Tensor): Tensor;
   max(dim?: number | Tensor, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (dim instanceof Tensor) return ew.maximum(this, dim);
@@ -798,30 +896,45 @@ export class Tensor implements Releasable {
   }
   /** No dim: the minimum. With a dim: `{ values, indices }`. With a tensor: `torch.minimum`. */
   min(): Tensor;
-  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(
+    dim: number,
+    keepdim?: boolean,
+  ): {
+    /** The minimum values. */
+    values: Tensor;
+    /** Their indices along `dim` (int32). */
+    indices: Tensor;
+  };
   min(other: Tensor): Tensor;
   min(dim?: number | Tensor, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (dim instanceof Tensor) return ew.minimum(this, dim);
     return dim === undefined ? red.maxAll(this, 'min') : red.maxDim(this, 'min', dim, keepdim);
   }
+  /** Maximum over `dim` (one or several, all by default), values only: PyTorch's `amax`. */
   amax(dim?: number | readonly number[] | null, keepdim = false): Tensor {
     return red.amax(this, 'max', dim, keepdim);
   }
+  /** Minimum over `dim` (one or several, all by default), values only: PyTorch's `amin`. */
   amin(dim?: number | readonly number[] | null, keepdim = false): Tensor {
     return red.amax(this, 'min', dim, keepdim);
   }
+  /** Index of the maximum, of the flattened tensor or along `dim` (int32): PyTorch's `argmax`. */
   argmax(dim?: number | null, keepdim = false): Tensor {
     return red.argReduce(this, 'argmax', dim, keepdim);
   }
+  /** Index of the minimum, of the flattened tensor or along `dim` (int32): PyTorch's `argmin`. */
   argmin(dim?: number | null, keepdim = false): Tensor {
     return red.argReduce(this, 'argmin', dim, keepdim);
   }
+  /** `log(sum(exp(x)))` over `dim`, computed stably: PyTorch's `logsumexp`. */
   logsumexp(dim: number | readonly number[], keepdim = false): Tensor {
     return red.logsumexp(this, dim, keepdim);
   }
+  /** Softmax along `dim`: PyTorch's `softmax`. */
   softmax(dim: number): Tensor {
     return red.softmax(this, dim);
   }
+  /** Logarithm of the softmax along `dim`, computed stably: PyTorch's `log_softmax`. */
   logSoftmax(dim: number): Tensor {
     return red.logSoftmax(this, dim);
   }
@@ -896,12 +1009,17 @@ export class Tensor implements Releasable {
   }
 
   // ---- linear algebra ----
+  /**
+   * Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands: PyTorch's `matmul`.
+   */
   matmul(other: Tensor): Tensor {
     return la.matmul(this, other);
   }
+  /** Product of two 2-D matrices: PyTorch's `mm`. */
   mm(other: Tensor): Tensor {
     return la.matmul(this, other);
   }
+  /** Dot product of two 1-D tensors: PyTorch's `dot`. */
   dot(other: Tensor): Tensor {
     return la.matmul(this, other);
   }
@@ -941,6 +1059,7 @@ export class Tensor implements Releasable {
   diag(diagonal = 0): Tensor {
     return tri.diag(this, diagonal);
   }
+  /** View with dimensions `dim0` and `dim1` swapped: PyTorch's `transpose`. */
   transpose(dim0: number, dim1: number): Tensor {
     return sh.transpose(this, dim0, dim1);
   }
@@ -972,30 +1091,47 @@ export class Tensor implements Releasable {
   unflatten(dim: number, sizes: readonly number[]): Tensor {
     return rea.unflatten(this, dim, sizes);
   }
+  /**
+   * The same elements in a new shape (a view when the strides allow, else a copy; one size may be -1):
+   * PyTorch's `reshape`.
+   */
   reshape(...shape: readonly (number | readonly number[])[]): Tensor {
     return sh.reshape(this, sh.flatArgs(shape), 'reshape');
   }
+  /**
+   * A view with a new shape over the same storage (one size may be -1); errors when the strides allow no
+   * view: PyTorch's `view`.
+   */
   view(...shape: readonly (number | readonly number[])[]): Tensor {
     return sh.reshape(this, sh.flatArgs(shape), 'view');
   }
+  /** Flattens dimensions `startDim`..`endDim` into one: PyTorch's `flatten`. */
   flatten(startDim = 0, endDim = -1): Tensor {
     return sh.flatten(this, startDim, endDim);
   }
+  /** Removes dimensions of size 1 (all, or only `dim`), as a view: PyTorch's `squeeze`. */
   squeeze(dim?: number): Tensor {
     return sh.squeeze(this, dim);
   }
+  /** Inserts a dimension of size 1 at `dim`, as a view: PyTorch's `unsqueeze`. */
   unsqueeze(dim: number): Tensor {
     return sh.unsqueeze(this, dim);
   }
+  /** View with the dimensions reordered as `dims`: PyTorch's `permute`. */
   permute(...dims: readonly (number | readonly number[])[]): Tensor {
     return sh.permute(this, sh.flatArgs(dims));
   }
+  /**
+   * View broadcasting size-1 dimensions to `shape` (-1 keeps a size), without copying: PyTorch's `expand`.
+   */
   expand(...shape: readonly (number | readonly number[])[]): Tensor {
     return sh.expand(this, sh.flatArgs(shape));
   }
+  /** `expand` to the shape of `other`: PyTorch's `expand_as`. */
   expandAs(other: Tensor): Tensor {
     return sh.expand(this, other.shape);
   }
+  /** View of `length` elements of dimension `dim` starting at `start`: PyTorch's `narrow`. */
   narrow(dim: number, start: number, length: number): Tensor {
     return sh.narrow(this, dim, start, length);
   }
@@ -1052,6 +1188,7 @@ export class Tensor implements Releasable {
   maskedFill(mask: Tensor, value: TensorOrScalar): Tensor {
     return sc.maskedFill(this, mask, value);
   }
+  /** Writes `value` where `mask` (bool, broadcast) is true, in place: PyTorch's `masked_fill_`. */
   maskedFill_(mask: Tensor, value: TensorOrScalar): this {
     return sc.maskedFill_(this, mask, value);
   }
@@ -1067,6 +1204,9 @@ export class Tensor implements Releasable {
   scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor {
     return sc.scatter(this, dim, index, src);
   }
+  /**
+   * Writes `src` into this tensor at the positions `index` gives along `dim`, in place: PyTorch's `scatter_`.
+   */
   scatter_(dim: number, index: Tensor, src: TensorOrScalar): this {
     return sc.scatter_(this, dim, index, src);
   }
@@ -1074,6 +1214,10 @@ export class Tensor implements Releasable {
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return sc.scatterAdd(this, dim, index, src);
   }
+  /**
+   * Adds `src` into this tensor at the positions `index` gives along `dim` (repeats add up), in place:
+   * PyTorch's `scatter_add_`.
+   */
   scatterAdd_(dim: number, index: Tensor, src: Tensor): this {
     return sc.scatterAdd_(this, dim, index, src);
   }
@@ -1089,12 +1233,15 @@ export class Tensor implements Releasable {
   indexAdd_(dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): this {
     return sc.indexAdd_(this, dim, index, source, opts);
   }
+  /** The entries of `index` (int32, 1-D) along `dim`, as a copy: PyTorch's `index_select`. */
   indexSelect(dim: number, index: Tensor): Tensor {
     return idx.indexSelect(this, dim, index);
   }
+  /** Gathers values along `dim` at the positions of `index` (int32): PyTorch's `gather`. */
   gather(dim: number, index: Tensor): Tensor {
     return idx.gather(this, dim, index);
   }
+  /** A copy with its own storage, recorded by autograd: PyTorch's `clone`. */
   clone(): Tensor {
     return sh.clone(this);
   }
@@ -1108,120 +1255,202 @@ export class Tensor implements Releasable {
   }
 
   // ---- in place ----
+  /**
+   * In-place `add`: adds `other` (a tensor or number, broadcast), times `alpha`, written into this tensor.
+   * PyTorch's `add_`.
+   */
   add_(other: TensorOrScalar, opts?: { alpha?: number }): this {
     return inplace.apply(this, 'add_', (t) => ew.add(t, other, opts), other);
   }
+  /**
+   * In-place `sub`: subtracts `other` (broadcast), times `alpha`, written into this tensor. PyTorch's `sub_`.
+   */
   sub_(other: TensorOrScalar, opts?: { alpha?: number }): this {
     return inplace.apply(this, 'sub_', (t) => ew.sub(t, other, opts), other);
   }
+  /**
+   * In-place `mul`: multiplies by `other` elementwise (broadcast), written into this tensor. PyTorch's
+   * `mul_`.
+   */
   mul_(other: TensorOrScalar): this {
     return inplace.apply(this, 'mul_', (t) => ew.mul(t, other), other);
   }
+  /**
+   * In-place `div`: divides by `other` elementwise (broadcast), with an optional `roundingMode`, written into
+   * this tensor. PyTorch's `div_`.
+   */
   div_(other: TensorOrScalar, opts?: ew.DivOptions): this {
     return inplace.apply(this, 'div_', (t) => ew.div(t, other, opts), other);
   }
+  /**
+   * In-place `clamp`: clamps every element into `[min, max]` (either bound may be omitted), written into this
+   * tensor. PyTorch's `clamp_`.
+   */
   clamp_(min?: number | null, max?: number | null): this {
     return inplace.apply(this, 'clamp_', (t) => ew.clamp(t, min, max));
   }
+  /** Alias of `clamp_`: PyTorch's `clip_`. */
   clip_(min?: number | null, max?: number | null): this {
     return inplace.apply(this, 'clip_', (t) => ew.clamp(t, min, max));
   }
+  /** In-place `sin`: elementwise sine, written into this tensor. PyTorch's `sin_`. */
   sin_(): this {
     return inplace.apply(this, 'sin_', m.sin);
   }
+  /** In-place `cos`: elementwise cosine, written into this tensor. PyTorch's `cos_`. */
   cos_(): this {
     return inplace.apply(this, 'cos_', m.cos);
   }
+  /** In-place `tan`: elementwise tangent, written into this tensor. PyTorch's `tan_`. */
   tan_(): this {
     return inplace.apply(this, 'tan_', m.tan);
   }
+  /** In-place `asin`: elementwise arcsine, written into this tensor. PyTorch's `asin_`. */
   asin_(): this {
     return inplace.apply(this, 'asin_', m.asin);
   }
+  /** In-place `acos`: elementwise arccosine, written into this tensor. PyTorch's `acos_`. */
   acos_(): this {
     return inplace.apply(this, 'acos_', m.acos);
   }
+  /** In-place `atan`: elementwise arctangent, written into this tensor. PyTorch's `atan_`. */
   atan_(): this {
     return inplace.apply(this, 'atan_', m.atan);
   }
+  /** In-place `sinh`: elementwise hyperbolic sine, written into this tensor. PyTorch's `sinh_`. */
   sinh_(): this {
     return inplace.apply(this, 'sinh_', m.sinh);
   }
+  /** In-place `cosh`: elementwise hyperbolic cosine, written into this tensor. PyTorch's `cosh_`. */
   cosh_(): this {
     return inplace.apply(this, 'cosh_', m.cosh);
   }
+  /** In-place `tanh`: elementwise hyperbolic tangent, written into this tensor. PyTorch's `tanh_`. */
   tanh_(): this {
     return inplace.apply(this, 'tanh_', ew.tanh);
   }
+  /** In-place `asinh`: elementwise inverse hyperbolic sine, written into this tensor. PyTorch's `asinh_`. */
   asinh_(): this {
     return inplace.apply(this, 'asinh_', m.asinh);
   }
+  /**
+   * In-place `acosh`: elementwise inverse hyperbolic cosine, written into this tensor. PyTorch's `acosh_`.
+   */
   acosh_(): this {
     return inplace.apply(this, 'acosh_', m.acosh);
   }
+  /**
+   * In-place `atanh`: elementwise inverse hyperbolic tangent, written into this tensor. PyTorch's `atanh_`.
+   */
   atanh_(): this {
     return inplace.apply(this, 'atanh_', m.atanh);
   }
+  /**
+   * In-place `atan2`: elementwise `atan2(self, other)`, the angle of the point `(other, self)`, written into
+   * this tensor. PyTorch's `atan2_`.
+   */
   atan2_(other: TensorOrScalar): this {
     return inplace.apply(this, 'atan2_', (t) => m.atan2(t, other), other);
   }
+  /** In-place `exp`: elementwise `e^x`, written into this tensor. PyTorch's `exp_`. */
   exp_(): this {
     return inplace.apply(this, 'exp_', ew.exp);
   }
+  /** In-place `exp2`: elementwise `2^x`, written into this tensor. PyTorch's `exp2_`. */
   exp2_(): this {
     return inplace.apply(this, 'exp2_', m.exp2);
   }
+  /**
+   * In-place `expm1`: elementwise `e^x - 1`, accurate near 0, written into this tensor. PyTorch's `expm1_`.
+   */
   expm1_(): this {
     return inplace.apply(this, 'expm1_', m.expm1);
   }
+  /** In-place `log`: elementwise natural logarithm, written into this tensor. PyTorch's `log_`. */
   log_(): this {
     return inplace.apply(this, 'log_', ew.log);
   }
+  /** In-place `log2`: elementwise base-2 logarithm, written into this tensor. PyTorch's `log2_`. */
   log2_(): this {
     return inplace.apply(this, 'log2_', m.log2);
   }
+  /** In-place `log10`: elementwise base-10 logarithm, written into this tensor. PyTorch's `log10_`. */
   log10_(): this {
     return inplace.apply(this, 'log10_', m.log10);
   }
+  /**
+   * In-place `log1p`: elementwise `log(1 + x)`, accurate near 0, written into this tensor. PyTorch's
+   * `log1p_`.
+   */
   log1p_(): this {
     return inplace.apply(this, 'log1p_', m.log1p);
   }
+  /** In-place `sqrt`: elementwise square root, written into this tensor. PyTorch's `sqrt_`. */
   sqrt_(): this {
     return inplace.apply(this, 'sqrt_', ew.sqrt);
   }
+  /** In-place `floor`: elementwise floor, written into this tensor. PyTorch's `floor_`. */
   floor_(): this {
     return inplace.apply(this, 'floor_', m.floor);
   }
+  /** In-place `ceil`: elementwise ceiling, written into this tensor. PyTorch's `ceil_`. */
   ceil_(): this {
     return inplace.apply(this, 'ceil_', m.ceil);
   }
+  /** In-place `round` (half to even, optionally to `decimals` places): PyTorch's `round_`. */
   round_(opts?: { decimals?: number }): this {
     return inplace.apply(this, 'round_', (t) => m.round(t, opts));
   }
+  /** In-place `trunc`: elementwise truncation toward zero, written into this tensor. PyTorch's `trunc_`. */
   trunc_(): this {
     return inplace.apply(this, 'trunc_', m.trunc);
   }
+  /**
+   * In-place `frac`: elementwise fractional part, `x - trunc(x)`, written into this tensor. PyTorch's
+   * `frac_`.
+   */
   frac_(): this {
     return inplace.apply(this, 'frac_', m.frac);
   }
+  /**
+   * In-place `fmod`: elementwise remainder of division with the sign of the dividend (C `fmod`), written into
+   * this tensor. PyTorch's `fmod_`.
+   */
   fmod_(other: TensorOrScalar): this {
     return inplace.apply(this, 'fmod_', (t) => m.fmod(t, other), other);
   }
+  /**
+   * In-place `remainder`: elementwise remainder of division with the sign of the divisor (Python `%`),
+   * written into this tensor. PyTorch's `remainder_`.
+   */
   remainder_(other: TensorOrScalar): this {
     return inplace.apply(this, 'remainder_', (t) => m.remainder(t, other), other);
   }
+  /** In-place `erf`: elementwise error function, written into this tensor. PyTorch's `erf_`. */
   erf_(): this {
     return inplace.apply(this, 'erf_', m.erf);
   }
+  /** In-place `erfinv`: elementwise inverse error function, written into this tensor. PyTorch's `erfinv_`. */
   erfinv_(): this {
     return inplace.apply(this, 'erfinv_', m.erfinv);
   }
+  /**
+   * In-place `logit`: elementwise `log(p / (1 - p))`, with inputs clamped to `[eps, 1 - eps]` when `eps` is
+   * given, written into this tensor. PyTorch's `logit_`.
+   */
   logit_(eps?: number | null): this {
     return inplace.apply(this, 'logit_', (t) => m.logit(t, eps));
   }
+  /**
+   * In-place `lerp`: linear interpolation `self + weight * (end - self)`, written into this tensor. PyTorch's
+   * `lerp_`.
+   */
   lerp_(end: Tensor, weight: TensorOrScalar): this {
     return inplace.apply(this, 'lerp_', (t) => m.lerp(t, end, weight), m.gradOperand(end, weight));
   }
+  /**
+   * In-place `addcmul`: `self + value * tensor1 * tensor2`, written into this tensor. PyTorch's `addcmul_`.
+   */
   addcmul_(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): this {
     return inplace.apply(
       this,
@@ -1230,6 +1459,9 @@ export class Tensor implements Releasable {
       m.gradOperand(tensor1, tensor2),
     );
   }
+  /**
+   * In-place `addcdiv`: `self + value * tensor1 / tensor2`, written into this tensor. PyTorch's `addcdiv_`.
+   */
   addcdiv_(tensor1: Tensor, tensor2: Tensor, opts?: { value?: number }): this {
     return inplace.apply(
       this,
@@ -1238,15 +1470,22 @@ export class Tensor implements Releasable {
       m.gradOperand(tensor1, tensor2),
     );
   }
+  /** In-place `hypot`: elementwise `sqrt(self^2 + other^2)`, written into this tensor. PyTorch's `hypot_`. */
   hypot_(other: TensorOrScalar): this {
     return inplace.apply(this, 'hypot_', (t) => m.hypot(t, other), other);
   }
+  /**
+   * In-place `nanToNum`: replaces NaN, +inf and -inf with finite numbers (`{ nan, posinf, neginf }`), written
+   * into this tensor. PyTorch's `nan_to_num_`.
+   */
   nanToNum_(opts?: m.NanToNumOptions): this {
     return inplace.apply(this, 'nanToNum_', (t) => m.nanToNum(t, opts));
   }
+  /** Fills with zeros, in place: PyTorch's `zero_`. */
   zero_(): this {
     return inplace.fill(this, 0, 'ZeroBackward0');
   }
+  /** Fills with `value`, in place: PyTorch's `fill_`. */
   fill_(value: number): this {
     return inplace.fill(this, value, 'FillBackward0');
   }

@@ -26,6 +26,7 @@ export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
  * caught that still does; `name` is `'TensorSizeError'`.
  */
 export class TensorSizeError extends RangeError {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'TensorSizeError';
 }
 

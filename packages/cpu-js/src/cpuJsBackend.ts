@@ -199,6 +199,7 @@ export class CpuJsBackend implements Backend {
 
   // ---- reductions ----
 
+  /** Reduces `x`, viewed as `[outer, len, inner]`, over its middle dimension into `out` (`[outer, inner]`). */
   reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, out: Storage): void {
     reduceKernel(op, dataOf(x), outer, len, inner, dataOf(out), x.dtype === 'float64');
   }

@@ -4,6 +4,8 @@
  *
  *   import * as torch from '@stepwise/core';
  *   import '@stepwise/cpu-js/register'; // or: torch.setBackend(cpuJs())
+ *
+ * @module @stepwise/cpu-js
  */
 import type { Backend } from '@stepwise/core';
 import { CpuJsBackend } from './cpuJsBackend.js';

@@ -8,9 +8,12 @@ import type { DType, Storage, TypedArray } from '@stepwise/core';
 export class CpuStorage implements Storage {
   /** Dropped (replaced by an empty array) on `free`, so the memory can be collected. */
   data: TypedArray;
+  /** Whether the storage was freed. */
   freed = false;
   constructor(
+    /** The element type. */
     readonly dtype: DType,
+    /** Number of elements. */
     readonly size: number,
     data: TypedArray,
   ) {

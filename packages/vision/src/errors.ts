@@ -9,6 +9,7 @@
  * images. torchvision raises `AssertionError`/`RuntimeError` for these.
  */
 export class IdxFormatError extends Error {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'IdxFormatError';
 }
 
@@ -17,5 +18,6 @@ export class IdxFormatError extends Error {
  * `RuntimeError`), or a URL did not serve them. The message names every place looked in.
  */
 export class DatasetNotFoundError extends Error {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'DatasetNotFoundError';
 }

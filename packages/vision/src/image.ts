@@ -10,9 +10,13 @@
  * Transforms never modify their input image; they return a new one.
  */
 export interface Image {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
+  /** Channels per pixel (1 for grayscale). */
   readonly channels: number;
+  /** Pixels, row-major, channels interleaved, one byte each. */
   readonly data: Uint8Array;
 }
 

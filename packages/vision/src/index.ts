@@ -6,6 +6,8 @@
  *   import * as torch from '@stepwise/core';
  *   import '@stepwise/cpu-js/register';
  *   import { datasets, transforms } from '@stepwise/vision';
+ *
+ * @module @stepwise/vision
  */
 export * as datasets from './datasets/index.js';
 export { DatasetNotFoundError, IdxFormatError } from './errors.js';

@@ -10,11 +10,13 @@ import { BackendError, OutOfMemoryError } from '@stepwise/core';
  * Core's `OutOfMemoryError`, as every backend throws, under the name this package had.
  */
 export class WasmOutOfMemoryError extends OutOfMemoryError {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'WasmOutOfMemoryError';
 }
 
 /** The JS engine cannot run WebAssembly SIMD128; the message names cpu-js as the fallback. */
 export class WasmSimdUnsupportedError extends BackendError {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'WasmSimdUnsupportedError';
   constructor(detail: string) {
     super(
@@ -26,5 +28,6 @@ export class WasmSimdUnsupportedError extends BackendError {
 
 /** A worker died in the middle of a parallel kernel: the call's result is lost. */
 export class WasmWorkerError extends BackendError {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'WasmWorkerError';
 }

@@ -4,6 +4,8 @@
  *
  *   import * as torch from '@stepwise/core';
  *   import '@stepwise/wasm-simd/register';
+ *
+ * @module @stepwise/wasm-simd
  */
 import type { Backend } from '@stepwise/core';
 import { instantiateKernels, kernelsModule } from './loadKernels.js';

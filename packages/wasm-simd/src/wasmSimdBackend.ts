@@ -49,6 +49,7 @@ export class WasmSimdBackend implements Backend {
   private readonly finalizer: FinalizationRegistry<{ ptr: number; bytes: number }>;
 
   constructor(
+    /** The WebAssembly memory all storages live in. */
     readonly memory: WebAssembly.Memory,
     kernels: Kernels,
   ) {
@@ -224,6 +225,7 @@ export class WasmSimdBackend implements Backend {
 
   // ---- reductions ----
 
+  /** Reduces `x`, viewed as `[outer, len, inner]`, over its middle dimension into `out` (`[outer, inner]`). */
   reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, out: Storage): void {
     reduce(this.rt, op, ws(x), outer, len, inner, ws(out));
   }

@@ -7,8 +7,10 @@ import { BackendError, OutOfMemoryError } from '@stepwise/core';
 
 /** The GPU device was lost (driver reset, `destroy()`, tab backgrounded too long, ...). */
 export class WebGPUDeviceLostError extends BackendError {
+  /** The error class's name, as `error.name` reports it. */
   override readonly name = 'WebGPUDeviceLostError';
   constructor(
+    /** Why the device was lost, as the device reported it. */
     readonly reason: string,
     detail: string,
   ) {
@@ -21,15 +23,18 @@ export class WebGPUDeviceLostError extends BackendError {
  * Core's `OutOfMemoryError`, as every backend throws, under the name this package had.
  */
 export class WebGPUOutOfMemoryError extends OutOfMemoryError {
+  /** The error class's name, as `error.name` reports it. */
   override readonly name = 'WebGPUOutOfMemoryError';
 }
 
 /** WebGPU is not available here (no `navigator.gpu`, no `webgpu` package, no adapter). */
 export class WebGPUUnavailableError extends BackendError {
+  /** The error class's name, as `error.name` reports it. */
   override readonly name = 'WebGPUUnavailableError';
 }
 
 /** A validation or internal error reported by the WebGPU implementation. */
 export class WebGPUInternalError extends BackendError {
+  /** The error class's name, as `error.name` reports it. */
   override readonly name = 'WebGPUInternalError';
 }

@@ -2,6 +2,8 @@
 /**
  * @stepwise/webgpu: the stepwise backend in WGSL compute shaders, for browsers
  * (`navigator.gpu`) and Node (the `webgpu` package, Dawn).
+ *
+ * @module @stepwise/webgpu
  */
 
 export {

@@ -7,6 +7,7 @@ import type { Backend } from '@stepwise/core';
 import { WebGPUUnavailableError } from './errors.js';
 import { WebGPUBackend } from './webgpuBackend.js';
 
+/** Options of `webgpu()`. */
 export interface WebGPUOptions {
   /** A device the app already has; the backend shares it and never destroys it. */
   readonly device?: GPUDevice;

@@ -69,11 +69,13 @@ function checkIndex(op: string, index: Storage, size: number): void {
 export interface WebGPUResources {
   /** Freed storage buffers kept for reuse (at most 1024), and their bytes (at most 256 MiB). */
   readonly idleBuffers: number;
+  /** Bytes held in the buffer pool for reuse. */
   readonly idleBytes: number;
   /** Storage buffers created over the backend's life. */
   readonly buffersCreated: number;
   /** Bind groups the backend holds now, and created over its life. */
   readonly bindGroups: number;
+  /** Bind groups created so far (a cache-efficiency counter). */
   readonly bindGroupsCreated: number;
   /** Reads and syncs in flight (each watches for device loss until it settles). */
   readonly pendingWaits: number;
@@ -87,6 +89,7 @@ export class WebGPUBackend implements Backend {
   /** No float64: WGSL has no 64-bit floats. Core turns that into a clear error. */
   readonly dtypes: readonly DType[] = ['float32', 'int32', 'bool'];
   readonly syncReads = false;
+  /** The runtime: device, queue, pipelines and buffer pool. */
   readonly rt: Runtime;
   /** A storage a kernel reads (or updates in place): zero-filled first if still pending. */
   private readonly inp = (s: Storage): GpuStorage => {
@@ -101,6 +104,7 @@ export class WebGPUBackend implements Backend {
   private destroyed = false;
 
   constructor(
+    /** The GPU device. */
     readonly device: GPUDevice,
     /** Whether `destroy()` also destroys the device (true when this package created it). */
     private readonly ownsDevice: boolean,
@@ -251,6 +255,7 @@ export class WebGPUBackend implements Backend {
     where(this.rt, cond, a, b, out(dst), outShape);
   }
 
+  /** Reduces `x`, viewed as `[outer, len, inner]`, over its middle dimension into `dst` (`[outer, inner]`). */
   reduce(op: ReduceOp, x: Storage, outer: number, len: number, inner: number, dst: Storage): void {
     this.fits(`reduce(${op})`, x, dst);
     reduce(this.rt, op, this.inp(x), outer, len, inner, out(dst));

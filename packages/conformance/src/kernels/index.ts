@@ -21,16 +21,24 @@ import { registerReduceKernels } from './reduce.js';
 
 /** The kernel areas, by name (the `only` option picks among them). */
 export const kernelAreas = {
+  /** Unary and binary kernels, every dtype and broadcast shape. */
   elementwise: registerElementwiseKernels,
+  /** Strided copies and views. */
   layout: registerLayoutKernels,
+  /** Reductions. */
   reduce: registerReduceKernels,
+  /** Matrix products. */
   matmul: registerMatmulKernels,
+  /** Convolution and pooling kernels and their backward pieces. */
   conv: registerConvKernels,
+  /** Gather, scatter and index kernels. */
   indexing: registerIndexingKernels,
 } satisfies Record<string, (h: () => KernelHarness, dtypes: KernelScope) => void>;
 
+/** One area of the kernel-level suite (`elementwise`, `layout`, `reduce`, `matmul`, `conv`, `indexing`). */
 export type KernelArea = keyof typeof kernelAreas;
 
+/** Options of `runKernelConformance`. */
 export interface KernelConformanceOptions {
   /** The reference, computing in float64: cpu-js. */
   readonly reference: () => Backend | Promise<Backend>;
@@ -44,6 +52,10 @@ export interface KernelConformanceOptions {
   readonly dtypes?: readonly DType[];
 }
 
+/**
+ * Registers the kernel-level suite: each `Backend` method called directly on storages and compared with
+ * cpu-js's reference results.
+ */
 export function runKernelConformance(
   name: string,
   factory: () => Backend | Promise<Backend>,

@@ -7,7 +7,9 @@
 
 import type { BinaryOp, DType, UnaryOp } from '@stepwise/core';
 
+/** A unary kernel op the suite checks. */
 export interface UnaryInfo {
+  /** The op, as the `Backend` interface names it. */
   readonly op: UnaryOp;
   /** Also defined on int32 (wrapping as int32 arithmetic). */
   readonly int32: boolean;
@@ -17,6 +19,7 @@ export interface UnaryInfo {
   readonly dense?: readonly [number, number];
 }
 
+/** Every unary kernel op, with the inputs it is checked on. */
 export const unaryOps: readonly UnaryInfo[] = [
   { op: 'neg', int32: true, exact: true },
   { op: 'exp', int32: false, exact: false },
@@ -35,8 +38,11 @@ export const unaryOps: readonly UnaryInfo[] = [
   { op: 'not', int32: true, exact: true },
 ];
 
+/** A binary kernel op the suite checks, and the dtypes it takes. */
 export interface BinaryInfo {
+  /** The op, as the `Backend` interface names it. */
   readonly op: BinaryOp;
+  /** The dtypes the op is checked on. */
   readonly dtypes: readonly DType[];
   /** Comparisons and logic write bool; arithmetic writes the inputs' dtype. */
   readonly writesBool: boolean;
@@ -54,6 +60,7 @@ const floats: DType[] = ['float32', 'float64'];
 const numeric: DType[] = ['float32', 'float64', 'int32'];
 const all: DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/** Every binary kernel op, with the dtypes it is checked on. */
 export const binaryOps: readonly BinaryInfo[] = [
   { op: 'add', dtypes: all, writesBool: false, exact: true },
   { op: 'sub', dtypes: numeric, writesBool: false, exact: true },

@@ -6,9 +6,13 @@ import { runGraph } from './backward.js';
 export interface GradOptions {
   /** The gradients of `outputs` (PyTorch's `grad_outputs`); ones for scalar outputs by default. */
   gradOutputs?: Tensor | readonly (Tensor | null)[] | null;
+  /** Keep the graph so a second backward through it works (PyTorch's `retain_graph`). */
   retainGraph?: boolean;
   /** Higher-order gradients are not supported; `true` raises an error. */
   createGraph?: boolean;
+  /**
+   * Return `null` for an input the outputs do not depend on, instead of an error (PyTorch's `allow_unused`).
+   */
   allowUnused?: boolean;
 }
 

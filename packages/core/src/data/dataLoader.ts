@@ -40,9 +40,13 @@ export interface DataLoaderOptions {
  * with `getBatch` (TensorDataset) gather directly.
  */
 export class DataLoader<T = Tensor[]> implements Iterable<T> {
+  /** The dataset batches are drawn from. */
   readonly dataset: Dataset<any>;
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Reshuffle the order every epoch. */
   readonly shuffle: boolean;
+  /** Drop the last, smaller batch. */
   readonly dropLast: boolean;
   readonly #generator: Generator | null;
   readonly #random: (() => number) | null;
@@ -112,6 +116,7 @@ export class DataLoader<T = Tensor[]> implements Iterable<T> {
     return idx;
   }
 
+  /** Iterates over one epoch of batches (taking the next batch is a loop boundary for memory). */
   *[Symbol.iterator](): Iterator<T> {
     const order = this.order();
     const ds = this.dataset;

@@ -4,7 +4,9 @@ import { Tensor } from '../tensor.js';
 
 /** `torch.utils.data.Dataset`: anything with a length and items by index. */
 export interface Dataset<T> {
+  /** Number of samples. */
   readonly length: number;
+  /** The sample at `index`. */
   get(index: number): T;
   /** Optional fast path: a whole batch at once (TensorDataset gathers it with one indexSelect per tensor). */
   getBatch?(indices: Int32Array): T;
@@ -15,6 +17,7 @@ export interface Dataset<T> {
  * their first dimension.
  */
 export class TensorDataset implements Dataset<Tensor[]> {
+  /** The tensors, indexed along their first dimension together. */
   readonly tensors: readonly Tensor[];
 
   constructor(...tensors: Tensor[]) {
@@ -37,10 +40,12 @@ export class TensorDataset implements Dataset<Tensor[]> {
     this.tensors = tensors;
   }
 
+  /** Number of samples. */
   get length(): number {
     return this.tensors[0]!.shape[0]!;
   }
 
+  /** The sample at `index`. */
   get(index: number): Tensor[] {
     const n = this.length;
     if (!Number.isInteger(index) || index < -n || index >= n) {

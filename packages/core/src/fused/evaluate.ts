@@ -6,6 +6,7 @@
 import type { FusedBinaryOp, FusedExpr, FusedUnaryOp } from './program.js';
 import { erf, erfinv, roundHalfEven } from './special.js';
 
+/** Applies a fused unary op to one number, as every backend must (the reference semantics). */
 export function applyFusedUnary(op: FusedUnaryOp, a: number): number {
   switch (op) {
     case 'neg':
@@ -67,6 +68,7 @@ export function applyFusedUnary(op: FusedUnaryOp, a: number): number {
   }
 }
 
+/** Applies a fused binary op to two numbers, as every backend must (the reference semantics). */
 export function applyFusedBinary(op: FusedBinaryOp, a: number, b: number): number {
   switch (op) {
     case 'add':

@@ -22,6 +22,7 @@
 import { evalFusedExpr } from './evaluate.js';
 import { type FusedExpr, type FusedProgram, type FusedStatement, fusedText } from './program.js';
 
+/** One statement of a lowered program: a store into a local or a buffer. */
 export type LoweredStatement =
   | { readonly kind: 'let'; readonly local: number; readonly value: FusedExpr }
   | {
@@ -36,7 +37,9 @@ export type LoweredStatement =
 export interface LoweredFused {
   /** The program's key and name. */
   readonly key: string;
+  /** The program's name (for caches and errors). */
   readonly name: string;
+  /** Number of buffers the program reads or writes. */
   readonly numBuffers: number;
   /** The program's own scalars (what a caller passes per tensor). */
   readonly numOwnScalars: number;
@@ -44,12 +47,14 @@ export interface LoweredFused {
   readonly numScalars: number;
   /** Derived scalar k (index `numOwnScalars + k`): an expression over own scalars and constants. */
   readonly derived: readonly FusedExpr[];
+  /** Number of local temporaries. */
   readonly numLocals: number;
   /**
    * Every local is bound once, before it is read: a backend may declare locals inside the
    * loop. Otherwise locals start at 0 and carry from one element to the next.
    */
   readonly localsInLoop: boolean;
+  /** The statements, in order. */
   readonly body: readonly LoweredStatement[];
   /** Buffers read before any store to them (loaded at the top of each element), ascending. */
   readonly loads: readonly number[];

@@ -55,6 +55,7 @@ export const FUSED_UNARY_OPS = [
   'isnan',
   'isinf',
 ] as const;
+/** A unary op of the fused-program language. */
 export type FusedUnaryOp = (typeof FUSED_UNARY_OPS)[number];
 
 /** Binary ops of the language. */
@@ -74,6 +75,7 @@ export const FUSED_BINARY_OPS = [
   'fmod',
   'hypot',
 ] as const;
+/** A binary op of the fused-program language. */
 export type FusedBinaryOp = (typeof FUSED_BINARY_OPS)[number];
 
 const unaryOps: ReadonlySet<string> = new Set(FUSED_UNARY_OPS);
@@ -93,6 +95,7 @@ export type FusedExpr =
   | { readonly op: FusedBinaryOp; readonly a: FusedExpr; readonly b: FusedExpr }
   | { readonly op: 'select'; readonly cond: FusedExpr; readonly a: FusedExpr; readonly b: FusedExpr };
 
+/** One statement of a fused program: a store of an expression into a local or a buffer. */
 export type FusedStatement =
   | { readonly kind: 'let'; readonly local: number; readonly value: FusedExpr }
   | { readonly kind: 'store'; readonly buffer: number; readonly value: FusedExpr };
@@ -112,43 +115,59 @@ export interface FusedProgram<B extends string = string, S extends string = stri
   readonly buffers: readonly B[];
   /** Names of the scalars; `scalar` index i is `scalars[i]`. */
   readonly scalars: readonly S[];
+  /** Number of local temporaries. */
   readonly numLocals: number;
+  /** The statements, in order. */
   readonly body: readonly FusedStatement[];
 }
 
 /** An expression under construction; numbers stand for constants. */
 export class Ex {
-  constructor(readonly node: FusedExpr) {}
+  constructor(
+    /** The expression tree this builder wraps. */
+    readonly node: FusedExpr,
+  ) {}
+  /** This plus `b`. */
   add(b: Ex | number): Ex {
     return bin('add', this, b);
   }
+  /** This minus `b`. */
   sub(b: Ex | number): Ex {
     return bin('sub', this, b);
   }
+  /** This times `b`. */
   mul(b: Ex | number): Ex {
     return bin('mul', this, b);
   }
+  /** This divided by `b`. */
   div(b: Ex | number): Ex {
     return bin('div', this, b);
   }
+  /** Maximum of this and `b`. */
   max(b: Ex | number): Ex {
     return bin('max', this, b);
   }
+  /** Minimum of this and `b`. */
   min(b: Ex | number): Ex {
     return bin('min', this, b);
   }
+  /** 1 where this > `b`, else 0. */
   gt(b: Ex | number): Ex {
     return bin('gt', this, b);
   }
+  /** 1 where this < `b`, else 0. */
   lt(b: Ex | number): Ex {
     return bin('lt', this, b);
   }
+  /** 1 where this == `b`, else 0. */
   eq(b: Ex | number): Ex {
     return bin('eq', this, b);
   }
+  /** 1 where this >= `b`, else 0. */
   ge(b: Ex | number): Ex {
     return bin('ge', this, b);
   }
+  /** 1 where this <= `b`, else 0. */
   le(b: Ex | number): Ex {
     return bin('le', this, b);
   }
@@ -160,81 +179,107 @@ export class Ex {
   fmod(b: Ex | number): Ex {
     return bin('fmod', this, b);
   }
+  /** `sqrt(this^2 + b^2)`. */
   hypot(b: Ex | number): Ex {
     return bin('hypot', this, b);
   }
+  /** Negation. */
   neg(): Ex {
     return un('neg', this);
   }
+  /** Square root. */
   sqrt(): Ex {
     return un('sqrt', this);
   }
+  /** Absolute value. */
   abs(): Ex {
     return un('abs', this);
   }
+  /** Sign (-1, 0, 1). */
   sign(): Ex {
     return un('sign', this);
   }
+  /** `e^x`. */
   exp(): Ex {
     return un('exp', this);
   }
+  /** Natural logarithm. */
   log(): Ex {
     return un('log', this);
   }
+  /** `e^x - 1`. */
   expm1(): Ex {
     return un('expm1', this);
   }
+  /** `log(1 + x)`. */
   log1p(): Ex {
     return un('log1p', this);
   }
+  /** Sine. */
   sin(): Ex {
     return un('sin', this);
   }
+  /** Cosine. */
   cos(): Ex {
     return un('cos', this);
   }
+  /** Tangent. */
   tan(): Ex {
     return un('tan', this);
   }
+  /** Arcsine. */
   asin(): Ex {
     return un('asin', this);
   }
+  /** Arccosine. */
   acos(): Ex {
     return un('acos', this);
   }
+  /** Arctangent. */
   atan(): Ex {
     return un('atan', this);
   }
+  /** Hyperbolic sine. */
   sinh(): Ex {
     return un('sinh', this);
   }
+  /** Hyperbolic cosine. */
   cosh(): Ex {
     return un('cosh', this);
   }
+  /** Hyperbolic tangent. */
   tanh(): Ex {
     return un('tanh', this);
   }
+  /** Inverse hyperbolic sine. */
   asinh(): Ex {
     return un('asinh', this);
   }
+  /** Inverse hyperbolic cosine. */
   acosh(): Ex {
     return un('acosh', this);
   }
+  /** Inverse hyperbolic tangent. */
   atanh(): Ex {
     return un('atanh', this);
   }
+  /** Error function. */
   erf(): Ex {
     return un('erf', this);
   }
+  /** Inverse error function. */
   erfinv(): Ex {
     return un('erfinv', this);
   }
+  /** Floor. */
   floor(): Ex {
     return un('floor', this);
   }
+  /** Ceiling. */
   ceil(): Ex {
     return un('ceil', this);
   }
+  /** Truncation toward zero. */
   trunc(): Ex {
     return un('trunc', this);
   }
@@ -250,6 +295,7 @@ export class Ex {
   isinf(): Ex {
     return un('isinf', this);
   }
+  /** Square. */
   square(): Ex {
     return this.mul(this);
   }
@@ -292,10 +338,13 @@ function bin(op: FusedBinaryOp, a: Ex, b: Ex | number): Ex {
 
 /** What the body callback of `defineFused` receives. */
 export interface FusedBuilder<B extends string, S extends string> {
+  /** The program's buffers, by name: reading one gives its element. */
   readonly buf: Readonly<Record<B, Ex>>;
+  /** The program's scalars, by name. */
   readonly s: Readonly<Record<S, Ex>>;
   /** Binds `e` to a local so later uses read it instead of recomputing it. */
   let(e: Ex): Ex;
+  /** Stores `e` into the element of `buffer`. */
   store(buffer: B, e: Ex | number): void;
 }
 

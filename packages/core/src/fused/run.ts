@@ -16,13 +16,16 @@ import type { FusedProgram } from './program.js';
  * declare are ignored, so one record can serve every configuration of an optimizer.
  */
 export interface FusedEntry<B extends string = string, S extends string = string> {
+  /** The tensors bound to the program's buffers, by name. */
   readonly buffers: { readonly [K in B]: Tensor };
+  /** The numbers bound to the program's scalars, by name. */
   readonly scalars: { readonly [K in S]: number };
 }
 
 /** The entry type of a program: `FusedEntryOf<typeof program>`. */
 export type FusedEntryOf<P> = P extends FusedProgram<infer B, infer S> ? FusedEntry<B, S> : never;
 
+/** Options of `runFused`. */
 export interface RunFusedOptions {
   /** Run the composed Tensor-op path even where the backend has `fused` (checks, `withComposedUpdates`). */
   readonly composed?: boolean;

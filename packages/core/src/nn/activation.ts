@@ -24,7 +24,9 @@ export class Tanh extends Module {
 
 /** `torch.nn.Softplus(beta=1, threshold=20)`: log(1 + exp(βx))/β, linear where βx > threshold. */
 export class Softplus extends Module {
+  /** The `beta` of `log(1 + e^(beta x)) / beta` (PyTorch's `beta`). */
   readonly beta: number;
+  /** Above `beta * x > threshold` the result is `x` (PyTorch's `threshold`). */
   readonly threshold: number;
   constructor(opts: { beta?: number; threshold?: number } = {}) {
     super();
@@ -41,6 +43,7 @@ export class Softplus extends Module {
 
 /** `torch.nn.Softmax(dim)`, also `new nn.Softmax({ dim })`. */
 export class Softmax extends Module {
+  /** The dimension softmax normalises over (PyTorch's `dim`). */
   readonly dim: number;
   constructor(dim: number | { dim: number }) {
     super();
@@ -56,6 +59,7 @@ export class Softmax extends Module {
 
 /** `torch.nn.LogSoftmax(dim)`, also `new nn.LogSoftmax({ dim })`. */
 export class LogSoftmax extends Module {
+  /** The dimension softmax normalises over (PyTorch's `dim`). */
   readonly dim: number;
   constructor(dim: number | { dim: number }) {
     super();

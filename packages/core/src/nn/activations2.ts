@@ -10,6 +10,7 @@ const inplaceRepr = (inplace: boolean) => (inplace ? 'inplace=True' : '');
 
 /** `torch.nn.GELU(approximate='none')`. */
 export class GELU extends Module {
+  /** `'none'` for the exact GELU, `'tanh'` for the tanh approximation (PyTorch's `approximate`). */
   readonly approximate: 'none' | 'tanh';
   constructor(opts: { approximate?: 'none' | 'tanh' } = {}) {
     super();
@@ -28,6 +29,7 @@ export class GELU extends Module {
 
 /** `torch.nn.SiLU(inplace=False)`. */
 export class SiLU extends Module {
+  /** Write the result into the input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(opts: { inplace?: boolean } = {}) {
     super();
@@ -43,6 +45,7 @@ export class SiLU extends Module {
 
 /** `torch.nn.Mish(inplace=False)`. */
 export class Mish extends Module {
+  /** Write the result into the input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(opts: { inplace?: boolean } = {}) {
     super();
@@ -58,8 +61,11 @@ export class Mish extends Module {
 
 /** `torch.nn.Hardtanh(min_val=-1, max_val=1, inplace=False)`. */
 export class Hardtanh extends Module {
+  /** Lower bound of the linear region (PyTorch's `min_val`). */
   readonly minVal: number;
+  /** Upper bound of the linear region (PyTorch's `max_val`). */
   readonly maxVal: number;
+  /** Write the result into the input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(opts: { minVal?: number; maxVal?: number; inplace?: boolean } = {}) {
     super();
@@ -82,7 +88,9 @@ export class Hardtanh extends Module {
 
 /** `torch.nn.LeakyReLU(negative_slope=0.01, inplace=False)`. */
 export class LeakyReLU extends Module {
+  /** Slope for negative inputs (PyTorch's `negative_slope`). */
   readonly negativeSlope: number;
+  /** Write the result into the input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(opts: { negativeSlope?: number; inplace?: boolean } = {}) {
     super();
@@ -99,7 +107,9 @@ export class LeakyReLU extends Module {
 
 /** `torch.nn.ELU(alpha=1, inplace=False)`. */
 export class ELU extends Module {
+  /** Value ELU approaches for large negative inputs (PyTorch's `alpha`). */
   readonly alpha: number;
+  /** Write the result into the input (PyTorch's `inplace`). */
   readonly inplace: boolean;
   constructor(opts: { alpha?: number; inplace?: boolean } = {}) {
     super();

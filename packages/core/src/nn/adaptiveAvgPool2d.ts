@@ -8,6 +8,7 @@ import { expectRank, Module } from './module.js';
  * null keeping that input size.
  */
 export class AdaptiveAvgPool2d extends Module {
+  /** The output's height and width (`null` keeps the input's) (PyTorch's `output_size`). */
   readonly outputSize: AdaptiveSize;
 
   constructor(outputSize: AdaptiveSize) {

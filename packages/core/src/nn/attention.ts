@@ -32,6 +32,7 @@ export interface MultiheadAttentionOptions extends FactoryOptions {
   batchFirst?: boolean;
   /** Features of the key / value inputs. Default embedDim. */
   kdim?: number | null;
+  /** Features of the values (PyTorch's `vdim`; default `embedDim`). */
   vdim?: number | null;
 }
 
@@ -60,20 +61,36 @@ export interface MultiheadAttentionForwardOptions {
  * ([N, L, E] ... with batchFirst; [L, E] ... unbatched).
  */
 export class MultiheadAttention extends Module {
+  /** Model dimension (PyTorch's `embed_dim`). */
   readonly embedDim: number;
+  /** Number of attention heads (PyTorch's `num_heads`). */
   readonly numHeads: number;
+  /** `embedDim / numHeads`. */
   readonly headDim: number;
+  /** Dropout probability on the attention weights (PyTorch's `dropout`). */
   readonly dropout: number;
+  /**
+   * Inputs and outputs are `[batch, seq, feature]` instead of `[seq, batch, feature]` (PyTorch's
+   * `batch_first`).
+   */
   readonly batchFirst: boolean;
+  /** Features of the keys (PyTorch's `kdim`). */
   readonly kdim: number;
+  /** Features of the values (PyTorch's `vdim`; default `embedDim`). */
   readonly vdim: number;
   /** Whether q, k and v share `in_proj_weight` (kdim = vdim = embedDim). */
   readonly qkvSameEmbedDim: boolean;
+  /** Packed query/key/value projection, when the three dims agree (PyTorch's name). */
   in_proj_weight: Parameter | null;
+  /** Query projection, when `kdim`/`vdim` differ from `embedDim` (PyTorch's name). */
   q_proj_weight: Parameter | null;
+  /** Key projection, when `kdim`/`vdim` differ (PyTorch's name). */
   k_proj_weight: Parameter | null;
+  /** Value projection, when `kdim`/`vdim` differ (PyTorch's name). */
   v_proj_weight: Parameter | null;
+  /** Packed query/key/value bias (PyTorch's name). */
   in_proj_bias: Parameter | null;
+  /** Output projection (PyTorch's name). */
   out_proj: NonDynamicallyQuantizableLinear;
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {

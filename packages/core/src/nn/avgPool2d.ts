@@ -7,9 +7,13 @@ import { expectRank, Module } from './module.js';
 export interface AvgPool2dModuleOptions {
   /** Default: the kernel size. */
   stride?: IntPair | null;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   padding?: IntPair;
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
+  /** Include the zero padding in the averaging divisor (PyTorch's `count_include_pad`). */
   countIncludePad?: boolean;
+  /** If set, the divisor of the average instead of the window size (PyTorch's `divisor_override`). */
   divisorOverride?: number | null;
 }
 
@@ -19,10 +23,15 @@ const show = (v: IntPair): string => (typeof v === 'number' ? `${v}` : `(${v[0]}
 export class AvgPool2d extends Module {
   /** As given (PyTorch keeps and prints the arguments as passed). */
   readonly kernelSize: IntPair;
+  /** Stride of the window (PyTorch's `stride`). */
   readonly stride: IntPair;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   readonly padding: IntPair;
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
+  /** Include the zero padding in the averaging divisor (PyTorch's `count_include_pad`). */
   readonly countIncludePad: boolean;
+  /** If set, the divisor of the average instead of the window size (PyTorch's `divisor_override`). */
   readonly divisorOverride: number | null;
 
   constructor(kernelSize: IntPair, opts: AvgPool2dModuleOptions = {}) {

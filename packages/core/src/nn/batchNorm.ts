@@ -31,12 +31,22 @@ export interface BatchNormModuleOptions extends FactoryOptions {
  * `trackRunningStats` it always uses the batch's.
  */
 export abstract class BatchNormBase extends Module {
+  /** Number of features C (PyTorch's `num_features`). */
   readonly numFeatures: number;
+  /** Term added for numerical stability (PyTorch's `eps`). */
   readonly eps: number;
+  /**
+   * Weight of the new batch in the running statistics; `null` for a cumulative average (PyTorch's
+   * `momentum`).
+   */
   readonly momentum: number | null;
+  /** Whether the layer has learnable affine parameters (PyTorch's `affine`). */
   readonly affine: boolean;
+  /** Keep running mean and variance for evaluation (PyTorch's `track_running_stats`). */
   readonly trackRunningStats: boolean;
+  /** The learnable weight (PyTorch's `weight`). */
   weight: Parameter | null;
+  /** The learnable bias, or `null` without one (PyTorch's `bias`). */
   bias: Parameter | null;
 
   constructor(numFeatures: number, opts: BatchNormModuleOptions = {}) {

@@ -9,10 +9,15 @@ import type { Parameter } from './parameter.js';
 
 /** Options of `nn.Conv1d` after its three positional arguments. */
 export interface Conv1dModuleOptions extends FactoryOptions {
+  /** Stride of the window (PyTorch's `stride`). */
   stride?: IntSingle;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   padding?: IntSingle | 'valid' | 'same';
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntSingle;
+  /** Number of blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
+  /** Whether the layer has a learnable bias (PyTorch's `bias`). */
   bias?: boolean;
   /** Only 'zeros' (PyTorch's default) is supported. */
   paddingMode?: 'zeros';
@@ -24,14 +29,23 @@ export interface Conv1dModuleOptions extends FactoryOptions {
  * as PyTorch's `reset_parameters` (the same draws, so `manualSeed` gives PyTorch's values).
  */
 export class Conv1d extends Module {
+  /** Number of channels of the input (PyTorch's `in_channels`). */
   readonly inChannels: number;
+  /** Number of channels of the output (PyTorch's `out_channels`). */
   readonly outChannels: number;
+  /** Size of the window (PyTorch's `kernel_size`). */
   readonly kernelSize: number;
+  /** Stride of the window (PyTorch's `stride`). */
   readonly stride: number;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   readonly padding: number | 'valid' | 'same';
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   readonly dilation: number;
+  /** Number of blocked connections from input to output channels (PyTorch's `groups`). */
   readonly groups: number;
+  /** The learnable weight (PyTorch's `weight`). */
   weight: Parameter;
+  /** The learnable bias, or `null` without one (PyTorch's `bias`). */
   bias: Parameter | null;
 
   constructor(

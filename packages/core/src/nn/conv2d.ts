@@ -9,10 +9,15 @@ import type { Parameter } from './parameter.js';
 
 /** Options of `nn.Conv2d` after its three positional arguments. */
 export interface Conv2dModuleOptions extends FactoryOptions {
+  /** Stride of the window (PyTorch's `stride`). */
   stride?: IntPair;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   padding?: IntPair | 'valid' | 'same';
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntPair;
+  /** Number of blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
+  /** Whether the layer has a learnable bias (PyTorch's `bias`). */
   bias?: boolean;
   /** Only 'zeros' (PyTorch's default) is supported. */
   paddingMode?: 'zeros';
@@ -24,14 +29,23 @@ export interface Conv2dModuleOptions extends FactoryOptions {
  * Cin/groups·kH·kW, as PyTorch's `reset_parameters`.
  */
 export class Conv2d extends Module {
+  /** Number of channels of the input (PyTorch's `in_channels`). */
   readonly inChannels: number;
+  /** Number of channels of the output (PyTorch's `out_channels`). */
   readonly outChannels: number;
+  /** Size of the window (PyTorch's `kernel_size`). */
   readonly kernelSize: [number, number];
+  /** Stride of the window (PyTorch's `stride`). */
   readonly stride: [number, number];
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   readonly padding: [number, number] | 'valid' | 'same';
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   readonly dilation: [number, number];
+  /** Number of blocked connections from input to output channels (PyTorch's `groups`). */
   readonly groups: number;
+  /** The learnable weight (PyTorch's `weight`). */
   weight: Parameter;
+  /** The learnable bias, or `null` without one (PyTorch's `bias`). */
   bias: Parameter | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: IntPair, opts: Conv2dModuleOptions = {}) {

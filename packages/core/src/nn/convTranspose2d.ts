@@ -9,11 +9,17 @@ import type { Parameter } from './parameter.js';
 
 /** Options of `nn.ConvTranspose2d` after its three positional arguments. */
 export interface ConvTranspose2dModuleOptions extends FactoryOptions {
+  /** Stride of the window (PyTorch's `stride`). */
   stride?: IntPair;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   padding?: IntPair;
+  /** Extra size added to one side of each output dimension (PyTorch's `output_padding`). */
   outputPadding?: IntPair;
+  /** Number of blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
+  /** Whether the layer has a learnable bias (PyTorch's `bias`). */
   bias?: boolean;
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntPair;
   /** Only 'zeros' (PyTorch's default) is supported. */
   paddingMode?: 'zeros';
@@ -27,15 +33,25 @@ export interface ConvTranspose2dModuleOptions extends FactoryOptions {
  * gives `outputSize` ([H, W], or with leading batch/channel sizes), as PyTorch's.
  */
 export class ConvTranspose2d extends Module {
+  /** Number of channels of the input (PyTorch's `in_channels`). */
   readonly inChannels: number;
+  /** Number of channels of the output (PyTorch's `out_channels`). */
   readonly outChannels: number;
+  /** Size of the window (PyTorch's `kernel_size`). */
   readonly kernelSize: [number, number];
+  /** Stride of the window (PyTorch's `stride`). */
   readonly stride: [number, number];
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   readonly padding: [number, number];
+  /** Extra size added to one side of each output dimension (PyTorch's `output_padding`). */
   readonly outputPadding: [number, number];
+  /** Number of blocked connections from input to output channels (PyTorch's `groups`). */
   readonly groups: number;
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   readonly dilation: [number, number];
+  /** The learnable weight (PyTorch's `weight`). */
   weight: Parameter;
+  /** The learnable bias, or `null` without one (PyTorch's `bias`). */
   bias: Parameter | null;
 
   constructor(

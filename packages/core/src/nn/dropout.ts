@@ -10,6 +10,7 @@ import { pyFloat } from './pyRepr.js';
  * identity.
  */
 export class Dropout extends Module {
+  /** Probability of an element to be zeroed (PyTorch's `p`). */
   readonly p: number;
 
   constructor(opts: { p?: number } | number = {}) {

@@ -24,10 +24,15 @@ export interface EmbeddingOptions extends FactoryOptions {
  * initialised N(0, 1) as PyTorch's, the padding row zeroed. Input: int32 indices.
  */
 export class Embedding extends Module {
+  /** Size of the dictionary (PyTorch's `num_embeddings`). */
   readonly numEmbeddings: number;
+  /** Size of each embedding vector (PyTorch's `embedding_dim`). */
   readonly embeddingDim: number;
+  /** Index whose row starts at zero and gets no gradient (PyTorch's `padding_idx`). */
   readonly paddingIdx: number | null;
+  /** Accepted for PyTorch compatibility; gradients are dense (PyTorch's `sparse`). */
   readonly sparse: boolean;
+  /** The embedding table, `[numEmbeddings, embeddingDim]`. */
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {

@@ -3,7 +3,9 @@ import { Module } from './module.js';
 
 /** `torch.nn.Flatten({ startDim = 1, endDim = -1 })`: flattens those dims into one. */
 export class Flatten extends Module {
+  /** First dimension to flatten (PyTorch's `start_dim`). */
   readonly startDim: number;
+  /** Last dimension to flatten (PyTorch's `end_dim`). */
   readonly endDim: number;
 
   constructor(opts: { startDim?: number; endDim?: number } = {}) {

@@ -13,6 +13,7 @@ import { normalValues, uniformValues } from '../ops/sampling.js';
 import type { Tensor } from '../tensor.js';
 import { erf, erfinv } from './erf.js';
 
+/** A nonlinearity `calculateGain` knows (PyTorch's names). */
 export type Nonlinearity =
   | 'linear'
   | 'conv1d'
@@ -75,6 +76,7 @@ function assign(t: Tensor, v: Tensor): Tensor {
 
 /** The option every random initialiser takes: the generator to draw from (the default one otherwise). */
 export interface InitGeneratorOptions {
+  /** The generator to draw random numbers from, instead of the default one (PyTorch's `generator`). */
   generator?: Generator | null;
 }
 
@@ -130,7 +132,12 @@ export function ones_(t: Tensor): Tensor {
 export interface KaimingOptions extends InitGeneratorOptions {
   /** The negative slope of the rectifier after this layer (leaky_relu). Default 0. */
   a?: number;
+  /**
+   * `'fan_in'` preserves the variance in the forward pass, `'fan_out'` in the backward pass (PyTorch's
+   * `mode`).
+   */
   mode?: 'fan_in' | 'fan_out';
+  /** The nonlinearity that follows, for the gain (PyTorch's `nonlinearity`). */
   nonlinearity?: Nonlinearity;
 }
 
@@ -157,6 +164,7 @@ export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
 
 /** The gain options of the xavier and orthogonal initialisers. */
 export interface GainOptions extends InitGeneratorOptions {
+  /** Scaling factor (PyTorch's `gain`). */
   gain?: number;
 }
 
@@ -192,7 +200,9 @@ export function xavierNormal_(t: Tensor, gainOrOpts: number | GainOptions = 1): 
 
 /** Options of `truncNormal_` (PyTorch's `mean`, `std`, `a`, `b`, and the generator). */
 export interface TruncNormalOptions extends InitGeneratorOptions {
+  /** Mean of the normal distribution. */
   mean?: number;
+  /** Standard deviation of the normal distribution. */
   std?: number;
   /** Lower cut-off. Default -2. */
   a?: number;

@@ -9,7 +9,9 @@ import type { Parameter } from './parameter.js';
 
 /** Factory options shared by layers with parameters (PyTorch's `device`/`dtype` kwargs). */
 export interface FactoryOptions {
+  /** The data type (PyTorch's `dtype`). */
   dtype?: DType;
+  /** The backend (a registered name or a `Backend`) to create the tensors on (PyTorch's `device`). */
   backend?: string | Backend;
 }
 
@@ -18,9 +20,13 @@ export interface FactoryOptions {
  * uniform in ±1/√in (kaiming-uniform with a = √5 for the weight).
  */
 export class Linear extends Module {
+  /** Size of each input sample (PyTorch's `in_features`). */
   readonly inFeatures: number;
+  /** Size of each output sample (PyTorch's `out_features`). */
   readonly outFeatures: number;
+  /** The weight, `[outFeatures, inFeatures]`. */
   weight: Parameter;
+  /** The learnable bias, or `null` without one (PyTorch's `bias`). */
   bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } & FactoryOptions = {}) {

@@ -12,6 +12,7 @@ import { Module } from './module.js';
 
 /** `torch.nn.MSELoss({ reduction = 'mean' })`: squared error. */
 export class MSELoss extends Module {
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   readonly reduction: Reduction;
   constructor(opts: { reduction?: Reduction } = {}) {
     super();
@@ -24,6 +25,7 @@ export class MSELoss extends Module {
 
 /** `torch.nn.L1Loss({ reduction = 'mean' })`: absolute error. */
 export class L1Loss extends Module {
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   readonly reduction: Reduction;
   constructor(opts: { reduction?: Reduction } = {}) {
     super();
@@ -41,8 +43,11 @@ export class L1Loss extends Module {
  * in PyTorch.
  */
 export class CrossEntropyLoss extends Module {
+  /** Target value that is ignored and adds no gradient (PyTorch's `ignore_index`). */
   readonly ignoreIndex: number;
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   readonly reduction: Reduction;
+  /** Amount of label smoothing in [0, 1] (PyTorch's `label_smoothing`). */
   readonly labelSmoothing: number;
 
   constructor(opts: CrossEntropyOptions = {}) {
@@ -68,6 +73,7 @@ export class CrossEntropyLoss extends Module {
  * binary cross entropy in one stable expression. `weight` and `posWeight` are buffers.
  */
 export class BCEWithLogitsLoss extends Module {
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   readonly reduction: Reduction;
 
   constructor(opts: BCEWithLogitsOptions = {}) {

@@ -7,17 +7,25 @@ import { expectRank, Module } from './module.js';
 export interface MaxPool2dModuleOptions {
   /** Default: the kernel size. */
   stride?: IntPair | null;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   padding?: IntPair;
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntPair;
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
 }
 
 /** `torch.nn.MaxPool2d`: max over (dilated) windows of [N, C, H, W] or [C, H, W]. */
 export class MaxPool2d extends Module {
+  /** Size of the window (PyTorch's `kernel_size`). */
   readonly kernelSize: [number, number];
+  /** Stride of the window (PyTorch's `stride`). */
   readonly stride: [number, number];
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   readonly padding: [number, number];
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   readonly dilation: [number, number];
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
 
   constructor(kernelSize: IntPair, opts: MaxPool2dModuleOptions = {}) {

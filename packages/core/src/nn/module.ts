@@ -8,7 +8,9 @@ import { Parameter } from './parameter.js';
 
 /** What `loadStateDict` reports (PyTorch's `_IncompatibleKeys`). */
 export interface IncompatibleKeys {
+  /** Keys the module expected but the state dict lacks. */
   missingKeys: string[];
+  /** Keys of the state dict the module does not have. */
   unexpectedKeys: string[];
 }
 
@@ -17,6 +19,7 @@ export type StateDict = Record<string, Tensor>;
 
 /** The error `loadStateDict` throws, listing every problem at once, as PyTorch does. */
 export class StateDictError extends Error {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'StateDictError';
 }
 
@@ -50,6 +53,7 @@ export abstract class Module {
   /** Whether the module is in training mode (`train()`/`eval()`), read by Dropout. */
   training = true;
 
+  /** @internal */
   declare readonly [internals]: ModuleInternals;
 
   constructor() {
@@ -214,6 +218,10 @@ export abstract class Module {
     for (const [, b] of this.namedBuffers('', recurse)) yield b;
   }
 
+  /**
+   * Yields `[name, buffer]` pairs of this module (and, with `recurse`, its submodules), names prefixed by
+   * `prefix`: PyTorch's `named_buffers`.
+   */
   *namedBuffers(prefix = '', recurse = true): IterableIterator<[string, Tensor]> {
     const seen = new Set<Tensor>();
     const mods: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];

@@ -84,14 +84,17 @@ export class ModuleDict extends Module {
     return this;
   }
 
+  /** Number of modules. */
   get length(): number {
     return this.#items.size;
   }
 
+  /** The keys, in insertion order. */
   keys(): IterableIterator<string> {
     return this.#items.keys();
   }
 
+  /** The modules, in insertion order. */
   values(): IterableIterator<Module> {
     return this.#items.values();
   }
@@ -101,6 +104,7 @@ export class ModuleDict extends Module {
     return this.#items.entries();
   }
 
+  /** Iterates over the keys, as PyTorch's `ModuleDict`. */
   [Symbol.iterator](): IterableIterator<string> {
     return this.#items.keys();
   }

@@ -23,10 +23,15 @@ export interface LayerNormModuleOptions extends FactoryOptions {
  * (zeros) of that shape. `bias: false` follows PyTorch 2.1 (1.13 has no such argument).
  */
 export class LayerNorm extends Module {
+  /** The trailing shape normalised over (PyTorch's `normalized_shape`). */
   readonly normalizedShape: number[];
+  /** Term added for numerical stability (PyTorch's `eps`). */
   readonly eps: number;
+  /** Whether the layer has a learnable weight and bias (PyTorch's `elementwise_affine`). */
   readonly elementwiseAffine: boolean;
+  /** The learnable weight (PyTorch's `weight`). */
   weight: Parameter | null;
+  /** The learnable bias, or `null` without one (PyTorch's `bias`). */
   bias: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], opts: LayerNormModuleOptions = {}) {
@@ -50,6 +55,7 @@ export class LayerNorm extends Module {
 
 /** Options of `nn.GroupNorm` after its two positional arguments. */
 export interface GroupNormModuleOptions extends FactoryOptions {
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
   /** Learnable per-channel weight (ones) and bias (zeros). Default true. */
   affine?: boolean;
@@ -61,11 +67,17 @@ export interface GroupNormModuleOptions extends FactoryOptions {
  * per-channel `weight` and `bias`.
  */
 export class GroupNorm extends Module {
+  /** Number of groups the channels are split into (PyTorch's `num_groups`). */
   readonly numGroups: number;
+  /** Number of channels (PyTorch's `num_channels`). */
   readonly numChannels: number;
+  /** Term added for numerical stability (PyTorch's `eps`). */
   readonly eps: number;
+  /** Whether the layer has learnable affine parameters (PyTorch's `affine`). */
   readonly affine: boolean;
+  /** The learnable weight (PyTorch's `weight`). */
   weight: Parameter | null;
+  /** The learnable bias, or `null` without one (PyTorch's `bias`). */
   bias: Parameter | null;
 
   constructor(numGroups: number, numChannels: number, opts: GroupNormModuleOptions = {}) {

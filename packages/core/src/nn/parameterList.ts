@@ -23,6 +23,7 @@ export class ParameterList extends Module {
     this.extend(parameters);
   }
 
+  /** Appends a parameter (a tensor becomes a `Parameter`). */
   append(p: Tensor): this {
     const param = asParameter('ParameterList.append', p);
     this.registerParameter(String(this.#items.length), param);
@@ -30,6 +31,7 @@ export class ParameterList extends Module {
     return this;
   }
 
+  /** Appends every parameter of an iterable. */
   extend(parameters: Iterable<Tensor>): this {
     if (parameters === null || typeof (parameters as any)[Symbol.iterator] !== 'function') {
       throw new TypeError(
@@ -64,10 +66,12 @@ export class ParameterList extends Module {
     return this;
   }
 
+  /** Number of parameters. */
   get length(): number {
     return this.#items.length;
   }
 
+  /** Iterates over the parameters. */
   [Symbol.iterator](): Iterator<Parameter> {
     return this.#items[Symbol.iterator]();
   }

@@ -8,17 +8,25 @@ import { pyBool } from './pyRepr.js';
 export interface MaxPool1dModuleOptions {
   /** Default: the kernel size. */
   stride?: IntSingle | null;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   padding?: IntSingle;
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntSingle;
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
 }
 
 /** `torch.nn.MaxPool1d`: max over (dilated) windows of [N, C, L] or [C, L]. */
 export class MaxPool1d extends Module {
+  /** Size of the window (PyTorch's `kernel_size`). */
   readonly kernelSize: number;
+  /** Stride of the window (PyTorch's `stride`). */
   readonly stride: number;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   readonly padding: number;
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   readonly dilation: number;
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
 
   constructor(kernelSize: IntSingle, opts: MaxPool1dModuleOptions = {}) {
@@ -47,18 +55,27 @@ export class MaxPool1d extends Module {
 
 /** Options of `nn.AvgPool1d` after the kernel size. */
 export interface AvgPool1dModuleOptions {
+  /** Stride of the window (PyTorch's `stride`). */
   stride?: IntSingle | null;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   padding?: IntSingle;
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
+  /** Include the zero padding in the averaging divisor (PyTorch's `count_include_pad`). */
   countIncludePad?: boolean;
 }
 
 /** `torch.nn.AvgPool1d`: the mean over windows of [N, C, L] or [C, L]. */
 export class AvgPool1d extends Module {
+  /** Size of the window (PyTorch's `kernel_size`). */
   readonly kernelSize: number;
+  /** Stride of the window (PyTorch's `stride`). */
   readonly stride: number;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   readonly padding: number;
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   readonly ceilMode: boolean;
+  /** Include the zero padding in the averaging divisor (PyTorch's `count_include_pad`). */
   readonly countIncludePad: boolean;
 
   constructor(kernelSize: IntSingle, opts: AvgPool1dModuleOptions = {}) {

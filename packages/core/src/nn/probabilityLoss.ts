@@ -16,7 +16,9 @@ import { Module } from './module.js';
  * is a buffer, as in PyTorch.
  */
 export class NLLLoss extends Module {
+  /** Target value that is ignored and adds no gradient (PyTorch's `ignore_index`). */
   readonly ignoreIndex: number;
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   readonly reduction: Reduction;
 
   constructor(opts: NLLLossOptions = {}) {
@@ -41,6 +43,7 @@ export class NLLLoss extends Module {
  * a buffer.
  */
 export class BCELoss extends Module {
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   readonly reduction: Reduction;
 
   constructor(opts: BCELossOptions = {}) {
@@ -59,7 +62,9 @@ export class BCELoss extends Module {
  * log-probabilities `input` from `target` (see `nn.functional.klDiv`).
  */
 export class KLDivLoss extends Module {
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   readonly reduction: KLDivReduction;
+  /** The target is given as log-probabilities (PyTorch's `log_target`). */
   readonly logTarget: boolean;
 
   constructor(opts: { reduction?: KLDivReduction; logTarget?: boolean } = {}) {

@@ -5,7 +5,9 @@ import { Module } from './module.js';
 
 /** `torch.nn.HuberLoss({ reduction = 'mean', delta = 1 })` (see `nn.functional.huberLoss`). */
 export class HuberLoss extends Module {
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   readonly reduction: Reduction;
+  /** Where the loss changes from quadratic to linear (PyTorch's `delta`). */
   readonly delta: number;
 
   constructor(opts: { reduction?: Reduction; delta?: number } = {}) {
@@ -21,7 +23,9 @@ export class HuberLoss extends Module {
 
 /** `torch.nn.SmoothL1Loss({ reduction = 'mean', beta = 1 })` (see `nn.functional.smoothL1Loss`). */
 export class SmoothL1Loss extends Module {
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   readonly reduction: Reduction;
+  /** Where the loss changes from quadratic to linear (PyTorch's `beta`). */
   readonly beta: number;
 
   constructor(opts: { reduction?: Reduction; beta?: number } = {}) {

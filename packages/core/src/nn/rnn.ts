@@ -41,6 +41,7 @@ export interface RNNOptions extends FactoryOptions {
 
 /** `nn.RNN`'s options: also the nonlinearity. */
 export interface RNNModuleOptions extends RNNOptions {
+  /** The nonlinearity, `'tanh'` or `'relu'` (PyTorch's `nonlinearity`). */
   nonlinearity?: 'tanh' | 'relu';
 }
 
@@ -75,19 +76,37 @@ function checkFloat(what: string, name: string, t: unknown, dtype: string): Tens
  * PyTorch's, and the forward over a sequence. Subclasses fix the mode.
  */
 export abstract class RNNBase extends Module {
+  /** The cell type: `'RNN_TANH'`, `'RNN_RELU'`, `'LSTM'` or `'GRU'` (PyTorch's `mode`). */
   readonly mode: RnnMode;
+  /** Number of features of the input (PyTorch's `input_size`). */
   readonly inputSize: number;
+  /** Number of features of the hidden state (PyTorch's `hidden_size`). */
   readonly hiddenSize: number;
+  /** Number of stacked layers (PyTorch's `num_layers`). */
   readonly numLayers: number;
+  /** Whether the layers have biases (PyTorch's `bias`). */
   readonly bias: boolean;
+  /**
+   * Inputs and outputs are `[batch, seq, feature]` instead of `[seq, batch, feature]` (PyTorch's
+   * `batch_first`).
+   */
   readonly batchFirst: boolean;
+  /** Dropout probability between layers (PyTorch's `dropout`). */
   readonly dropout: number;
+  /** Run a second, reversed direction (PyTorch's `bidirectional`). */
   readonly bidirectional: boolean;
   /** Parameter names in PyTorch's order (`_flat_weights_names`). */
   readonly flatWeightsNames: readonly string[];
+  /**
+   * Input-to-hidden weights of layer 0 (PyTorch's name; deeper layers and reverse directions add
+   * `weight_ih_l1`, `_reverse`, ...).
+   */
   declare weight_ih_l0: Parameter;
+  /** Hidden-to-hidden weights of layer 0 (PyTorch's name). */
   declare weight_hh_l0: Parameter;
+  /** Input-to-hidden bias of layer 0 (PyTorch's name). */
   declare bias_ih_l0: Parameter | undefined;
+  /** Hidden-to-hidden bias of layer 0 (PyTorch's name). */
   declare bias_hh_l0: Parameter | undefined;
 
   constructor(mode: RnnMode, inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
@@ -275,6 +294,7 @@ export abstract class RNNBase extends Module {
  * h_{t−1} W_hhᵀ + b_hh) (or relu). `forward(input, hx?)` → `[output, hN]`.
  */
 export class RNN extends RNNBase {
+  /** The nonlinearity, `'tanh'` or `'relu'` (PyTorch's `nonlinearity`). */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, opts: RNNModuleOptions = {}) {
@@ -333,12 +353,19 @@ export class GRU extends RNNBase {
 
 /** PyTorch's `RNNCellBase`: weight_ih [G·H, in], weight_hh [G·H, H], bias_ih, bias_hh. */
 export abstract class RNNCellBase extends Module {
+  /** Number of features of the input (PyTorch's `input_size`). */
   readonly inputSize: number;
+  /** Number of features of the hidden state (PyTorch's `hidden_size`). */
   readonly hiddenSize: number;
+  /** Whether the layers have biases (PyTorch's `bias`). */
   readonly bias: boolean;
+  /** Input-to-hidden weights (PyTorch's name). */
   weight_ih: Parameter;
+  /** Hidden-to-hidden weights (PyTorch's name). */
   weight_hh: Parameter;
+  /** Input-to-hidden bias, or `null` (PyTorch's name). */
   bias_ih: Parameter | null;
+  /** Hidden-to-hidden bias, or `null` (PyTorch's name). */
   bias_hh: Parameter | null;
 
   constructor(
@@ -410,6 +437,7 @@ export abstract class RNNCellBase extends Module {
 
 /** `torch.nn.RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh')`: one step. */
 export class RNNCell extends RNNCellBase {
+  /** The nonlinearity, `'tanh'` or `'relu'` (PyTorch's `nonlinearity`). */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(

@@ -45,6 +45,7 @@ export class Sequential extends Module {
     return m;
   }
 
+  /** Iterates over the modules, in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.#items[Symbol.iterator]();
   }
@@ -65,6 +66,7 @@ export class ModuleList extends Module {
     for (const m of modules) this.append(m);
   }
 
+  /** Appends a module at the end. */
   append(m: Module): this {
     if (!(m instanceof Module))
       throw new TypeError(`ModuleList.append: expected a Module, got ${describe(m)}`);
@@ -73,10 +75,12 @@ export class ModuleList extends Module {
     return this;
   }
 
+  /** Number of modules. */
   get length(): number {
     return this.#items.length;
   }
 
+  /** The module at index `i` (negative counts from the end). */
   at(i: number): Module {
     const m = this.#items[i < 0 ? this.#items.length + i : i];
     if (!m)
@@ -84,6 +88,7 @@ export class ModuleList extends Module {
     return m;
   }
 
+  /** Iterates over the modules, in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.#items[Symbol.iterator]();
   }

@@ -37,7 +37,7 @@ export interface TransformerEncoderLayerOptions extends FactoryOptions {
 export interface TransformerEncoderLayerForwardOptions {
   /** The attention mask ([S, S] or [N·nhead, S, S]; true or −∞ masks out). */
   srcMask?: Tensor | null;
-  /** [N, S]: true masks a padding position out as a key. */
+  /** Shape `[N, S]`: true masks a padding position out as a key. */
   srcKeyPaddingMask?: Tensor | null;
   /** A causal mask (built when `srcMask` is null; see MultiheadAttention's `isCausal`). */
   isCausal?: boolean;
@@ -62,19 +62,36 @@ function withoutDrawing<T>(fn: () => T): T {
  * self-attention then a feed-forward block, each with a residual connection and a LayerNorm.
  */
 export class TransformerEncoderLayer extends Module {
+  /** Model dimension (PyTorch's `d_model`). */
   readonly dModel: number;
+  /** Number of attention heads (PyTorch's `nhead`). */
   readonly nhead: number;
+  /** Width of the feed-forward layer (PyTorch's `dim_feedforward`). */
   readonly dimFeedforward: number;
+  /** Layer norm before attention and feed-forward rather than after (PyTorch's `norm_first`). */
   readonly normFirst: boolean;
+  /**
+   * Inputs and outputs are `[batch, seq, feature]` instead of `[seq, batch, feature]` (PyTorch's
+   * `batch_first`).
+   */
   readonly batchFirst: boolean;
+  /** Self-attention block (PyTorch's name). */
   self_attn: MultiheadAttention;
+  /** First feed-forward layer (PyTorch's name). */
   linear1: Linear;
+  /** Dropout of the feed-forward block (PyTorch's name). */
   dropout: Dropout;
+  /** Second feed-forward layer (PyTorch's name). */
   linear2: Linear;
+  /** Norm of the attention block (PyTorch's name). */
   norm1: LayerNorm;
+  /** Norm of the feed-forward block (PyTorch's name). */
   norm2: LayerNorm;
+  /** Dropout after attention (PyTorch's name). */
   dropout1: Dropout;
+  /** Dropout after the feed-forward block (PyTorch's name). */
   dropout2: Dropout;
+  /** Activation of the feed-forward block (PyTorch's `activation`). */
   activation: TransformerActivation;
   readonly #opts: TransformerEncoderLayerOptions;
 
@@ -172,7 +189,12 @@ export interface TransformerEncoderOptions {
 export interface TransformerEncoderForwardOptions {
   /** The attention mask of every layer. */
   mask?: Tensor | null;
+  /**
+   * Shape `[N, S]` bool mask; true marks a padding position that is not attended to (PyTorch's
+   * `src_key_padding_mask`).
+   */
   srcKeyPaddingMask?: Tensor | null;
+  /** The mask is the causal mask (PyTorch's `is_causal`). */
   isCausal?: boolean;
 }
 
@@ -182,8 +204,11 @@ export interface TransformerEncoderForwardOptions {
  * then `norm`.
  */
 export class TransformerEncoder extends Module {
+  /** Number of layers (PyTorch's `num_layers`). */
   readonly numLayers: number;
+  /** The stacked layers (clones of the given one). */
   layers: ModuleList;
+  /** Final layer norm, or `null` (PyTorch's `norm`). */
   norm: Module | null;
 
   constructor(

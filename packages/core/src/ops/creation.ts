@@ -18,7 +18,9 @@ import { alloc, checkDTypeSupported } from './util.js';
 
 /** Options of every creation function. */
 export interface TensorOptions {
+  /** The data type (PyTorch's `dtype`). */
   dtype?: DType;
+  /** Record operations on the tensor for autograd (PyTorch's `requires_grad`). */
   requiresGrad?: boolean;
   /** A registered backend name or a Backend; the default backend otherwise. */
   backend?: string | Backend;
@@ -30,8 +32,11 @@ export interface RandomOptions extends TensorOptions {
   generator?: Generator | null;
 }
 
+/** A number, a boolean, or (nested) arrays of them, as `torch.tensor` takes. */
 export type NestedArray = number | boolean | readonly NestedArray[];
+/** Data `torch.tensor` accepts: nested arrays, a typed array, or an array of typed arrays. */
 export type TensorData = NestedArray | TypedArray | readonly TypedArray[];
+/** A shape: one size or an array of sizes. */
 export type ShapeLike = number | readonly number[];
 
 /** A shape argument as an array (checked by `checkNew`/`planNew` before anything is allocated). */
@@ -237,14 +242,24 @@ function likeOpts(t: Tensor, opts: TensorOptions): TensorOptions {
   return { dtype: t.dtype, backend: t.backend, ...opts };
 }
 
+/**
+ * Zeros with the shape (and, unless `opts` says otherwise, dtype and backend) of `t`: PyTorch's `zeros_like`.
+ */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return filled(t.shape, 0, likeOpts(t, opts), 'zerosLike');
 }
 
+/**
+ * Ones with the shape (and, unless `opts` says otherwise, dtype and backend) of `t`: PyTorch's `ones_like`.
+ */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   return filled(t.shape, 1, likeOpts(t, opts), 'onesLike');
 }
 
+/**
+ * `value` everywhere, with the shape (and, unless `opts` says otherwise, dtype and backend) of `t`: PyTorch's
+ * `full_like`.
+ */
 export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
   return filled(t.shape, value, likeOpts(t, opts), 'fullLike');
 }

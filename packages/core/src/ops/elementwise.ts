@@ -150,6 +150,10 @@ export function mul(a: Tensor, b: TensorOrScalar): Tensor {
 
 /** Options of `torch.div`: `roundingMode` 'trunc' or 'floor' rounds the quotient (null: true division). */
 export interface DivOptions {
+  /**
+   * `'trunc'` rounds the quotient toward zero, `'floor'` down; `null` keeps true division (PyTorch's
+   * `rounding_mode`).
+   */
   readonly roundingMode?: RoundingMode | null;
 }
 
@@ -228,9 +232,11 @@ function full(a: Tensor, v: number): Tensor {
   return t;
 }
 
+/** Elementwise maximum with `other` (broadcast; NaN propagates): PyTorch's `maximum`. */
 export function maximum(a: Tensor, b: TensorOrScalar): Tensor {
   return minmax('maximum', a, b);
 }
+/** Elementwise minimum with `other` (broadcast; NaN propagates): PyTorch's `minimum`. */
 export function minimum(a: Tensor, b: TensorOrScalar): Tensor {
   return minmax('minimum', a, b);
 }
@@ -245,12 +251,15 @@ export function compare(op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge', a: Tensor, 
   return rawBinary(op, as(a, d), as(b, d), 'bool');
 }
 
+/** Elementwise logical AND with `other`, a bool tensor: PyTorch's `logical_and`. */
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
   return rawBinary('and', as(a, 'bool'), as(b, 'bool'), 'bool');
 }
+/** Elementwise logical OR with `other`, a bool tensor: PyTorch's `logical_or`. */
 export function logicalOr(a: Tensor, b: Tensor): Tensor {
   return rawBinary('or', as(a, 'bool'), as(b, 'bool'), 'bool');
 }
+/** Elementwise logical NOT, a bool tensor: PyTorch's `logical_not`. */
 export function logicalNot(a: Tensor): Tensor {
   return rawUnary('not', a, 'bool');
 }
@@ -272,29 +281,42 @@ function unary(
   return recordOp(out, name, [x], (g) => [grad(g, x, out)], saved);
 }
 
+/** Negation, `-x`: PyTorch's `neg`. */
 export const neg = (a: Tensor) => {
   if (a.dtype === 'bool')
     throw new DTypeError('Negation, the `-` operator, on a bool tensor is not supported');
   return unary('neg', a, 'NegBackward0', false, (g) => g.neg(), 'none');
 };
+/** Elementwise `e^x`: PyTorch's `exp`. */
 export const exp = (a: Tensor) => unary('exp', a, 'ExpBackward0', true, (g, _x, out) => g.mul(out), 'output');
+/** Elementwise natural logarithm: PyTorch's `log`. */
 export const log = (a: Tensor) => unary('log', a, 'LogBackward0', true, (g, x) => g.div(x));
+/** Elementwise square root: PyTorch's `sqrt`. */
 export const sqrt = (a: Tensor) =>
   unary('sqrt', a, 'SqrtBackward0', true, (g, _x, out) => g.div(out.mul(2)), 'output');
+/** Elementwise reciprocal of the square root: PyTorch's `rsqrt`. */
 export const rsqrt = (a: Tensor) =>
   unary('rsqrt', a, 'RsqrtBackward0', true, (g, _x, out) => g.mul(out.pow(3)).mul(-0.5), 'output');
+/** Elementwise absolute value: PyTorch's `abs`. */
 export const abs = (a: Tensor) => unary('abs', a, 'AbsBackward0', false, (g, x) => g.mul(x.sign()));
+/** Elementwise sign (-1, 0 or 1): PyTorch's `sign`. */
 export const sign = (a: Tensor) => unary('sign', a, 'SignBackward0', false, (g) => g.mul(0), 'none');
+/** Elementwise square: PyTorch's `square`. */
 export const square = (a: Tensor) => unary('square', a, 'PowBackward0', false, (g, x) => g.mul(x).mul(2));
+/** Elementwise `max(x, 0)`: PyTorch's `relu`. */
 export const relu = (a: Tensor) =>
   unary('relu', a, 'ReluBackward0', false, (g, _x, out) => where(out.gt(0), g, 0), 'output');
+/** Elementwise logistic sigmoid `1 / (1 + e^-x)`: PyTorch's `sigmoid`. */
 export const sigmoid = (a: Tensor) =>
   unary('sigmoid', a, 'SigmoidBackward0', true, (g, _x, out) => g.mul(out).mul(out.neg().add(1)), 'output');
+/** Elementwise hyperbolic tangent: PyTorch's `tanh`. */
 export const tanh = (a: Tensor) =>
   unary('tanh', a, 'TanhBackward0', true, (g, _x, out) => g.mul(out.square().neg().add(1)), 'output');
 /** Options of `softplus`: PyTorch's `beta` (1) and `threshold` (20). */
 export interface SoftplusOptions {
+  /** The `beta` of softplus (PyTorch's `beta`). */
   readonly beta?: number;
+  /** Above `beta * x > threshold` softplus returns `x` (PyTorch's `threshold`). */
   readonly threshold?: number;
 }
 
@@ -309,6 +331,7 @@ export function softplus(a: Tensor, opts: SoftplusOptions = {}): Tensor {
   if (beta !== 1 || threshold !== 20) return softplusWith(a, beta, threshold);
   return unary('softplus', a, 'SoftplusBackward0', true, (g, x) => where(x.gt(20), g, g.mul(x.sigmoid())));
 }
+/** Elementwise `1 / x`: PyTorch's `reciprocal`. */
 export const reciprocal = (a: Tensor) =>
   unary('reciprocal', a, 'ReciprocalBackward0', true, (g, _x, out) => g.mul(out.square()).neg(), 'output');
 

@@ -231,7 +231,9 @@ export function outer(a: Tensor, b: Tensor): Tensor {
 
 /** `beta` / `alpha` of addmm and baddbmm (PyTorch's keyword arguments). */
 export interface AddmmOptions {
+  /** Multiplier of the input (PyTorch's `beta`). */
   beta?: number;
+  /** Multiplier of the product (PyTorch's `alpha`). */
   alpha?: number;
 }
 

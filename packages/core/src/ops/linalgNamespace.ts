@@ -4,8 +4,11 @@ import { type NormOrd, vectorNorm as vectorNormOp } from './reduce.js';
 
 /** `torch.linalg.vector_norm` options (`ord=2`, `dim=None`, `keepdim=False`). */
 export interface VectorNormOptions {
+  /** Order of the norm: any number, ±Infinity, 0 (PyTorch's `ord`). */
   ord?: NormOrd;
+  /** Dimensions to reduce; all by default (PyTorch's `dim`). */
   dim?: number | readonly number[] | null;
+  /** Keep the reduced dimensions with size 1 (PyTorch's `keepdim`). */
   keepdim?: boolean;
 }
 

@@ -443,27 +443,49 @@ const u = (spec: MathSpec) => (x: Tensor) => mathOp(spec, [x]);
 /** Integer inputs: rounding returns a copy, as PyTorch (no float conversion). */
 const rounding = (spec: MathSpec) => (x: Tensor) => (isFloat(x.dtype) ? mathOp(spec, [x]) : clone(x));
 
+/** Elementwise sine: PyTorch's `sin`. */
 export const sin = u(specs.sin);
+/** Elementwise cosine: PyTorch's `cos`. */
 export const cos = u(specs.cos);
+/** Elementwise tangent: PyTorch's `tan`. */
 export const tan = u(specs.tan);
+/** Elementwise arcsine: PyTorch's `asin`. */
 export const asin = u(specs.asin);
+/** Elementwise arccosine: PyTorch's `acos`. */
 export const acos = u(specs.acos);
+/** Elementwise arctangent: PyTorch's `atan`. */
 export const atan = u(specs.atan);
+/** Elementwise hyperbolic sine: PyTorch's `sinh`. */
 export const sinh = u(specs.sinh);
+/** Elementwise hyperbolic cosine: PyTorch's `cosh`. */
 export const cosh = u(specs.cosh);
+/** Elementwise inverse hyperbolic sine: PyTorch's `asinh`. */
 export const asinh = u(specs.asinh);
+/** Elementwise inverse hyperbolic cosine: PyTorch's `acosh`. */
 export const acosh = u(specs.acosh);
+/** Elementwise inverse hyperbolic tangent: PyTorch's `atanh`. */
 export const atanh = u(specs.atanh);
+/** Elementwise `2^x`: PyTorch's `exp2`. */
 export const exp2 = u(specs.exp2);
+/** Elementwise `e^x - 1`, accurate near 0: PyTorch's `expm1`. */
 export const expm1 = u(specs.expm1);
+/** Elementwise base-2 logarithm: PyTorch's `log2`. */
 export const log2 = u(specs.log2);
+/** Elementwise base-10 logarithm: PyTorch's `log10`. */
 export const log10 = u(specs.log10);
+/** Elementwise `log(1 + x)`, accurate near 0: PyTorch's `log1p`. */
 export const log1p = u(specs.log1p);
+/** Elementwise error function: PyTorch's `erf`. */
 export const erf = u(specs.erf);
+/** Elementwise inverse error function: PyTorch's `erfinv`. */
 export const erfinv = u(specs.erfinv);
+/** Elementwise fractional part, `x - trunc(x)`: PyTorch's `frac`. */
 export const frac = u(specs.frac);
+/** Elementwise floor: PyTorch's `floor`. */
 export const floor = rounding(specs.floor);
+/** Elementwise ceiling: PyTorch's `ceil`. */
 export const ceil = rounding(specs.ceil);
+/** Elementwise truncation toward zero: PyTorch's `trunc`. */
 export const trunc = rounding(specs.trunc);
 
 /** `torch.round(x, decimals=0)`: half to even, at `decimals` decimal places. */
@@ -489,9 +511,13 @@ function finiteMax(d: DType): number {
   return d === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
 }
 
+/** Options of `nanToNum`: the replacements (PyTorch's `nan`, `posinf`, `neginf`). */
 export interface NanToNumOptions {
+  /** Replacement for NaN (default 0). */
   readonly nan?: number;
+  /** Replacement for +inf (default: the dtype's largest finite value). */
   readonly posinf?: number | null;
+  /** Replacement for -inf (default: the dtype's lowest finite value). */
   readonly neginf?: number | null;
 }
 
@@ -519,8 +545,11 @@ function predicate(spec: MathSpec, x: Tensor, intValue: boolean): Tensor {
   return out;
 }
 
+/** Elementwise test for NaN, a bool tensor: PyTorch's `isnan`. */
 export const isnan = (x: Tensor) => predicate(specs.isnan, x, false);
+/** Elementwise test for ±infinity, a bool tensor: PyTorch's `isinf`. */
 export const isinf = (x: Tensor) => predicate(specs.isinf, x, false);
+/** Elementwise test for a finite value, a bool tensor: PyTorch's `isfinite`. */
 export const isfinite = (x: Tensor) => predicate(specs.isfinite, x, true);
 
 /** `torch.atan2(input, other)`. */
@@ -532,6 +561,7 @@ export const fmod = (a: Tensor, b: TensorOrScalar) => mathOp(specs.fmod, [a, b])
 /** `torch.remainder(input, other)`: Python's %, the sign of the divisor. */
 export const remainder = (a: Tensor, b: TensorOrScalar) => mathOp(specs.remainder, [a, b]);
 
+/** Rounding of `div`: `'trunc'` toward zero, `'floor'` down. */
 export type RoundingMode = 'trunc' | 'floor';
 
 /** `torch.div(a, b, rounding_mode=...)` with a mode: the quotient rounded toward zero or down. */

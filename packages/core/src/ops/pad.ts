@@ -20,6 +20,7 @@ export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
 /** `F.pad` options (PyTorch's `mode='constant'`, `value=None`). */
 export interface PadOptions {
+  /** `'constant'`, `'reflect'`, `'replicate'` or `'circular'` (PyTorch's `mode`). */
   mode?: PadMode;
   /** The fill of constant padding (default 0). */
   value?: number | null;
@@ -209,6 +210,7 @@ export function pad(input: Tensor, padding: readonly number[], opts: PadOptions 
 
 /** `F.oneHot` options (PyTorch's `num_classes=-1`). */
 export interface OneHotOptions {
+  /** Number of classes; by default one more than the largest value (PyTorch's `num_classes`). */
   numClasses?: number;
 }
 

@@ -26,6 +26,7 @@ import { broadcastShapes, checkSameBackend } from './util.js';
 
 /** The options of the in-place random fills: the generator to draw from. */
 export interface GeneratorOptions {
+  /** The generator to draw from instead of the default one (PyTorch's `generator`). */
   generator?: Generator | null;
 }
 

@@ -405,6 +405,7 @@ export interface VarianceOptions {
   correction?: number;
   /** The older spelling: true is correction 1, false correction 0. */
   unbiased?: boolean;
+  /** Keep the reduced dimensions with size 1 (PyTorch's `keepdim`). */
   keepdim?: boolean;
 }
 

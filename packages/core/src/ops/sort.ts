@@ -29,13 +29,17 @@ import { alloc, normDim, numelOf } from './util.js';
 
 /** PyTorch's named tuple `(values, indices)`. */
 export interface ValuesIndices {
+  /** The values. */
   values: Tensor;
+  /** Their indices along the dimension (int32). */
   indices: Tensor;
 }
 
 /** `sort`/`argsort` options (PyTorch's keyword arguments). */
 export interface SortOptions {
+  /** The dimension (default -1, the last). */
   dim?: number;
+  /** Sort in descending order (PyTorch's `descending`). */
   descending?: boolean;
   /** Accepted for PyTorch's spelling; the sort is always stable here. */
   stable?: boolean;
@@ -43,8 +47,11 @@ export interface SortOptions {
 
 /** `topk` options (PyTorch's keyword arguments after `k`). */
 export interface TopkOptions {
+  /** The dimension (default -1, the last). */
   dim?: number;
+  /** Return the largest (true) or smallest elements (PyTorch's `largest`). */
   largest?: boolean;
+  /** Return the elements sorted (PyTorch's `sorted`). */
   sorted?: boolean;
 }
 

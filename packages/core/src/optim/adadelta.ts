@@ -9,10 +9,15 @@ import { checkBool, checkEps, checkLr, checkNonNegative } from './validate.js';
 
 /** Options of `Adadelta`. */
 export interface AdadeltaOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number | Tensor;
+  /** Coefficient of the running average of squared gradients (PyTorch's `rho`). */
   rho?: number;
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay (L2 penalty) (PyTorch's `weight_decay`). */
   weightDecay?: number;
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 

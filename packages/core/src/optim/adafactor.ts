@@ -9,12 +9,17 @@ import { checkBool, checkLr } from './validate.js';
 
 /** Options of `Adafactor` (latest PyTorch; absent from 1.13). */
 export interface AdafactorOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number | Tensor;
+  /** Decay rate of the second-moment estimate, `-0.8` as in PyTorch (PyTorch's `beta2_decay`). */
   beta2Decay?: number;
   /** (ε1, ε2): ε1 null means the dtype's machine epsilon. */
   eps?: [number | null, number];
+  /** Clipping threshold of the update (PyTorch's `d`). */
   d?: number;
+  /** Weight decay (L2 penalty) (PyTorch's `weight_decay`). */
   weightDecay?: number;
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 

@@ -8,11 +8,17 @@ import { checkBool, checkEps, checkLr, checkNonNegative } from './validate.js';
 
 /** Options of `Adagrad`. */
 export interface AdagradOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number | Tensor;
+  /** Learning-rate decay (PyTorch's `lr_decay`). */
   lrDecay?: number;
+  /** Weight decay (L2 penalty) (PyTorch's `weight_decay`). */
   weightDecay?: number;
+  /** Starting value of the sum of squared gradients (PyTorch's `initial_accumulator_value`). */
   initialAccumulatorValue?: number;
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 

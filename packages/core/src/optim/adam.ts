@@ -8,11 +8,17 @@ import { checkBetas, checkBool, checkEps, checkLr, checkNonNegative } from './va
 
 /** Options of `Adam` (PyTorch's keyword arguments, camelCase). */
 export interface AdamOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number | Tensor;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay (L2 penalty) (PyTorch's `weight_decay`). */
   weightDecay?: number;
+  /** Use the AMSGrad variant (PyTorch's `amsgrad`). */
   amsgrad?: boolean;
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
   /** Latest PyTorch: decay the weights directly (AdamW) instead of adding λθ to the gradient. */
   decoupledWeightDecay?: boolean;

@@ -9,11 +9,17 @@ import { checkBool, checkLr, checkNonNegative } from './validate.js';
 
 /** Options of `ASGD`. */
 export interface ASGDOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number | Tensor;
+  /** Decay term (PyTorch's `lambd`). */
   lambd?: number;
+  /** Power for the eta update (PyTorch's `alpha`). */
   alpha?: number;
+  /** Step at which averaging starts (PyTorch's `t0`). */
   t0?: number;
+  /** Weight decay (L2 penalty) (PyTorch's `weight_decay`). */
   weightDecay?: number;
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 

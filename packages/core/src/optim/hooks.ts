@@ -8,6 +8,7 @@ import type { OptimizerStateDict } from './state.js';
 
 /** A handle returned by every `register...Hook`; `remove()` unregisters the hook. */
 export interface RemovableHandle {
+  /** Removes the hook. */
   remove(): void;
 }
 

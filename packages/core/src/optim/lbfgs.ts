@@ -11,13 +11,19 @@ import { checkLr } from './validate.js';
 
 /** Options of `LBFGS` (PyTorch's keyword arguments, camelCase). */
 export interface LBFGSOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number;
+  /** Maximum iterations per `step` (PyTorch's `max_iter`). */
   maxIter?: number;
   /** Default: maxIter · 5/4, rounded down. */
   maxEval?: number | null;
+  /** Stop when the gradient's largest magnitude is below this (PyTorch's `tolerance_grad`). */
   toleranceGrad?: number;
+  /** Stop when the change of loss or parameters is below this (PyTorch's `tolerance_change`). */
   toleranceChange?: number;
+  /** Number of past updates kept (PyTorch's `history_size`). */
   historySize?: number;
+  /** `'strong_wolfe'` or `null` for a fixed step (PyTorch's `line_search_fn`). */
   lineSearchFn?: 'strong_wolfe' | null;
 }
 

@@ -9,13 +9,19 @@ import { checkBool, checkLr } from './validate.js';
 
 /** Options of `Muon` (latest PyTorch; absent from 1.13). */
 export interface MuonOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number | Tensor;
+  /** Weight decay (L2 penalty) (PyTorch's `weight_decay`). */
   weightDecay?: number;
+  /** Momentum factor (PyTorch's `momentum`). */
   momentum?: number;
+  /** Use Nesterov momentum (PyTorch's `nesterov`). */
   nesterov?: boolean;
   /** (a, b, c) of the Newton–Schulz quintic. */
   nsCoefficients?: [number, number, number];
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Newton–Schulz iterations of the orthogonalisation (PyTorch's `ns_steps`). */
   nsSteps?: number;
   /** null/'original': √max(1, rows/cols); 'match_rms_adamw': 0.2·√max(rows, cols). */
   adjustLrFn?: 'original' | 'match_rms_adamw' | null;

@@ -9,13 +9,19 @@ import { checkNonNegative } from './validate.js';
 
 /** Options of `NAdam`. */
 export interface NAdamOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number | Tensor;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay (L2 penalty) (PyTorch's `weight_decay`). */
   weightDecay?: number;
   /** ψ in μ_t = β1(1 − 0.5·0.96^(tψ)). */
   momentumDecay?: number;
+  /** Decoupled (AdamW-style) weight decay instead of L2 (PyTorch's `decoupled_weight_decay`). */
   decoupledWeightDecay?: boolean;
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 

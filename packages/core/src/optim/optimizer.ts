@@ -101,8 +101,11 @@ export {
  * misplaced state.
  */
 export abstract class Optimizer<O extends Record<string, any> = Record<string, any>> {
+  /** The hyperparameters every param group starts from (PyTorch's `defaults`). */
   readonly defaults: Hyperparameters<O>;
+  /** The param groups: their params and hyperparameters (PyTorch's `param_groups`). */
   paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state, keyed by the parameter (PyTorch's `state`). */
   state: Map<Tensor, OptimizerState> = new Map();
 
   /** @internal Set by `step()`; LR schedulers read it to warn when they are stepped first (as PyTorch's `_opt_called`). */
@@ -280,6 +283,7 @@ export abstract class Optimizer<O extends Record<string, any> = Record<string, a
   /** The update of every group; grads are in place, grad recording is off. */
   protected abstract _update(): void;
 
+  /** @internal */
   protected _runPreHooks(args: unknown[]): unknown[] {
     for (const h of [...globalPreHooks.values(), ...this._preHooks.values()]) {
       const r = h(this, args);
@@ -294,6 +298,7 @@ export abstract class Optimizer<O extends Record<string, any> = Record<string, a
     return args;
   }
 
+  /** @internal */
   protected _runPostHooks(args: unknown[]): void {
     for (const h of [...this._postHooks.values(), ...globalPostHooks.values()]) h(this, args);
   }

@@ -24,6 +24,7 @@ export type Hyperparameters<O extends Record<string, any>> = { [K in keyof O]-?:
  * `initialLr`, user tags) stay untyped, as in `ParamGroup`.
  */
 export type ParamGroup<O extends Record<string, any> = Record<string, any>> = {
+  /** The group's parameters. */
   params: Tensor[];
   /** Names given with the params (`[name, tensor]` pairs), as PyTorch's `param_names`. */
   paramNames?: string[];
@@ -32,6 +33,7 @@ export type ParamGroup<O extends Record<string, any> = Record<string, any>> = {
 
 /** What the user passes for one group: `params` may be any iterable, a lone tensor, or `[name, tensor]` pairs. */
 export interface ParamGroupInput {
+  /** The group's parameters: tensors, or `[name, tensor]` pairs. */
   params: Iterable<Tensor | readonly [string, Tensor]> | Tensor;
   [hyperparameter: string]: any;
 }

@@ -49,6 +49,7 @@ export interface StateDictOptions {
 export interface PytorchOptimizerStateDict {
   /** Per parameter index (int keys): its state, PyTorch's names; scalars as 0-dim tensors where PyTorch keeps them so. */
   state: Map<number, Record<string, unknown>>;
+  /** The param groups, PyTorch's names (`weight_decay`, ...), `params` as parameter indices. */
   param_groups: Record<string, unknown>[];
 }
 

@@ -8,12 +8,19 @@ import { checkBool, checkEps, checkLr, checkNonNegative } from './validate.js';
 
 /** Options of `RMSprop`. */
 export interface RMSpropOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number | Tensor;
+  /** Smoothing constant (PyTorch's `alpha`). */
   alpha?: number;
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Weight decay (L2 penalty) (PyTorch's `weight_decay`). */
   weightDecay?: number;
+  /** Momentum factor (PyTorch's `momentum`). */
   momentum?: number;
+  /** Normalise by an estimate of the gradient's variance (PyTorch's `centered`). */
   centered?: boolean;
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 

@@ -15,6 +15,7 @@ export interface RpropOptions {
   etas?: [number, number];
   /** (Γmin, Γmax): bounds of the step sizes. */
   stepSizes?: [number, number];
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 

@@ -11,10 +11,15 @@ import { checkBool, checkLr, checkNonNegative } from './validate.js';
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as latest PyTorch; 1.13 required it). */
   lr?: number | Tensor;
+  /** Momentum factor (PyTorch's `momentum`). */
   momentum?: number;
+  /** Dampening for momentum (PyTorch's `dampening`). */
   dampening?: number;
+  /** Weight decay (L2 penalty) (PyTorch's `weight_decay`). */
   weightDecay?: number;
+  /** Use Nesterov momentum (PyTorch's `nesterov`). */
   nesterov?: boolean;
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 

@@ -9,9 +9,13 @@ import { checkBetas, checkBool, checkLr } from './validate.js';
 
 /** Options of `SparseAdam`. */
 export interface SparseAdamOptions {
+  /** Learning rate (PyTorch's `lr`); a 0-dim tensor is accepted, as in PyTorch. */
   lr?: number | Tensor;
+  /** Coefficients of the running averages of the gradient and its square (PyTorch's `betas`). */
   betas?: [number, number];
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
+  /** Maximize the objective instead of minimizing it (PyTorch's `maximize`). */
   maximize?: boolean;
 }
 

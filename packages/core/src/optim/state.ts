@@ -17,7 +17,9 @@ export type OptimizerState = Record<string, any>;
 
 /** The PyTorch-shaped state dict: parameters are referred to by their index across groups. */
 export interface OptimizerStateDict {
+  /** Per-parameter state, keyed by the parameter's index. */
   state: Record<string, OptimizerState>;
+  /** The param groups, with `params` as indices. */
   paramGroups: Record<string, any>[];
 }
 

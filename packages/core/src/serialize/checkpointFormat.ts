@@ -70,6 +70,7 @@ export function swapBytes(bytes: Uint8Array, width: number): void {
 
 /** A malformed, truncated or hostile checkpoint, or a value the format cannot hold. */
 export class CheckpointError extends Error {
+  /** The error class's name, as `error.name` reports it. */
   override name = 'CheckpointError';
 }
 

@@ -86,7 +86,12 @@ interface Entry {
 export function loadSafetensors(
   bytes: Uint8Array | ArrayBuffer,
   opts: { backend?: string | Backend } = {},
-): { tensors: Record<string, Tensor>; metadata: Record<string, string> | null } {
+): {
+  /** The tensors, by name. */
+  tensors: Record<string, Tensor>;
+  /** The file's `__metadata__` strings, or `null` without any. */
+  metadata: Record<string, string> | null;
+} {
   const buf = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   if (!(buf instanceof Uint8Array)) fail(`expected a Uint8Array or ArrayBuffer, got ${typeof bytes}`);
   if (buf.length < 8) fail(`a file of ${buf.length} bytes has no header length (truncated?)`);

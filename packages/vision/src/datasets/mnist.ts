@@ -46,7 +46,9 @@ export interface MNISTLoadOptions<X = Image, Y = number>
 
 /** The raw bytes of a split: the images file and the labels file, each plain or gzipped. */
 export interface MNISTBytes {
+  /** The images file's bytes. */
   images: Uint8Array;
+  /** The labels file's bytes. */
   labels: Uint8Array;
 }
 
@@ -56,7 +58,12 @@ interface Loaded {
   readonly labels: Int32Array;
   readonly rows: number;
   readonly cols: number;
-  readonly source: { readonly images: string; readonly labels: string };
+  readonly source: {
+    /** Where the images were read from. */
+    readonly images: string;
+    /** Where the labels were read from. */
+    readonly labels: string;
+  };
 }
 
 /** Set by the factories around their synchronous `new this(...)`, read by the constructor. */
@@ -236,7 +243,12 @@ export class MNIST<X = Image, Y = number> implements torch.utils.data.Dataset<[X
   /** Image width in pixels (28 for MNIST). */
   readonly cols: number;
   /** The paths or URLs the images and labels were read from. */
-  readonly source: { readonly images: string; readonly labels: string };
+  readonly source: {
+    /** Where the images were read from. */
+    readonly images: string;
+    /** Where the labels were read from. */
+    readonly labels: string;
+  };
 
   /**
    * Reads the split's files from `root` (Node; synchronous). Throws `DatasetNotFoundError`
@@ -425,8 +437,11 @@ export class FashionMNIST<X = Image, Y = number> extends MNIST<X, Y> {
   ];
   /** Debian's `dataset-fashion-mnist` installs the four `.gz` files in /usr/share/datasets/fashion-mnist. */
   static override readonly debianPackage = {
+    /** The Debian package. */
     name: 'dataset-fashion-mnist',
+    /** Where it installs the files. */
     path: '/usr/share/datasets/fashion-mnist',
+    /** The data set. */
     what: 'Fashion-MNIST',
   };
 }

@@ -22,7 +22,9 @@ export type IdxDType = (typeof IDX_TYPES)[keyof typeof IDX_TYPES]['dtype'];
 
 /** The values of an IDX file: a flat row-major array and its sizes (torchvision gets a tensor). */
 export interface IdxArray {
+  /** The element type of the IDX file. */
   readonly dtype: IdxDType;
+  /** The size of each dimension. */
   readonly shape: readonly number[];
   /** `uint8` data is a view of the input bytes (no copy); other types are decoded from big-endian. */
   readonly data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;

@@ -21,7 +21,13 @@ export abstract class Transform<I = any, O = any> {
 }
 
 /** What datasets and `Compose` accept as a transform: a `Transform`, any `{ forward }`, or a function. */
-export type TransformLike<I = any, O = any> = Transform<I, O> | { forward(x: I): O } | ((x: I) => O);
+export type TransformLike<I = any, O = any> =
+  | Transform<I, O>
+  | {
+      /** Applies the transform to `x`. */
+      forward(x: I): O;
+    }
+  | ((x: I) => O);
 
 /** Runs a transform-like on `x`. */
 export function applyTransform<I, O>(t: TransformLike<I, O>, x: I): O {

@@ -33,9 +33,13 @@ export function mish(input: Tensor, opts: { inplace?: boolean } = {}): Tensor {
   return run('mish', input, opts.inplace, m.mish);
 }
 
+/** Options of `hardtanh`. */
 export interface HardtanhOptions {
+  /** Lower bound (PyTorch's `min_val`). */
   readonly minVal?: number;
+  /** Upper bound (PyTorch's `max_val`). */
   readonly maxVal?: number;
+  /** Write the result into the input (PyTorch's `inplace`). */
   readonly inplace?: boolean;
 }
 

@@ -5,11 +5,15 @@ import { type IntSingle, single } from './geometry.js';
 
 /** Options of `nn.functional.conv1d` (PyTorch's keyword arguments). */
 export interface Conv1dOptions {
+  /** The bias tensor, or `null` for none (PyTorch's `bias`). */
   bias?: Tensor | null;
+  /** Stride of the window (PyTorch's `stride`). */
   stride?: IntSingle;
   /** Zero padding on both sides, or 'valid' (none) or 'same' (output length = input length, stride 1). */
   padding?: IntSingle | 'valid' | 'same';
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntSingle;
+  /** Number of blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
 }
 

@@ -9,11 +9,15 @@ import { type IntPair, pair } from './geometry.js';
 
 /** Options of `nn.functional.conv2d` (PyTorch's keyword arguments). */
 export interface Conv2dOptions {
+  /** The bias tensor, or `null` for none (PyTorch's `bias`). */
   bias?: Tensor | null;
+  /** Stride of the window (PyTorch's `stride`). */
   stride?: IntPair;
   /** Zero padding on both sides, or 'valid' (none) or 'same' (output size = input size, stride 1). */
   padding?: IntPair | 'valid' | 'same';
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntPair;
+  /** Number of blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
 }
 

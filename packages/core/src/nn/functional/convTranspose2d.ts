@@ -8,13 +8,17 @@ import { type IntPair, pair } from './geometry.js';
 
 /** Options of `nn.functional.convTranspose2d` (PyTorch's keyword arguments). */
 export interface ConvTranspose2dOptions {
+  /** The bias tensor, or `null` for none (PyTorch's `bias`). */
   bias?: Tensor | null;
+  /** Stride of the window (PyTorch's `stride`). */
   stride?: IntPair;
   /** The zero padding of the convolution this transposes: trims `padding` rows/columns from each side of the output. */
   padding?: IntPair;
   /** Extra rows/columns on the bottom/right of the output (each < stride or < dilation). */
   outputPadding?: IntPair;
+  /** Number of blocked connections from input to output channels (PyTorch's `groups`). */
   groups?: number;
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntPair;
 }
 

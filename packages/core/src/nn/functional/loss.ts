@@ -65,6 +65,7 @@ export interface CrossEntropyOptions {
   weight?: Tensor | null;
   /** Target value that is ignored (class-index targets only). Default -100. */
   ignoreIndex?: number;
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   reduction?: Reduction;
   /** Mixes the target with the uniform distribution: (1 - ε)·target + ε/C. Default 0. */
   labelSmoothing?: number;
@@ -191,6 +192,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
 export interface BCEWithLogitsOptions {
   /** A rescaling weight broadcast against the loss. */
   weight?: Tensor | null;
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   reduction?: Reduction;
   /** A weight of positive examples, broadcast along the last (class) dimension. */
   posWeight?: Tensor | null;

@@ -11,6 +11,7 @@ export interface MaxPool2dOptions {
   stride?: IntPair | null;
   /** Implicit -infinity padding on both sides; at most half the kernel size. */
   padding?: IntPair;
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntPair;
   /** Use ceil instead of floor for the output size (windows must still start inside the input or left padding). */
   ceilMode?: boolean;

@@ -139,7 +139,9 @@ function normalize(
 
 /** Options of `nn.functional.layerNorm` (PyTorch's `weight`, `bias`, `eps`). */
 export interface LayerNormOptions {
+  /** The weight tensor, or `null` for none (PyTorch's `weight`). */
   weight?: Tensor | null;
+  /** The bias tensor, or `null` for none (PyTorch's `bias`). */
   bias?: Tensor | null;
   /** Added to the variance. Default 1e-5. */
   eps?: number;
@@ -200,8 +202,11 @@ export function layerNorm(
 
 /** Options of `nn.functional.groupNorm`. */
 export interface GroupNormOptions {
+  /** The weight tensor, or `null` for none (PyTorch's `weight`). */
   weight?: Tensor | null;
+  /** The bias tensor, or `null` for none (PyTorch's `bias`). */
   bias?: Tensor | null;
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
 }
 
@@ -249,12 +254,15 @@ export function groupNorm(input: Tensor, numGroups: number, opts: GroupNormOptio
 
 /** Options of `nn.functional.batchNorm` (PyTorch's arguments after the running statistics). */
 export interface BatchNormOptions {
+  /** The weight tensor, or `null` for none (PyTorch's `weight`). */
   weight?: Tensor | null;
+  /** The bias tensor, or `null` for none (PyTorch's `bias`). */
   bias?: Tensor | null;
   /** Batch statistics (true) or the running ones (false). Default false, as PyTorch. */
   training?: boolean;
   /** Weight of the new batch in the running statistics. Default 0.1. */
   momentum?: number;
+  /** Term added for numerical stability (PyTorch's `eps`). */
   eps?: number;
 }
 

@@ -18,8 +18,11 @@ function check1d(what: string, input: unknown): asserts input is Tensor {
 export interface MaxPool1dOptions {
   /** Default: the kernel size. */
   stride?: IntSingle | null;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   padding?: IntSingle;
+  /** Spacing between kernel elements (PyTorch's `dilation`). */
   dilation?: IntSingle;
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
 }
 
@@ -41,9 +44,13 @@ export function maxPool1d(input: Tensor, kernelSize: IntSingle, opts: MaxPool1dO
 
 /** Options of `nn.functional.avgPool1d`. */
 export interface AvgPool1dOptions {
+  /** Stride of the window (PyTorch's `stride`). */
   stride?: IntSingle | null;
+  /** Implicit padding added on each side of the input (PyTorch's `padding`). */
   padding?: IntSingle;
+  /** Use ceil instead of floor to compute the output size (PyTorch's `ceil_mode`). */
   ceilMode?: boolean;
+  /** Include the zero padding in the averaging divisor (PyTorch's `count_include_pad`). */
   countIncludePad?: boolean;
 }
 

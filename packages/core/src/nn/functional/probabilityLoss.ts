@@ -13,6 +13,7 @@ export interface NLLLossOptions {
   weight?: Tensor | null;
   /** Target value that contributes nothing (and is not counted by the mean). Default -100. */
   ignoreIndex?: number;
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   reduction?: Reduction;
 }
 
@@ -91,6 +92,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLLossOptions = {}
 export interface BCELossOptions {
   /** A rescaling weight broadcast against the input. */
   weight?: Tensor | null;
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   reduction?: Reduction;
 }
 

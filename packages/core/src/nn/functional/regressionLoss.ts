@@ -6,6 +6,7 @@ import { checkFloat, checkReduction, checkTensors, type Reduction, reduce, warnS
 
 /** Options of `nn.functional.huberLoss`. */
 export interface HuberLossOptions {
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   reduction?: Reduction;
   /** Where the loss turns from quadratic to linear. Default 1. */
   delta?: number;
@@ -32,6 +33,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions 
 
 /** Options of `nn.functional.smoothL1Loss`. */
 export interface SmoothL1LossOptions {
+  /** How the per-element losses are reduced: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
   reduction?: Reduction;
   /** Where the loss turns from quadratic to linear (0: the L1 loss). Default 1. */
   beta?: number;

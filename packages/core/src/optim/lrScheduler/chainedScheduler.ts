@@ -11,6 +11,7 @@ import { checkChildren, prepareWithChildren } from './sequentialLr.js';
  * other schedulers.
  */
 export class ChainedScheduler extends LRScheduler {
+  /** @internal */
   readonly _schedulers: LRScheduler[];
 
   constructor(schedulers: readonly LRScheduler[], optimizer?: Optimizer);

@@ -4,7 +4,9 @@ import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.ConstantLR`: lr = initialLr · factor until `totalIters`, then initialLr. */
 export class ConstantLR extends LRScheduler {
+  /** Factor the learning rate is multiplied by (PyTorch's `factor`). */
   factor: number;
+  /** Number of steps over which the schedule changes the learning rate (PyTorch's `total_iters`). */
   totalIters: number;
   constructor(optimizer: Optimizer, opts: { factor?: number; totalIters?: number; lastEpoch?: number } = {}) {
     const factor = opts.factor ?? 1 / 3;

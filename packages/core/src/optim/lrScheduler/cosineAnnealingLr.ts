@@ -6,7 +6,9 @@ import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
  * working when something else changes the lr too); past `T_max` it is periodic.
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Number of steps of a half cosine period (PyTorch's `T_max`). */
   T_max: number;
+  /** Minimum learning rate (PyTorch's `eta_min`). */
   etaMin: number;
   constructor(optimizer: Optimizer, opts: { T_max: number; etaMin?: number; lastEpoch?: number }) {
     super(optimizer, opts.lastEpoch);

@@ -8,10 +8,15 @@ import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
  * epochs (e.g. `epoch + batch / iters`), as PyTorch's.
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** Steps until the first restart (PyTorch's `T_0`). */
   T_0: number;
+  /** Length of the current period (PyTorch's `T_i`). */
   T_i: number;
+  /** Factor the period grows by after each restart (PyTorch's `T_mult`). */
   T_mult: number;
+  /** Minimum learning rate (PyTorch's `eta_min`). */
   etaMin: number;
+  /** Steps since the last restart (PyTorch's `T_cur`). */
   T_cur: number;
   constructor(
     optimizer: Optimizer,

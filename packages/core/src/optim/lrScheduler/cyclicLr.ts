@@ -5,17 +5,32 @@ import { functionsOnlyNone, type SchedulerLayout } from './pytorchLayout.js';
 
 /** Options of `CyclicLR` (PyTorch's arguments, camelCase). */
 export interface CyclicLROptions {
+  /** Lower learning-rate boundary of the cycle, one value or one per group (PyTorch's `base_lr`). */
   baseLr: number | readonly number[];
+  /** Upper learning-rate boundary of the cycle, one value or one per group (PyTorch's `max_lr`). */
   maxLr: number | readonly number[];
+  /** Steps in the increasing half of a cycle (PyTorch's `step_size_up`). */
   stepSizeUp?: number;
+  /** Steps in the decreasing half; `null` uses `stepSizeUp` (PyTorch's `step_size_down`). */
   stepSizeDown?: number | null;
+  /** `'triangular'`, `'triangular2'` or `'exp_range'` (PyTorch's `mode`). */
   mode?: 'triangular' | 'triangular2' | 'exp_range';
+  /** Multiplicative factor of learning-rate decay (PyTorch's `gamma`). */
   gamma?: number;
+  /** Custom amplitude scaling function; overrides `mode` (PyTorch's `scale_fn`). */
   scaleFn?: ((x: number) => number) | null;
+  /**
+   * Whether `scaleFn` takes the cycle number (`'cycle'`) or the step (`'iterations'`) (PyTorch's
+   * `scale_mode`).
+   */
   scaleMode?: 'cycle' | 'iterations';
+  /** Cycle the momentum inversely to the learning rate (PyTorch's `cycle_momentum`). */
   cycleMomentum?: boolean;
+  /** Lower momentum boundary of the cycle (PyTorch's `base_momentum`). */
   baseMomentum?: number | readonly number[];
+  /** Upper momentum boundary of the cycle (PyTorch's `max_momentum`). */
   maxMomentum?: number | readonly number[];
+  /** Index of the last epoch; -1 starts fresh (PyTorch's `last_epoch`). */
   lastEpoch?: number;
 }
 
@@ -26,15 +41,28 @@ export interface CyclicLROptions {
  * after every batch.
  */
 export class CyclicLR extends LRScheduler {
+  /** Upper learning-rate boundary per param group. */
   maxLrs: number[];
+  /** Steps per cycle. */
   totalSize: number;
+  /** Fraction of a cycle spent increasing. */
   stepRatio: number;
+  /** `'triangular'`, `'triangular2'` or `'exp_range'` (PyTorch's `mode`). */
   mode: string;
+  /** Multiplicative factor of learning-rate decay (PyTorch's `gamma`). */
   gamma: number;
+  /**
+   * Whether `scaleFn` takes the cycle number (`'cycle'`) or the step (`'iterations'`) (PyTorch's
+   * `scale_mode`).
+   */
   scaleMode: string;
+  /** Cycle the momentum inversely to the learning rate (PyTorch's `cycle_momentum`). */
   cycleMomentum: boolean;
+  /** Whether the optimizer's momentum is `betas[0]` (Adam-like) rather than `momentum`. */
   useBeta1 = false;
+  /** Lower momentum boundary per param group. */
   baseMomentums: number[] = [];
+  /** Upper momentum boundary per param group. */
   maxMomentums: number[] = [];
   private readonly _scaleFnCustom: ((x: number) => number) | null;
 

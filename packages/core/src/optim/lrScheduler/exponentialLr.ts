@@ -3,6 +3,7 @@ import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.ExponentialLR`: lr ×= γ every step. */
 export class ExponentialLR extends LRScheduler {
+  /** Multiplicative factor of learning-rate decay (PyTorch's `gamma`). */
   gamma: number;
   constructor(optimizer: Optimizer, opts: { gamma: number; lastEpoch?: number }) {
     super(optimizer, opts.lastEpoch);

@@ -21,6 +21,7 @@ export function lambdasFor(optimizer: Optimizer, lrLambda: LrLambda | readonly L
  * function or one per group. The functions are not part of the state dict.
  */
 export class LambdaLR extends LRScheduler {
+  /** The function (one per param group) computing the factor from the epoch. */
   readonly lrLambdas: LrLambda[];
   constructor(optimizer: Optimizer, opts: { lrLambda: LrLambda | readonly LrLambda[]; lastEpoch?: number }) {
     super(optimizer, opts.lastEpoch);

@@ -7,8 +7,11 @@ import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
  * `endFactor` over `totalIters` steps. `startFactor` must be > 0 (latest PyTorch).
  */
 export class LinearLR extends LRScheduler {
+  /** Factor of the first step (PyTorch's `start_factor`). */
   startFactor: number;
+  /** Factor after `totalIters` steps (PyTorch's `end_factor`). */
   endFactor: number;
+  /** Number of steps over which the schedule changes the learning rate (PyTorch's `total_iters`). */
   totalIters: number;
   constructor(
     optimizer: Optimizer,

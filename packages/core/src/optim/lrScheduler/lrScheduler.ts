@@ -54,11 +54,20 @@ export function checkOptimizer(optimizer: unknown): asserts optimizer is Optimiz
   if (!(optimizer instanceof Optimizer)) throw new TypeError(`${typeName(optimizer)} is not an Optimizer`);
 }
 
+/**
+ * Base class of the learning-rate schedulers: PyTorch's `LRScheduler`. The constructor takes the first step
+ * (epoch 0), as PyTorch's does.
+ */
 export abstract class LRScheduler {
+  /** The optimizer whose learning rates it sets. */
   readonly optimizer: Optimizer;
+  /** The initial learning rate of each param group (PyTorch's `base_lrs`). */
   baseLrs: number[];
+  /** Index of the last step taken (PyTorch's `last_epoch`). */
   lastEpoch: number;
+  /** @internal */
   protected _stepCount = 0;
+  /** @internal */
   protected _lastLr: number[] = [];
   /** True during the constructor's first step (latest PyTorch's `_is_initial`). */
   protected _isInitial = false;

@@ -33,7 +33,9 @@ const milestoneCounts = {
 
 /** `torch.optim.lr_scheduler.MultiStepLR`: lr ×= γ at each milestone (a repeated milestone counts again). */
 export class MultiStepLR extends LRScheduler {
+  /** Epoch indices at which the schedule changes (PyTorch's `milestones`). */
   milestones: number[];
+  /** Multiplicative factor of learning-rate decay (PyTorch's `gamma`). */
   gamma: number;
   constructor(
     optimizer: Optimizer,

@@ -5,6 +5,7 @@ import { lambdaLayout, type SchedulerLayout } from './pytorchLayout.js';
 
 /** `torch.optim.lr_scheduler.MultiplicativeLR`: lr ← lr · λ(epoch) each step after the first. */
 export class MultiplicativeLR extends LRScheduler {
+  /** The function (one per param group) computing the factor from the epoch. */
   readonly lrLambdas: LrLambda[];
   constructor(optimizer: Optimizer, opts: { lrLambda: LrLambda | readonly LrLambda[]; lastEpoch?: number }) {
     super(optimizer, opts.lastEpoch);

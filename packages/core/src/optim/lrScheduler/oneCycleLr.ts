@@ -26,18 +26,31 @@ const phasesLayout = {
 
 /** Options of `OneCycleLR`. */
 export interface OneCycleLROptions {
+  /** Upper learning-rate boundary of the cycle, one value or one per group (PyTorch's `max_lr`). */
   maxLr: number | readonly number[];
+  /** Total number of steps of the cycle (PyTorch's `total_steps`). */
   totalSteps?: number | null;
+  /** Epochs, with `stepsPerEpoch`, when `totalSteps` is not given (PyTorch's `epochs`). */
   epochs?: number | null;
+  /** Steps per epoch (PyTorch's `steps_per_epoch`). */
   stepsPerEpoch?: number | null;
+  /** Fraction of the cycle spent increasing the learning rate (PyTorch's `pct_start`). */
   pctStart?: number;
+  /** Annealing strategy, `'cos'` or `'linear'` (PyTorch's `anneal_strategy`). */
   annealStrategy?: 'cos' | 'linear';
+  /** Cycle the momentum inversely to the learning rate (PyTorch's `cycle_momentum`). */
   cycleMomentum?: boolean;
+  /** Lower momentum boundary of the cycle (PyTorch's `base_momentum`). */
   baseMomentum?: number | readonly number[];
+  /** Upper momentum boundary of the cycle (PyTorch's `max_momentum`). */
   maxMomentum?: number | readonly number[];
+  /** Initial lr = maxLr / divFactor (PyTorch's `div_factor`). */
   divFactor?: number;
+  /** Minimum lr = initial lr / finalDivFactor (PyTorch's `final_div_factor`). */
   finalDivFactor?: number;
+  /** Use a third phase that anneals to the minimum lr (PyTorch's `three_phase`). */
   threePhase?: boolean;
+  /** Index of the last epoch; -1 starts fresh (PyTorch's `last_epoch`). */
   lastEpoch?: number;
 }
 
@@ -73,10 +86,15 @@ function checkPhases(v: unknown): string | null {
  * momentum (or betas[0]) moves the other way. Stepping past `totalSteps` is an error.
  */
 export class OneCycleLR extends LRScheduler {
+  /** Total number of steps of the cycle (PyTorch's `total_steps`). */
   totalSteps: number;
+  /** The phases: where each ends and the group keys it anneals between. */
   phases: Phase[];
+  /** Annealing strategy, `'cos'` or `'linear'` (PyTorch's `anneal_strategy`). */
   annealStrategy: 'cos' | 'linear';
+  /** Cycle the momentum inversely to the learning rate (PyTorch's `cycle_momentum`). */
   cycleMomentum: boolean;
+  /** Whether the optimizer's momentum is `betas[0]` (Adam-like) rather than `momentum`. */
   useBeta1 = false;
 
   constructor(optimizer: Optimizer, opts: OneCycleLROptions) {

@@ -3,7 +3,9 @@ import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.PolynomialLR`: lr = initialLr · (1 − min(T, e)/T)^power. */
 export class PolynomialLR extends LRScheduler {
+  /** Number of steps over which the schedule changes the learning rate (PyTorch's `total_iters`). */
   totalIters: number;
+  /** Power of the polynomial (PyTorch's `power`). */
   power: number;
   constructor(optimizer: Optimizer, opts: { totalIters?: number; power?: number; lastEpoch?: number } = {}) {
     super(optimizer, opts.lastEpoch);

@@ -6,13 +6,23 @@ import { baseExtra, type SchedulerLayout } from './pytorchLayout.js';
 
 /** Options of `ReduceLROnPlateau`. */
 export interface ReduceLROnPlateauOptions {
+  /**
+   * `'min'`: reduce when the metric stops decreasing; `'max'`: when it stops increasing (PyTorch's `mode`).
+   */
   mode?: 'min' | 'max';
+  /** Factor the learning rate is multiplied by (PyTorch's `factor`). */
   factor?: number;
+  /** Steps without improvement before the lr is reduced (PyTorch's `patience`). */
   patience?: number;
+  /** Minimum change that counts as an improvement (PyTorch's `threshold`). */
   threshold?: number;
+  /** `'rel'` compares to best × (1 ± threshold), `'abs'` to best ± threshold (PyTorch's `threshold_mode`). */
   thresholdMode?: 'rel' | 'abs';
+  /** Steps to wait after a reduction before counting again (PyTorch's `cooldown`). */
   cooldown?: number;
+  /** Lower bound of the lr, one value or one per group (PyTorch's `min_lr`). */
   minLr?: number | readonly number[];
+  /** Reductions smaller than this are skipped (PyTorch's `eps`). */
   eps?: number;
 }
 
@@ -21,17 +31,31 @@ export interface ReduceLROnPlateauOptions {
  * passed to `step(metric)` has not improved for more than `patience` epochs.
  */
 export class ReduceLROnPlateau extends LRScheduler {
+  /** Factor the learning rate is multiplied by (PyTorch's `factor`). */
   factor: number;
+  /** Lower bound of the lr per group. */
   minLrs: number[];
+  /** Steps without improvement before the lr is reduced (PyTorch's `patience`). */
   patience: number;
+  /** Steps to wait after a reduction before counting again (PyTorch's `cooldown`). */
   cooldown: number;
+  /** Steps left in the current cooldown. */
   cooldownCounter = 0;
+  /**
+   * `'min'`: reduce when the metric stops decreasing; `'max'`: when it stops increasing (PyTorch's `mode`).
+   */
   mode: 'min' | 'max';
+  /** Minimum change that counts as an improvement (PyTorch's `threshold`). */
   threshold: number;
+  /** `'rel'` compares to best × (1 ± threshold), `'abs'` to best ± threshold (PyTorch's `threshold_mode`). */
   thresholdMode: 'rel' | 'abs';
+  /** Best metric seen so far. */
   best: number;
+  /** Steps since the last improvement. */
   numBadEpochs = 0;
+  /** The worst value for `mode` (+inf for min, -inf for max). */
   modeWorse: number;
+  /** Reductions smaller than this are skipped (PyTorch's `eps`). */
   eps: number;
 
   constructor(optimizer: Optimizer, opts: ReduceLROnPlateauOptions = {}) {
@@ -150,6 +174,7 @@ export class ReduceLROnPlateau extends LRScheduler {
     this._lastLr = this.optimizer.paramGroups.map(lrOf);
   }
 
+  /** Whether metric `a` improves on `best` under `mode`, `threshold` and `thresholdMode`. */
   isBetter(a: number, best: number): boolean {
     if (this.mode === 'min' && this.thresholdMode === 'rel') return a < best * (1 - this.threshold);
     if (this.mode === 'min') return a < best - this.threshold;

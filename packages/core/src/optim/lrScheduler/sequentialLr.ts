@@ -64,7 +64,9 @@ function undo(s: LRScheduler): void {
  * milestone (the next one starts from epoch 0).
  */
 export class SequentialLR extends LRScheduler {
+  /** @internal */
   readonly _schedulers: LRScheduler[];
+  /** Epoch indices at which the schedule changes (PyTorch's `milestones`). */
   milestones: number[];
 
   constructor(

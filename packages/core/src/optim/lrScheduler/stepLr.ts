@@ -3,7 +3,9 @@ import { LRScheduler, lrOf, type StateSchema } from './lrScheduler.js';
 
 /** `torch.optim.lr_scheduler.StepLR`: lr = initialLr · γ^⌊epoch/stepSize⌋. */
 export class StepLR extends LRScheduler {
+  /** Period of learning-rate decay, in epochs (PyTorch's `step_size`). */
   stepSize: number;
+  /** Multiplicative factor of learning-rate decay (PyTorch's `gamma`). */
   gamma: number;
   constructor(optimizer: Optimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
     super(optimizer, opts.lastEpoch);

@@ -63,10 +63,15 @@ export function deepCopyModule<M extends Module>(model: M): M {
  * recomputes BatchNorm statistics with `update_bn`; stepwise has no BatchNorm yet).
  */
 export class AveragedModel<M extends Module = Module> {
+  /** The averaged copy of the model. */
   readonly module: M;
+  /** Number of models averaged so far (PyTorch's `n_averaged`). */
   nAveraged = 0;
+  /** Averaging function per parameter, or `null` for the equal-weight average (PyTorch's `avg_fn`). */
   readonly avgFn: AvgFn | null;
+  /** Averaging function over all parameters at once, or `null` (PyTorch's `multi_avg_fn`). */
   readonly multiAvgFn: MultiAvgFn | null;
+  /** Average buffers too (PyTorch's `use_buffers`). */
   readonly useBuffers: boolean;
 
   constructor(

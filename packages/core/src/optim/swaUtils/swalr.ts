@@ -9,7 +9,9 @@ import type { Optimizer } from '../optimizer.js';
  * α = (1 − cos πt)/2 (or t), t = min(1, step/annealEpochs), lr = swaLr·α + lr₀·(1 − α).
  */
 export class SWALR extends LRScheduler {
+  /** Epochs to anneal from the group's lr to `swaLr` (PyTorch's `anneal_epochs`). */
   annealEpochs: number;
+  /** `'cos'` or `'linear'` annealing (PyTorch's `anneal_strategy`). */
   annealStrategy: 'cos' | 'linear';
 
   constructor(

@@ -60,7 +60,9 @@ export class TensorDataset implements Dataset<Tensor[]> {
     const idx = alloc([indices.length], 'int32', backend);
     backend.write(idx.storage, indices);
     const out = this.tensors.map((t) => t.indexSelect(0, idx));
-    idx.dispose();
+    // A batch of a tensor that requires grad keeps the index for its backward (loop memory
+    // releases it once no graph can reach it); otherwise it is done with now.
+    if (!out.some((t) => t.requiresGrad)) idx.dispose();
     return out;
   }
 }

@@ -22,6 +22,16 @@ export function registerNnDataTests(_ctx: ConformanceContext): void {
       expect(() => ds.get(10)).toThrow(/10/);
     });
 
+    it('a batch of data that requires grad backpropagates after the loop (its index is kept)', async () => {
+      const x = torch.arange(0, n * 2).reshape([n, 2]).float().requiresGrad_();
+      const loader = new torch.DataLoader(new torch.TensorDataset(x), { batchSize: 3 });
+      let last: torch.Tensor | undefined;
+      for (const [xb] of loader) last = xb;
+      last!.sum().backward();
+      const g = await values(x.grad!);
+      expect(g).toEqual([...Array(18).fill(0), 1, 1]);
+    });
+
     it('batches in order, with and without dropLast', async () => {
       const [x, y] = data();
       const ds = new torch.TensorDataset(x, y);

@@ -68,11 +68,7 @@ export function scatterAddKernel(
   lenOut: number,
   inner: number,
 ): void {
-  const lenIdx = inner === 0 || outer === 0 ? 0 : I.length / (outer * inner);
-  for (let o = 0, p = 0; o < outer; o++) {
-    const base = o * lenOut * inner;
-    for (let j = 0; j < lenIdx; j++) for (let k = 0; k < inner; k++, p++) O[base + I[p] * inner + k] += S[p];
-  }
+  scatterInto(O, I, S, outer, lenOut, inner, true);
 }
 
 /** The writing form of scatterAdd: O[o, I[o, j, k], k] = S[o, j, k]; a repeated index keeps the last write. */
@@ -84,9 +80,26 @@ export function scatterKernel(
   lenOut: number,
   inner: number,
 ): void {
+  scatterInto(O, I, S, outer, lenOut, inner, false);
+}
+
+function scatterInto(
+  O: TypedArray,
+  I: TypedArray,
+  S: TypedArray,
+  outer: number,
+  lenOut: number,
+  inner: number,
+  add: boolean,
+): void {
   const lenIdx = inner === 0 || outer === 0 ? 0 : I.length / (outer * inner);
   for (let o = 0, p = 0; o < outer; o++) {
     const base = o * lenOut * inner;
-    for (let j = 0; j < lenIdx; j++) for (let k = 0; k < inner; k++, p++) O[base + I[p] * inner + k] = S[p];
+    for (let j = 0; j < lenIdx; j++) {
+      for (let k = 0; k < inner; k++, p++) {
+        const at = base + I[p] * inner + k;
+        O[at] = add ? O[at] + S[p] : S[p];
+      }
+    }
   }
 }

@@ -146,31 +146,12 @@ export function scatterAdd(
   lenOut: number,
   inner: number,
 ): void {
-  const nIdx = outer * inner === 0 ? 0 : index.size / (outer * inner);
-  launch(
-    rt,
-    'scatterAdd',
-    wgslType(out.dtype),
-    `  let i = idx % inner; let l = (idx / inner) % len; let o = idx / (inner * len);
-  var acc = A[idx];
-  for (var j = 0u; j < nIdx; j++) {
-    let s = (o * nIdx + j) * inner + i;
-    if (u32(I[s]) == l) { acc = acc + B[s]; }
-  }
-  A[idx] = acc;`,
-    [out, index, src],
-    'wrr',
-    outer * lenOut * inner,
-    lenOut,
-    inner,
-    nIdx,
-  );
+  scatterInto(rt, 'scatterAdd', 'acc = acc + B[s];', out, index, src, outer, lenOut, inner);
 }
 
 /**
- * out[o, index[o, j, i], i] = src[o, j, i]: one invocation per output element walks the
- * index list and keeps the last match (a sequential loop's result, run to run). Buffers:
- * A = out (in place), I = index, B = src.
+ * out[o, index[o, j, i], i] = src[o, j, i]: the last match wins (a sequential loop's
+ * result, run to run). Buffers: A = out (in place), I = index, B = src.
  */
 export function scatter(
   rt: Runtime,
@@ -181,16 +162,31 @@ export function scatter(
   lenOut: number,
   inner: number,
 ): void {
+  scatterInto(rt, 'scatter', 'acc = B[s];', out, index, src, outer, lenOut, inner);
+}
+
+/** One invocation per output element walks the index list in order, applying `update` to each match. */
+function scatterInto(
+  rt: Runtime,
+  name: string,
+  update: string,
+  out: GpuStorage,
+  index: GpuStorage,
+  src: GpuStorage,
+  outer: number,
+  lenOut: number,
+  inner: number,
+): void {
   const nIdx = outer * inner === 0 ? 0 : index.size / (outer * inner);
   launch(
     rt,
-    'scatter',
+    name,
     wgslType(out.dtype),
     `  let i = idx % inner; let l = (idx / inner) % len; let o = idx / (inner * len);
   var acc = A[idx];
   for (var j = 0u; j < nIdx; j++) {
     let s = (o * nIdx + j) * inner + i;
-    if (u32(I[s]) == l) { acc = B[s]; }
+    if (u32(I[s]) == l) { ${update} }
   }
   A[idx] = acc;`,
     [out, index, src],

@@ -6,12 +6,12 @@
  */
 import { noGrad } from '../engine.js';
 import { shapeStr, ValueError } from '../errors.js';
+import { erf, erfinv } from '../fused/special.js';
 import { type Generator, generatorOf } from '../generator.js';
 import { fromHost } from '../ops/creation.js';
 import * as rnd from '../ops/random.js';
 import { normalValues, uniformValues } from '../ops/sampling.js';
 import type { Tensor } from '../tensor.js';
-import { erf, erfinv } from './erf.js';
 
 /** A nonlinearity `calculateGain` knows (PyTorch's names). */
 export type Nonlinearity =

@@ -23,7 +23,11 @@ export function registerNnDataTests(_ctx: ConformanceContext): void {
     });
 
     it('a batch of data that requires grad backpropagates after the loop (its index is kept)', async () => {
-      const x = torch.arange(0, n * 2).reshape([n, 2]).float().requiresGrad_();
+      const x = torch
+        .arange(0, n * 2)
+        .reshape([n, 2])
+        .float()
+        .requiresGrad_();
       const loader = new torch.DataLoader(new torch.TensorDataset(x), { batchSize: 3 });
       let last: torch.Tensor | undefined;
       for (const [xb] of loader) last = xb;

@@ -11,8 +11,8 @@ import { loadFixture } from '../fixtures.js';
 import { looseOps, opTable } from './opTable.js';
 import {
   expectDTypeUnsupported,
+  expectInputGrads,
   expectTensor,
-  expectValues,
   fromSpec,
   type TensorSpec,
   tensorOf,
@@ -50,18 +50,7 @@ async function runCase(c: OpCase): Promise<void> {
     expect(out.requiresGrad, 'output requiresGrad').toBe(true);
     const cot = tensorOf(c.cot, c.out.shape, c.out.dtype);
     out.mul(cot).sum().backward();
-    for (let i = 0; i < xs.length; i++) {
-      const g = c.grads[i];
-      if (g === null || g === undefined) {
-        expect(xs[i]!.grad, `input ${i} needs no grad`).toBeNull();
-        continue;
-      }
-      const grad = xs[i]!.grad;
-      expect(grad, `input ${i} grad`).not.toBeNull();
-      expect([...grad!.shape], `input ${i} grad shape`).toEqual([...c.inputs[i]!.shape]);
-      expect(grad!.dtype, `input ${i} grad dtype`).toBe(c.inputs[i]!.dtype);
-      await expectValues(grad!, g, tol(c.inputs[i]!.dtype, kind), `${c.op} grad of input ${i}`);
-    }
+    await expectInputGrads(xs, c.grads, c.inputs, (d) => tol(d, kind), c.op);
   } else {
     expect(out.requiresGrad, 'a non-differentiable output does not require grad').toBe(false);
   }

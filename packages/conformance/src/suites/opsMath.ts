@@ -12,9 +12,9 @@ import type { ConformanceContext } from '../context.js';
 import { loadFixture } from '../fixtures.js';
 import {
   expectDTypeUnsupported,
+  expectInputGrads,
   expectTensor,
   expectThrowsPhrase,
-  expectValues,
   fromSpec,
   type TensorSpec,
   tensorOf,
@@ -166,18 +166,7 @@ async function runCase(c: MathCase): Promise<void> {
     .mul(tensorOf(c.cot, c.out.shape, c.out.dtype))
     .sum()
     .backward();
-  for (let i = 0; i < xs.length; i++) {
-    const g = c.grads[i];
-    if (g === null || g === undefined) {
-      expect(xs[i]!.grad, `input ${i} needs no grad`).toBeNull();
-      continue;
-    }
-    const grad = xs[i]!.grad;
-    expect(grad, `input ${i} grad`).not.toBeNull();
-    expect([...grad!.shape], `input ${i} grad shape`).toEqual([...c.inputs[i]!.shape]);
-    expect(grad!.dtype, `input ${i} grad dtype`).toBe(c.inputs[i]!.dtype);
-    await expectValues(grad!, g, tol(c.inputs[i]!.dtype), `${c.op} grad of input ${i}`);
-  }
+  await expectInputGrads(xs, c.grads, c.inputs, (d) => tol(d), c.op);
 }
 
 export function registerOpsMathTests(ctx: ConformanceContext): void {

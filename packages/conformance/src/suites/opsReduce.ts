@@ -13,6 +13,7 @@ import type { ConformanceContext } from '../context.js';
 import { loadFixture } from '../fixtures.js';
 import {
   expectDTypeUnsupported,
+  expectInputGrads,
   expectThrowsPhrase,
   expectValues,
   fromSpec,
@@ -143,18 +144,7 @@ async function runCase(c: ReduceCase): Promise<void> {
       loss = loss ? loss.add(term) : term;
     });
     (loss as Tensor | null)!.backward();
-    for (let i = 0; i < xs.length; i++) {
-      const g = c.grads[i];
-      if (g === null || g === undefined) {
-        expect(xs[i]!.grad, `input ${i} needs no grad`).toBeNull();
-        continue;
-      }
-      const grad = xs[i]!.grad;
-      expect(grad, `input ${i} grad`).not.toBeNull();
-      expect([...grad!.shape], `input ${i} grad shape`).toEqual([...c.inputs[i]!.shape]);
-      expect(grad!.dtype, `input ${i} grad dtype`).toBe(c.inputs[i]!.dtype);
-      await expectValues(grad!, g, tol(c.inputs[i]!.dtype, 'loose'), `${c.op} grad of input ${i}`);
-    }
+    await expectInputGrads(xs, c.grads, c.inputs, (d) => tol(d, 'loose'), c.op);
   } else {
     for (const out of outs)
       expect(out.requiresGrad, 'a non-differentiable output does not require grad').toBe(false);

@@ -142,3 +142,28 @@ export function shapePattern(shape: readonly number[]): RegExp {
 export function tol(dtype: DType, kind: ToleranceKind = 'elementwise'): Tolerance {
   return tolerance(dtype, kind);
 }
+
+/**
+ * After a backward from a fixture's cotangent: each input's `.grad` against PyTorch's
+ * (`null` where PyTorch has no gradient), with its shape and dtype.
+ */
+export async function expectInputGrads(
+  xs: readonly Tensor[],
+  grads: readonly (readonly FixtureNumber[] | null | undefined)[],
+  inputs: readonly { readonly shape: readonly number[]; readonly dtype: DType }[],
+  tolerance: (dtype: DType) => Tolerance,
+  op: string,
+): Promise<void> {
+  for (let i = 0; i < xs.length; i++) {
+    const g = grads[i];
+    if (g === null || g === undefined) {
+      expect(xs[i]!.grad, `input ${i} needs no grad`).toBeNull();
+      continue;
+    }
+    const grad = xs[i]!.grad;
+    expect(grad, `input ${i} grad`).not.toBeNull();
+    expect([...grad!.shape], `input ${i} grad shape`).toEqual([...inputs[i]!.shape]);
+    expect(grad!.dtype, `input ${i} grad dtype`).toBe(inputs[i]!.dtype);
+    await expectValues(grad!, g, tolerance(inputs[i]!.dtype), `${op} grad of input ${i}`);
+  }
+}

@@ -5,22 +5,22 @@
 import { F32, F64 } from '../src/codes';
 import { imin } from './common';
 
-const KC = 256;
+export const KC = 256;
 const MC = 128;
 // float32: 4 x 8 tile = 8 f32x4 accumulators.
-const MR = 4;
+export const MR = 4;
 const NR32 = 8;
 // float64: 4 x 4 tile = 8 f64x2 accumulators.
 const NR64 = 4;
 
 /** Columns of a micro-tile for T's lanes. */
-function nrOf<T>(): i32 {
+export function nrOf<T>(): i32 {
   return sizeof<T>() === 4 ? NR32 : NR64;
 }
 
 // Edge tiles (MR x NR, at most 256 bytes) live at the start of the caller's scratch, not
 // in static memory: with threads, every worker runs its own GEMM on the shared memory.
-const EDGE_BYTES = 256;
+export const EDGE_BYTES = 256;
 
 /** Bytes of scratch `gemm` needs for these sizes (packed panels). */
 export function gemmScratchBytes(m: i32, n: i32, k: i32, esz: i32): i32 {
@@ -53,7 +53,7 @@ function storeTransposed4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, st
  * Packs a kc x n block of B into NR-column panels (zero-padded past n). float32 has fast
  * paths for B row-major and B transposed; other layouts (and float64) go element by element.
  */
-function packB<T>(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
+export function packB<T>(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): void {
   const NR = nrOf<T>();
   const sz = sizeof<T>();
   const np = (n + NR - 1) / NR;
@@ -115,7 +115,7 @@ function packB<T>(kc: i32, n: i32, b: usize, rsB: i32, csB: i32, bp: usize): voi
  * Packs an mc x kc block of A into MR-row panels, interleaved per k step (zero-padded past
  * mc). float32 has fast paths for A column-major and row-major; the rest go element by element.
  */
-function packA<T>(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void {
+export function packA<T>(mc: i32, kc: i32, a: usize, rsA: i32, csA: i32, ap: usize): void {
   const sz = sizeof<T>();
   const mp = (mc + MR - 1) / MR;
   for (let ip = 0; ip < mp; ip++) {
@@ -266,9 +266,317 @@ function microF64(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc:
 }
 
 /** The micro-kernel of T's lanes. */
-function micro<T>(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc: bool): void {
+export function micro<T>(kc: i32, ap: usize, bp: usize, c: usize, ldcBytes: usize, acc: bool): void {
   if (sizeof<T>() === 4) microF32(kc, ap, bp, c, ldcBytes, acc);
   else microF64(kc, ap, bp, c, ldcBytes, acc);
+}
+
+// ---- narrow products (no packing) ----
+//
+// A small model's layers give GEMMs with k = 1 (outer products), n = 1 or m = 1, where
+// NR-wide packed panels would mostly compute padding and the packing itself costs more than
+// the arithmetic. These paths vectorise across the outputs instead. Each output is the
+// packed path's exact sum: over p in order, in KC chunks (a chunk summed from 0, then added
+// to what C holds when `accumulate` or past the first chunk), with separate multiplies and
+// adds in T, so the results are bit for bit the same whichever path runs.
+
+/** Lanes of T in a v128. */
+function lanesOf<T>(): i32 {
+  return 16 / <i32>sizeof<T>();
+}
+
+function vsplat<T>(v: T): v128 {
+  return sizeof<T>() === 4 ? f32x4.splat(<f32>v) : f64x2.splat(<f64>v);
+}
+
+function vadd<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() === 4 ? f32x4.add(a, b) : f64x2.add(a, b);
+}
+
+function vmul<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() === 4 ? f32x4.mul(a, b) : f64x2.mul(a, b);
+}
+
+/** One output of a chunk, in scalar T: sum over p from 0, then C added where it counts. */
+function dotChunk<T>(kc: i32, pa: usize, sa: usize, pb: usize, sb: usize, dst: usize, acc: bool): void {
+  let s: T = <T>0;
+  for (let p = 0; p < kc; p++) {
+    s = s + load<T>(pa) * load<T>(pb);
+    pa += sa;
+    pb += sb;
+  }
+  store<T>(dst, acc ? s + load<T>(dst) : s);
+}
+
+/**
+ * B's rows contiguous (csB = 1): each output row is a short sum of B's rows scaled by A's
+ * elements, `lanes` outputs of a row per vector. For k tiny (outer products) and m tiny.
+ */
+function rowsPath<T>(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  rsA: i32,
+  csA: i32,
+  b: usize,
+  rsB: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+): void {
+  const sz = <usize>sizeof<T>();
+  const L = lanesOf<T>();
+  const nv = n - (n % L);
+  const saBytes = <usize>csA * sz;
+  const sbBytes = <usize>rsB * sz;
+  if (k === 1 && !accumulate) {
+    // An outer product: each output is 0 + a·b (the sum from 0 turns a -0 product into 0).
+    const zero = vsplat<T>(<T>0);
+    const rowA = <usize>rsA * sz;
+    const rowC = <usize>ldc * sz;
+    const nvBytes = <usize>nv * sz;
+    let pa = a;
+    let crow = c;
+    for (let i = 0; i < m; i++) {
+      const x = load<T>(pa);
+      const vx = vsplat<T>(x);
+      for (let o: usize = 0; o < nvBytes; o += 16) {
+        v128.store(crow + o, vadd<T>(zero, vmul<T>(vx, v128.load(b + o))));
+      }
+      for (let j = nv; j < n; j++) {
+        const q = <usize>j * sz;
+        store<T>(crow + q, <T>0 + x * load<T>(b + q));
+      }
+      pa += rowA;
+      crow += rowC;
+    }
+    return;
+  }
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = imin(KC, k - pc);
+    const acc = accumulate || pc > 0;
+    for (let i = 0; i < m; i++) {
+      const pa0 = a + <usize>(i * rsA + pc * csA) * sz;
+      const pb0 = b + <usize>(pc * rsB) * sz;
+      const crow = c + <usize>(i * ldc) * sz;
+      for (let j = 0; j < nv; j += L) {
+        let v = vsplat<T>(<T>0);
+        let pa = pa0;
+        let pb = pb0 + <usize>j * sz;
+        for (let p = 0; p < kc; p++) {
+          v = vadd<T>(v, vmul<T>(vsplat<T>(load<T>(pa)), v128.load(pb)));
+          pa += saBytes;
+          pb += sbBytes;
+        }
+        const dst = crow + <usize>j * sz;
+        if (acc) v = vadd<T>(v, v128.load(dst));
+        v128.store(dst, v);
+      }
+      for (let j = nv; j < n; j++) {
+        dotChunk<T>(kc, pa0, saBytes, pb0 + <usize>j * sz, sbBytes, crow + <usize>j * sz, acc);
+      }
+    }
+  }
+}
+
+/**
+ * A's columns contiguous (rsA = 1, A stored transposed): `lanes` rows of one output column
+ * per vector. For n tiny (a weight gradient `Xᵀ @ g` with one output feature).
+ */
+function colsPath<T>(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  csA: i32,
+  b: usize,
+  rsB: i32,
+  csB: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+): void {
+  const sz = <usize>sizeof<T>();
+  const L = lanesOf<T>();
+  const mv = m - (m % L);
+  const saBytes = <usize>csA * sz;
+  const sbBytes = <usize>rsB * sz;
+  const ldcBytes = <usize>ldc * sz;
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = imin(KC, k - pc);
+    const acc = accumulate || pc > 0;
+    for (let j = 0; j < n; j++) {
+      const pb0 = b + <usize>(pc * rsB + j * csB) * sz;
+      for (let i = 0; i < mv; i += L) {
+        let v = vsplat<T>(<T>0);
+        let pa = a + <usize>(i + pc * csA) * sz;
+        let pb = pb0;
+        for (let p = 0; p < kc; p++) {
+          v = vadd<T>(v, vmul<T>(v128.load(pa), vsplat<T>(load<T>(pb))));
+          pa += saBytes;
+          pb += sbBytes;
+        }
+        const dst = c + <usize>i * ldcBytes + <usize>j * sz;
+        if (n === 1) {
+          // ldc = 1: the column is contiguous.
+          if (acc) v = vadd<T>(v, v128.load(dst));
+          v128.store(dst, v);
+        } else if (sizeof<T>() === 4) {
+          storeLanesF32(v, dst, ldcBytes, acc);
+        } else {
+          storeLanesF64(v, dst, ldcBytes, acc);
+        }
+      }
+      for (let i = mv; i < m; i++) {
+        const pa = a + <usize>(i + pc * csA) * sz;
+        dotChunk<T>(kc, pa, saBytes, pb0, sbBytes, c + <usize>i * ldcBytes + <usize>j * sz, acc);
+      }
+    }
+  }
+}
+
+function storeLanesF32(v: v128, dst: usize, step: usize, acc: bool): void {
+  let x0 = f32x4.extract_lane(v, 0);
+  let x1 = f32x4.extract_lane(v, 1);
+  let x2 = f32x4.extract_lane(v, 2);
+  let x3 = f32x4.extract_lane(v, 3);
+  if (acc) {
+    x0 = x0 + load<f32>(dst);
+    x1 = x1 + load<f32>(dst + step);
+    x2 = x2 + load<f32>(dst + 2 * step);
+    x3 = x3 + load<f32>(dst + 3 * step);
+  }
+  store<f32>(dst, x0);
+  store<f32>(dst + step, x1);
+  store<f32>(dst + 2 * step, x2);
+  store<f32>(dst + 3 * step, x3);
+}
+
+function storeLanesF64(v: v128, dst: usize, step: usize, acc: bool): void {
+  let x0 = f64x2.extract_lane(v, 0);
+  let x1 = f64x2.extract_lane(v, 1);
+  if (acc) {
+    x0 = x0 + load<f64>(dst);
+    x1 = x1 + load<f64>(dst + step);
+  }
+  store<f64>(dst, x0);
+  store<f64>(dst + step, x1);
+}
+
+/**
+ * float32, A row-major (csA = 1) and n tiny (`X @ w` with one output feature): four rows
+ * at a time, their elements transposed four k-steps at a time into one lane per row.
+ */
+function rowMajorNarrowF32(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  rsA: i32,
+  b: usize,
+  rsB: i32,
+  csB: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+): void {
+  const m4 = m - (m % 4);
+  const rowBytes = <usize>rsA << 2;
+  const sbBytes = <usize>rsB << 2;
+  const ldcBytes = <usize>ldc << 2;
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = imin(KC, k - pc);
+    const k4 = kc - (kc % 4);
+    const acc = accumulate || pc > 0;
+    for (let j = 0; j < n; j++) {
+      const pb0 = b + (<usize>(pc * rsB + j * csB) << 2);
+      for (let i = 0; i < m4; i += 4) {
+        const r0 = a + (<usize>(i * rsA + pc) << 2);
+        const r1 = r0 + rowBytes;
+        const r2 = r1 + rowBytes;
+        const r3 = r2 + rowBytes;
+        let v = f32x4.splat(0);
+        let pb = pb0;
+        let p = 0;
+        for (; p < k4; p += 4) {
+          const o = <usize>p << 2;
+          const x0 = v128.load(r0 + o);
+          const x1 = v128.load(r1 + o);
+          const x2 = v128.load(r2 + o);
+          const x3 = v128.load(r3 + o);
+          // Transpose: t_q holds element p + q of the four rows.
+          const u0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+          const u1 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+          const u2 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+          const u3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+          const t0 = i32x4.shuffle(u0, u2, 0, 1, 4, 5);
+          const t1 = i32x4.shuffle(u0, u2, 2, 3, 6, 7);
+          const t2 = i32x4.shuffle(u1, u3, 0, 1, 4, 5);
+          const t3 = i32x4.shuffle(u1, u3, 2, 3, 6, 7);
+          v = f32x4.add(v, f32x4.mul(t0, f32x4.splat(load<f32>(pb))));
+          v = f32x4.add(v, f32x4.mul(t1, f32x4.splat(load<f32>(pb + sbBytes))));
+          v = f32x4.add(v, f32x4.mul(t2, f32x4.splat(load<f32>(pb + 2 * sbBytes))));
+          v = f32x4.add(v, f32x4.mul(t3, f32x4.splat(load<f32>(pb + 3 * sbBytes))));
+          pb += 4 * sbBytes;
+        }
+        for (; p < kc; p++) {
+          const o = <usize>p << 2;
+          let t = f32x4.splat(load<f32>(r0 + o));
+          t = f32x4.replace_lane(t, 1, load<f32>(r1 + o));
+          t = f32x4.replace_lane(t, 2, load<f32>(r2 + o));
+          t = f32x4.replace_lane(t, 3, load<f32>(r3 + o));
+          v = f32x4.add(v, f32x4.mul(t, f32x4.splat(load<f32>(pb))));
+          pb += sbBytes;
+        }
+        const dst = c + <usize>i * ldcBytes + (<usize>j << 2);
+        if (n === 1) {
+          if (acc) v = f32x4.add(v, v128.load(dst));
+          v128.store(dst, v);
+        } else storeLanesF32(v, dst, ldcBytes, acc);
+      }
+      for (let i = m4; i < m; i++) {
+        const pa = a + (<usize>(i * rsA + pc) << 2);
+        dotChunk<f32>(kc, pa, 4, pb0, sbBytes, c + <usize>i * ldcBytes + (<usize>j << 2), acc);
+      }
+    }
+  }
+}
+
+/**
+ * Runs a narrow product on its own path; false when the packed GEMM suits it better. Narrow:
+ * m below MR or k at most 2 (with B's rows contiguous), or n below NR (with A stored
+ * transposed, or row-major float32).
+ */
+function narrowGemm<T>(
+  m: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  rsA: i32,
+  csA: i32,
+  b: usize,
+  rsB: i32,
+  csB: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+): bool {
+  if ((m < MR || k <= 2) && csB === 1 && n >= lanesOf<T>()) {
+    rowsPath<T>(m, n, k, a, rsA, csA, b, rsB, c, ldc, accumulate);
+    return true;
+  }
+  if (n < nrOf<T>() && m >= lanesOf<T>()) {
+    if (rsA === 1) {
+      colsPath<T>(m, n, k, a, csA, b, rsB, csB, c, ldc, accumulate);
+      return true;
+    }
+    if (sizeof<T>() === 4 && csA === 1) {
+      rowMajorNarrowF32(m, n, k, a, rsA, b, rsB, csB, c, ldc, accumulate);
+      return true;
+    }
+  }
+  return false;
 }
 
 /** The blocked GEMM driver for float32 and float64 (T). */
@@ -293,6 +601,7 @@ function gemmFloat<T>(
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n * sz);
     return;
   }
+  if (narrowGemm<T>(m, n, k, a, rsA, csA, b, rsB, csB, c, ldc, accumulate)) return;
   const NR = nrOf<T>();
   const np = (n + NR - 1) / NR;
   const edgeTile = (scratch + 15) & ~15;

@@ -37,10 +37,19 @@ export class Heap {
   }
 
   /**
-   * Allocates `bytes` (rounded up to 64), zero-filled; returns the byte offset. `what` names
-   * the allocation in an out-of-memory error (a tensor's dtype and element count).
+   * Zero-fills `bytes` bytes at `off` (reused memory handed out by `alloc`). The runtime
+   * replaces it to split large fills across its worker pool.
    */
-  alloc(bytes: number, what?: string): number {
+  zero: (off: number, bytes: number) => void = (off, bytes) => {
+    new Uint8Array(this.memory.buffer, off, bytes).fill(0);
+  };
+
+  /**
+   * Allocates `bytes` (rounded up to 64), zero-filled unless `zeroFill` is false (then a reused
+   * block keeps what it held); returns the byte offset. `what` names the allocation in an
+   * out-of-memory error (a tensor's dtype and element count).
+   */
+  alloc(bytes: number, what?: string, zeroFill = true): number {
     const need = Heap.roundUp(bytes);
     let best = -1;
     let bestSize = Number.POSITIVE_INFINITY;
@@ -76,9 +85,7 @@ export class Heap {
       this.top = off + need;
     }
     // Memory past `cleanFrom` has never been written: it is still zero.
-    if (off < this.cleanFrom) {
-      new Uint8Array(this.memory.buffer, off, Math.min(need, this.cleanFrom - off)).fill(0);
-    }
+    if (zeroFill && off < this.cleanFrom) this.zero(off, Math.min(need, this.cleanFrom - off));
     if (off + need > this.cleanFrom) this.cleanFrom = off + need;
     return off;
   }

@@ -31,6 +31,14 @@ export const SCALAR_CELL = FUSED_ARGS - 64;
 /** Below these sizes a parallel kernel costs more in wake-ups than it saves. */
 export const PAR_GEMM_FLOPS = 4e6;
 export const PAR_ELEMENTS = 1 << 16;
+/**
+ * Fused (optimizer) programs split from this many elements per tensor: a step over 2^18
+ * float32 parameters takes about 0.2 ms on one thread, well above a wake-up of the pool;
+ * smaller tensors (most of a small model's) stay on the calling thread.
+ */
+export const PAR_FUSED_ELEMENTS = 1 << 18;
+/** Reused heap blocks at least this large are zero-filled by the pool. */
+export const PAR_ZERO_BYTES = 1 << 20;
 
 /** Scratch above this size is given back after the call instead of kept for the next one. */
 const KEEP_SCRATCH = 64 * 1024 * 1024;
@@ -65,6 +73,12 @@ export class Runtime {
     this.meta = Math.ceil(k.heapBase() / 64) * 64;
     this.heap = new Heap(memory, this.meta + META_BYTES);
     this.heap.onGrow = () => this.refreshViews();
+    const zero = this.heap.zero;
+    this.heap.zero = (off, bytes) => {
+      const pool = this.poolFor(bytes, PAR_ZERO_BYTES);
+      if (pool) this.runJob(pool, 'zero', { ptr: off, bytes });
+      else zero(off, bytes);
+    };
     this.refreshViews();
   }
 

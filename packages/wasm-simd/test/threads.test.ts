@@ -189,6 +189,142 @@ for (const place of placements(true)) {
         }
       });
 
+      it('max pooling and its backward split by channel match cpu-js exactly (2x2 fast path, general windows)', () => {
+        const r = rng(76);
+        const geoms = [
+          // 2 x 2 / 2 tiling the plane (the SIMD paths of both directions), 41 channels
+          {
+            channels: 41,
+            inH: 64,
+            inW: 64,
+            outH: 32,
+            outW: 32,
+            kH: 2,
+            kW: 2,
+            strideH: 2,
+            strideW: 2,
+            padH: 0,
+            padW: 0,
+            dilationH: 1,
+            dilationW: 1,
+          },
+          // 2 x 2 / 2 with an odd edge (the backward's general path) and a ragged row
+          {
+            channels: 41,
+            inH: 45,
+            inW: 43,
+            outH: 22,
+            outW: 21,
+            kH: 2,
+            kW: 2,
+            strideH: 2,
+            strideW: 2,
+            padH: 0,
+            padW: 0,
+            dilationH: 1,
+            dilationW: 1,
+          },
+          // 3 x 3 / 2 padded: overlapping windows
+          {
+            channels: 80,
+            inH: 33,
+            inW: 31,
+            outH: 17,
+            outW: 16,
+            kH: 3,
+            kW: 3,
+            strideH: 2,
+            strideW: 2,
+            padH: 1,
+            padW: 1,
+            dilationH: 1,
+            dilationW: 1,
+          },
+        ];
+        for (const g of geoms) {
+          const xs = g.channels * g.inH * g.inW;
+          const os = g.channels * g.outH * g.outW;
+          const x = randomData('float32', xs, r);
+          x[7] = Number.NaN;
+          const go = randomData('float32', os, r);
+          const res = [w, c].map((be) => {
+            const sx = be.alloc('float32', xs);
+            be.write(sx, x);
+            const o = be.alloc('float32', os);
+            const am = be.alloc('int32', os);
+            be.maxPool2d(sx, o, am, g);
+            const sg = be.alloc('float32', os);
+            be.write(sg, go);
+            const gx = be.alloc('float32', xs);
+            be.fill(gx, 5); // must be overwritten
+            be.maxPool2dBackward(sg, am, gx, g);
+            return [be.readSync!(o), be.readSync!(am), be.readSync!(gx)];
+          });
+          for (let i = 0; i < 3; i++)
+            close(res[0]![i]!, res[1]![i]!, 0, `pool piece ${i} ${g.inH}x${g.inW} k${g.kH}`);
+        }
+      });
+
+      it('large n-d broadcast binary ops and where split along the first dimension match cpu-js', () => {
+        const r = rng(77);
+        // A bias added over [N, C, H*W], and relu's backward where(x > 0, g, 0) (one dimension).
+        const [n, ch, hw] = [37, 24, 81];
+        const size = n * ch * hw;
+        const x = randomData('float32', size, r);
+        const bias = randomData('float32', ch, r);
+        const res = [w, c].map((be) => {
+          const sx = be.alloc('float32', size);
+          be.write(sx, x);
+          const sb = be.alloc('float32', ch);
+          be.write(sb, bias);
+          const sum = be.alloc('float32', size);
+          be.binary(
+            'add',
+            { storage: sx, shape: [n, ch, hw], strides: [ch * hw, hw, 1], offset: 0 },
+            { storage: sb, shape: [n, ch, hw], strides: [0, 1, 0], offset: 0 },
+            sum,
+            [n, ch, hw],
+          );
+          const mask = be.alloc('bool', size);
+          be.binaryScalar('gt', sx, 0, mask, false);
+          const zero = be.alloc('float32', 1);
+          const v = (s: typeof sx, strides: number[], shape = [size]) => ({
+            storage: s,
+            shape,
+            strides,
+            offset: 0,
+          });
+          const back = be.alloc('float32', size);
+          be.where(v(mask, [1]), v(sum, [1]), v(zero, [0]), back, [size]);
+          // n-d where: a condition broadcast along the last dimension.
+          const rowMask = be.alloc('bool', n * ch);
+          be.binaryScalar('gt', sb, 0, rowMask, false); // first ch entries used below
+          const nd = be.alloc('float32', size);
+          be.where(
+            v(rowMask, [0, 1, 0], [n, ch, hw]),
+            v(sx, [ch * hw, hw, 1], [n, ch, hw]),
+            v(sum, [ch * hw, hw, 1], [n, ch, hw]),
+            nd,
+            [n, ch, hw],
+          );
+          return [be.readSync!(sum), be.readSync!(back), be.readSync!(nd)];
+        });
+        for (let i = 0; i < 3; i++) close(res[0]![i]!, res[1]![i]!, 0, `rows case ${i}`);
+      });
+
+      it('a reused large heap block comes back zeroed (the pool zero-fills it)', () => {
+        const n = 3 << 18; // 3 MiB of float32
+        const s = w.alloc('float32', n);
+        w.fill(s, 7);
+        w.free(s);
+        const t = w.alloc('float32', n);
+        const got = w.readSync!(t);
+        let bad = -1;
+        for (let i = 0; i < n; i++) if (got[i] !== 0) bad = i;
+        expect(bad).toBe(-1);
+        w.free(t);
+      });
+
       it('large unary ops split across threads match cpu-js', () => {
         const r = rng(73);
         const n = 200_001;

@@ -11,6 +11,21 @@ import type { Pool2dGeometry, TypedArray } from '@stepwise/core';
 export function maxPool2dKernel(X: TypedArray, O: TypedArray, AM: TypedArray, g: Pool2dGeometry): void {
   const { channels, inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW } = g;
   const inPlane = inH * inW;
+  if (
+    kH === 2 &&
+    kW === 2 &&
+    strideH === 2 &&
+    strideW === 2 &&
+    padH === 0 &&
+    padW === 0 &&
+    dilationH === 1 &&
+    dilationW === 1 &&
+    2 * outH <= inH &&
+    2 * outW <= inW
+  ) {
+    maxPool2x2(X, O, AM, channels, inW, inPlane, outH, outW);
+    return;
+  }
   let p = 0;
   for (let c = 0; c < channels; c++) {
     const xBase = c * inPlane;
@@ -39,6 +54,53 @@ export function maxPool2dKernel(X: TypedArray, O: TypedArray, AM: TypedArray, g:
         }
         O[p] = best;
         AM[p] = bestIdx;
+      }
+    }
+  }
+}
+
+/**
+ * The common 2×2 / stride 2 window with no padding, every window inside: the general loop's
+ * rule (a larger value or a NaN replaces the best, starting from the first element) with
+ * the four candidates unrolled.
+ */
+function maxPool2x2(
+  X: TypedArray,
+  O: TypedArray,
+  AM: TypedArray,
+  channels: number,
+  inW: number,
+  inPlane: number,
+  outH: number,
+  outW: number,
+): void {
+  let p = 0;
+  for (let c = 0; c < channels; c++) {
+    const xBase = c * inPlane;
+    for (let oh = 0; oh < outH; oh++) {
+      const row = 2 * oh * inW;
+      for (let ow = 0; ow < outW; ow++, p++) {
+        const i0 = row + 2 * ow;
+        const q = xBase + i0;
+        let best = X[q]!;
+        let idx = i0;
+        let v = X[q + 1]!;
+        if (v > best || Number.isNaN(v)) {
+          best = v;
+          idx = i0 + 1;
+        }
+        v = X[q + inW]!;
+        if (v > best || Number.isNaN(v)) {
+          best = v;
+          idx = i0 + inW;
+        }
+        v = X[q + inW + 1]!;
+        if (v > best || Number.isNaN(v)) {
+          best = v;
+          idx = i0 + inW + 1;
+        }
+        O[p] = best;
+        AM[p] = idx;
       }
     }
   }

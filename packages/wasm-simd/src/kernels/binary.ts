@@ -1,6 +1,7 @@
 /**
  * `out = op(a, b)` over broadcast views, and against a scalar. Views are collapsed to the
- * fewest rows first; one collapsed dimension of PAR_ELEMENTS or more is split across the pool.
+ * fewest rows first; from PAR_ELEMENTS elements the work is split across the pool (one
+ * collapsed dimension in 16-element units, more along the first dimension).
  */
 import { type BinaryOp, bytesPerElement, type DType, isFloat, type View } from '@stepwise/core';
 import { binaryCode, dtypeCode } from '../opCodes.js';
@@ -25,6 +26,31 @@ export function binary(
     return;
   }
   rt.writeMeta(c.shape, c.strides[0], c.strides[1]);
+  const pool = c.shape[0] >= 2 ? rt.poolFor(out.size, PAR_ELEMENTS) : undefined;
+  if (pool) {
+    rt.runJob(pool, 'rows', {
+      which: 0,
+      op: binaryCode[op],
+      dt0: dtypeCode[adt],
+      dt1: dtypeCode[bdt],
+      odt: dtypeCode[out.dtype],
+      p0: viewPtr(a),
+      p1: viewPtr(b),
+      p2: 0,
+      out: out.ptr,
+      ndim: c.shape.length,
+      meta: rt.meta,
+      perThread: rt.meta + THREAD_ARGS,
+      perThreadStride: THREAD_ARGS_STRIDE,
+      esz0: bytesPerElement(adt),
+      esz1: bytesPerElement(bdt),
+      esz2: 0,
+      outEsz: bytesPerElement(out.dtype),
+      outRow: out.size / c.shape[0],
+      unit: 1,
+    });
+    return;
+  }
   const k = rt.k;
   k.binary(
     binaryCode[op],

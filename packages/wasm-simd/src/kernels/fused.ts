@@ -2,7 +2,8 @@
  * Fused elementwise programs (optimizer updates): each program is compiled once per dtype
  * into a tiny wasm module (src/fused/compileFused.ts); a call writes each tensor's buffer
  * pointers and scalars (the program's own, then the derived ones core's lowering adds)
- * into the argument block and runs it, split across the pool from PAR_ELEMENTS elements.
+ * into the argument block and runs it, split across the pool from PAR_FUSED_ELEMENTS
+ * elements per tensor (smaller ones run on the calling thread).
  */
 import {
   bytesPerElement,
@@ -17,7 +18,7 @@ import { compileFused, fusedModuleBytes, scalarsOffset } from '../fused/compileF
 import {
   type CompiledFused,
   FUSED_ARGS,
-  PAR_ELEMENTS,
+  PAR_FUSED_ELEMENTS,
   type Runtime,
   THREAD_ARGS,
   THREAD_ARGS_STRIDE,
@@ -43,7 +44,7 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
     for (let i = 0; i < nb; i++) i32[(args >>> 2) + i] = ws(bufs[i]).ptr;
     const sc = fusedScalars(low, ta.scalars);
     for (let i = 0; i < ns; i++) f64[sOff + i] = sc[i];
-    const pool = rt.poolFor(first.size, PAR_ELEMENTS);
+    const pool = rt.poolFor(first.size, PAR_FUSED_ELEMENTS);
     if (pool) {
       rt.runJob(pool, 'fused', {
         id,

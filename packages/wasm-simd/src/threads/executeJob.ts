@@ -122,6 +122,47 @@ export function executeJob(
       k.binary(j.op, j.adt, j.bdt, j.odt, a, b, j.out + lo * j.outEsz, 1, meta);
       return;
     }
+    case 'pool': {
+      const j = job.args;
+      const [lo, hi] = share(j.channels, 1);
+      if (hi <= lo) return;
+      const i32 = new Int32Array(buf);
+      const g = j.perThread + w * j.perThreadStride;
+      for (let i = 0; i < 13; i++) i32[(g >>> 2) + i] = i32[(j.geometry >>> 2) + i];
+      i32[g >>> 2] = hi - lo;
+      const inOff = lo * j.inPlane * j.esz;
+      const outOff = lo * j.outPlane * j.esz;
+      const amOff = lo * j.outPlane * 4;
+      if (j.which === 0) k.maxPool2d(j.dt, j.x + inOff, j.out + outOff, j.am + amOff, g);
+      else k.maxPool2dBackward(j.dt, j.x + outOff, j.am + amOff, j.out + inOff, g);
+      return;
+    }
+    case 'rows': {
+      const j = job.args;
+      const i32 = new Int32Array(buf);
+      const src = j.meta >>> 2;
+      const [lo, hi] = share(i32[src], j.unit);
+      if (hi <= lo) return;
+      const own = j.perThread + w * j.perThreadStride;
+      const dst = own >>> 2;
+      const operands = j.which === 0 ? 2 : 3;
+      for (let i = 0; i < (1 + operands) * j.ndim; i++) i32[dst + i] = i32[src + i];
+      i32[dst] = hi - lo;
+      // Operand q's stride along dimension 0, in elements.
+      const s0 = (q: number) => i32[src + (1 + q) * j.ndim];
+      const p0 = j.p0 + lo * s0(0) * j.esz0;
+      const p1 = j.p1 + lo * s0(1) * j.esz1;
+      const out = j.out + lo * j.outRow * j.outEsz;
+      if (j.which === 0) k.binary(j.op, j.dt0, j.dt1, j.odt, p0, p1, out, j.ndim, own);
+      else k.where(j.dt0, j.odt, p0, p1, j.p2 + lo * s0(2) * j.esz2, out, j.ndim, own);
+      return;
+    }
+    case 'zero': {
+      const j = job.args;
+      const [lo, hi] = share(j.bytes >>> 0, 64);
+      if (hi > lo) new Uint8Array(buf, (j.ptr >>> 0) + lo, hi - lo).fill(0);
+      return;
+    }
     case 'conv': {
       const j = job.args;
       const [lo, hi] = share(j.batch, 1);

@@ -99,6 +99,56 @@ export const JOBS = {
     'partialBytes',
     'outBytes',
   ],
+  /**
+   * Max pooling forward (which 0: x -> out, argmax am) or backward (which 1: gradOut in `x`,
+   * argmax am -> gradX in `out`), split by channel; each share gets its own geometry copy.
+   */
+  pool: [
+    'which',
+    'dt',
+    'esz',
+    'x',
+    'out',
+    'am',
+    'geometry',
+    'perThread',
+    'perThreadStride',
+    'channels',
+    // elements of one input plane and of one output plane
+    'inPlane',
+    'outPlane',
+  ],
+  /**
+   * binary (which 0: out = op(p0, p1)) or where (which 1: out = p0 ? p1 : p2) over views
+   * collapsed to `ndim` dimensions (shape and strides at `meta`, as assembly/walk.ts reads
+   * them), split along dimension 0 in `unit`s; each share copies the shape and strides into
+   * its own block with its part of dimension 0. dt0/dt1: the operands' dtype codes (binary:
+   * a and b; where: the condition's, and the values' is odt); `outRow`: output elements per
+   * index of dimension 0.
+   */
+  rows: [
+    'which',
+    'op',
+    'dt0',
+    'dt1',
+    'odt',
+    'p0',
+    'p1',
+    'p2',
+    'out',
+    'ndim',
+    'meta',
+    'perThread',
+    'perThreadStride',
+    'esz0',
+    'esz1',
+    'esz2',
+    'outEsz',
+    'outRow',
+    'unit',
+  ],
+  /** Zero-fills `bytes` bytes at `ptr` (a large reused heap block), in 64-byte units. */
+  zero: ['ptr', 'bytes'],
   /** out = op(a, b) over one collapsed dimension (strides 0 or 1), 16-element units. */
   binary: [
     'op',

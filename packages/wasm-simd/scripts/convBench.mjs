@@ -6,6 +6,7 @@
 // The CNN is seed 004's (Fashion-MNIST padded to 32x32): three Conv2d(., ., 5, padding=2), each
 // followed by ReLU and MaxPool2d(2), channels 1 -> 32 -> 32 -> 64, Flatten, Linear(1024, 64),
 // ReLU, Linear(64, 10), cross-entropy, SGD (momentum 0.9), batch 64.
+import { readFileSync } from 'node:fs';
 import * as torch from '@stepwise/core';
 
 const { cpuJs } = await import(process.env.CPUJS ?? '@stepwise/cpu-js');
@@ -46,6 +47,22 @@ function median(fn, reps = REPS) {
 }
 
 const fmt = (x, d = 1) => x.toFixed(d).padStart(8);
+
+/**
+ * CPU time (ms) of the calling thread and of the whole process, from /proc (Linux; 10 ms
+ * ticks), for runs with a pool; undefined elsewhere or on one thread.
+ */
+function threadCpu() {
+  if (THREADS === 1 || process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const u = process.cpuUsage();
+    return { main: (Number(f[11]) + Number(f[12])) * 10, all: (u.user + u.system) / 1000 };
+  } catch {
+    return undefined;
+  }
+}
 
 // Layer geometries of the CNN at this batch.
 function geom(inC, outC, hw) {
@@ -224,6 +241,7 @@ if (what === 'cnn' || what === 'all') {
     for (const name of totals.keys()) delete b[name];
   }
   const inner = useCpu ? 1 : Number(process.env.INNER ?? 3);
+  const cpu0 = threadCpu();
   const { med, min, p10 } = median(
     () => {
       for (let i = 0; i < inner; i++) step();
@@ -231,6 +249,18 @@ if (what === 'cnn' || what === 'all') {
     useCpu ? Math.min(REPS, 3) : REPS,
   );
   const ms = med / inner;
+  if (cpu0) {
+    // With a pool: the calling thread's CPU time per step (its serial work and its shares),
+    // and the workers'. On a busy machine the wall clock counts waits for a descheduled
+    // worker; the calling thread's CPU time is what a step costs when both threads run.
+    const cpu1 = threadCpu();
+    const steps = inner * ((useCpu ? Math.min(REPS, 3) : REPS) + 1);
+    const main = (cpu1.main - cpu0.main) / steps;
+    const workers = (cpu1.all - cpu0.all - (cpu1.main - cpu0.main)) / steps;
+    console.log(
+      `  CPU per step: calling thread ${main.toFixed(1)} ms (${fmt((BATCH * 1000) / main, 0)} img/s if it never waits), workers ${workers.toFixed(1)} ms`,
+    );
+  }
   console.log(
     `CNN step batch ${BATCH}`.padEnd(30),
     `${fmt((BATCH * 1000) / ms, 0)} img/s median (${ms.toFixed(1)} ms/step), ${fmt((BATCH * 1000 * inner) / p10, 0)} p10, ${fmt((BATCH * 1000 * inner) / min, 0)} best; loss ${last.toFixed(4)}`,

@@ -312,6 +312,31 @@ for (const place of placements(true)) {
         for (let i = 0; i < 3; i++) close(res[0]![i]!, res[1]![i]!, 0, `rows case ${i}`);
       });
 
+      it('large reductions split by rows match cpu-js (sum, max, argmax; inner 1 and wide)', () => {
+        const r = rng(78);
+        for (const [outer, len, inner] of [
+          [300, 257, 1],
+          [37, 19, 130],
+        ] as const) {
+          const n = outer * len * inner;
+          const x = randomData('float32', n, r);
+          const res = [w, c].map((be) => {
+            const sx = be.alloc('float32', n);
+            be.write(sx, x);
+            const got = [];
+            for (const op of ['sum', 'max', 'argmax'] as const) {
+              const o = be.alloc(op === 'argmax' ? 'int32' : 'float32', outer * inner);
+              be.reduce(op, sx, outer, len, inner, o);
+              got.push(be.readSync!(o));
+            }
+            return got;
+          });
+          close(res[0]![0]!, res[1]![0]!, 1e-5, `sum ${outer}x${len}x${inner}`);
+          close(res[0]![1]!, res[1]![1]!, 0, `max ${outer}x${len}x${inner}`);
+          close(res[0]![2]!, res[1]![2]!, 0, `argmax ${outer}x${len}x${inner}`);
+        }
+      });
+
       it('a reused large heap block comes back zeroed (the pool zero-fills it)', () => {
         const n = 3 << 18; // 3 MiB of float32
         const s = w.alloc('float32', n);

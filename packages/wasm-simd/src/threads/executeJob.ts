@@ -157,6 +157,23 @@ export function executeJob(
       else k.where(j.dt0, j.odt, p0, p1, j.p2 + lo * s0(2) * j.esz2, out, j.ndim, own);
       return;
     }
+    case 'reduce': {
+      const j = job.args;
+      const [lo, hi] = share(j.outer, 1);
+      if (hi <= lo) return;
+      k.reduce(
+        j.op,
+        j.dt,
+        j.odt,
+        j.x + lo * j.len * j.inner * j.xEsz,
+        hi - lo,
+        j.len,
+        j.inner,
+        j.out + lo * j.inner * j.outEsz,
+        j.scratch + w * j.scratchStride,
+      );
+      return;
+    }
     case 'zero': {
       const j = job.args;
       const [lo, hi] = share(j.bytes >>> 0, 64);

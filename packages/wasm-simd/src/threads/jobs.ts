@@ -147,6 +147,24 @@ export const JOBS = {
     'outRow',
     'unit',
   ],
+  /**
+   * A reduction of [outer, len, inner] into [outer, inner], split along outer; each share
+   * gets its own scratch block.
+   */
+  reduce: [
+    'op',
+    'dt',
+    'odt',
+    'x',
+    'outer',
+    'len',
+    'inner',
+    'out',
+    'scratch',
+    'scratchStride',
+    'xEsz',
+    'outEsz',
+  ],
   /** Zero-fills `bytes` bytes at `ptr` (a large reused heap block), in 64-byte units. */
   zero: ['ptr', 'bytes'],
   /** out = op(a, b) over one collapsed dimension (strides 0 or 1), 16-element units. */

@@ -8,10 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderChart } from '@stepwise/charts';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
-import { DATA_DIR, writeOutput } from './lib/output.js';
+import { DATA_DIR, writeChart } from './lib/output.js';
 import { ProgressBar } from './lib/progress.js';
 import { fmt, runIfMain, scalar } from './lib/standalone.js';
 import { termChart } from './lib/termChart.js';
@@ -177,21 +176,18 @@ export async function charModel(opts: CharModelOptions = {}) {
     console.log(`  sample (temperature 0.8):\n    ${sample.replace(/\n/g, '\n    ')}`);
   }
 
-  writeOutput(
-    'char-lstm-loss.svg',
-    renderChart({
-      title: "character-level LSTM on Shakespeare's sonnets — training loss",
-      xLabel: 'step',
-      yLabel: 'cross entropy (nats per character)',
-      lines: [
-        { name: 'batch loss', y: losses },
-        {
-          name: 'mean of 20 steps',
-          y: losses.map((_, i) => mean(losses.slice(Math.max(0, i - 19), i + 1))),
-        },
-      ],
-    }),
-  );
+  await writeChart('char-lstm-loss', {
+    title: "character-level LSTM on Shakespeare's sonnets — training loss",
+    xLabel: 'step',
+    yLabel: 'cross entropy (nats per character)',
+    lines: [
+      { name: 'batch loss', y: losses },
+      {
+        name: 'mean of 20 steps',
+        y: losses.map((_, i) => mean(losses.slice(Math.max(0, i - 19), i + 1))),
+      },
+    ],
+  });
   return { initialLoss, finalLoss, validBefore, validAfter, losses, sample, seconds };
 }
 

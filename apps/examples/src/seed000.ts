@@ -4,10 +4,9 @@
  * PyTorch 1.13 ends at w ≈ [1.30352664, 0.3015996], b ≈ −4.81774284.
  */
 
-import { renderChart } from '@stepwise/charts';
 import * as torch from '@stepwise/core';
 import { hasFloat64 } from './lib/backend.js';
-import { writeOutput } from './lib/output.js';
+import { writeChart } from './lib/output.js';
 import { fmt, runIfMain, scalar } from './lib/standalone.js';
 import { termChart } from './lib/termChart.js';
 
@@ -56,30 +55,24 @@ export async function seed000(): Promise<{ w: number[]; b: number; losses: numbe
   const lineX = [0, 9];
   const lineY = lineX.map((u) => -(wv[0]! * u + bv) / wv[1]!);
   const pick = (cls: number, row: number) => xs[row]!.filter((_, i) => labels[i] === cls);
-  writeOutput(
-    'seed000-logistic-regression.svg',
-    renderChart({
-      title: 'seed 000: samples and the separating line w·x + b = 0',
-      xLabel: 'x₁',
-      yLabel: 'x₂',
-      xRange: [0, 9],
-      yRange: [-2, 8],
-      lines: [{ name: 'w·x + b = 0', x: lineX, y: lineY, color: '#444' }],
-      points: [
-        { name: 'y = 0', x: pick(0, 0), y: pick(0, 1), color: '#1f77b4' },
-        { name: 'y = 1', x: pick(1, 0), y: pick(1, 1), color: '#d62728' },
-      ],
-    }),
-  );
-  writeOutput(
-    'seed000-loss.svg',
-    renderChart({
-      title: 'seed 000: loss per SGD step',
-      xLabel: 'step',
-      yLabel: 'loss',
-      lines: [{ name: 'loss', y: losses }],
-    }),
-  );
+  await writeChart('seed000-logistic-regression', {
+    title: 'seed 000: samples and the separating line w·x + b = 0',
+    xLabel: 'x₁',
+    yLabel: 'x₂',
+    xRange: [0, 9],
+    yRange: [-2, 8],
+    lines: [{ name: 'w·x + b = 0', x: lineX, y: lineY, color: '#444' }],
+    points: [
+      { name: 'y = 0', x: pick(0, 0), y: pick(0, 1), color: '#1f77b4' },
+      { name: 'y = 1', x: pick(1, 0), y: pick(1, 1), color: '#d62728' },
+    ],
+  });
+  await writeChart('seed000-loss', {
+    title: 'seed 000: loss per SGD step',
+    xLabel: 'step',
+    yLabel: 'loss',
+    lines: [{ name: 'loss', y: losses }],
+  });
   return { w: wv, b: bv, losses };
 }
 

@@ -10,10 +10,9 @@
  * [-1, 1], SGD against Adam for 1000 full-batch steps, both loss curves in one picture.
  */
 
-import { renderChart } from '@stepwise/charts';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
-import { writeOutput } from './lib/output.js';
+import { writeChart } from './lib/output.js';
 import { ProgressBar } from './lib/progress.js';
 import { fmt, runIfMain, scalar } from './lib/standalone.js';
 import { termChart } from './lib/termChart.js';
@@ -185,19 +184,16 @@ async function experiment(): Promise<{ sgd: number[]; adam: number[] }> {
       { logY: true, height: 10 },
     ),
   );
-  writeOutput(
-    'seed002-sgd-vs-adam.svg',
-    renderChart({
-      title: 'seed 002: 1-20-1 MLP on y = x² + 0.1·noise — training loss',
-      xLabel: 'step',
-      yLabel: 'MSE loss (log)',
-      logY: true,
-      lines: [
-        { name: 'SGD lr 0.1', y: sgd },
-        { name: 'Adam lr 0.01', y: adam },
-      ],
-    }),
-  );
+  await writeChart('seed002-sgd-vs-adam', {
+    title: 'seed 002: 1-20-1 MLP on y = x² + 0.1·noise — training loss',
+    xLabel: 'step',
+    yLabel: 'MSE loss (log)',
+    logY: true,
+    lines: [
+      { name: 'SGD lr 0.1', y: sgd },
+      { name: 'Adam lr 0.01', y: adam },
+    ],
+  });
   return { sgd, adam };
 }
 

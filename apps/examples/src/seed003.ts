@@ -7,10 +7,9 @@
  * conformance suite checks against PyTorch, see tooling/golden/seeds.py.)
  */
 
-import { renderChart } from '@stepwise/charts';
 import type { Tensor } from '@stepwise/core';
 import * as torch from '@stepwise/core';
-import { writeOutput } from './lib/output.js';
+import { writeChart } from './lib/output.js';
 import { fmt, runIfMain, scalar } from './lib/standalone.js';
 
 const T_C = [0.5, 14.0, 15.0, 28.0, 11.0, 8.0, 3.0, -4.0, 6.0, 13.0, 21.0];
@@ -62,33 +61,27 @@ export async function seed003() {
     '  (a reconstruction: the seed quotes 1110.275 for the second loss at lr 1e-4; this loop, like PyTorch running it, gives 323.09 — see tooling/golden/README.md)',
   );
   const good = results[2]!;
-  writeOutput(
-    'seed003-fit.svg',
-    renderChart({
-      title: 'seed 003: temperature data and the fitted line (lr 1e-2 on 0.1·t_u)',
-      xLabel: 't_u (unknown units)',
-      yLabel: 't_c (°C)',
-      lines: [
-        {
-          name: 'w·0.1·t_u + b',
-          x: [20, 85],
-          y: [20, 85].map((u) => good.w * 0.1 * u + good.b),
-          color: '#444',
-        },
-      ],
-      points: [{ name: 'measurements', x: T_U, y: T_C, color: '#d62728' }],
-    }),
-  );
-  writeOutput(
-    'seed003-loss.svg',
-    renderChart({
-      title: 'seed 003: loss per epoch (log scale; the first run diverges)',
-      xLabel: 'epoch',
-      yLabel: 'loss',
-      logY: true,
-      lines: results.map((r) => ({ name: r.name, y: r.losses })),
-    }),
-  );
+  await writeChart('seed003-fit', {
+    title: 'seed 003: temperature data and the fitted line (lr 1e-2 on 0.1·t_u)',
+    xLabel: 't_u (unknown units)',
+    yLabel: 't_c (°C)',
+    lines: [
+      {
+        name: 'w·0.1·t_u + b',
+        x: [20, 85],
+        y: [20, 85].map((u) => good.w * 0.1 * u + good.b),
+        color: '#444',
+      },
+    ],
+    points: [{ name: 'measurements', x: T_U, y: T_C, color: '#d62728' }],
+  });
+  await writeChart('seed003-loss', {
+    title: 'seed 003: loss per epoch (log scale; the first run diverges)',
+    xLabel: 'epoch',
+    yLabel: 'loss',
+    logY: true,
+    lines: results.map((r) => ({ name: r.name, y: r.losses })),
+  });
   return results;
 }
 

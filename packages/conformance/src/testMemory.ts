@@ -55,10 +55,11 @@ export function memoryVerdict(
 }
 
 /**
- * Every Tensor registers with core's `FinalizationRegistry` in its constructor; that is
- * where the check learns which tensors a test made (core has no scope that outlives a
- * synchronous call). `TestMemoryCheck.begin` verifies the hook still sees new tensors, so
- * a change in core fails loudly instead of leaving a check that cannot fail.
+ * Core tells an observer about every tensor it makes (`torch._observeTensorBirths`, called
+ * from the Tensor constructor); that is where the check learns which tensors a test made
+ * (core has no scope that outlives a synchronous call). `TestMemoryCheck.begin` verifies
+ * the hook still sees new tensors, so a change in core fails loudly instead of leaving a
+ * check that cannot fail.
  */
 let recorder: ((t: torch.Tensor) => void) | undefined;
 let hooked = false;
@@ -68,12 +69,7 @@ let verified = false;
 function hook(): void {
   if (hooked) return;
   hooked = true;
-  const proto = FinalizationRegistry.prototype as FinalizationRegistry<unknown>;
-  const register = proto.register;
-  proto.register = function (this: FinalizationRegistry<unknown>, target, held, token) {
-    if (recorder && target instanceof torch.Tensor) recorder(target);
-    return register.call(this, target, held, token);
-  };
+  torch._observeTensorBirths((t) => recorder?.(t));
 }
 
 /** Disposed tensors are dropped from the list this often, so a 10⁴-step loop does not hold them all. */
@@ -107,7 +103,7 @@ export class TestMemoryCheck {
       if (!verified) {
         recorder = undefined;
         throw new Error(
-          'memory check: a new tensor was not seen (core no longer registers each Tensor with a FinalizationRegistry); update src/testMemory.ts',
+          'memory check: a new tensor was not seen (core no longer calls the observer of torch._observeTensorBirths); update src/testMemory.ts',
         );
       }
     }

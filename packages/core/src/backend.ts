@@ -251,6 +251,14 @@ export interface Backend {
   // ---- storage ----
   /** Allocates `size` elements of `dtype`, filled with zeros. */
   alloc(dtype: DType, size: number): Storage;
+  /**
+   * Allocates `size` elements of `dtype` whose contents are unspecified (a reused block may
+   * hold a freed storage's values). Core calls it only for a storage that a kernel then
+   * writes in full before anything reads it (an op's result), and never hands such a
+   * storage to a caller unwritten. Optional: without it core calls `alloc`. Same errors and
+   * limits as `alloc`.
+   */
+  empty?(dtype: DType, size: number): Storage;
   /** Releases a storage. Core calls it exactly once per storage. */
   free(s: Storage): void;
   /** Copies host data (same dtype, `data.length === s.size`) into the storage. */

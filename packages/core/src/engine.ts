@@ -48,10 +48,21 @@ export function setGradEnabled(mode: boolean): void {
 // ---- tidy scopes ----
 
 const scopes: Set<Tensor>[] = [];
+let birthObserver: ((t: Tensor) => void) | undefined;
 
 /** Called by every Tensor constructor: the innermost tidy scope owns the new tensor. */
 export function trackTensor(t: Tensor): void {
-  scopes[scopes.length - 1]?.add(t);
+  const n = scopes.length;
+  if (n !== 0) scopes[n - 1]!.add(t);
+  if (birthObserver !== undefined) birthObserver(t);
+}
+
+/**
+ * @internal For test harnesses (conformance's per-test memory check): `fn` sees every
+ * tensor made from now on, as it is made; `undefined` stops it. One observer at a time.
+ */
+export function observeTensorBirths(fn: ((t: Tensor) => void) | undefined): void {
+  birthObserver = fn;
 }
 
 /** Removes a tensor from every open tidy scope (a result that must outlive the scope). */

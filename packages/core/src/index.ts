@@ -41,7 +41,16 @@ export {
   type TypedArray,
   typedArrayFor,
 } from './dtype.js';
-export { enableGrad, isGradEnabled, keep, noGrad, setGradEnabled, tidy } from './engine.js';
+export {
+  enableGrad,
+  isGradEnabled,
+  keep,
+  noGrad,
+  /** @internal For test harnesses (conformance's memory check): sees every new tensor. */
+  observeTensorBirths as _observeTensorBirths,
+  setGradEnabled,
+  tidy,
+} from './engine.js';
 export * from './errors.js';
 export {
   getPrintOptions,

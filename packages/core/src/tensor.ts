@@ -43,25 +43,51 @@ import * as sub from './ops/subscript.js';
 import * as tri from './ops/triangular.js';
 import { checkTensorSize } from './tensorSize.js';
 
+/**
+ * Live tensors and bytes of the backends of one name, for `torch.memory()`: counted as
+ * tensors and storages come and go (one shared record per backend name, cached on each
+ * storage), so no per-tensor set or map has to be kept.
+ */
+interface BackendStats {
+  tensors: number;
+  bytes: number;
+}
+
+const statsByName = new Map<string, BackendStats>();
+let lastBackend: Backend | null = null;
+let lastStats: BackendStats | null = null;
+
+function statsOf(backend: Backend): BackendStats {
+  if (backend === lastBackend) return lastStats!;
+  let s = statsByName.get(backend.name);
+  if (!s) statsByName.set(backend.name, (s = { tensors: 0, bytes: 0 }));
+  lastBackend = backend;
+  lastStats = s;
+  return s;
+}
+
 /** A storage shared by a tensor and its views, with PyTorch's version counter. */
 export class StorageRef {
   refs = 1;
   version = 0;
+  /** @internal The counters of this backend's name (`torch.memory()`). */
+  readonly stats: BackendStats;
   constructor(
     readonly backend: Backend,
     public storage: Storage | null,
-  ) {}
+  ) {
+    this.stats = statsOf(backend);
+    if (storage) this.stats.bytes += storage.size * bytesPerElement(storage.dtype);
+  }
   release(): void {
     if (--this.refs === 0 && this.storage) {
-      this.backend.free(this.storage);
+      const s = this.storage;
       this.storage = null;
-      liveBytes.delete(this);
+      this.stats.bytes -= s.size * bytesPerElement(s.dtype);
+      this.backend.free(s);
     }
   }
 }
-
-const liveBytes = new Set<StorageRef>();
-const liveTensors = new Map<string, number>();
 
 /**
  * A view's contiguous copy (see the file comment): one per tensor, refreshed when the shared
@@ -78,23 +104,80 @@ class DenseCopy {
 
 interface Held {
   readonly ref: StorageRef;
-  readonly backend: string;
   readonly dense: DenseCopy | null;
 }
 
 /** Frees the storage of tensors that were dropped without `dispose()` (the safety net). */
-const finalizer = new FinalizationRegistry<Held>(({ ref, backend, dense }) => {
-  liveTensors.set(backend, (liveTensors.get(backend) ?? 1) - 1);
+const finalizer = new FinalizationRegistry<Held>(({ ref, dense }) => {
+  ref.stats.tensors--;
   dense?.release();
   ref.release();
 });
+
+/**
+ * Registering a tensor with the finalizer, and unregistering it in `dispose`, costs about
+ * as much as the rest of a small op; most tensors of a training step are disposed (by
+ * backward, `tidy` or a loop boundary) within a step or two of their birth. So a new tensor
+ * waits here, held, and is registered only if it is still alive when the list is next
+ * flushed: when it is full, or at the next turn of the event loop (a dropped tensor can be
+ * collected only after that turn anyway, as finalizers run between tasks).
+ */
+const NURSERY_SIZE = 512;
+let nursery: Tensor[] = [];
+let flushPending = false;
+
+function enroll(t: Tensor): void {
+  if (nursery.push(t) >= NURSERY_SIZE) flushNursery();
+  else if (!flushPending) {
+    flushPending = true;
+    const timer = setTimeout(flushNursery, 0) as { unref?: () => void };
+    timer.unref?.();
+  }
+}
+
+function flushNursery(): void {
+  flushPending = false;
+  const list = nursery;
+  nursery = [];
+  for (const t of list) t._register();
+}
 
 const brand = Symbol.for('stepwise.tensor');
 setTensorBrand(brand);
 
 /** Number of live (not disposed, not collected) tensors per backend name. */
 export function liveTensorCounts(): ReadonlyMap<string, number> {
-  return liveTensors;
+  const out = new Map<string, number>();
+  for (const [name, s] of statsByName) out.set(name, s.tensors);
+  return out;
+}
+
+/** Shared frozen strides of the shapes that need no array of their own. */
+const NO_DIMS: readonly number[] = Object.freeze([]);
+const UNIT_STRIDE: readonly number[] = Object.freeze([1]);
+
+/** The last shape given row-major strides, and them (results of a chain of ops share one shape). */
+let lastShape: readonly number[] = NO_DIMS;
+let lastStrides: readonly number[] = NO_DIMS;
+
+/** Row-major strides of a (frozen) shape, frozen; shared by tensors of the same shape array. */
+function frozenRowMajor(shape: readonly number[]): readonly number[] {
+  const n = shape.length;
+  if (n === 0) return NO_DIMS;
+  if (n === 1) return UNIT_STRIDE;
+  if (shape === lastShape) return lastStrides;
+  lastShape = shape;
+  lastStrides = Object.freeze(rowMajorStrides(shape));
+  return lastStrides;
+}
+
+/**
+ * A frozen copy of a shape or strides list; one that is frozen already (another tensor's
+ * `shape`, which an op passes on to its result) is shared as it is.
+ */
+function frozenCopy(a: readonly number[]): readonly number[] {
+  if (a.length === 0) return NO_DIMS;
+  return Object.isFrozen(a) ? a : Object.freeze(a.slice());
 }
 
 /** `t.data()`: the values as a typed array, on every backend (a getter returns it, see `set data`). */
@@ -111,8 +194,8 @@ export type TensorOrScalar = Tensor | number;
  * Create one with `torch.tensor`, `torch.zeros`, ...
  */
 export class Tensor implements Releasable {
-  /** @internal Marks stepwise tensors across copies of core (`Symbol.for('stepwise.tensor')`). */
-  readonly [brand] = true;
+  /** Set on the prototype (below): `Symbol.for('stepwise.tensor') in x` recognises a tensor. */
+  declare readonly [brand]: true;
   /** @internal loop-boundary bookkeeping (loopMemory.ts) */
   _born = 0;
   /** @internal */
@@ -149,28 +232,43 @@ export class Tensor implements Releasable {
   _base: Tensor | null = null;
   /** @internal The storage version this view's history belongs to (regenerated past it). */
   _viewVersion = 0;
+  /** @internal True once registered with the finalizer (see `enroll`). */
+  _finalizable = false;
   readonly #dense: DenseCopy | null;
 
   /** @internal Use the creation functions (`torch.tensor`, `torch.zeros`, ...). */
   constructor(ref: StorageRef, shape: readonly number[], dtype: DType, layout?: Layout) {
     this._ref = ref;
-    this.shape = Object.freeze([...shape]);
+    this.shape = frozenCopy(shape);
     this.dtype = dtype;
     this.#backend = ref.backend;
-    this._strides = Object.freeze(layout ? [...layout.strides] : rowMajorStrides(shape));
-    this._offset = layout?.offset ?? 0;
-    this._whole =
-      !layout ||
-      (this._offset === 0 &&
+    if (layout === undefined) {
+      this._strides = frozenRowMajor(this.shape);
+      this._offset = 0;
+      this._whole = true;
+      this.#dense = null;
+    } else {
+      this._strides = frozenCopy(layout.strides);
+      this._offset = layout.offset;
+      this._whole =
+        this._offset === 0 &&
         isRowMajor(shape, this._strides) &&
         ref.storage !== null &&
-        ref.storage.size === shape.reduce((a, b) => a * b, 1));
-    this.#dense = this._whole ? null : new DenseCopy();
-    liveBytes.add(ref);
-    liveTensors.set(ref.backend.name, (liveTensors.get(ref.backend.name) ?? 0) + 1);
-    finalizer.register(this, { ref, backend: ref.backend.name, dense: this.#dense }, this);
+        ref.storage.size === numelOf(shape);
+      this.#dense = this._whole ? null : new DenseCopy();
+    }
+    ref.stats.tensors++;
+    enroll(this);
     trackTensor(this);
     noteBirth(this);
+  }
+
+  /** @internal Registers a live tensor with the finalizer (the nursery's flush, see `enroll`). */
+  _register(): void {
+    const ref = this._ref;
+    if (ref === null || this._finalizable) return;
+    this._finalizable = true;
+    finalizer.register(this, { ref, dense: this.#dense }, this);
   }
 
   /** The backend holding the storage. Throws on a disposed tensor, so every op checks its inputs before it allocates. */
@@ -183,6 +281,16 @@ export class Tensor implements Releasable {
   static empty(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
     const size = checkTensorSize(shape, dtype, backend, 'the result of an op');
     return new Tensor(new StorageRef(backend, backend.alloc(dtype, size)), shape, dtype);
+  }
+
+  /**
+   * @internal A new tensor over a fresh storage whose contents are unspecified
+   * (`Backend.empty`, where the backend has it): for results a kernel writes in full.
+   */
+  static uninit(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
+    const size = checkTensorSize(shape, dtype, backend, 'the result of an op');
+    const storage = backend.empty ? backend.empty(dtype, size) : backend.alloc(dtype, size);
+    return new Tensor(new StorageRef(backend, storage), shape, dtype);
   }
 
   /** @internal A new tensor over this one's storage with its own shape, strides and offset. */
@@ -199,7 +307,7 @@ export class Tensor implements Releasable {
   _view(shape: readonly number[]): Tensor {
     const strides = viewStrides(this.shape, this._strides, shape);
     if (strides) return this._asStrided(shape, strides, this._offset);
-    const dense = Tensor.empty(this.shape, this.dtype, this.backend);
+    const dense = Tensor.uninit(this.shape, this.dtype, this.backend);
     this.backend.copy(this._strided(), dense.storage);
     const out = dense._asStrided(shape, rowMajorStrides(shape), 0);
     dense.dispose();
@@ -226,9 +334,9 @@ export class Tensor implements Releasable {
     const dense = this.#dense;
     if (dense === null) return ref.storage!;
     if (!dense.ref?.storage) {
-      const size = this.shape.reduce((a, b) => a * b, 1);
-      dense.ref = new StorageRef(this.#backend, this.#backend.alloc(this.dtype, size));
-      liveBytes.add(dense.ref);
+      const size = numelOf(this.shape);
+      const b = this.#backend;
+      dense.ref = new StorageRef(b, b.empty ? b.empty(this.dtype, size) : b.alloc(this.dtype, size));
       dense.version = -1;
     }
     if (dense.version !== ref.version) {
@@ -389,7 +497,7 @@ export class Tensor implements Releasable {
 
   /** Number of elements: PyTorch's `numel`. */
   numel(): number {
-    return this.shape.reduce((a, b) => a * b, 1);
+    return numelOf(this.shape);
   }
 
   /** Number of dimensions: PyTorch's `dim`. */
@@ -537,8 +645,8 @@ export class Tensor implements Releasable {
     const ref = this._ref;
     if (!ref) return;
     this._ref = null;
-    finalizer.unregister(this);
-    liveTensors.set(ref.backend.name, (liveTensors.get(ref.backend.name) ?? 1) - 1);
+    if (this._finalizable) finalizer.unregister(this);
+    ref.stats.tensors--;
     this.#dense?.release();
     ref.release();
     this.#gradFn = null;
@@ -1561,11 +1669,15 @@ function nest(flat: ArrayLike<number>, shape: readonly number[]): any {
 /** Bytes held by live storages, per backend (what `torch.memory()` reports). */
 export function liveStorageBytes(): Map<string, number> {
   const out = new Map<string, number>();
-  for (const ref of liveBytes) {
-    const s = ref.storage;
-    if (!s) continue;
-    const bytes = s.size * bytesPerElement(s.dtype);
-    out.set(ref.backend.name, (out.get(ref.backend.name) ?? 0) + bytes);
-  }
+  for (const [name, s] of statsByName) out.set(name, s.bytes);
   return out;
 }
+
+/** Elements of a tensor of `shape`. */
+function numelOf(shape: readonly number[]): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
+  return n;
+}
+
+Object.defineProperty(Tensor.prototype, brand, { value: true });

@@ -14,7 +14,7 @@ import type {
 } from '@stepwise/core';
 import { OutOfMemoryError } from '@stepwise/core';
 import { EMPTY, newArray } from './arrays.js';
-import { binaryKernel, binaryRun, isArithmetic, normaliseBool } from './kernels/binary.js';
+import { binaryKernel, binaryRun, isArithmetic, normaliseBool, scalarF32 } from './kernels/binary.js';
 import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from './kernels/conv2d.js';
 import { copyKernel, copyToViewKernel } from './kernels/copy.js';
 import { FusedCache } from './kernels/fused.js';
@@ -36,6 +36,13 @@ import { CpuStorage, dataOf } from './storage.js';
 const MAX_ELEMENTS = 2 ** 31 - 1;
 
 /**
+ * The pool of freed arrays (see `free`): at most this many bytes in all, and no array
+ * larger than POOL_MAX_ARRAY bytes (those go back to the engine at once).
+ */
+const POOL_MAX_BYTES = 64 * 1024 * 1024;
+const POOL_MAX_ARRAY = 16 * 1024 * 1024;
+
+/**
  * The cpu-js backend: PyTorch's CPU device played by plain TypeScript loops over typed
  * arrays. Synchronous: every kernel has finished when it returns.
  */
@@ -45,6 +52,18 @@ export class CpuJsBackend implements Backend {
   readonly syncReads = true;
 
   private bytes = 0;
+  /**
+   * Freed arrays by dtype and length, handed out again by `alloc` (zero-filled) and `empty`
+   * (as they are): a training loop frees and allocates the same sizes every step, and a
+   * new typed array costs a zeroed allocation plus garbage-collector work per step.
+   */
+  private readonly pool: Record<DType, Map<number, TypedArray[]>> = {
+    float32: new Map(),
+    float64: new Map(),
+    int32: new Map(),
+    bool: new Map(),
+  };
+  private pooledBytes = 0;
   private fusedCache = new FusedCache();
   /** Holds the scalar of `binaryScalar` so it goes through the same strided runs as `binary`. */
   private readonly scalarCell = new Float64Array(1);
@@ -63,6 +82,34 @@ export class CpuJsBackend implements Backend {
    * cpu-js has no byte limit of its own below those.
    */
   alloc(dtype: DType, size: number): Storage {
+    const reused = this.fromPool(dtype, size);
+    if (reused !== undefined) {
+      reused.fill(0);
+      return this.track(dtype, size, reused);
+    }
+    return this.track(dtype, size, this.newData(dtype, size));
+  }
+
+  /** `alloc` without the zero fill: a pooled array keeps a freed storage's values (Backend.empty). */
+  empty(dtype: DType, size: number): Storage {
+    const reused = this.fromPool(dtype, size);
+    return this.track(dtype, size, reused ?? this.newData(dtype, size));
+  }
+
+  private fromPool(dtype: DType, size: number): TypedArray | undefined {
+    const list = this.pool[dtype]?.get(size);
+    if (list === undefined || list.length === 0) return undefined;
+    const data = list.pop()!;
+    this.pooledBytes -= data.byteLength;
+    return data;
+  }
+
+  private track(dtype: DType, size: number, data: TypedArray): Storage {
+    this.bytes += data.byteLength;
+    return new CpuStorage(dtype, size, data);
+  }
+
+  private newData(dtype: DType, size: number): TypedArray {
     if (!Number.isInteger(size) || size < 0) {
       throw new RangeError(`cpu-js: cannot allocate ${String(size)} elements of ${dtype}`);
     }
@@ -73,25 +120,41 @@ export class CpuJsBackend implements Backend {
         `cpu-js: cannot allocate ${tensor}: a tensor holds at most ${MAX_ELEMENTS} (2^31 - 1) elements, so that int32 indices reach every one; disposing other tensors will not help: split it into smaller tensors`,
       );
     }
-    let data: TypedArray;
     try {
-      data = newArray(dtype, size);
+      return newArray(dtype, size);
     } catch (e) {
+      this.emptyPool();
       throw new OutOfMemoryError(
         `cpu-js: out of memory allocating ${tensor}: the JavaScript engine refused (${(e as Error).message}); ${this.bytes} bytes are in use by cpu-js tensors; dispose unused tensors (t.dispose(), torch.tidy)`,
         { cause: e },
       );
     }
-    this.bytes += data.byteLength;
-    return new CpuStorage(dtype, size, data);
   }
 
+  /**
+   * Releases a storage; its array goes to the pool (for the next storage of its dtype and
+   * length) while the pool holds less than POOL_MAX_BYTES, else back to the engine.
+   */
   free(s: Storage): void {
     const st = s as CpuStorage;
     if (st.freed) return;
     st.freed = true;
-    this.bytes -= st.data.byteLength;
+    const data = st.data;
+    this.bytes -= data.byteLength;
     st.data = EMPTY[st.dtype];
+    const n = data.byteLength;
+    if (n === 0 || n > POOL_MAX_ARRAY || this.pooledBytes + n > POOL_MAX_BYTES) return;
+    const byLength = this.pool[st.dtype];
+    const list = byLength.get(data.length);
+    if (list === undefined) byLength.set(data.length, [data]);
+    else list.push(data);
+    this.pooledBytes += n;
+  }
+
+  /** Gives every pooled array back to the engine. */
+  private emptyPool(): void {
+    for (const m of Object.values(this.pool)) m.clear();
+    this.pooledBytes = 0;
   }
 
   write(s: Storage, data: TypedArray): void {
@@ -173,6 +236,12 @@ export class CpuJsBackend implements Backend {
   binaryScalar(op: BinaryOp, a: Storage, s: number, out: Storage, scalarFirst: boolean): void {
     const A = dataOf(a);
     const O = dataOf(out);
+    if (
+      A instanceof Float32Array &&
+      (O instanceof Float32Array || O instanceof Uint8Array) &&
+      scalarF32(op, A, s, O, a.size, scalarFirst)
+    )
+      return;
     const cell = this.scalarCell;
     cell[0] = s;
     const intMul = op === 'mul' && out.dtype === 'int32';
@@ -296,9 +365,10 @@ export class CpuJsBackend implements Backend {
     return Promise.resolve();
   }
 
-  /** Drops the compiled-program cache; storages stay valid (they are plain typed arrays). */
+  /** Drops the compiled-program cache and the pool of freed arrays; storages stay valid. */
   destroy(): void {
     this.fusedCache = new FusedCache();
+    this.emptyPool();
   }
 }
 

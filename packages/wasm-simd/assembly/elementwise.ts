@@ -359,6 +359,136 @@ function vecArithF64(op: i32, a: v128, b: v128): v128 {
   }
 }
 
+/**
+ * The vector part of a float32 add/sub/mul/div row, both operands contiguous or one
+ * broadcast (stride 0): one loop per op and stride pattern, so a short row (a bias of 20
+ * features) runs a few instructions a vector with no dispatch inside. Returns how many
+ * elements it did (0 for other strides and ops).
+ */
+function vecRowF32(op: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): i32 {
+  let i = 0;
+  if (sa === 1 && sb === 1) {
+    switch (op) {
+      case B_ADD:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.add(v128.load(pa + o), v128.load(pb + o)));
+        }
+        break;
+      case B_SUB:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.sub(v128.load(pa + o), v128.load(pb + o)));
+        }
+        break;
+      case B_MUL:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.mul(v128.load(pa + o), v128.load(pb + o)));
+        }
+        break;
+      case B_DIV:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.div(v128.load(pa + o), v128.load(pb + o)));
+        }
+        break;
+    }
+  } else if (sa === 1 && sb === 0) {
+    const vb = v128.load32_splat(pb);
+    switch (op) {
+      case B_ADD:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.add(v128.load(pa + o), vb));
+        }
+        break;
+      case B_SUB:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.sub(v128.load(pa + o), vb));
+        }
+        break;
+      case B_MUL:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.mul(v128.load(pa + o), vb));
+        }
+        break;
+      case B_DIV:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.div(v128.load(pa + o), vb));
+        }
+        break;
+    }
+  } else if (sa === 0 && sb === 1) {
+    const va = v128.load32_splat(pa);
+    switch (op) {
+      case B_ADD:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.add(va, v128.load(pb + o)));
+        }
+        break;
+      case B_SUB:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.sub(va, v128.load(pb + o)));
+        }
+        break;
+      case B_MUL:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.mul(va, v128.load(pb + o)));
+        }
+        break;
+      case B_DIV:
+        for (; i + 4 <= n; i += 4) {
+          const o = (<usize>i) << 2;
+          v128.store(po + o, f32x4.div(va, v128.load(pb + o)));
+        }
+        break;
+    }
+  }
+  return i;
+}
+
+/**
+ * `rows` rows of a float32 add/sub/mul/div: row pointers step by `ra`/`rb` bytes, elements
+ * by `sa`/`sb`. False for other ops.
+ */
+function arithRowsF32(
+  op: i32,
+  pa: usize,
+  ra: usize,
+  sa: i32,
+  pb: usize,
+  rb: usize,
+  sb: i32,
+  po: usize,
+  rows: i32,
+  n: i32,
+): bool {
+  if (op !== B_ADD && op !== B_SUB && op !== B_MUL && op !== B_DIV) return false;
+  const ssa = (<usize>sa) << 2;
+  const ssb = (<usize>sb) << 2;
+  for (let r = 0; r < rows; r++) {
+    let i = vecRowF32(op, pa, sa, pb, sb, po, n);
+    let qa = pa + <usize>i * ssa;
+    let qb = pb + <usize>i * ssb;
+    for (; i < n; i++) {
+      store<f32>(po + ((<usize>i) << 2), arith<f32>(op, load<f32>(qa), load<f32>(qb)));
+      qa += ssa;
+      qb += ssb;
+    }
+    pa += ra;
+    pb += rb;
+    po += (<usize>n) << 2;
+  }
+  return true;
+}
+
 /** One row of a binary op: `n` elements, input strides in elements, contiguous output. */
 function arithRow<T>(op: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n: i32): void {
   const sz = sizeof<T>();
@@ -540,10 +670,31 @@ export function binary(
   const n = dimOf(meta, last);
   const sa = strideOf(meta, ndim, 0, last);
   const sb = strideOf(meta, ndim, 1, last);
-  const rows = walkStart(meta, ndim, 2, last);
   const asz = <usize>esize(adt);
   const bsz = <usize>esize(bdt);
   const osz = <usize>esize(odt);
+  if (ndim === 2) {
+    // One outer dimension (a broadcast bias row, a column): row pointers step by their
+    // strides, no walk.
+    const rows = dimOf(meta, 0);
+    const ra = <usize>strideOf(meta, 2, 0, 0) * asz;
+    const rb = <usize>strideOf(meta, 2, 1, 0) * bsz;
+    const ro = <usize>n * osz;
+    if (adt === F32 && bdt === F32 && odt === F32 && arithRowsF32(op, a, ra, sa, b, rb, sb, out, rows, n)) {
+      return;
+    }
+    let pa = a;
+    let pb = b;
+    let po = out;
+    for (let r = 0; r < rows; r++) {
+      binaryRow(op, adt, bdt, odt, pa, sa, pb, sb, po, n);
+      pa += ra;
+      pb += rb;
+      po += ro;
+    }
+    return;
+  }
+  const rows = walkStart(meta, ndim, 2, last);
   for (let r = 0; r < rows; r++) {
     const pa = a + walkOffset(meta, ndim, 2, 0) * asz;
     const pb = b + walkOffset(meta, ndim, 2, 1) * bsz;

@@ -46,20 +46,16 @@ export class WasmSimdBackend implements Backend {
   /** Memory views, heap, argument block, scratch and pool, shared by the kernels. */
   readonly rt: Runtime;
   private liveBytes = 0;
-  private readonly finalizer: FinalizationRegistry<{ ptr: number; bytes: number }>;
 
+  // No FinalizationRegistry of its own: core frees every storage exactly once, and a tensor
+  // dropped without `dispose` is freed by core's finalizer. One more registration per
+  // storage would cost about as much as the rest of a small op.
   constructor(
     /** The WebAssembly memory all storages live in. */
     readonly memory: WebAssembly.Memory,
     kernels: Kernels,
   ) {
     this.rt = new Runtime(memory, kernels);
-    // Safety net: a storage dropped without `free` (core normally frees exactly once)
-    // returns its block when collected.
-    this.finalizer = new FinalizationRegistry(({ ptr, bytes }) => {
-      this.rt.heap.free(ptr, bytes);
-      this.liveBytes -= bytes;
-    });
   }
 
   /** Byte offset of the worker pool's control block (inside the kernel-argument block). */
@@ -98,6 +94,15 @@ export class WasmSimdBackend implements Backend {
   // ---- storage ----
 
   alloc(dtype: DType, size: number): Storage {
+    return this.allocate(dtype, size, true);
+  }
+
+  /** `alloc` without the zero fill: a reused block keeps what it held (Backend.empty). */
+  empty(dtype: DType, size: number): Storage {
+    return this.allocate(dtype, size, false);
+  }
+
+  private allocate(dtype: DType, size: number, zeroFill: boolean): Storage {
     if (!Number.isInteger(size) || size < 0) {
       throw new RangeError(`wasm-simd: cannot allocate ${String(size)} elements of ${dtype}`);
     }
@@ -121,18 +126,15 @@ export class WasmSimdBackend implements Backend {
           'disposing other tensors will not help: split it into smaller tensors',
       );
     }
-    const ptr = heap.alloc(bytes, tensor);
-    const s = new WasmStorage(dtype, size, ptr, bytes);
+    const ptr = heap.alloc(bytes, tensor, zeroFill);
     this.liveBytes += bytes;
-    this.finalizer.register(s, { ptr, bytes }, s);
-    return s;
+    return new WasmStorage(dtype, size, ptr, bytes);
   }
 
   free(s: Storage): void {
     const w = ws(s);
     if (w.freed) return;
     w.freed = true;
-    this.finalizer.unregister(w);
     this.rt.heap.free(w.ptr, w.bytes);
     this.liveBytes -= w.bytes;
   }

@@ -174,7 +174,7 @@ function walk(
 }
 
 function onesOf(t: Tensor): Tensor {
-  const g = Tensor.empty(t.shape, t.dtype, t.backend);
+  const g = Tensor.uninit(t.shape, t.dtype, t.backend);
   t.backend.fill(g.storage, 1);
   return g;
 }

@@ -42,7 +42,15 @@ export function recordOp(
   backward: BackwardFn,
   saved: readonly Tensor[] = [],
 ): Tensor {
-  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
+  if (!isGradEnabled()) return out;
+  let any = false;
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i]!.requiresGrad) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return out;
   out._setGradFn(nodeFor(name, inputs, backward, saved));
   return out;
 }
@@ -56,13 +64,15 @@ export function nodeFor(
 ): GradNode {
   // Counted until backward consumes the node: loop boundaries spare these while a live
   // tensor can still reach the node (loopMemory.ts).
-  for (const t of saved) t._savedBy++;
-  return {
-    name,
-    next: inputs.map((t) => edgeOf(t)),
-    backward,
-    saved: saved.map((tensor) => ({ tensor, version: tensor._version })),
-  };
+  const next = new Array<GradEdge | null>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) next[i] = edgeOf(inputs[i]!);
+  const kept = new Array<{ readonly tensor: Tensor; readonly version: number }>(saved.length);
+  for (let i = 0; i < saved.length; i++) {
+    const tensor = saved[i]!;
+    tensor._savedBy++;
+    kept[i] = { tensor, version: tensor._version };
+  }
+  return { name, next, backward, saved: kept };
 }
 
 /**
@@ -78,6 +88,11 @@ export function renameNode<T extends Tensor>(t: T, name: string): T {
 /** True when an op on these inputs will record a graph node. */
 export function needsGrad(...inputs: readonly Tensor[]): boolean {
   return isGradEnabled() && inputs.some((t) => t.requiresGrad);
+}
+
+/** `needsGrad` for one or two inputs, without a rest array (the elementwise entry). */
+export function needsGrad2(a: Tensor, b: Tensor | null): boolean {
+  return isGradEnabled() && (a.requiresGrad || b?.requiresGrad === true);
 }
 
 function edgeOf(t: Tensor): GradEdge | null {

@@ -5,12 +5,12 @@ import { type DType, isFloat } from '../dtype.js';
 import { BackendError } from '../errors.js';
 import { resolveBackend } from '../registry.js';
 import type { Tensor } from '../tensor.js';
-import { alloc } from './util.js';
+import { alloc, allocOut } from './util.js';
 
 /** `t.to(dtype)`: a converted copy (the tensor itself when the dtype already matches). */
 export function toDType(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
-  const out = alloc(t.shape, dtype, t.backend);
+  const out = allocOut(t.shape, dtype, t.backend);
   t.backend.cast(t.storage, out.storage);
   if (!isFloat(dtype)) return out;
   const from = t.dtype;

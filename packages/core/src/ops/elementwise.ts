@@ -1,7 +1,7 @@
 /**
  * Elementwise ops with PyTorch's broadcasting, type promotion and backward formulas.
  */
-import { recordOp } from '../autograd/graph.js';
+import { needsGrad2, recordOp } from '../autograd/graph.js';
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { type DType, getDefaultDtype, isFloat, promoteTypes, promoteWithScalar } from '../dtype.js';
 import { DTypeError } from '../errors.js';
@@ -9,10 +9,11 @@ import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { toDType } from './convert.js';
 import { divRounded, type RoundingMode, softplusWith } from './math.js';
 import {
-  alloc,
+  allocOut,
   broadcastShapes,
   broadcastView,
   checkSameBackend,
+  checkSameBackend2,
   sameShape,
   sumToShape,
   viewOf,
@@ -39,25 +40,35 @@ function as(t: Tensor, d: DType): Tensor {
   return t.dtype === d ? t : toDType(t, d);
 }
 
-/** Runs a binary kernel on two tensors of one dtype, broadcasting. No autograd. */
+/**
+ * Runs a binary kernel on two tensors of one dtype, broadcasting. No autograd. The kernels
+ * write every element of their result, so it is allocated without the zero fill.
+ */
 function rawBinary(op: BinaryOp, a: Tensor, b: Tensor, outDType: DType): Tensor {
-  const backend = checkSameBackend(op, a, b);
+  const backend = checkSameBackend2(op, a, b);
+  if (sameShape(a.shape, b.shape)) {
+    // The common case (same shape): no broadcast views, the shape shared with the result.
+    const out = allocOut(a.shape, outDType, backend);
+    backend.binary(op, viewOf(a), viewOf(b), out.storage, out.shape);
+    return out;
+  }
   const shape = broadcastShapes(a.shape, b.shape);
-  const out = alloc(shape, outDType, backend);
-  if (sameShape(a.shape, b.shape)) backend.binary(op, viewOf(a), viewOf(b), out.storage, shape);
-  else backend.binary(op, broadcastView(a, shape), broadcastView(b, shape), out.storage, shape);
+  const out = allocOut(shape, outDType, backend);
+  backend.binary(op, broadcastView(a, shape), broadcastView(b, shape), out.storage, out.shape);
   return out;
 }
 
 function rawScalar(op: BinaryOp, a: Tensor, s: number, outDType: DType, scalarFirst = false): Tensor {
-  const out = alloc(a.shape, outDType, a.backend);
-  a.backend.binaryScalar(op, a.storage, s, out.storage, scalarFirst);
+  const backend = a.backend;
+  const out = allocOut(a.shape, outDType, backend);
+  backend.binaryScalar(op, a.storage, s, out.storage, scalarFirst);
   return out;
 }
 
 function rawUnary(op: UnaryOp, a: Tensor, outDType = a.dtype): Tensor {
-  const out = alloc(a.shape, outDType, a.backend);
-  a.backend.unary(op, a.storage, out.storage);
+  const backend = a.backend;
+  const out = allocOut(a.shape, outDType, backend);
+  backend.unary(op, a.storage, out.storage);
   return out;
 }
 
@@ -83,14 +94,14 @@ function arith(
   floatResult = false,
   saves: 'none' | 'inputs' | 'all' = 'inputs',
 ): Tensor {
-  const saved = (x: Tensor, y: Tensor | null, out: Tensor): Tensor[] =>
-    saves === 'none' ? [] : [x, ...(y ? [y] : []), ...(saves === 'all' ? [out] : [])];
   if (!(other instanceof Tensor)) {
     const s = checkNumber(other, op);
     let d = promoteWithScalar(a.dtype, s);
     if (floatResult && !isFloat(d)) d = getDefaultDtype();
     const x = as(a, d);
     const out = rawScalar(op, x, s, d);
+    // No graph to record (grad mode off, or no input needs a gradient): no closures either.
+    if (!needsGrad2(x, null)) return out;
     const g = grads(x, s, out);
     // With a number operand only pow's gradient reads the tensor input.
     return recordOp(out, names[1], [x], (go, needs) => [g(go, needs)[0]], op === 'pow' ? [x] : []);
@@ -100,6 +111,7 @@ function arith(
   const x = as(a, d);
   const y = as(other, d);
   const out = rawBinary(op, x, y, d);
+  if (!needsGrad2(x, y)) return out;
   const g = grads(x, y, out);
   return recordOp(
     out,
@@ -109,7 +121,7 @@ function arith(
       const [gx, gy] = g(go, needs);
       return [gx && sumToShape(gx, x.shape), gy && sumToShape(gy, y.shape)];
     },
-    saved(x, y, out),
+    saves === 'none' ? [] : saves === 'all' ? [x, y, out] : [x, y],
   );
 }
 
@@ -227,7 +239,7 @@ function minmax(op: 'maximum' | 'minimum', a: Tensor, b: TensorOrScalar): Tensor
 
 /** A tensor of `a`'s dtype and backend holding one number (0-dim). */
 function full(a: Tensor, v: number): Tensor {
-  const t = alloc([], promoteWithScalar(a.dtype, v), a.backend);
+  const t = allocOut([], promoteWithScalar(a.dtype, v), a.backend);
   a.backend.fill(t.storage, v);
   return t;
 }
@@ -277,6 +289,7 @@ function unary(
 ): Tensor {
   const x = floatOnly && !isFloat(a.dtype) ? as(a, getDefaultDtype()) : a;
   const out = rawUnary(op, x);
+  if (!needsGrad2(x, null)) return out;
   const saved = saves === 'none' ? [] : saves === 'input' ? [x] : [out];
   return recordOp(out, name, [x], (g) => [grad(g, x, out)], saved);
 }
@@ -383,7 +396,7 @@ export function where(condition: Tensor, a: TensorOrScalar, b: TensorOrScalar): 
   const c = as(condition, 'bool');
   const backend = checkSameBackend('where', c, x, y);
   const shape = broadcastShapes(broadcastShapes(c.shape, x.shape), y.shape);
-  const out = alloc(shape, d, backend);
+  const out = allocOut(shape, d, backend);
   backend.where(
     broadcastView(c, shape),
     broadcastView(x, shape),

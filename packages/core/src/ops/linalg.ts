@@ -9,7 +9,7 @@ import { DTypeError, ShapeError, shapeStr } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { resultType } from './elementwise.js';
 import { diagonal, placeInto } from './shape.js';
-import { alloc, broadcastShapes, checkSameBackend, numelOf, sumToShape } from './util.js';
+import { alloc, allocOut, broadcastShapes, checkSameBackend, numelOf, sumToShape } from './util.js';
 
 /**
  * Batched product of `a` [..., m, k] and `b` [..., k, n] (batch dims broadcast), with no
@@ -31,7 +31,8 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const bBatch = b.shape.slice(0, -2);
   const batchShape = broadcastShapes(aBatch, bBatch);
   const batch = numelOf(batchShape);
-  const out = alloc([...batchShape, m, n], a.dtype, backend);
+  // Every output is written (a dot product over k > 0 terms); k = 0 gives zeros.
+  const out = (k > 0 ? allocOut : alloc)([...batchShape, m, n], a.dtype, backend);
   const aN = numelOf(aBatch);
   const bN = numelOf(bBatch);
   if ((aN === batch || aN === 1) && (bN === batch || bN === 1)) {
@@ -142,22 +143,26 @@ export function matmulWeightT(input: Tensor, weight: Tensor): Tensor {
   const outF = weight.shape[0]!;
   const lead = input.shape.slice(0, -1);
   const rows = numelOf(lead);
-  const x2 = input._view([rows, inF]);
+  // A 2-D input is already the [rows, inF] matrix and the product already the result's
+  // shape: no views around the kernel (bmm reads whatever layout through `.storage`).
+  const flat = input.dim() === 2;
+  const x2 = flat ? input : input._view([rows, inF]);
   const raw = bmm(x2, weight, false, true);
-  x2.dispose();
-  const out = raw._view([...lead, outF]);
-  raw.dispose();
+  if (!flat) x2.dispose();
+  let out = raw;
+  if (!flat) {
+    out = raw._view([...lead, outF]);
+    raw.dispose();
+  }
   return recordOp(
     out,
-    input.dim() === 2 ? 'MmBackward0' : 'UnsafeViewBackward0',
+    flat ? 'MmBackward0' : 'UnsafeViewBackward0',
     [input, weight],
     (g, needs) => {
-      const g2 = g.reshape([rows, outF]);
-      const x = input.reshape([rows, inF]);
-      return [
-        needs[0] ? bmm(g2, weight, false, false).reshape(input.shape) : null,
-        needs[1] ? bmm(g2, x, true, false) : null,
-      ];
+      const g2 = flat ? g : g.reshape([rows, outF]);
+      const x = flat ? input : input.reshape([rows, inF]);
+      const gx = needs[0] ? bmm(g2, weight, false, false) : null;
+      return [gx && !flat ? gx.reshape(input.shape) : gx, needs[1] ? bmm(g2, x, true, false) : null];
     },
     [input, weight],
   );

@@ -7,7 +7,7 @@ import { DTypeError, shapeStr, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { exclusiveProducts } from './cumulative.js';
 import { where } from './elementwise.js';
-import { alloc, normDim, numelOf } from './util.js';
+import { alloc, allocOut, normDim, numelOf } from './util.js';
 
 type Dims = number | readonly number[] | null | undefined;
 
@@ -30,35 +30,77 @@ function outShape(shape: readonly number[], dims: readonly number[], keepdim: bo
   return keepdim ? keptShape(shape, dims) : shape.filter((_, i) => !dims.includes(i));
 }
 
-/** One kernel call reducing axis `d` of `t`; the result has size 1 at `d`. */
-function reduceAxis(op: ReduceOp, t: Tensor, d: number, dtype: DType): Tensor {
-  const outer = numelOf(t.shape.slice(0, d));
-  const len = t.shape[d]!;
-  const inner = numelOf(t.shape.slice(d + 1));
-  const shape = [...t.shape];
-  shape[d] = 1;
-  const out = alloc(shape, dtype, t.backend);
-  t.backend.reduce(op, t.storage, outer, len, inner, out.storage);
+/**
+ * One kernel call reducing `t` seen as `[outer, len, inner]` into a new tensor of `shape`
+ * (`outer * inner` elements). The kernels write every output when `len > 0`; an empty
+ * reduction is the zero-filled result.
+ */
+function reduceRaw(
+  op: ReduceOp,
+  t: Tensor,
+  outer: number,
+  len: number,
+  inner: number,
+  dtype: DType,
+  shape: readonly number[],
+): Tensor {
+  const backend = t.backend;
+  const out = len > 0 ? allocOut(shape, dtype, backend) : alloc(shape, dtype, backend);
+  backend.reduce(op, t.storage, outer, len, inner, out.storage);
   return out;
 }
 
-/** Reduces every dim in `dims` (no autograd); the result has `keepdim` shape. */
-function reduceDims(op: 'sum' | 'max' | 'min', t: Tensor, dims: readonly number[], dtype: DType): Tensor {
-  const contiguousRun = dims.every((d, i) => i === 0 || d === dims[i - 1]! + 1);
+/** Product of `shape[from..to)`. */
+function span(shape: readonly number[], from: number, to: number): number {
+  let n = 1;
+  for (let i = from; i < to; i++) n *= shape[i]!;
+  return n;
+}
+
+/** One kernel call reducing axis `d` of `t`; the result has size 1 at `d`. */
+function reduceAxis(op: ReduceOp, t: Tensor, d: number, dtype: DType): Tensor {
+  const shape = [...t.shape];
+  shape[d] = 1;
+  return reduceRaw(
+    op,
+    t,
+    span(t.shape, 0, d),
+    t.shape[d]!,
+    span(t.shape, d + 1, t.shape.length),
+    dtype,
+    shape,
+  );
+}
+
+/**
+ * Reduces every dim in `dims` (no autograd). The result has `shape` when given (the
+ * reduced shape with or without kept dims: the same elements in the same order), else the
+ * `keepdim` shape.
+ */
+function reduceDims(
+  op: 'sum' | 'max' | 'min',
+  t: Tensor,
+  dims: readonly number[],
+  dtype: DType,
+  shape?: readonly number[],
+): Tensor {
+  let contiguousRun = true;
+  for (let i = 1; i < dims.length; i++) if (dims[i] !== dims[i - 1]! + 1) contiguousRun = false;
   if (dims.length > 0 && contiguousRun) {
-    // Reduce a run of adjacent dims in one pass by seeing them as one axis.
+    // A run of adjacent dims is one axis of the row-major elements: one pass, straight
+    // into the result's shape.
     const first = dims[0]!;
     const last = dims[dims.length - 1]!;
-    const folded = t._view([
-      ...t.shape.slice(0, first),
-      numelOf(t.shape.slice(first, last + 1)),
-      ...t.shape.slice(last + 1),
-    ]);
-    const r = reduceAxis(op, folded, first, dtype);
-    folded.dispose();
-    const out = r._view(keptShape(t.shape, dims));
-    r.dispose();
-    return out;
+    const n = t.shape.length;
+    return reduceRaw(
+      op,
+      t,
+      span(t.shape, 0, first),
+      span(t.shape, first, last + 1),
+      span(t.shape, last + 1, n),
+      dtype,
+      shape ?? keptShape(t.shape, dims),
+    );
   }
   let cur = t;
   for (const d of [...dims].reverse()) {
@@ -66,8 +108,8 @@ function reduceDims(op: 'sum' | 'max' | 'min', t: Tensor, dims: readonly number[
     if (cur !== t) cur.dispose();
     cur = next;
   }
-  if (cur === t) return t._view(t.shape);
-  return cur;
+  if (cur === t) cur = t._view(t.shape);
+  return shape ? finish(cur, shape) : cur;
 }
 
 function finish(r: Tensor, shape: readonly number[]): Tensor {
@@ -78,6 +120,9 @@ function finish(r: Tensor, shape: readonly number[]): Tensor {
 
 /** Broadcasts a reduced gradient back over the input's shape. */
 function expandBack(g: Tensor, input: Tensor, dims: readonly number[]): Tensor {
+  // A 0-dim gradient (a full reduction) expands as it is: the leading dims it gains are
+  // the kept size-1 dims, so the reshape to them would be a view for nothing.
+  if (g.dim() === 0) return g.expand(input.shape);
   return g.reshape(keptShape(input.shape, dims)).expand(input.shape);
 }
 
@@ -86,7 +131,7 @@ export function sum(t: Tensor, dim: Dims, keepdim: boolean): Tensor {
   const dims = normDims(t, dim);
   const dtype = isFloat(t.dtype) ? t.dtype : 'int32';
   const x = t.dtype === 'bool' ? t.to('int32') : t;
-  const out = finish(reduceDims('sum', x, dims, dtype), outShape(t.shape, dims, keepdim));
+  const out = reduceDims('sum', x, dims, dtype, outShape(t.shape, dims, keepdim));
   const name = dim === null || dim === undefined ? 'SumBackward0' : 'SumBackward1';
   return recordOp(out, name, [t], (g) => [expandBack(g, t, dims)]);
 }
@@ -102,7 +147,7 @@ export function mean(t: Tensor, dim: Dims, keepdim: boolean): Tensor {
   const n = numelOf(dims.map((d) => t.shape[d]!));
   const out = noGrad(() =>
     tidy(() => {
-      const s = finish(reduceDims('sum', t, dims, t.dtype), outShape(t.shape, dims, keepdim));
+      const s = reduceDims('sum', t, dims, t.dtype, outShape(t.shape, dims, keepdim));
       return s.div(n);
     }),
   );
@@ -122,7 +167,7 @@ function checkNonEmpty(t: Tensor, op: string): void {
 export function maxAll(t: Tensor, op: 'max' | 'min'): Tensor {
   checkNonEmpty(t, op);
   const dims = normDims(t, null);
-  const out = finish(reduceDims(op, t, dims, t.dtype), []);
+  const out = reduceDims(op, t, dims, t.dtype, []);
   return recordOp(
     out,
     op === 'max' ? 'MaxBackward1' : 'MinBackward1',

@@ -5,7 +5,7 @@ import { ShapeError, shapeStr, ValueError } from '../errors.js';
 import { viewStrides } from '../layout.js';
 import type { Tensor } from '../tensor.js';
 import { arangeIndex } from './indexing.js';
-import { alloc, checkSameBackend, normDim, numelOf, sumToShape } from './util.js';
+import { alloc, allocOut, checkSameBackend, normDim, numelOf, sumToShape } from './util.js';
 
 export { normDim } from './util.js';
 
@@ -384,7 +384,7 @@ export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
 
 /** A copy in a new storage, row-major (`clone()`, and `contiguous()` of a non-contiguous tensor). */
 export function clone(t: Tensor): Tensor {
-  const out = alloc(t.shape, t.dtype, t.backend);
+  const out = allocOut(t.shape, t.dtype, t.backend);
   t.backend.copy(t._strided(), out.storage);
   return recordOp(out, 'CloneBackward0', [t], (g) => [g]);
 }

@@ -30,7 +30,11 @@ export function broadcastView(t: Tensor, shape: readonly number[]): View {
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** PyTorch's broadcasting rule, with its error message plus both shapes. */
@@ -62,6 +66,13 @@ export function normDim(dim: number, ndim: number): number {
   return dim < 0 ? dim + n : dim;
 }
 
+/** `checkSameBackend` for the two operands of a binary op (no rest array). */
+export function checkSameBackend2(op: string, a: Tensor, b: Tensor): Backend {
+  const backend = a.backend;
+  if (b.backend !== backend) return checkSameBackend(op, a, b);
+  return backend;
+}
+
 export function checkSameBackend(op: string, ...ts: readonly Tensor[]): Backend {
   const b = ts[0]!.backend;
   for (const t of ts) {
@@ -82,10 +93,19 @@ export function checkDTypeSupported(b: Backend, dtype: DType): void {
   }
 }
 
-/** Allocates a result tensor, after checking the backend stores the dtype. */
+/** Allocates a result tensor, zero-filled, after checking the backend stores the dtype. */
 export function alloc(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
   checkDTypeSupported(backend, dtype);
   return Tensor.empty(shape, dtype, backend);
+}
+
+/**
+ * `alloc` without the zero fill (`Backend.empty`): only for a result that the kernel called
+ * next writes in full, every element, whatever the values.
+ */
+export function allocOut(shape: readonly number[], dtype: DType, backend: Backend): Tensor {
+  checkDTypeSupported(backend, dtype);
+  return Tensor.uninit(shape, dtype, backend);
 }
 
 /** Sums `g` down to `shape` (undoing broadcasting), for backward of broadcasting ops. */

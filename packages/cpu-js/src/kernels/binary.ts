@@ -83,6 +83,148 @@ export function binaryRun(
   }
 }
 
+/**
+ * float32 arithmetic (add, sub, mul, div) over `rows` rows of `n` outputs, written
+ * contiguously from 0: operand rows start at `ia`/`ib` and advance by `ra`/`rb` (0 repeats a
+ * row: a broadcast bias), elements step `sa`/`sb` (1, or 0 for one value broadcast along
+ * the row; not both 0). Only ever called with Float32Arrays, so its loads and stores stay
+ * monomorphic whatever else the process runs; the values are `binaryRun`'s (the same f64
+ * arithmetic, rounded once on store). Returns false for what it does not take.
+ */
+export function binaryF32(
+  op: BinaryOp,
+  A: Float32Array,
+  ia: number,
+  ra: number,
+  sa: number,
+  B: Float32Array,
+  ib: number,
+  rb: number,
+  sb: number,
+  O: Float32Array,
+  rows: number,
+  n: number,
+): boolean {
+  if ((sa !== 0 && sa !== 1) || (sb !== 0 && sb !== 1) || (sa === 0 && sb === 0)) return false;
+  switch (op) {
+    case 'add':
+      for (let r = 0, io = 0; r < rows; r++, ia += ra, ib += rb, io += n) {
+        if (sb === 0) {
+          const y = B[ib];
+          for (let j = 0; j < n; j++) O[io + j] = A[ia + j] + y;
+        } else if (sa === 0) {
+          const x = A[ia];
+          for (let j = 0; j < n; j++) O[io + j] = x + B[ib + j];
+        } else for (let j = 0; j < n; j++) O[io + j] = A[ia + j] + B[ib + j];
+      }
+      return true;
+    case 'sub':
+      for (let r = 0, io = 0; r < rows; r++, ia += ra, ib += rb, io += n) {
+        if (sb === 0) {
+          const y = B[ib];
+          for (let j = 0; j < n; j++) O[io + j] = A[ia + j] - y;
+        } else if (sa === 0) {
+          const x = A[ia];
+          for (let j = 0; j < n; j++) O[io + j] = x - B[ib + j];
+        } else for (let j = 0; j < n; j++) O[io + j] = A[ia + j] - B[ib + j];
+      }
+      return true;
+    case 'mul':
+      for (let r = 0, io = 0; r < rows; r++, ia += ra, ib += rb, io += n) {
+        if (sb === 0) {
+          const y = B[ib];
+          for (let j = 0; j < n; j++) O[io + j] = A[ia + j] * y;
+        } else if (sa === 0) {
+          const x = A[ia];
+          for (let j = 0; j < n; j++) O[io + j] = x * B[ib + j];
+        } else for (let j = 0; j < n; j++) O[io + j] = A[ia + j] * B[ib + j];
+      }
+      return true;
+    case 'div':
+      for (let r = 0, io = 0; r < rows; r++, ia += ra, ib += rb, io += n) {
+        if (sb === 0) {
+          const y = B[ib];
+          for (let j = 0; j < n; j++) O[io + j] = A[ia + j] / y;
+        } else if (sa === 0) {
+          const x = A[ia];
+          for (let j = 0; j < n; j++) O[io + j] = x / B[ib + j];
+        } else for (let j = 0; j < n; j++) O[io + j] = A[ia + j] / B[ib + j];
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * `binaryScalar` on float32: `O[i] = op(A[i], s)` (or `op(s, A[i])`), the scalar a JS
+ * number as `binaryRun` reads it from its float64 cell. Arithmetic into float32, comparisons
+ * into bool; false for the rest.
+ */
+export function scalarF32(
+  op: BinaryOp,
+  A: Float32Array,
+  s: number,
+  O: Float32Array | Uint8Array,
+  n: number,
+  scalarFirst: boolean,
+): boolean {
+  if (O instanceof Float32Array) return scalarArithF32(op, A, s, O, n, scalarFirst);
+  if (scalarFirst) return false;
+  switch (op) {
+    case 'eq':
+      for (let i = 0; i < n; i++) O[i] = A[i] === s ? 1 : 0;
+      return true;
+    case 'ne':
+      for (let i = 0; i < n; i++) O[i] = A[i] !== s ? 1 : 0;
+      return true;
+    case 'lt':
+      for (let i = 0; i < n; i++) O[i] = A[i] < s ? 1 : 0;
+      return true;
+    case 'le':
+      for (let i = 0; i < n; i++) O[i] = A[i] <= s ? 1 : 0;
+      return true;
+    case 'gt':
+      for (let i = 0; i < n; i++) O[i] = A[i] > s ? 1 : 0;
+      return true;
+    case 'ge':
+      for (let i = 0; i < n; i++) O[i] = A[i] >= s ? 1 : 0;
+      return true;
+    default:
+      return false;
+  }
+}
+
+function scalarArithF32(
+  op: BinaryOp,
+  A: Float32Array,
+  s: number,
+  O: Float32Array,
+  n: number,
+  scalarFirst: boolean,
+): boolean {
+  switch (op) {
+    case 'add':
+      if (scalarFirst) for (let i = 0; i < n; i++) O[i] = s + A[i];
+      else for (let i = 0; i < n; i++) O[i] = A[i] + s;
+      return true;
+    case 'sub':
+      if (scalarFirst) for (let i = 0; i < n; i++) O[i] = s - A[i];
+      else for (let i = 0; i < n; i++) O[i] = A[i] - s;
+      return true;
+    case 'mul':
+      if (scalarFirst) for (let i = 0; i < n; i++) O[i] = s * A[i];
+      else for (let i = 0; i < n; i++) O[i] = A[i] * s;
+      return true;
+    case 'div':
+      if (scalarFirst) for (let i = 0; i < n; i++) O[i] = s / A[i];
+      else for (let i = 0; i < n; i++) O[i] = A[i] / s;
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Ops whose result is a number (not 0/1): on a bool output they need re-normalising. */
 export function isArithmetic(op: BinaryOp): boolean {
   return (
@@ -121,7 +263,9 @@ export function binaryKernel(
 ): void {
   const total = numelOf(outShape);
   if (total === 0) return;
+  const f32 = A instanceof Float32Array && B instanceof Float32Array && O instanceof Float32Array;
   if (isNaturalContiguous(aShape, aStrides, aOffset) && isNaturalContiguous(bShape, bStrides, bOffset)) {
+    if (f32 && binaryF32(op, A, 0, 0, 1, B, 0, 0, 1, O, 1, total)) return;
     binaryRun(op, A, 0, 1, B, 0, 1, O, 0, total, intMul);
     return;
   }
@@ -133,6 +277,13 @@ export function binaryKernel(
   const n = shape[r - 1];
   const sa = stA[r - 1];
   const sb = stB[r - 1];
+  // float32 with at most one outer dimension (a broadcast row or column, a scalar): one call.
+  if (f32 && r <= 2) {
+    const rows = r === 2 ? shape[0] : 1;
+    const ra = r === 2 ? stA[0] : 0;
+    const rb = r === 2 ? stB[0] : 0;
+    if (binaryF32(op, A, aOffset, ra, sa, B, bOffset, rb, sb, O, rows, n)) return;
+  }
   if (r === 1) {
     binaryRun(op, A, aOffset, sa, B, bOffset, sb, O, 0, n, intMul);
     return;

@@ -24,7 +24,10 @@ function dot(
  * loads 4 values of A and 4 of B for 16 multiply-adds (a plain i-k-j loop reloads and
  * stores the output row for every single one). Accumulators are JS numbers (float64), the
  * sum over p runs in order and is rounded once on store, so float32 results are at least
- * as accurate as PyTorch's float32 GEMM. Edges fall back to one dot product per element.
+ * as accurate as PyTorch's float32 GEMM. Edges take 4×1 and 1×4 blocks (four independent
+ * sums each, which matters for the narrow products of small models: n = 1 or m = 1), the
+ * last corner one dot product per element. Every output is the same sum in the same order,
+ * whichever block computes it.
  */
 export function matmulOne(
   A: TypedArray,
@@ -114,18 +117,53 @@ export function matmulOne(
       O[o3 + j + 2] = c32;
       O[o3 + j + 3] = c33;
     }
+    // Columns past the last 4-block: 4 rows × 1 column, four independent sums (the narrow
+    // products of a small model: `[m, k] @ [k, 1]`, a weight gradient `[k, m]ᵀ @ [k, 1]`).
     for (let j = n4; j < n; j++) {
-      const b = bBase + j * bsj;
-      O[o0 + j] = dot(A, a0, asp, B, b, bsp, k);
-      O[o1 + j] = dot(A, a1, asp, B, b, bsp, k);
-      O[o2 + j] = dot(A, a2, asp, B, b, bsp, k);
-      O[o3 + j] = dot(A, a3, asp, B, b, bsp, k);
+      let c0 = 0;
+      let c1 = 0;
+      let c2 = 0;
+      let c3 = 0;
+      let pa = 0;
+      let pb = bBase + j * bsj;
+      for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
+        const y = B[pb];
+        c0 += A[a0 + pa] * y;
+        c1 += A[a1 + pa] * y;
+        c2 += A[a2 + pa] * y;
+        c3 += A[a3 + pa] * y;
+      }
+      O[o0 + j] = c0;
+      O[o1 + j] = c1;
+      O[o2 + j] = c2;
+      O[o3 + j] = c3;
     }
   }
+  // Rows past the last 4-block: 1 row × 4 columns (a `[1, k] @ [k, n]` weight gradient), then
+  // one dot product per element.
   for (let i = m4; i < m; i++) {
     const a = aBase + i * asi;
     const o = oBase + i * n;
-    for (let j = 0; j < n; j++) O[o + j] = dot(A, a, asp, B, bBase + j * bsj, bsp, k);
+    for (let j = 0; j < n4; j += 4) {
+      let c0 = 0;
+      let c1 = 0;
+      let c2 = 0;
+      let c3 = 0;
+      let pa = a;
+      let pb = bBase + j * bsj;
+      for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
+        const x = A[pa];
+        c0 += x * B[pb];
+        c1 += x * B[pb + bsj];
+        c2 += x * B[pb + 2 * bsj];
+        c3 += x * B[pb + 3 * bsj];
+      }
+      O[o + j] = c0;
+      O[o + j + 1] = c1;
+      O[o + j + 2] = c2;
+      O[o + j + 3] = c3;
+    }
+    for (let j = n4; j < n; j++) O[o + j] = dot(A, a, asp, B, bBase + j * bsj, bsp, k);
   }
 }
 

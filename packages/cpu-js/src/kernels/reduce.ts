@@ -1,5 +1,11 @@
 import type { ReduceOp, TypedArray } from '@stepwise/core';
 
+/**
+ * Up to this many columns (`inner`) a plain sum keeps its accumulators in locals, four
+ * columns per pass down the rows (rows of at most 256 bytes: the passes stay in cache).
+ */
+const SMALL_INNER = 64;
+
 /** Scratch accumulators reused across calls (reductions never nest). */
 let scratch = new Float64Array(64);
 function accumulators(n: number): Float64Array {
@@ -71,6 +77,37 @@ export function reduceKernel(
           for (let k = 0, oo = o * inner; k < inner; k++) {
             const c = acc[inner + k];
             O[oo + k] = Number.isNaN(c) ? acc[k] : acc[k] + c;
+          }
+        }
+        return;
+      }
+      if (inner <= SMALL_INNER) {
+        // Few columns (a bias gradient: [batch, features] summed over the batch): four
+        // columns at a time in local sums, each still added in row order from 0.
+        const k4 = inner - (inner % 4);
+        for (let o = 0; o < outer; o++) {
+          const base = o * block;
+          const oo = o * inner;
+          for (let k = 0; k < k4; k += 4) {
+            let s0 = 0;
+            let s1 = 0;
+            let s2 = 0;
+            let s3 = 0;
+            for (let j = 0, i = base + k; j < len; j++, i += inner) {
+              s0 += X[i];
+              s1 += X[i + 1];
+              s2 += X[i + 2];
+              s3 += X[i + 3];
+            }
+            O[oo + k] = s0;
+            O[oo + k + 1] = s1;
+            O[oo + k + 2] = s2;
+            O[oo + k + 3] = s3;
+          }
+          for (let k = k4; k < inner; k++) {
+            let s0 = 0;
+            for (let j = 0, i = base + k; j < len; j++, i += inner) s0 += X[i];
+            O[oo + k] = s0;
           }
         }
         return;

@@ -20,6 +20,34 @@ function whereRun(
   for (let i = io; i < end; i++, ic += sc, ia += sa, ib += sb) O[i] = C[ic] !== 0 ? A[ia] : B[ib];
 }
 
+/**
+ * One run of float32 values under a bool condition, every stride 0 or 1 (relu's backward:
+ * `where(out > 0, grad, 0)`). Only ever sees these array types, so it stays monomorphic.
+ */
+function whereRunF32(
+  C: Uint8Array,
+  ic: number,
+  sc: number,
+  A: Float32Array,
+  ia: number,
+  sa: number,
+  B: Float32Array,
+  ib: number,
+  sb: number,
+  O: Float32Array,
+  n: number,
+): void {
+  if (sc === 1 && sa === 1 && sb === 0) {
+    const y = B[ib];
+    for (let i = 0; i < n; i++) O[i] = C[ic + i] !== 0 ? A[ia + i] : y;
+  } else if (sc === 1 && sa === 0 && sb === 1) {
+    const x = A[ia];
+    for (let i = 0; i < n; i++) O[i] = C[ic + i] !== 0 ? x : B[ib + i];
+  } else {
+    for (let i = 0; i < n; i++, ic += sc, ia += sa, ib += sb) O[i] = C[ic] !== 0 ? A[ia] : B[ib];
+  }
+}
+
 /** torch.where(cond, a, b) over broadcast views; an odometer walks all but the innermost dim. */
 export function whereKernel(
   C: TypedArray,
@@ -41,6 +69,16 @@ export function whereKernel(
   const [stC, stA, stB] = col.strides;
   const r = shape.length;
   const n = shape[r - 1];
+  if (
+    r === 1 &&
+    C instanceof Uint8Array &&
+    A instanceof Float32Array &&
+    B instanceof Float32Array &&
+    O instanceof Float32Array
+  ) {
+    whereRunF32(C, cOffset, stC[0], A, aOffset, stA[0], B, bOffset, stB[0], O, n);
+    return;
+  }
   const rows = total / n;
   const idx = new Array<number>(r).fill(0);
   let ic = cOffset;

@@ -12,10 +12,9 @@ export interface Problem {
   loss(): Tensor;
 }
 
-export const PROBLEMS: Record<string, { title: string; lr: number; build(): Problem }> = {
+export const PROBLEMS: Record<string, { title: string; build(): Problem }> = {
   mlp: {
     title: '1-20-1 MLP on y = x² + 0.1·noise',
-    lr: 0.01,
     build() {
       torch.manualSeed(42);
       const x = torch.linspace(-1, 1, 400).unsqueeze(1);
@@ -26,7 +25,6 @@ export const PROBLEMS: Record<string, { title: string; lr: number; build(): Prob
   },
   logistic: {
     title: 'logistic regression (seed 000)',
-    lr: 0.01,
     build() {
       const x = torch.tensor([
         [2.5, 1.3, 6.2, 1.3, 5.4, 6, 4.3, 8.2],
@@ -46,7 +44,6 @@ export const PROBLEMS: Record<string, { title: string; lr: number; build(): Prob
   },
   spiral: {
     title: '2-class spiral, 2-32-32-1 MLP, BCE with logits',
-    lr: 0.01,
     build() {
       torch.manualSeed(3);
       const n = 200;

@@ -2,7 +2,7 @@
 
 import { F32 } from '../src/codes';
 import { copyBytes, imin, nan } from './common';
-import { EDGE_BYTES, gemm, gemmScratchBytes, KC, MR, micro, nrOf, packA, packB } from './matmul';
+import { APACK, EDGE_BYTES, gemm, gemmScratchBytes, KC, MR, micro, nrOf, packA, packB } from './matmul';
 
 /**
  * The 4 x 4 block of rows r0..r3, transposed, stored at dst, dst + step, dst + 2 step,
@@ -91,12 +91,15 @@ function panelBytes(g: usize, esz: i32): i32 {
   const kk = cg * gi(g, G_KH) * gi(g, G_KW);
   const hp = gi(g, G_INH) + 2 * gi(g, G_PH);
   const wp = gi(g, G_INW) + 2 * gi(g, G_PW);
-  let a = groups * roundMR(og) * kk;
-  const a2 = roundMR(og) * KC;
+  // Packed A (APACK bytes an element): the forward's weights, or a KC block of gradOut;
+  // the weight gradient's transposed form packs all of gradOut^T's panels for one KC block
+  // there instead, and its A panel where B's panel goes.
+  let a = groups * roundMR(og) * kk * APACK;
+  const a2 = roundMR(og) * KC * APACK;
   if (a2 > a) a = a2;
-  // The weight gradient's transposed form packs all of gradOut^T's panels for one KC block.
   const bT = KC * ((og + 7) & ~7) * esz;
-  return 8 * 64 + EDGE_BYTES + 64 + KC * 32 + bT + kk * 4 + a * esz + cg * hp * wp * esz;
+  if (bT > a) a = bT;
+  return 8 * 64 + EDGE_BYTES + 64 + KC * MR * APACK + kk * 4 + a + cg * hp * wp * esz;
 }
 
 /** Scratch of the input-gradient driver: tables, packed W^T and gradOut, a chunk, the padded gradient. */
@@ -112,7 +115,7 @@ function inputGradBytes(g: usize, esz: i32): i32 {
   const hq = paddedExtent(gi(g, G_OUTH), gi(g, G_SH), gi(g, G_KH), gi(g, G_DH), gi(g, G_PH), gi(g, G_INH));
   const wq = paddedExtent(gi(g, G_OUTW), gi(g, G_SW), gi(g, G_KW), gi(g, G_DW), gi(g, G_PW), gi(g, G_INW));
   return (
-    8 * 64 + EDGE_BYTES + kk * 4 + groups * roundMR(kk) * og * esz + (og + MR) * np * 32 + cg * hq * wq * esz
+    8 * 64 + EDGE_BYTES + kk * 4 + groups * roundMR(kk) * og * APACK + (og + MR) * np * 32 + cg * hq * wq * esz
   );
 }
 
@@ -280,8 +283,8 @@ function packTaps<T>(
 /**
  * Packs an A panel of the transposed weight gradient: rows are the MR im2col rows at `offs`
  * (mr of them, zero past), steps the output pixels pc .. pc+kc: A(k, p) = img[offs[k] +
- * pixel offset of p], MR values per step. float32 rows of a multiple of 4 pixels transpose
- * 4 x 4 blocks read straight from the image.
+ * pixel offset of p], MR values per step, each broadcast to a vector (APACK). float32 rows
+ * of a multiple of 4 pixels read 4 pixels of each row at a time straight from the image.
  */
 function packTapRows<T>(
   kc: i32,
@@ -306,8 +309,27 @@ function packTapRows<T>(
       const n = pc + p;
       const h = n / outW;
       const cb = (<usize>(h * sH * wp + n - h * outW)) << 2;
-      transpose4(v128.load(q0 + cb), v128.load(q1 + cb), v128.load(q2 + cb), v128.load(q3 + cb), dst, 16);
-      dst += 64;
+      const x0 = v128.load(q0 + cb);
+      const x1 = v128.load(q1 + cb);
+      const x2 = v128.load(q2 + cb);
+      const x3 = v128.load(q3 + cb);
+      v128.store(dst, i32x4.shuffle(x0, x0, 0, 0, 0, 0));
+      v128.store(dst, i32x4.shuffle(x1, x1, 0, 0, 0, 0), 16);
+      v128.store(dst, i32x4.shuffle(x2, x2, 0, 0, 0, 0), 32);
+      v128.store(dst, i32x4.shuffle(x3, x3, 0, 0, 0, 0), 48);
+      v128.store(dst, i32x4.shuffle(x0, x0, 1, 1, 1, 1), 64);
+      v128.store(dst, i32x4.shuffle(x1, x1, 1, 1, 1, 1), 80);
+      v128.store(dst, i32x4.shuffle(x2, x2, 1, 1, 1, 1), 96);
+      v128.store(dst, i32x4.shuffle(x3, x3, 1, 1, 1, 1), 112);
+      v128.store(dst, i32x4.shuffle(x0, x0, 2, 2, 2, 2), 128);
+      v128.store(dst, i32x4.shuffle(x1, x1, 2, 2, 2, 2), 144);
+      v128.store(dst, i32x4.shuffle(x2, x2, 2, 2, 2, 2), 160);
+      v128.store(dst, i32x4.shuffle(x3, x3, 2, 2, 2, 2), 176);
+      v128.store(dst, i32x4.shuffle(x0, x0, 3, 3, 3, 3), 192);
+      v128.store(dst, i32x4.shuffle(x1, x1, 3, 3, 3, 3), 208);
+      v128.store(dst, i32x4.shuffle(x2, x2, 3, 3, 3, 3), 224);
+      v128.store(dst, i32x4.shuffle(x3, x3, 3, 3, 3, 3), 240);
+      dst += 4 * MR * APACK;
     }
     return;
   }
@@ -316,12 +338,11 @@ function packTapRows<T>(
     const h = n / outW;
     const cb = h * sH * wp + (n - h * outW) * sW;
     for (let r = 0; r < MR; r++) {
-      store<T>(
-        dst + <usize>r * sz,
-        r < mr ? load<T>(img + <usize>(load<i32>(offs + ((<usize>r) << 2)) + cb) * sz) : <T>0,
-      );
+      const v = r < mr ? load<T>(img + <usize>(load<i32>(offs + ((<usize>r) << 2)) + cb) * sz) : <T>0;
+      if (sz === 4) v128.store(dst + <usize>r * APACK, f32x4.splat(<f32>v));
+      else v128.store(dst + <usize>r * APACK, f64x2.splat(<f64>v));
     }
-    dst += <usize>MR * sz;
+    dst += <usize>MR * APACK;
   }
 }
 
@@ -449,7 +470,7 @@ function convForward<T>(x: usize, w: usize, out: usize, g: usize, scratch: usize
   const offs = s;
   s = al64(s + <usize>kk * 4);
   const ap = s;
-  s = al64(s + <usize>(groups * og4 * kk) * sz);
+  s = al64(s + <usize>(groups * og4 * kk) * APACK);
   const xp = s;
   kOffsets(g, cg, padded ? hp : gi(g, G_INH), padded ? wp : gi(g, G_INW), offs);
   for (let gr = 0; gr < groups; gr++) {
@@ -461,7 +482,7 @@ function convForward<T>(x: usize, w: usize, out: usize, g: usize, scratch: usize
         w + <usize>(gr * og * kk + pc) * sz,
         kk,
         1,
-        ap + <usize>(gr * og4 * kk + og4 * pc) * sz,
+        ap + <usize>(gr * og4 * kk + og4 * pc) * APACK,
       );
     }
   }
@@ -480,7 +501,7 @@ function convForward<T>(x: usize, w: usize, out: usize, g: usize, scratch: usize
       const og0 = out + <usize>((nb * outC + gr * og) * hw) * sz;
       for (let pc = 0; pc < kk; pc += KC) {
         const kc = imin(KC, kk - pc);
-        const apc = ap + <usize>(gr * og4 * kk + og4 * pc) * sz;
+        const apc = ap + <usize>(gr * og4 * kk + og4 * pc) * APACK;
         for (let jp = 0; jp < np; jp++) {
           const j0 = jp * NR;
           const nr = imin(NR, hw - j0);
@@ -499,7 +520,7 @@ function convForward<T>(x: usize, w: usize, out: usize, g: usize, scratch: usize
           );
           for (let ip = 0; ip < mp; ip++) {
             const mr = imin(MR, og - ip * MR);
-            const app = apc + <usize>(ip * kc * MR) * sz;
+            const app = apc + <usize>(ip * kc * MR) * APACK;
             const cp = og0 + <usize>(ip * MR * hw + j0) * sz;
             if (mr === MR && nr === NR) micro<T>(kc, app, bp, cp, ldcBytes, pc > 0);
             else {
@@ -600,7 +621,7 @@ function convBackwardInput<T>(dt: i32, gout: usize, w: usize, gx: usize, g: usiz
   const tOff = s;
   s = al64(s + <usize>kk * 4);
   const ap = s;
-  s = al64(s + <usize>(groups * k4 * og) * sz);
+  s = al64(s + <usize>(groups * k4 * og) * APACK);
   const chunk = s;
   s = al64(s + <usize>(MR * np * NR) * sz);
   const bp = s;
@@ -621,7 +642,7 @@ function convBackwardInput<T>(dt: i32, gout: usize, w: usize, gx: usize, g: usiz
   }
   // A = W^T: A(k, o) = w[o, k], all k rows, one block of og.
   for (let gr = 0; gr < groups; gr++)
-    packA<T>(kk, og, w + <usize>(gr * og * kk) * sz, 1, kk, ap + <usize>(gr * k4 * og) * sz);
+    packA<T>(kk, og, w + <usize>(gr * og * kk) * sz, 1, kk, ap + <usize>(gr * k4 * og) * APACK);
   const mp = k4 / MR;
   const chunkRow = <usize>(np * NR) * sz;
   const planeBytes = <usize>(cg * hq * wq) * sz;
@@ -631,10 +652,10 @@ function convBackwardInput<T>(dt: i32, gout: usize, w: usize, gx: usize, g: usiz
       const xg = gx + <usize>((nb * inC + gr * cg) * inHW) * sz;
       packB<T>(og, hw, go, hw, 1, bp);
       memory.fill(gp, 0, planeBytes);
-      const apg = ap + <usize>(gr * k4 * og) * sz;
+      const apg = ap + <usize>(gr * k4 * og) * APACK;
       for (let ip = 0; ip < mp; ip++) {
         // MR rows of gradCols, then each row added into the padded gradient.
-        const app = apg + <usize>(ip * og * MR) * sz;
+        const app = apg + <usize>(ip * og * MR) * APACK;
         for (let jp = 0; jp < np; jp++) {
           micro<T>(og, app, bp + <usize>(jp * og * NR) * sz, chunk + <usize>(jp * NR) * sz, chunkRow, false);
         }
@@ -807,13 +828,14 @@ function convBackwardWeight<T>(gout: usize, x: usize, gw: usize, g: usize, scrat
   const edge = s;
   s = al64(s + EDGE_BYTES);
   s += 64;
+  // B's panel (the transposed form: an A panel of im2col rows).
   const bp = s;
-  s = al64(s + KC * 32);
+  s = al64(s + KC * MR * APACK);
   const offs = s;
   s = al64(s + <usize>kk * 4);
   const ap = s;
   // Packed gradOut: og4 rows of a KC block (the transposed form: all its NR-column panels).
-  s = al64(s + <usize>(max<i32>(og4, ((og + NR - 1) / NR) * NR) * KC) * sz);
+  s = al64(s + max<usize>(<usize>(og4 * KC) * APACK, <usize>(((og + NR - 1) / NR) * NR * KC) * sz));
   const xp = s;
   kOffsets(g, cg, hp, wp, offs);
   if (padded) memory.fill(xp, 0, <usize>(cg * hp * wp) * sz);
@@ -850,7 +872,7 @@ function convBackwardWeight<T>(gout: usize, x: usize, gw: usize, g: usize, scrat
           packTaps<T>(kc, pc, img, offs + ((<usize>j0) << 2), nr, outW, sH, sW, wp, bp);
           for (let ip = 0; ip < mp; ip++) {
             const mr = imin(MR, og - ip * MR);
-            const app = ap + <usize>(ip * kc * MR) * sz;
+            const app = ap + <usize>(ip * kc * MR) * APACK;
             const cp = gwg + <usize>(ip * MR * kk + j0) * sz;
             if (mr === MR && nr === NR) micro<T>(kc, app, bp, cp, ldcBytes, acc);
             else {

@@ -178,6 +178,33 @@ for (let t = 0; t < CASES; t++) {
     checked += 3;
   }
 }
+// Matmul (the GEMM the conv drivers share): transposes, batches, sizes past KC and MC.
+for (let t = 0; t < Math.ceil(CASES / 3); t++) {
+  const dtype = rnd() < 0.7 ? 'float32' : 'float64';
+  const big = rnd() < 0.3;
+  const m = ri(1, big ? 300 : 40);
+  const k = ri(1, big ? 600 : 40);
+  const n = ri(1, big ? 300 : 40);
+  const batch = ri(1, 3);
+  const transA = rnd() < 0.5;
+  const transB = rnd() < 0.5;
+  const A = data(dtype, batch * m * k, rnd() < 0.1);
+  const B = data(dtype, batch * k * n, false);
+  const opts = { transA, transB, aBatchStride: m * k, bBatchStride: rnd() < 0.3 ? 0 : k * n };
+  const outs = [bo, bn].map((be) => {
+    const sa = be.alloc(dtype, A.length);
+    be.write(sa, A);
+    const sb = be.alloc(dtype, B.length);
+    be.write(sb, B);
+    const so = be.alloc(dtype, batch * m * n);
+    be.matmul(sa, sb, so, { batch, m, k, n }, opts);
+    const r = be.readSync(so);
+    for (const x of [sa, sb, so]) be.free(x);
+    return r;
+  });
+  same(outs[0], outs[1], `matmul ${dtype} ${JSON.stringify({ batch, m, k, n, ...opts })}`);
+  checked++;
+}
 // The CNN's own shapes at batch 64 (the big ones), float32.
 for (const [inC, outC, hw] of [
   [1, 32, 32],

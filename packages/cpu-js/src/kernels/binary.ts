@@ -106,49 +106,144 @@ export function binaryF32(
   n: number,
 ): boolean {
   if ((sa !== 0 && sa !== 1) || (sb !== 0 && sb !== 1) || (sa === 0 && sb === 0)) return false;
+  // Each loop is unrolled by four: the rows of a small layer are short (20 features),
+  // and the loop's own overhead is most of the cost of a short row.
+  const n4 = n - (n % 4);
   switch (op) {
     case 'add':
       for (let r = 0, io = 0; r < rows; r++, ia += ra, ib += rb, io += n) {
         if (sb === 0) {
           const y = B[ib];
-          for (let j = 0; j < n; j++) O[io + j] = A[ia + j] + y;
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = A[ia + j] + y;
+            O[io + j + 1] = A[ia + j + 1] + y;
+            O[io + j + 2] = A[ia + j + 2] + y;
+            O[io + j + 3] = A[ia + j + 3] + y;
+          }
+          for (; j < n; j++) O[io + j] = A[ia + j] + y;
         } else if (sa === 0) {
           const x = A[ia];
-          for (let j = 0; j < n; j++) O[io + j] = x + B[ib + j];
-        } else for (let j = 0; j < n; j++) O[io + j] = A[ia + j] + B[ib + j];
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = x + B[ib + j];
+            O[io + j + 1] = x + B[ib + j + 1];
+            O[io + j + 2] = x + B[ib + j + 2];
+            O[io + j + 3] = x + B[ib + j + 3];
+          }
+          for (; j < n; j++) O[io + j] = x + B[ib + j];
+        } else {
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = A[ia + j] + B[ib + j];
+            O[io + j + 1] = A[ia + j + 1] + B[ib + j + 1];
+            O[io + j + 2] = A[ia + j + 2] + B[ib + j + 2];
+            O[io + j + 3] = A[ia + j + 3] + B[ib + j + 3];
+          }
+          for (; j < n; j++) O[io + j] = A[ia + j] + B[ib + j];
+        }
       }
       return true;
     case 'sub':
       for (let r = 0, io = 0; r < rows; r++, ia += ra, ib += rb, io += n) {
         if (sb === 0) {
           const y = B[ib];
-          for (let j = 0; j < n; j++) O[io + j] = A[ia + j] - y;
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = A[ia + j] - y;
+            O[io + j + 1] = A[ia + j + 1] - y;
+            O[io + j + 2] = A[ia + j + 2] - y;
+            O[io + j + 3] = A[ia + j + 3] - y;
+          }
+          for (; j < n; j++) O[io + j] = A[ia + j] - y;
         } else if (sa === 0) {
           const x = A[ia];
-          for (let j = 0; j < n; j++) O[io + j] = x - B[ib + j];
-        } else for (let j = 0; j < n; j++) O[io + j] = A[ia + j] - B[ib + j];
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = x - B[ib + j];
+            O[io + j + 1] = x - B[ib + j + 1];
+            O[io + j + 2] = x - B[ib + j + 2];
+            O[io + j + 3] = x - B[ib + j + 3];
+          }
+          for (; j < n; j++) O[io + j] = x - B[ib + j];
+        } else {
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = A[ia + j] - B[ib + j];
+            O[io + j + 1] = A[ia + j + 1] - B[ib + j + 1];
+            O[io + j + 2] = A[ia + j + 2] - B[ib + j + 2];
+            O[io + j + 3] = A[ia + j + 3] - B[ib + j + 3];
+          }
+          for (; j < n; j++) O[io + j] = A[ia + j] - B[ib + j];
+        }
       }
       return true;
     case 'mul':
       for (let r = 0, io = 0; r < rows; r++, ia += ra, ib += rb, io += n) {
         if (sb === 0) {
           const y = B[ib];
-          for (let j = 0; j < n; j++) O[io + j] = A[ia + j] * y;
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = A[ia + j] * y;
+            O[io + j + 1] = A[ia + j + 1] * y;
+            O[io + j + 2] = A[ia + j + 2] * y;
+            O[io + j + 3] = A[ia + j + 3] * y;
+          }
+          for (; j < n; j++) O[io + j] = A[ia + j] * y;
         } else if (sa === 0) {
           const x = A[ia];
-          for (let j = 0; j < n; j++) O[io + j] = x * B[ib + j];
-        } else for (let j = 0; j < n; j++) O[io + j] = A[ia + j] * B[ib + j];
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = x * B[ib + j];
+            O[io + j + 1] = x * B[ib + j + 1];
+            O[io + j + 2] = x * B[ib + j + 2];
+            O[io + j + 3] = x * B[ib + j + 3];
+          }
+          for (; j < n; j++) O[io + j] = x * B[ib + j];
+        } else {
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = A[ia + j] * B[ib + j];
+            O[io + j + 1] = A[ia + j + 1] * B[ib + j + 1];
+            O[io + j + 2] = A[ia + j + 2] * B[ib + j + 2];
+            O[io + j + 3] = A[ia + j + 3] * B[ib + j + 3];
+          }
+          for (; j < n; j++) O[io + j] = A[ia + j] * B[ib + j];
+        }
       }
       return true;
     case 'div':
       for (let r = 0, io = 0; r < rows; r++, ia += ra, ib += rb, io += n) {
         if (sb === 0) {
           const y = B[ib];
-          for (let j = 0; j < n; j++) O[io + j] = A[ia + j] / y;
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = A[ia + j] / y;
+            O[io + j + 1] = A[ia + j + 1] / y;
+            O[io + j + 2] = A[ia + j + 2] / y;
+            O[io + j + 3] = A[ia + j + 3] / y;
+          }
+          for (; j < n; j++) O[io + j] = A[ia + j] / y;
         } else if (sa === 0) {
           const x = A[ia];
-          for (let j = 0; j < n; j++) O[io + j] = x / B[ib + j];
-        } else for (let j = 0; j < n; j++) O[io + j] = A[ia + j] / B[ib + j];
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = x / B[ib + j];
+            O[io + j + 1] = x / B[ib + j + 1];
+            O[io + j + 2] = x / B[ib + j + 2];
+            O[io + j + 3] = x / B[ib + j + 3];
+          }
+          for (; j < n; j++) O[io + j] = x / B[ib + j];
+        } else {
+          let j = 0;
+          for (; j < n4; j += 4) {
+            O[io + j] = A[ia + j] / B[ib + j];
+            O[io + j + 1] = A[ia + j + 1] / B[ib + j + 1];
+            O[io + j + 2] = A[ia + j + 2] / B[ib + j + 2];
+            O[io + j + 3] = A[ia + j + 3] / B[ib + j + 3];
+          }
+          for (; j < n; j++) O[io + j] = A[ia + j] / B[ib + j];
+        }
       }
       return true;
     default:

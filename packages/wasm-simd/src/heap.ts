@@ -47,9 +47,10 @@ export class Heap {
   /**
    * Allocates `bytes` (rounded up to 64), zero-filled unless `zeroFill` is false (then a reused
    * block keeps what it held); returns the byte offset. `what` names the allocation in an
-   * out-of-memory error (a tensor's dtype and element count).
+   * out-of-memory error (a tensor's dtype and element count), or makes that name: a
+   * function is called only for the error, so a hot allocation builds no string.
    */
-  alloc(bytes: number, what?: string, zeroFill = true): number {
+  alloc(bytes: number, what?: string | (() => string), zeroFill = true): number {
     const need = Heap.roundUp(bytes);
     let best = -1;
     let bestSize = Number.POSITIVE_INFINITY;
@@ -136,13 +137,13 @@ export class Heap {
     return MAX_PAGES * PAGE - this.start;
   }
 
-  private ensure(end: number, what?: string): void {
+  private ensure(end: number, what?: string | (() => string)): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     const havePages = have / PAGE;
     const needPages = Math.ceil(end / PAGE);
     const bytes = end - this.top;
-    const allocating = what ?? `${bytes} bytes`;
+    const allocating = (typeof what === 'function' ? what() : what) ?? `${bytes} bytes`;
     if (needPages > MAX_PAGES) {
       throw new WasmOutOfMemoryError(
         `wasm-simd: out of memory allocating ${allocating}: ${this.top - this.start} bytes of ` +

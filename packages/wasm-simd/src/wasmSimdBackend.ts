@@ -110,18 +110,19 @@ export class WasmSimdBackend implements Backend {
       throw new TypeError(`wasm-simd: unsupported dtype '${String(dtype)}'`);
     const bytes = size * bytesPerElement(dtype);
     const heap = this.rt.heap;
-    // A tensor past these limits can never fit, however much is disposed: say so.
-    const tensor = `a ${dtype} tensor of ${size} elements (${bytes} bytes)`;
+    // A tensor past these limits can never fit, however much is disposed: say so. (The
+    // description is built only for an error: a string per allocation costs.)
+    const tensor = () => `a ${dtype} tensor of ${size} elements (${bytes} bytes)`;
     if (bytes > heap.capacity) {
       throw new WasmOutOfMemoryError(
-        `wasm-simd: cannot allocate ${tensor}: one tensor can hold at most ${heap.capacity} ` +
+        `wasm-simd: cannot allocate ${tensor()}: one tensor can hold at most ${heap.capacity} ` +
           "bytes on this backend (a WebAssembly memory is at most 4 GiB, less the kernels' " +
           'own data); disposing other tensors will not help: split it into smaller tensors',
       );
     }
     if (size > MAX_ELEMENTS) {
       throw new WasmOutOfMemoryError(
-        `wasm-simd: cannot allocate ${tensor}: one tensor can hold at most ${MAX_ELEMENTS} ` +
+        `wasm-simd: cannot allocate ${tensor()}: one tensor can hold at most ${MAX_ELEMENTS} ` +
           'elements on this backend (its kernels count elements in 32-bit signed integers); ' +
           'disposing other tensors will not help: split it into smaller tensors',
       );

@@ -282,11 +282,24 @@ if (what === 'adam' || what === 'all') {
     single.fill(s, 1);
     single.fill(o, 2);
     const rt = single.rt;
-    const js = median(() => rt.u8.copyWithin(o.ptr, s.ptr, s.ptr + 16 * N), STEPS);
-    const wasm = median(() => {
+    // One thread: timed in this process's CPU time even when THREADS > 1 (nothing else runs).
+    const cpuMedian = (fn) => {
+      fn();
+      const ts = [];
+      for (let r = 0; r < STEPS; r++) {
+        const u0 = process.cpuUsage();
+        fn();
+        const u1 = process.cpuUsage(u0);
+        ts.push((u1.user + u1.system) / 1000);
+      }
+      ts.sort((x, y) => x - y);
+      return { med: ts[ts.length >> 1] };
+    };
+    const js = cpuMedian(() => rt.u8.copyWithin(o.ptr, s.ptr, s.ptr + 16 * N));
+    const wasm = cpuMedian(() => {
       rt.writeMeta([16 * N], [1]);
       rt.k.copy(1, s.ptr, o.ptr, 1, rt.meta);
-    }, STEPS);
+    });
     copyMs = Math.min(js.med, wasm.med);
     console.log(
       `copy limit, 1 thread`.padEnd(30),
@@ -300,7 +313,16 @@ if (what === 'adam' || what === 'all') {
   p.requiresGrad_(true);
   p.grad = torch.randn([N]).mul(0.1);
   const opt = new torch.optim.Adam([p], { lr: 1e-3 });
+  const c0 = threadCpu();
   const r = median(() => opt.step(), STEPS);
+  if (c0) {
+    const c1 = threadCpu();
+    const main = (c1.main - c0.main) / (STEPS + 1);
+    const workers = (c1.all - c0.all - (c1.main - c0.main)) / (STEPS + 1);
+    console.log(
+      `  CPU per step: calling thread ${main.toFixed(2)} ms (${(copyMs / main).toFixed(2)}x the copy limit if it never waits), workers ${workers.toFixed(2)} ms`,
+    );
+  }
   console.log(
     `optim.Adam ${N} params`.padEnd(30),
     `${fmt(r.med, 2)} ms/step median (${fmt(N / r.med / 1e3, 0)} Mparam/s), best ${r.min.toFixed(2)} ms;`,

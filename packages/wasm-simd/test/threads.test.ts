@@ -338,7 +338,7 @@ for (const place of placements(true)) {
       });
 
       it('a reused large heap block comes back zeroed (the pool zero-fills it)', () => {
-        const n = 3 << 18; // 3 MiB of float32
+        const n = 5 << 20; // 20 MiB of float32 (the pool zero-fills from 8 MiB)
         const s = w.alloc('float32', n);
         w.fill(s, 7);
         w.free(s);

@@ -4,6 +4,7 @@
  * core's flat list; with a pool, batches of 2 or more are split across it by image.
  */
 import { bytesPerElement, type Conv2dGeometry, conv2dGeometryValues } from '@stepwise/core';
+import { U8 } from '../codes.js';
 import { dtypeCode } from '../opCodes.js';
 import { PAR_GEMM_FLOPS, type Runtime, THREAD_ARGS, THREAD_ARGS_STRIDE } from '../runtime.js';
 import type { WasmStorage } from '../storage.js';
@@ -63,6 +64,7 @@ export function conv(
     partials,
     partialBytes: wBytes,
     outBytes: out.bytes,
+    u8: U8,
   });
   if (which === 2) {
     for (let w = 1; w < T; w++) {

@@ -175,9 +175,11 @@ export function executeJob(
       return;
     }
     case 'zero': {
+      // wasm's memory.fill: a typed array's fill on a shared memory is a relaxed atomic
+      // store per byte in V8, many times slower.
       const j = job.args;
       const [lo, hi] = share(j.bytes >>> 0, 64);
-      if (hi > lo) new Uint8Array(buf, (j.ptr >>> 0) + lo, hi - lo).fill(0);
+      for (let p = lo; p < hi; p += 1 << 30) k.fill(j.u8, j.ptr + p, Math.min(1 << 30, hi - p), 0);
       return;
     }
     case 'conv': {
@@ -185,7 +187,7 @@ export function executeJob(
       const [lo, hi] = share(j.batch, 1);
       if (hi <= lo) {
         // Share 0 owns the weight gradient's first write: zero it when it has no images.
-        if (j.which === 2 && w === 0) new Uint8Array(buf, j.out >>> 0, j.outBytes >>> 0).fill(0);
+        if (j.which === 2 && w === 0) k.fill(j.u8, j.out, j.outBytes, 0);
         return;
       }
       // This share's geometry: a copy of the 16 words with its own batch size.

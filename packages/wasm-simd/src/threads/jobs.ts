@@ -98,6 +98,8 @@ export const JOBS = {
     'partials',
     'partialBytes',
     'outBytes',
+    // the bool dtype's code: `fill` on bytes zeroes a weight gradient whose share is empty
+    'u8',
   ],
   /**
    * Max pooling forward (which 0: x -> out, argmax am) or backward (which 1: gradOut in `x`,
@@ -165,8 +167,11 @@ export const JOBS = {
     'xEsz',
     'outEsz',
   ],
-  /** Zero-fills `bytes` bytes at `ptr` (a large reused heap block), in 64-byte units. */
-  zero: ['ptr', 'bytes'],
+  /**
+   * Zero-fills `bytes` bytes at `ptr` (a large reused heap block) in 64-byte units, with the
+   * `fill` kernel on bytes (`u8`: the bool dtype's code).
+   */
+  zero: ['ptr', 'bytes', 'u8'],
   /** out = op(a, b) over one collapsed dimension (strides 0 or 1), 16-element units. */
   binary: [
     'op',

@@ -43,20 +43,6 @@ export class CharLSTM extends nn.Module {
   }
 }
 
-/** Draws an index from a probability vector (PyTorch: `torch.multinomial(probs, 1)`). */
-async function sampleIndex(probs: Tensor): Promise<number> {
-  const p = await probs.data();
-  const r = torch.rand([1]);
-  const u = await scalar(r);
-  r.dispose();
-  let acc = 0;
-  for (let i = 0; i < p.length; i++) {
-    acc += Number(p[i]);
-    if (u < acc) return i;
-  }
-  return p.length - 1;
-}
-
 export interface CharModelOptions {
   steps?: number;
   batchSize?: number;
@@ -155,23 +141,15 @@ export async function charModel(opts: CharModelOptions = {}) {
     let input = torch.tensor([Array.from(prompt, (c) => index.get(c)!)], { dtype: 'int32' }); // [1, len]
     sample = prompt;
     for (let i = 0; i < n; i++) {
-      // One step under noGrad, in a tidy that keeps only the distribution and the new state.
-      const [probs, next] = torch.tidy(() =>
-        torch.noGrad(() => {
-          const [logits, s] = model.forward(input, state);
-          // Temperature 0.8: the last position's distribution, sharpened a little.
-          return [logits.index(0, -1).div(0.8).softmax(-1), s] as const;
-        }),
-      );
-      if (state) torch.dispose(state);
-      input.dispose();
-      state = [...next];
-      const c = await sampleIndex(probs);
-      probs.dispose();
+      // As in PyTorch: one step under noGrad, the last position's distribution at temperature
+      // 0.8, one draw from it (torch.multinomial(probs, 1).item()).
+      const [logits, next] = torch.noGrad(() => model.forward(input, state));
+      state = next;
+      const probs = logits.index(0, -1).div(0.8).softmax(-1);
+      const c = (await torch.multinomial(probs, 1).data())[0]!;
       sample += chars[c];
       input = torch.tensor([[c]], { dtype: 'int32' });
     }
-    torch.dispose([input, ...(state ?? [])]);
     model.train();
     console.log(`  sample (temperature 0.8):\n    ${sample.replace(/\n/g, '\n    ')}`);
   }

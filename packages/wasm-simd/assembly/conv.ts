@@ -115,7 +115,12 @@ function inputGradBytes(g: usize, esz: i32): i32 {
   const hq = paddedExtent(gi(g, G_OUTH), gi(g, G_SH), gi(g, G_KH), gi(g, G_DH), gi(g, G_PH), gi(g, G_INH));
   const wq = paddedExtent(gi(g, G_OUTW), gi(g, G_SW), gi(g, G_KW), gi(g, G_DW), gi(g, G_PW), gi(g, G_INW));
   return (
-    8 * 64 + EDGE_BYTES + kk * 4 + groups * roundMR(kk) * og * APACK + (og + MR) * np * 32 + cg * hq * wq * esz
+    8 * 64 +
+    EDGE_BYTES +
+    kk * 4 +
+    groups * roundMR(kk) * og * APACK +
+    (og + MR) * np * 32 +
+    cg * hq * wq * esz
   );
 }
 

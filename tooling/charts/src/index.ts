@@ -277,6 +277,3 @@ export async function renderSpecSvg(spec: TopLevelSpec): Promise<string> {
 export function renderSvg(o: ChartOptions): Promise<string> {
   return renderSpecSvg(chartSpec(o));
 }
-
-/** @deprecated The hand-written SVG writer; the playground's until it moves to `renderSvg`. */
-export { renderChart } from './handWritten.js';

@@ -10,9 +10,9 @@
  * 1,000 test images — far too few steps to learn (the loss stays near ln 10 for the first
  * hundred), but enough to compare with PyTorch's run of the same (pytorch/seed004.json),
  * which it prints beside its own; `--full` trains 5 full epochs (60,000 images each) and
- * tests on all 10,000 after each. Without Fashion-MNIST installed (`apt-get install dataset-fashion-mnist`), it
- * trains a smaller CNN on the UCI handwritten digits shipped in `data/digits.csv.gz`
- * (1797 8×8 images: too small for three 2× poolings) instead, and says so.
+ * tests on all 10,000 after each. Without Fashion-MNIST installed (`apt-get install
+ * dataset-fashion-mnist`), it trains a smaller CNN on the UCI handwritten digits shipped in
+ * `data/digits.csv.gz` (1797 8×8 images: too small for three 2× poolings) instead, and says so.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,11 +1,11 @@
 import { recordOp } from '../../autograd/graph.js';
 import type { Conv2dGeometry } from '../../backend.js';
 import { noGrad } from '../../engine.js';
-import { DTypeError, ShapeError, shapeStr, ValueError } from '../../errors.js';
+import { ShapeError, shapeStr, ValueError } from '../../errors.js';
 import { cat } from '../../ops/shape.js';
-import { alloc, checkSameBackend } from '../../ops/util.js';
+import { alloc } from '../../ops/util.js';
 import { Tensor } from '../../tensor.js';
-import { type IntPair, pair } from './geometry.js';
+import { convOperands, type IntPair, pair } from './geometry.js';
 
 /** Options of `nn.functional.conv2d` (PyTorch's keyword arguments). */
 export interface Conv2dOptions {
@@ -51,21 +51,8 @@ export function conv2d(input: Tensor, weight: Tensor, opts: Conv2dOptions = {}):
       `conv2d: expected weight to be 4-D [Cout, Cin/groups, kH, kW], got shape ${shapeStr(weight.shape)}`,
     );
   }
-  const backend = bias
-    ? checkSameBackend('conv2d', input, weight, bias)
-    : checkSameBackend('conv2d', input, weight);
-  const dtype = input.dtype;
-  if (dtype !== 'float32' && dtype !== 'float64') {
-    throw new DTypeError(`conv2d: expected a floating point input, got dtype ${dtype}`);
-  }
-  if (weight.dtype !== dtype || (bias && bias.dtype !== dtype)) {
-    throw new DTypeError(
-      `conv2d: input (${dtype}), weight (${weight.dtype})${bias ? ` and bias (${bias.dtype})` : ''} must have the same dtype`,
-    );
-  }
   const groups = opts.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new ValueError(`conv2d: groups must be a positive integer, got ${groups}`);
+  const { backend, dtype } = convOperands('conv2d', input, weight, bias, groups);
   const [batch, inChannels, inH, inW] = input.shape as [number, number, number, number];
   const [outChannels, cinPerGroup, kH, kW] = weight.shape as [number, number, number, number];
   if (outChannels % groups !== 0) {

@@ -1,10 +1,10 @@
 import { recordOp } from '../../autograd/graph.js';
 import type { Conv2dGeometry } from '../../backend.js';
 import { noGrad } from '../../engine.js';
-import { DTypeError, ShapeError, shapeStr, ValueError } from '../../errors.js';
-import { alloc, checkSameBackend } from '../../ops/util.js';
+import { ShapeError, shapeStr, ValueError } from '../../errors.js';
+import { alloc } from '../../ops/util.js';
 import { Tensor } from '../../tensor.js';
-import { type IntPair, pair } from './geometry.js';
+import { convOperands, type IntPair, pair } from './geometry.js';
 
 /** Options of `nn.functional.convTranspose2d` (PyTorch's keyword arguments). */
 export interface ConvTranspose2dOptions {
@@ -59,21 +59,8 @@ export function convTranspose2d(input: Tensor, weight: Tensor, opts: ConvTranspo
     );
   }
   const bias = opts.bias ?? null;
-  const backend = bias
-    ? checkSameBackend('conv_transpose2d', input, weight, bias)
-    : checkSameBackend('conv_transpose2d', input, weight);
-  const dtype = input.dtype;
-  if (dtype !== 'float32' && dtype !== 'float64') {
-    throw new DTypeError(`conv_transpose2d: expected a floating point input, got dtype ${dtype}`);
-  }
-  if (weight.dtype !== dtype || (bias && bias.dtype !== dtype)) {
-    throw new DTypeError(
-      `conv_transpose2d: input (${dtype}), weight (${weight.dtype})${bias ? ` and bias (${bias.dtype})` : ''} must have the same dtype`,
-    );
-  }
   const groups = opts.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1)
-    throw new ValueError(`conv_transpose2d: groups must be a positive integer, got ${groups}`);
+  const { backend, dtype } = convOperands('conv_transpose2d', input, weight, bias, groups);
   const [batch, inChannels, inH, inW] = input.shape as [number, number, number, number];
   const [wIn, coutPerGroup, kH, kW] = weight.shape as [number, number, number, number];
   if (wIn !== inChannels || inChannels % groups !== 0) {

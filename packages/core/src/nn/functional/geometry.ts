@@ -1,5 +1,9 @@
 /** Argument normalisation shared by the convolution and pooling functions. */
-import { ValueError } from '../../errors.js';
+import type { Backend } from '../../backend.js';
+import type { DType } from '../../dtype.js';
+import { DTypeError, ValueError } from '../../errors.js';
+import { checkSameBackend } from '../../ops/util.js';
+import type { Tensor } from '../../tensor.js';
 
 /** A PyTorch `int or (int, int)` argument. */
 export type IntPair = number | readonly [number, number];
@@ -26,4 +30,30 @@ export function single(v: IntSingle, what: string, min: number): number {
     );
   }
   return x;
+}
+
+/**
+ * The checks every convolution makes of its operands: one backend, a floating point input,
+ * the weight and bias in its dtype, `groups` a positive integer. `op` names the caller.
+ */
+export function convOperands(
+  op: string,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  groups: number,
+): { backend: Backend; dtype: DType } {
+  const backend = bias ? checkSameBackend(op, input, weight, bias) : checkSameBackend(op, input, weight);
+  const dtype = input.dtype;
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new DTypeError(`${op}: expected a floating point input, got dtype ${dtype}`);
+  }
+  if (weight.dtype !== dtype || (bias && bias.dtype !== dtype)) {
+    throw new DTypeError(
+      `${op}: input (${dtype}), weight (${weight.dtype})${bias ? ` and bias (${bias.dtype})` : ''} must have the same dtype`,
+    );
+  }
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ValueError(`${op}: groups must be a positive integer, got ${groups}`);
+  return { backend, dtype };
 }

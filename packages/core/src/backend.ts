@@ -224,6 +224,24 @@ export interface FusedTensorArgs {
   readonly scalars: ArrayLike<number>;
 }
 
+/** How `Backend.matmul` reads its operands, and the bias it adds. */
+export interface MatmulOptions {
+  /** a[i] is stored [k, m] and used transposed. */
+  readonly transA: boolean;
+  /** b[i] is stored [n, k] and used transposed. */
+  readonly transB: boolean;
+  /** Elements between consecutive a matrices; 0 reuses one for every batch. */
+  readonly aBatchStride: number;
+  /** Elements between consecutive b matrices; 0 reuses one for every batch. */
+  readonly bBatchStride: number;
+  /**
+   * A vector of n values of out's dtype added to every output row: each output is the
+   * product rounded to the dtype, plus `bias[j]`, rounded again — the values of a matmul
+   * followed by a broadcast add, in one call (`F.linear`, PyTorch's `addmm(bias, x, w.T)`).
+   */
+  readonly bias?: Storage;
+}
+
 /**
  * What a backend implements: storage, kernels and reads. Core does everything else (shapes, broadcasting,
  * dtype promotion, argument checks, autograd), and validates every call before it reaches a backend.
@@ -323,7 +341,7 @@ export interface Backend {
     b: Storage,
     out: Storage,
     dims: { batch: number; m: number; k: number; n: number },
-    opts: { transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number },
+    opts: MatmulOptions,
   ): void;
 
   // ---- indexing (index storages are int32 and already bounds-checked by core) ----

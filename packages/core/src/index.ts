@@ -22,6 +22,7 @@ export type {
   BinaryOp,
   Conv2dGeometry,
   FusedTensorArgs,
+  MatmulOptions,
   Pool2dGeometry,
   ReduceOp,
   Storage,

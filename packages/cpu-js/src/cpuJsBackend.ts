@@ -5,6 +5,7 @@ import type {
   DType,
   FusedProgram,
   FusedTensorArgs,
+  MatmulOptions,
   Pool2dGeometry,
   ReduceOp,
   Storage,
@@ -28,7 +29,7 @@ import {
 import { matmulKernel } from './kernels/matmul.js';
 import { maxPool2dBackwardKernel, maxPool2dKernel } from './kernels/maxPool2d.js';
 import { reduceKernel } from './kernels/reduce.js';
-import { unaryKernel } from './kernels/unary.js';
+import { reluF32, unaryKernel } from './kernels/unary.js';
 import { whereKernel } from './kernels/where.js';
 import { CpuStorage, dataOf } from './storage.js';
 
@@ -211,7 +212,13 @@ export class CpuJsBackend implements Backend {
   // ---- elementwise ----
 
   unary(op: UnaryOp, x: Storage, out: Storage): void {
-    unaryKernel(op, dataOf(x), dataOf(out), x.size, x.dtype === 'int32');
+    const X = dataOf(x);
+    const O = dataOf(out);
+    if (op === 'relu' && X instanceof Float32Array && O instanceof Float32Array) {
+      reluF32(X, O, x.size);
+      return;
+    }
+    unaryKernel(op, X, O, x.size, x.dtype === 'int32');
   }
 
   binary(op: BinaryOp, a: View, b: View, out: Storage, outShape: readonly number[]): void {
@@ -280,7 +287,7 @@ export class CpuJsBackend implements Backend {
     b: Storage,
     out: Storage,
     dims: { batch: number; m: number; k: number; n: number },
-    opts: { transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number },
+    opts: MatmulOptions,
   ): void {
     matmulKernel(
       dataOf(a),
@@ -294,6 +301,7 @@ export class CpuJsBackend implements Backend {
       opts.transB,
       opts.aBatchStride,
       opts.bBatchStride,
+      opts.bias ? dataOf(opts.bias) : null,
     );
   }
 

@@ -84,6 +84,50 @@ describe('small shapes take their fast paths with the general path’s exact res
     });
   }
 
+  for (const dtype of ['float32', 'float64'] as DType[]) {
+    it(`${dtype} matmul with a bias: the product rounded, plus the bias, rounded (k = 1 and the rest)`, () => {
+      const rng = new Rng(9);
+      const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+      for (const [batch, m, k, n] of [
+        [1, 1000, 1, 20],
+        [1, 7, 1, 5],
+        [2, 6, 1, 3],
+        [1, 1000, 20, 1],
+        [1, 9, 4, 6],
+        [3, 5, 2, 7],
+      ] as [number, number, number, number][])
+        for (const transB of [false, true]) {
+          const ad = withZeros(rng, dtype, batch * m * k);
+          const bd = withZeros(rng, dtype, k * n);
+          const bias = withZeros(rng, dtype, n);
+          const out = b.empty(dtype, batch * m * n);
+          b.matmul(
+            makeStorage(b, dtype, ad),
+            makeStorage(b, dtype, bd),
+            out,
+            { batch, m, k, n },
+            {
+              transA: false,
+              transB,
+              aBatchStride: m * k,
+              bBatchStride: 0,
+              bias: makeStorage(b, dtype, bias),
+            },
+          );
+          const want = new Float64Array(batch * m * n);
+          for (let bi = 0; bi < batch; bi++) {
+            const prod = refMatmul(ad.slice(bi * m * k, (bi + 1) * m * k), bd, m, k, n, false, transB);
+            for (let i = 0; i < m * n; i++) want[bi * m * n + i] = round(round(prod[i]!) + bias[i % n]!);
+          }
+          expectSameValues(
+            read(b, out),
+            dtype === 'float32' ? Float32Array.from(want) : want,
+            `${dtype} ${batch}x${m}x${k}x${n} tB=${transB} with bias`,
+          );
+        }
+    });
+  }
+
   it('float32 binary: same shape, broadcast row, broadcast column and scalar operands', () => {
     const rng = new Rng(11);
     const ops: [BinaryOp, (x: number, y: number) => number][] = [

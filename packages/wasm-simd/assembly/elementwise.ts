@@ -254,6 +254,13 @@ export function unary(op: i32, dt: i32, odt: i32, x: usize, out: usize, n: i32):
         const num = v128.bitselect(f32x4.splat(1.0), e, f32x4.ge(v, f32x4.splat(0)));
         v128.store(out + ((<usize>i) << 2), f32x4.div(num, f32x4.add(f32x4.splat(1.0), e)));
       }
+    } else if (op === U_RELU) {
+      // relu is most of a small MLP's elementwise work: its own loop, no per-vector switch.
+      const zero = f32x4.splat(0);
+      for (; i + 4 <= n; i += 4) {
+        const v = v128.load(x + ((<usize>i) << 2));
+        v128.store(out + ((<usize>i) << 2), v128.andnot(v, f32x4.lt(v, zero)));
+      }
     } else if (simdUnaryF32(op)) {
       for (; i + 4 <= n; i += 4)
         v128.store(out + ((<usize>i) << 2), unaryVecF32(op, v128.load(x + ((<usize>i) << 2))));
@@ -455,6 +462,38 @@ function vecRowF32(op: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, n
 }
 
 /**
+ * `M (rows × n, contiguous) op R (one row, repeated)`, or `R op M` when `rowFirst`: a bias
+ * added to a batch. Walks each 4-lane column chunk down the rows, so the row's vector is
+ * loaded once per chunk and no row pays a call (a row of a small layer is 5 vectors).
+ */
+function rowBroadcastF32(op: i32, pm: usize, pr: usize, po: usize, rows: i32, n: i32, rowFirst: bool): void {
+  const rowBytes = (<usize>n) << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const vr = v128.load(pr + ((<usize>j) << 2));
+    let qm = pm + ((<usize>j) << 2);
+    let qo = po + ((<usize>j) << 2);
+    for (let r = 0; r < rows; r++) {
+      const vm = v128.load(qm);
+      v128.store(qo, rowFirst ? vecArithF32(op, vr, vm) : vecArithF32(op, vm, vr));
+      qm += rowBytes;
+      qo += rowBytes;
+    }
+  }
+  for (; j < n; j++) {
+    const y = load<f32>(pr + ((<usize>j) << 2));
+    let qm = pm + ((<usize>j) << 2);
+    let qo = po + ((<usize>j) << 2);
+    for (let r = 0; r < rows; r++) {
+      const x = load<f32>(qm);
+      store<f32>(qo, rowFirst ? arith<f32>(op, y, x) : arith<f32>(op, x, y));
+      qm += rowBytes;
+      qo += rowBytes;
+    }
+  }
+}
+
+/**
  * `rows` rows of a float32 add/sub/mul/div: row pointers step by `ra`/`rb` bytes, elements
  * by `sa`/`sb`. False for other ops.
  */
@@ -471,6 +510,17 @@ function arithRowsF32(
   n: i32,
 ): bool {
   if (op !== B_ADD && op !== B_SUB && op !== B_MUL && op !== B_DIV) return false;
+  const rowBytes = (<usize>n) << 2;
+  if (sa === 1 && sb === 1 && rows >= 4) {
+    if (ra === rowBytes && rb === 0) {
+      rowBroadcastF32(op, pa, pb, po, rows, n, false);
+      return true;
+    }
+    if (rb === rowBytes && ra === 0) {
+      rowBroadcastF32(op, pb, pa, po, rows, n, true);
+      return true;
+    }
+  }
   const ssa = (<usize>sa) << 2;
   const ssb = (<usize>sb) << 2;
   for (let r = 0; r < rows; r++) {

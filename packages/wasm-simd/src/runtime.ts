@@ -11,6 +11,7 @@
  * followed by one argument block per thread.
  */
 
+import type { DType, FusedProgram } from '@stepwise/core';
 import { U8 } from './codes.js';
 import type { FusedKernel } from './fused/compileFused.js';
 import { Heap } from './heap.js';
@@ -70,6 +71,11 @@ export class Runtime {
   pool: WorkerPool | undefined;
   /** Compiled fused programs by dtype and `program.key`. */
   readonly fusedByKey = new Map<string, CompiledFused>();
+  /**
+   * The same by program object, looked up first: `program.key` is the program's whole
+   * text, and hashing it per call cost Adam's step several µs.
+   */
+  fusedByProgram = new WeakMap<FusedProgram, Partial<Record<DType, CompiledFused>>>();
   /** The same by pool id, for share 0 of a parallel fused job. */
   readonly fusedById: FusedPrograms = new Map();
   private scratchPtr = 0;
@@ -149,6 +155,7 @@ export class Runtime {
     this.pool?.terminate();
     this.pool = undefined;
     this.fusedByKey.clear();
+    this.fusedByProgram = new WeakMap();
     this.fusedById.clear();
     this.freeScratch();
   }

@@ -5,6 +5,7 @@ import type {
   DType,
   FusedProgram,
   FusedTensorArgs,
+  MatmulOptions,
   Pool2dGeometry,
   ReduceOp,
   Storage,
@@ -240,9 +241,17 @@ export class WasmSimdBackend implements Backend {
     b: Storage,
     out: Storage,
     dims: { batch: number; m: number; k: number; n: number },
-    opts: { transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number },
+    opts: MatmulOptions,
   ): void {
     matmul(this.rt, ws(a), ws(b), ws(out), dims, opts);
+    // The bias goes in as a second, in-place pass of the SIMD row-broadcast add: the GEMM's
+    // tiles are written in an order that leaves no single place to add it.
+    if (opts.bias) {
+      const shape = [dims.batch * dims.m, dims.n];
+      const product: View = { storage: out, shape, strides: [dims.n, 1], offset: 0 };
+      const bias: View = { storage: opts.bias, shape, strides: [0, 1], offset: 0 };
+      binary(this.rt, 'add', product, bias, ws(out), shape);
+    }
   }
 
   // ---- indexing ----

@@ -11,6 +11,7 @@ import type {
   DType,
   FusedProgram,
   FusedTensorArgs,
+  MatmulOptions,
   Pool2dGeometry,
   ReduceOp,
   Storage,
@@ -266,10 +267,29 @@ export class WebGPUBackend implements Backend {
     b: Storage,
     dst: Storage,
     dims: { batch: number; m: number; k: number; n: number },
-    opts: { transA: boolean; transB: boolean; aBatchStride: number; bBatchStride: number },
+    opts: MatmulOptions,
   ): void {
     this.fits('matmul', a, b, dst);
-    matmul(this.rt, this.inp(a), this.inp(b), out(dst), dims, opts);
+    if (!opts.bias) {
+      matmul(this.rt, this.inp(a), this.inp(b), out(dst), dims, opts);
+      return;
+    }
+    // The product goes to a scratch buffer and the broadcast add writes dst: a storage
+    // buffer cannot be bound for reading and writing in one dispatch.
+    const product = this.alloc(dst.dtype, dst.size);
+    try {
+      matmul(this.rt, this.inp(a), this.inp(b), out(product), dims, opts);
+      const shape = [dims.batch * dims.m, dims.n];
+      this.binary(
+        'add',
+        { storage: product, shape, strides: [dims.n, 1], offset: 0 },
+        { storage: opts.bias, shape, strides: [0, 1], offset: 0 },
+        dst,
+        shape,
+      );
+    } finally {
+      this.free(product);
+    }
   }
 
   indexSelect(x: Storage, index: Storage, dst: Storage, outer: number, len: number, inner: number): void {

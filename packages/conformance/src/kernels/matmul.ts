@@ -69,6 +69,37 @@ export function registerMatmulKernels(h: () => KernelHarness, dtypes: KernelScop
         }
       }
     }
+    it('adds a bias along every output row (k = 1, k > 1, batched, either layout of b)', () => {
+      for (const dtype of dtypes(['float32', 'float64'])) {
+        if (!h().supports(dtype)) continue;
+        const rng = new SeededRng(77 + dtype.length);
+        for (const [batch, m, k, n] of [
+          [1, 1000, 1, 20],
+          [2, 7, 1, 5],
+          [1, 33, 20, 1],
+          [2, 17, 33, 9],
+          [1, 130, 257, 9],
+        ] as const) {
+          for (const transB of [false, true]) {
+            const a = h().input(dtype, rng.values(batch * m * k, -3, 3));
+            const b = h().input(dtype, rng.values(k * n, -3, 3));
+            const bias = h().input(dtype, rng.values(n, -3, 3));
+            const out = h().output(dtype, batch * m * n);
+            const dims = { batch, m, k, n };
+            const opts = { transA: false, transB, aBatchStride: m * k, bBatchStride: 0 };
+            h().run((kk, s) => kk.matmul(s(a), s(b), s(out), dims, { ...opts, bias: s(bias) }));
+            const mag = h().referenceLike(out);
+            h().reference.matmul(h().absOf(a), h().absOf(b), mag, dims, { ...opts, bias: h().absOf(bias) });
+            h().expect(
+              out,
+              'accumulated',
+              `matmul ${dtype} [${batch}, ${m}, ${k}, ${n}] transB=${transB} + bias`,
+              mag,
+            );
+          }
+        }
+      }
+    });
     it('propagates NaN and Inf through zero entries like IEEE arithmetic', () => {
       for (const dtype of dtypes(['float32', 'float64'])) {
         if (!h().supports(dtype)) continue;

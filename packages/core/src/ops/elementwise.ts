@@ -7,7 +7,7 @@ import { type DType, getDefaultDtype, isFloat, promoteTypes, promoteWithScalar }
 import { DTypeError } from '../errors.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { toDType } from './convert.js';
-import { divRounded, type RoundingMode, softplusWith } from './math.js';
+import { divRounded, type RoundingMode, reluBackward, softplusWith } from './math.js';
 import {
   allocOut,
   broadcastShapes,
@@ -318,7 +318,7 @@ export const sign = (a: Tensor) => unary('sign', a, 'SignBackward0', false, (g) 
 export const square = (a: Tensor) => unary('square', a, 'PowBackward0', false, (g, x) => g.mul(x).mul(2));
 /** Elementwise `max(x, 0)`: PyTorch's `relu`. */
 export const relu = (a: Tensor) =>
-  unary('relu', a, 'ReluBackward0', false, (g, _x, out) => where(out.gt(0), g, 0), 'output');
+  unary('relu', a, 'ReluBackward0', false, (g, _x, out) => reluBackward(g, out), 'output');
 /** Elementwise logistic sigmoid `1 / (1 + e^-x)`: PyTorch's `sigmoid`. */
 export const sigmoid = (a: Tensor) =>
   unary('sigmoid', a, 'SigmoidBackward0', true, (g, _x, out) => g.mul(out).mul(out.neg().add(1)), 'output');

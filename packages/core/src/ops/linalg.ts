@@ -12,11 +12,11 @@ import { diagonal, placeInto } from './shape.js';
 import { alloc, allocOut, broadcastShapes, checkSameBackend, numelOf, sumToShape } from './util.js';
 
 /**
- * Batched product of `a` [..., m, k] and `b` [..., k, n] (batch dims broadcast), with no
- * autograd. `transA`/`transB` read a stored [..., k, m] / [..., n, k] transposed, which
+ * Batched product of `a` [..., m, k] and `b` [..., k, n] (batch dims broadcast), plus `bias`
+ * [n] along each row when given, with no autograd. `transA`/`transB` read a stored [..., k, m] / [..., n, k] transposed, which
  * lets backward avoid materialising transposes.
  */
-function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tensor): Tensor {
   const backend = checkSameBackend('matmul', a, b);
   const ar = a.dim();
   const br = b.dim();
@@ -46,6 +46,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
         transB,
         aBatchStride: aN === 1 ? 0 : m * k,
         bBatchStride: bN === 1 ? 0 : k * n,
+        ...(bias ? { bias: bias.storage } : {}),
       },
     );
     return out;
@@ -54,7 +55,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   out.dispose();
   const ae = a.expand([...batchShape, ...a.shape.slice(-2)]);
   const be = b.expand([...batchShape, ...b.shape.slice(-2)]);
-  const r = bmm(ae, be, transA, transB);
+  const r = bmm(ae, be, transA, transB, bias);
   ae.dispose();
   be.dispose();
   return r;
@@ -134,11 +135,7 @@ function gradShape(g: Tensor, A: Tensor, B: Tensor): Tensor {
  * transpose either.
  */
 export function matmulWeightT(input: Tensor, weight: Tensor): Tensor {
-  if (input.dtype !== weight.dtype || !isFloat(input.dtype)) {
-    throw new DTypeError(
-      `linear: expected input and weight of one floating dtype, but got input ${input.dtype} and weight ${weight.dtype}`,
-    );
-  }
+  checkLinearDTypes(input, weight);
   const inF = weight.shape[1]!;
   const outF = weight.shape[0]!;
   const lead = input.shape.slice(0, -1);
@@ -164,6 +161,35 @@ export function matmulWeightT(input: Tensor, weight: Tensor): Tensor {
       const gx = needs[0] ? bmm(g2, weight, false, false) : null;
       return [gx && !flat ? gx.reshape(input.shape) : gx, needs[1] ? bmm(g2, x, true, false) : null];
     },
+    [input, weight],
+  );
+}
+
+function checkLinearDTypes(input: Tensor, weight: Tensor): void {
+  if (input.dtype !== weight.dtype || !isFloat(input.dtype)) {
+    throw new DTypeError(
+      `linear: expected input and weight of one floating dtype, but got input ${input.dtype} and weight ${weight.dtype}`,
+    );
+  }
+}
+
+/**
+ * `F.linear` of a 2-D input with a bias: PyTorch's `addmm(bias, input, weight.T)`, one
+ * backend call (the bias added as the product is stored) and one node, `AddmmBackward0`.
+ * The values are those of the product followed by the broadcast add.
+ */
+export function linearWithBias(input: Tensor, weight: Tensor, bias: Tensor): Tensor {
+  checkLinearDTypes(input, weight);
+  const out = bmm(input, weight, false, true, bias);
+  return recordOp(
+    out,
+    'AddmmBackward0',
+    [bias, input, weight],
+    (g, needs) => [
+      needs[0] ? sumToShape(g, bias.shape) : null,
+      needs[1] ? bmm(g, weight, false, false) : null,
+      needs[2] ? bmm(g, input, true, false) : null,
+    ],
     [input, weight],
   );
 }

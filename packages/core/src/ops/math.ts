@@ -4,15 +4,18 @@
  * fused-program language; `mathOp.ts` runs them on every backend. Formulas follow PyTorch's
  * CPU kernels and `derivatives.yaml` (same operation order), so float64 agrees to rounding.
  */
+
+import { needsGrad } from '../autograd/graph.js';
 import { type DType, isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
-import { Ex } from '../fused/program.js';
+import { defineFused, Ex } from '../fused/program.js';
+import { runFused } from '../fused/run.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { toDType } from './convert.js';
 import { clamp } from './elementwise.js';
 import { type IntegerRule, K, type MathContext, type MathSpec, mathOp } from './mathOp.js';
 import { clone } from './shape.js';
-import { alloc } from './util.js';
+import { alloc, allocOut, sameShape } from './util.js';
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 const HALF_SQRT_PI = 0.5 * Math.sqrt(Math.PI);
@@ -344,6 +347,20 @@ export const specs = {
     { ints: 'error', params: ['beta', 'threshold'] },
   ),
 
+  /**
+   * ReLU's backward, PyTorch's `threshold_backward(grad, result, 0)`: the gradient where
+   * the result is above 0, else 0 — one pass, where `where(out > 0, g, 0)` took a
+   * comparison, a bool tensor and a select. A NaN result passes the gradient through
+   * (`NaN <= 0` is false), as in PyTorch.
+   */
+  reluBackward: {
+    name: 'threshold_backward',
+    gradFn: 'ThresholdBackwardBackward0',
+    arity: 2,
+    ints: 'error',
+    forward: ([g, out]) => Ex.select(out!.le(0), 0, g!),
+    backward: (i, gg, [, out]) => (i === 0 ? Ex.select(out!.le(0), 0, gg) : K(0)),
+  },
   atan2: {
     name: 'atan2',
     gradFn: 'Atan2Backward0',
@@ -618,6 +635,26 @@ export function hardtanh(x: Tensor, opts: { minVal?: number; maxVal?: number } =
 
 // In place, PyTorch names these two nodes ...Backward1 (they save the result instead).
 const inplaceName = (inplace: boolean | undefined, name: string) => (inplace ? { gradFn: name } : {});
+
+/** `specs.reluBackward` as one program over same-shaped `g` and `out`, for the first-order case. */
+const reluBackwardProgram = defineFused('threshold_backward', ['g', 'out', 'gradInput'], [], (b) => {
+  b.store('gradInput', Ex.select(b.buf.out.le(0), 0, b.buf.g));
+});
+
+/**
+ * ReLU's gradient from the incoming gradient `g` and ReLU's result `out` (see
+ * `specs.reluBackward`). A `g` that is itself differentiable (double backward) goes through
+ * `mathOp`, which records the node; otherwise the program runs directly: this is every
+ * ReLU's backward, and mathOp's promotion and broadcasting cost more than the kernel on a
+ * small layer.
+ */
+export function reluBackward(g: Tensor, out: Tensor): Tensor {
+  if (needsGrad(g) || g.dtype !== out.dtype || !sameShape(g.shape, out.shape))
+    return mathOp(specs.reluBackward, [g, out]);
+  const gradInput = allocOut(out.shape, out.dtype, out.backend);
+  runFused(reluBackwardProgram, [{ buffers: { g, out, gradInput }, scalars: {} }]);
+  return gradInput;
+}
 
 /** `F.leaky_relu(x, negative_slope=0.01)`. */
 export const leakyRelu = (x: Tensor, opts: { negativeSlope?: number; inplace?: boolean } = {}) =>

@@ -16,7 +16,7 @@ import { defineFused, Ex, type FusedProgram } from '../fused/program.js';
 import { runFused } from '../fused/run.js';
 import { Tensor } from '../tensor.js';
 import { toDType } from './convert.js';
-import { alloc, broadcastShapes, checkSameBackend, sameShape, sumToShape } from './util.js';
+import { alloc, allocOut, broadcastShapes, checkSameBackend, sameShape, sumToShape } from './util.js';
 
 /** What a spec's expressions receive besides their operands. */
 export interface MathContext {
@@ -258,7 +258,8 @@ export function mathOp(
     if (typeof x === 'number') scalars[inName(i)] = x;
   });
 
-  const out = alloc(shape, d, backend);
+  // The programs store every element of `out` and of each gradient: no zero fill.
+  const out = allocOut(shape, d, backend);
   const forward = forwardProgram(spec, isNumber);
   runWithViews(shape, xs, forward, (buffers) => {
     runFused(forward, [{ buffers: { ...buffers, out }, scalars }]);
@@ -287,7 +288,7 @@ export function mathOp(
       const wanted = tensorIndex.filter((_, k) => needs[k]);
       if (wanted.length === 0) return inputs.map(() => null);
       const program = backwardProgram(spec, isNumber, wanted);
-      const grads = new Map(wanted.map((i) => [i, alloc(shape, d, backend)]));
+      const grads = new Map(wanted.map((i) => [i, allocOut(shape, d, backend)]));
       runWithViews(shape, xs, program, (buffers) => {
         const all: Record<string, Tensor> = { ...buffers, g: broadcastTo(g, shape), out };
         for (const [i, t] of grads) all[gradName(i)] = t;

@@ -339,6 +339,106 @@ export function normaliseBool(O: TypedArray, n: number): void {
 }
 
 /**
+ * float32 `A (rows × n, contiguous) op B (one row of n, repeated)`, or the mirror with A the
+ * repeated row when `rowFirst`: a bias added to a batch. Four rows per pass over the row,
+ * so each B value is loaded once for four outputs and the loop's typed-array bookkeeping
+ * (V8 reloads it every iteration) is shared by four elements. Returns false for ops it
+ * does not take.
+ */
+function rowBroadcastF32(
+  op: BinaryOp,
+  M: Float32Array,
+  im: number,
+  R: Float32Array,
+  ir: number,
+  O: Float32Array,
+  rows: number,
+  n: number,
+  rowFirst: boolean,
+): boolean {
+  if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') return false;
+  // sub and div with the row first are written as their own loops; add and mul commute.
+  const kind = op === 'sub' ? (rowFirst ? 4 : 1) : op === 'div' ? (rowFirst ? 5 : 3) : op === 'add' ? 0 : 2;
+  const rows4 = rows - (rows % 4);
+  let r = 0;
+  for (; r < rows4; r += 4) {
+    const m0 = im + r * n;
+    const m1 = m0 + n;
+    const m2 = m1 + n;
+    const m3 = m2 + n;
+    const o0 = r * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const o3 = o2 + n;
+    for (let j = 0; j < n; j++) {
+      const y = R[ir + j];
+      const x0 = M[m0 + j];
+      const x1 = M[m1 + j];
+      const x2 = M[m2 + j];
+      const x3 = M[m3 + j];
+      switch (kind) {
+        case 0:
+          O[o0 + j] = x0 + y;
+          O[o1 + j] = x1 + y;
+          O[o2 + j] = x2 + y;
+          O[o3 + j] = x3 + y;
+          break;
+        case 1:
+          O[o0 + j] = x0 - y;
+          O[o1 + j] = x1 - y;
+          O[o2 + j] = x2 - y;
+          O[o3 + j] = x3 - y;
+          break;
+        case 2:
+          O[o0 + j] = x0 * y;
+          O[o1 + j] = x1 * y;
+          O[o2 + j] = x2 * y;
+          O[o3 + j] = x3 * y;
+          break;
+        case 3:
+          O[o0 + j] = x0 / y;
+          O[o1 + j] = x1 / y;
+          O[o2 + j] = x2 / y;
+          O[o3 + j] = x3 / y;
+          break;
+        case 4:
+          O[o0 + j] = y - x0;
+          O[o1 + j] = y - x1;
+          O[o2 + j] = y - x2;
+          O[o3 + j] = y - x3;
+          break;
+        default:
+          O[o0 + j] = y / x0;
+          O[o1 + j] = y / x1;
+          O[o2 + j] = y / x2;
+          O[o3 + j] = y / x3;
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const m0 = im + r * n;
+    const o0 = r * n;
+    for (let j = 0; j < n; j++) {
+      const y = R[ir + j];
+      const x = M[m0 + j];
+      O[o0 + j] =
+        kind === 0
+          ? x + y
+          : kind === 1
+            ? x - y
+            : kind === 2
+              ? x * y
+              : kind === 3
+                ? x / y
+                : kind === 4
+                  ? y - x
+                  : y / x;
+    }
+  }
+  return true;
+}
+
+/**
  * Broadcasting binary op over `outShape`. Same-shape contiguous operands take one run;
  * otherwise dims are collapsed and an odometer walks all but the innermost dimension.
  */
@@ -377,6 +477,10 @@ export function binaryKernel(
     const rows = r === 2 ? shape[0] : 1;
     const ra = r === 2 ? stA[0] : 0;
     const rb = r === 2 ? stB[0] : 0;
+    if (r === 2 && rows >= 4 && sa === 1 && sb === 1) {
+      if (ra === n && rb === 0 && rowBroadcastF32(op, A, aOffset, B, bOffset, O, rows, n, false)) return;
+      if (rb === n && ra === 0 && rowBroadcastF32(op, B, bOffset, A, aOffset, O, rows, n, true)) return;
+    }
     if (binaryF32(op, A, aOffset, ra, sa, B, bOffset, rb, sb, O, rows, n)) return;
   }
   if (r === 1) {

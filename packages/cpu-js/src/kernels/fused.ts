@@ -58,6 +58,9 @@ const UNARY_JS: Record<FusedUnaryOp, (x: string) => string> = {
   isinf: (x) => `(Math.abs(${x}) === Infinity ? 1 : 0)`,
 };
 
+/** Elements per iteration of a compiled program's main loop (see `fusedSource`). */
+const UNROLL = 8;
+
 /** How each binary op is written in JS. */
 const BINARY_JS: Record<FusedBinaryOp, (a: string, b: string) => string> = {
   add: (a, b) => `(${a} + ${b})`,
@@ -125,17 +128,33 @@ export function fusedSource(program: FusedProgram | LoweredFused, float32: boole
   // starting at the small integer 0 measured 15% slower on Adam). Any other program keeps
   // its locals across elements, starting at 0, exactly as the reference interpreter does.
   if (!low.localsInLoop) for (let i = 0; i < low.numLocals; i++) lines.push(`  let l${i} = 0;`);
-  lines.push('  for (let i = 0; i < n; i++) {');
-  for (const i of low.reads)
-    lines.push(low.loads.includes(i) ? `    let b${i} = B${i}[i];` : `    let b${i};`);
-  for (const st of low.body) {
-    const v = expr(st.value);
-    if (st.kind === 'let') lines.push(`    ${low.localsInLoop ? 'const ' : ''}l${st.local} = ${v};`);
-    else if (st.reread) {
-      lines.push(`    b${st.buffer} = ${float32 ? `Math.fround(${v})` : v};`);
-      lines.push(`    B${st.buffer}[i] = b${st.buffer};`);
-    } else lines.push(`    B${st.buffer}[i] = ${v};`);
+  // The element body, for index `k`. V8 reloads each typed array's length and data
+  // pointer on every iteration of a loop whose arrays are parameters (the loop's interrupt
+  // check may move them), so the main loop does UNROLL elements per iteration: measured
+  // 1.7–2.1× on a three-buffer body over 20,000 float32 (Node 20). Elements still run in
+  // order, so a program whose locals carry across elements is unchanged.
+  const body = (k: string, indent: string) => {
+    for (const i of low.reads)
+      lines.push(low.loads.includes(i) ? `${indent}let b${i} = B${i}[${k}];` : `${indent}let b${i};`);
+    for (const st of low.body) {
+      const v = expr(st.value);
+      if (st.kind === 'let') lines.push(`${indent}${low.localsInLoop ? 'const ' : ''}l${st.local} = ${v};`);
+      else if (st.reread) {
+        lines.push(`${indent}b${st.buffer} = ${float32 ? `Math.fround(${v})` : v};`);
+        lines.push(`${indent}B${st.buffer}[${k}] = b${st.buffer};`);
+      } else lines.push(`${indent}B${st.buffer}[${k}] = ${v};`);
+    }
+  };
+  lines.push('  let i = 0;');
+  lines.push(`  for (const end = n - (n % ${UNROLL}); i < end; i += ${UNROLL}) {`);
+  for (let u = 0; u < UNROLL; u++) {
+    lines.push(`    {`, `      const k = i + ${u};`);
+    body('k', '      ');
+    lines.push('    }');
   }
+  lines.push('  }');
+  lines.push('  for (; i < n; i++) {');
+  body('i', '    ');
   lines.push('  }');
   lines.push('};');
   return lines.join('\n');

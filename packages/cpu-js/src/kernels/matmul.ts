@@ -168,8 +168,36 @@ export function matmulOne(
 }
 
 /**
+ * Adds `bias[j]` to each of `rows` output rows, in place: each output is read back as
+ * stored (the product rounded to the dtype), so the sums are those of a separate broadcast
+ * add, without its dispatch and output allocation. (Adding it inside the GEMM's blocks,
+ * while they are in cache, measured slower in V8: a call per block.)
+ */
+function addBias(O: TypedArray, rows: number, n: number, bias: TypedArray): void {
+  // Four rows per pass over the bias: one bias load for four outputs (see binary.ts's
+  // rowBroadcastF32 for why the loop's own overhead matters on rows of 20).
+  const rows4 = rows - (rows % 4);
+  let r = 0;
+  for (; r < rows4; r += 4) {
+    const o0 = r * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const o3 = o2 + n;
+    for (let j = 0; j < n; j++) {
+      const y = bias[j];
+      O[o0 + j] += y;
+      O[o1 + j] += y;
+      O[o2 + j] += y;
+      O[o3 + j] += y;
+    }
+  }
+  for (let o = r * n; r < rows; r++, o += n) for (let j = 0; j < n; j++) O[o + j] += bias[j];
+}
+
+/**
  * Batched matrix product (torch.matmul / torch.bmm after core's shape handling): for each
- * batch index, `out[i] = op(a[i]) @ op(b[i])`; a batch stride of 0 broadcasts.
+ * batch index, `out[i] = op(a[i]) @ op(b[i])` (plus `bias` along each row); a batch stride
+ * of 0 broadcasts.
  */
 export function matmulKernel(
   A: TypedArray,
@@ -183,13 +211,93 @@ export function matmulKernel(
   transB: boolean,
   aBatchStride: number,
   bBatchStride: number,
+  bias: TypedArray | null = null,
 ): void {
   // A stored [m, k] (or [k, m] when transposed); B stored [k, n] (or [n, k]).
   const asi = transA ? 1 : k;
   const asp = transA ? m : 1;
   const bsp = transB ? 1 : n;
   const bsj = transB ? k : 1;
+  if (k === 1 && O instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array) {
+    for (let bi = 0; bi < batch; bi++) {
+      outerF32(
+        A,
+        bi * aBatchStride,
+        asi,
+        B,
+        bi * bBatchStride,
+        bsj,
+        O,
+        bi * m * n,
+        m,
+        n,
+        bias as Float32Array,
+      );
+    }
+    return;
+  }
   for (let bi = 0; bi < batch; bi++) {
     matmulOne(A, bi * aBatchStride, asi, asp, B, bi * bBatchStride, bsp, bsj, O, bi * m * n, m, k, n);
+  }
+  if (bias !== null) addBias(O, batch * m, n, bias);
+}
+
+/**
+ * A float32 product with k = 1, an outer product `O[i, j] = A[i] · B[j]` (a Linear layer
+ * with one input feature, and its input gradient when it has one output): four rows per
+ * pass over B, and the bias added in the same store, `fround(A[i] · B[j]) + bias[j]` —
+ * the product rounded to float32 as the GEMM stores it, then the add rounded again. `+ 0`
+ * is the GEMM's sum from 0: a -0 product comes out +0, as there.
+ */
+function outerF32(
+  A: Float32Array,
+  aBase: number,
+  asi: number,
+  B: Float32Array,
+  bBase: number,
+  bsj: number,
+  O: Float32Array,
+  oBase: number,
+  m: number,
+  n: number,
+  bias: Float32Array | null,
+): void {
+  const m4 = m - (m % 4);
+  let i = 0;
+  for (; i < m4; i += 4) {
+    const x0 = A[aBase + i * asi];
+    const x1 = A[aBase + (i + 1) * asi];
+    const x2 = A[aBase + (i + 2) * asi];
+    const x3 = A[aBase + (i + 3) * asi];
+    const o0 = oBase + i * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const o3 = o2 + n;
+    if (bias === null) {
+      for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
+        const y = B[pb];
+        O[o0 + j] = x0 * y + 0;
+        O[o1 + j] = x1 * y + 0;
+        O[o2 + j] = x2 * y + 0;
+        O[o3 + j] = x3 * y + 0;
+      }
+    } else {
+      for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
+        const y = B[pb];
+        const c = bias[j];
+        O[o0 + j] = Math.fround(x0 * y + 0) + c;
+        O[o1 + j] = Math.fround(x1 * y + 0) + c;
+        O[o2 + j] = Math.fround(x2 * y + 0) + c;
+        O[o3 + j] = Math.fround(x3 * y + 0) + c;
+      }
+    }
+  }
+  for (; i < m; i++) {
+    const x = A[aBase + i * asi];
+    const o = oBase + i * n;
+    for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
+      const p = x * B[pb] + 0;
+      O[o + j] = bias === null ? p : Math.fround(p) + bias[j];
+    }
   }
 }

@@ -63,9 +63,13 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
 
 /** The program compiled for `dtype`, here and (with a pool) in every worker, under one id. */
 function compiled(rt: Runtime, program: FusedProgram, dtype: DType): CompiledFused {
+  let perProgram = rt.fusedByProgram.get(program);
+  const hit = perProgram?.[dtype];
+  if (hit) return hit;
+  if (!perProgram) rt.fusedByProgram.set(program, (perProgram = {}));
   const key = `${dtype}|${program.key}`;
   let entry = rt.fusedByKey.get(key);
-  if (entry) return entry;
+  if (entry) return (perProgram[dtype] = entry);
   if (!isFloat(dtype)) {
     throw new TypeError(`wasm-simd: fused program '${program.name}' needs float buffers, got ${dtype}`);
   }
@@ -89,5 +93,6 @@ function compiled(rt: Runtime, program: FusedProgram, dtype: DType): CompiledFus
     rt.fusedById.set(entry.id, run);
   }
   rt.fusedByKey.set(key, entry);
+  perProgram[dtype] = entry;
   return entry;
 }

@@ -1,5 +1,5 @@
 import { ShapeError, shapeStr } from '../../errors.js';
-import { matmulWeightT } from '../../ops/linalg.js';
+import { linearWithBias, matmulWeightT } from '../../ops/linalg.js';
 import { Tensor } from '../../tensor.js';
 
 /**
@@ -25,6 +25,11 @@ export function linear(
   }
   if (bias && (bias.dim() !== 1 || bias.shape[0] !== weight.shape[0])) {
     throw new ShapeError(`linear: bias must have shape [${weight.shape[0]}], got ${shapeStr(bias.shape)}`);
+  }
+  // A 2-D input takes PyTorch's addmm path (one kernel, `AddmmBackward0`), as in PyTorch;
+  // other ranks a product and a broadcast add, as PyTorch's matmul + add_.
+  if (bias && input.dim() === 2 && bias.dtype === input.dtype && bias.backend === input.backend) {
+    return linearWithBias(input, weight, bias);
   }
   const y = matmulWeightT(input, weight);
   return bias ? y.add(bias) : y;

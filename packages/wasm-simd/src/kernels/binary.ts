@@ -20,6 +20,12 @@ export function binary(
   if (out.size === 0) return;
   const adt = a.storage.dtype;
   const bdt = b.storage.dtype;
+  // Same-shape contiguous operands (most ops of a training step) are one row already: no
+  // collapse, whose array bookkeeping was the largest cost of a 4-element add.
+  if (rowMajor(a.strides, outShape) && rowMajor(b.strides, outShape)) {
+    binaryRow(rt, op, viewPtr(a), adt, 1, viewPtr(b), bdt, 1, out);
+    return;
+  }
   const c = collapse(outShape, [a.strides, b.strides]);
   if (c.shape.length === 1) {
     binaryRow(rt, op, viewPtr(a), adt, c.strides[0][0], viewPtr(b), bdt, c.strides[1][0], out);
@@ -100,6 +106,17 @@ export function addInPlace(rt: Runtime, out: WasmStorage, partial: number): void
  * One collapsed dimension of `out.size` elements, operands at byte offsets `aPtr`/`bPtr`
  * with element strides `sa`/`sb`: split across the pool when large, else one kernel call.
  */
+/** Whether `strides` walk `shape` row-major and contiguously (size-1 dimensions aside). */
+function rowMajor(strides: readonly number[], shape: readonly number[]): boolean {
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    if (n !== 1 && strides[d] !== step) return false;
+    step *= n;
+  }
+  return true;
+}
+
 function binaryRow(
   rt: Runtime,
   op: BinaryOp,

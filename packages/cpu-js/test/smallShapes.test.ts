@@ -60,6 +60,10 @@ describe('small shapes take their fast paths with the general path’s exact res
         [7, 9, 3],
         [6, 2, 5],
         [3, 1, 3],
+        // Eight-wide blocks, then four, then single sums: n = 1, m = 1 and k = 1.
+        [13, 5, 1],
+        [1, 5, 13],
+        [19, 1, 3],
       ];
       for (const [m, k, n] of dims)
         for (const transA of [false, true])
@@ -92,6 +96,7 @@ describe('small shapes take their fast paths with the general path’s exact res
         [1, 1000, 1, 20],
         [1, 7, 1, 5],
         [2, 6, 1, 3],
+        [1, 19, 1, 4],
         [1, 1000, 20, 1],
         [1, 9, 4, 6],
         [3, 5, 2, 7],

@@ -175,7 +175,7 @@ function backwardProgram(
 }
 
 /** A view of `t` broadcast to `shape` (no autograd), or `t` when it already has that shape. */
-function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
+export function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(t.shape, shape)) return t;
   const lead = shape.length - t.shape.length;
   const strides = shape.map((d, i) => {

@@ -236,15 +236,169 @@ export function matmulKernel(
     }
     return;
   }
+  const f32 = O instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array;
   for (let bi = 0; bi < batch; bi++) {
-    matmulOne(A, bi * aBatchStride, asi, asp, B, bi * bBatchStride, bsp, bsj, O, bi * m * n, m, k, n);
+    const a = bi * aBatchStride;
+    const b = bi * bBatchStride;
+    const o = bi * m * n;
+    if (f32 && n === 1) columnF32(A, a, asi, asp, B, b, bsp, O, o, m, k);
+    else if (f32 && m === 1) rowF32(A, a, asp, B, b, bsp, bsj, O, o, k, n);
+    else matmulOne(A, a, asi, asp, B, b, bsp, bsj, O, o, m, k, n);
   }
   if (bias !== null) addBias(O, batch * m, n, bias);
 }
 
 /**
+ * A float32 product with n = 1, `O[i] = Σ_p A(i, p) · B(p)` (a layer with one output, a
+ * weight gradient `[k, m]ᵀ @ [k, 1]`): eight sums per pass over B (then four, then one), so
+ * the p-loop's cost (V8 reloads the arrays' bookkeeping every iteration) is shared by eight
+ * outputs. The same sums, in the same order, as `matmulOne`'s.
+ */
+function columnF32(
+  A: Float32Array,
+  aBase: number,
+  asi: number,
+  asp: number,
+  B: Float32Array,
+  bBase: number,
+  bsp: number,
+  O: Float32Array,
+  oBase: number,
+  m: number,
+  k: number,
+): void {
+  let i = 0;
+  for (; i + 8 <= m; i += 8) {
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let c4 = 0;
+    let c5 = 0;
+    let c6 = 0;
+    let c7 = 0;
+    let pa = aBase + i * asi;
+    let pb = bBase;
+    for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
+      const y = B[pb];
+      c0 += A[pa] * y;
+      c1 += A[pa + asi] * y;
+      c2 += A[pa + 2 * asi] * y;
+      c3 += A[pa + 3 * asi] * y;
+      c4 += A[pa + 4 * asi] * y;
+      c5 += A[pa + 5 * asi] * y;
+      c6 += A[pa + 6 * asi] * y;
+      c7 += A[pa + 7 * asi] * y;
+    }
+    const o = oBase + i;
+    O[o] = c0;
+    O[o + 1] = c1;
+    O[o + 2] = c2;
+    O[o + 3] = c3;
+    O[o + 4] = c4;
+    O[o + 5] = c5;
+    O[o + 6] = c6;
+    O[o + 7] = c7;
+  }
+  for (; i + 4 <= m; i += 4) {
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let pa = aBase + i * asi;
+    let pb = bBase;
+    for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
+      const y = B[pb];
+      c0 += A[pa] * y;
+      c1 += A[pa + asi] * y;
+      c2 += A[pa + 2 * asi] * y;
+      c3 += A[pa + 3 * asi] * y;
+    }
+    const o = oBase + i;
+    O[o] = c0;
+    O[o + 1] = c1;
+    O[o + 2] = c2;
+    O[o + 3] = c3;
+  }
+  for (; i < m; i++) O[oBase + i] = dot(A, aBase + i * asi, asp, B, bBase, bsp, k);
+}
+
+/**
+ * A float32 product with m = 1, `O[j] = Σ_p A(p) · B(p, j)` (a weight gradient
+ * `[k, 1]ᵀ @ [k, n]`): eight sums per pass over A, as `columnF32`.
+ */
+function rowF32(
+  A: Float32Array,
+  aBase: number,
+  asp: number,
+  B: Float32Array,
+  bBase: number,
+  bsp: number,
+  bsj: number,
+  O: Float32Array,
+  oBase: number,
+  k: number,
+  n: number,
+): void {
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let c4 = 0;
+    let c5 = 0;
+    let c6 = 0;
+    let c7 = 0;
+    let pa = aBase;
+    let pb = bBase + j * bsj;
+    for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
+      const x = A[pa];
+      c0 += x * B[pb];
+      c1 += x * B[pb + bsj];
+      c2 += x * B[pb + 2 * bsj];
+      c3 += x * B[pb + 3 * bsj];
+      c4 += x * B[pb + 4 * bsj];
+      c5 += x * B[pb + 5 * bsj];
+      c6 += x * B[pb + 6 * bsj];
+      c7 += x * B[pb + 7 * bsj];
+    }
+    const o = oBase + j;
+    O[o] = c0;
+    O[o + 1] = c1;
+    O[o + 2] = c2;
+    O[o + 3] = c3;
+    O[o + 4] = c4;
+    O[o + 5] = c5;
+    O[o + 6] = c6;
+    O[o + 7] = c7;
+  }
+  for (; j + 4 <= n; j += 4) {
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let pa = aBase;
+    let pb = bBase + j * bsj;
+    for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
+      const x = A[pa];
+      c0 += x * B[pb];
+      c1 += x * B[pb + bsj];
+      c2 += x * B[pb + 2 * bsj];
+      c3 += x * B[pb + 3 * bsj];
+    }
+    const o = oBase + j;
+    O[o] = c0;
+    O[o + 1] = c1;
+    O[o + 2] = c2;
+    O[o + 3] = c3;
+  }
+  for (; j < n; j++) O[oBase + j] = dot(A, aBase, asp, B, bBase + j * bsj, bsp, k);
+}
+
+/**
  * A float32 product with k = 1, an outer product `O[i, j] = A[i] · B[j]` (a Linear layer
- * with one input feature, and its input gradient when it has one output): four rows per
+ * with one input feature, and its input gradient when it has one output): eight rows per
  * pass over B, and the bias added in the same store, `fround(A[i] · B[j]) + bias[j]` —
  * the product rounded to float32 as the GEMM stores it, then the add rounded again. `+ 0`
  * is the GEMM's sum from 0: a -0 product comes out +0, as there.
@@ -262,33 +416,44 @@ function outerF32(
   n: number,
   bias: Float32Array | null,
 ): void {
-  const m4 = m - (m % 4);
   let i = 0;
-  for (; i < m4; i += 4) {
-    const x0 = A[aBase + i * asi];
-    const x1 = A[aBase + (i + 1) * asi];
-    const x2 = A[aBase + (i + 2) * asi];
-    const x3 = A[aBase + (i + 3) * asi];
-    const o0 = oBase + i * n;
-    const o1 = o0 + n;
-    const o2 = o1 + n;
-    const o3 = o2 + n;
+  for (; i + 8 <= m; i += 8) {
+    const a = aBase + i * asi;
+    const x0 = A[a];
+    const x1 = A[a + asi];
+    const x2 = A[a + 2 * asi];
+    const x3 = A[a + 3 * asi];
+    const x4 = A[a + 4 * asi];
+    const x5 = A[a + 5 * asi];
+    const x6 = A[a + 6 * asi];
+    const x7 = A[a + 7 * asi];
+    const o = oBase + i * n;
     if (bias === null) {
       for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
         const y = B[pb];
-        O[o0 + j] = x0 * y + 0;
-        O[o1 + j] = x1 * y + 0;
-        O[o2 + j] = x2 * y + 0;
-        O[o3 + j] = x3 * y + 0;
+        const oj = o + j;
+        O[oj] = x0 * y + 0;
+        O[oj + n] = x1 * y + 0;
+        O[oj + 2 * n] = x2 * y + 0;
+        O[oj + 3 * n] = x3 * y + 0;
+        O[oj + 4 * n] = x4 * y + 0;
+        O[oj + 5 * n] = x5 * y + 0;
+        O[oj + 6 * n] = x6 * y + 0;
+        O[oj + 7 * n] = x7 * y + 0;
       }
     } else {
       for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
         const y = B[pb];
         const c = bias[j];
-        O[o0 + j] = Math.fround(x0 * y + 0) + c;
-        O[o1 + j] = Math.fround(x1 * y + 0) + c;
-        O[o2 + j] = Math.fround(x2 * y + 0) + c;
-        O[o3 + j] = Math.fround(x3 * y + 0) + c;
+        const oj = o + j;
+        O[oj] = Math.fround(x0 * y + 0) + c;
+        O[oj + n] = Math.fround(x1 * y + 0) + c;
+        O[oj + 2 * n] = Math.fround(x2 * y + 0) + c;
+        O[oj + 3 * n] = Math.fround(x3 * y + 0) + c;
+        O[oj + 4 * n] = Math.fround(x4 * y + 0) + c;
+        O[oj + 5 * n] = Math.fround(x5 * y + 0) + c;
+        O[oj + 6 * n] = Math.fround(x6 * y + 0) + c;
+        O[oj + 7 * n] = Math.fround(x7 * y + 0) + c;
       }
     }
   }

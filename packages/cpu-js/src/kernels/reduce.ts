@@ -82,13 +82,43 @@ export function reduceKernel(
         return;
       }
       if (inner <= SMALL_INNER) {
-        // Few columns (a bias gradient: [batch, features] summed over the batch): four
-        // columns at a time in local sums, each still added in row order from 0.
+        // Few columns (a bias gradient: [batch, features] summed over the batch): eight,
+        // then four columns at a time in local sums, each still added in row order from 0.
         const k4 = inner - (inner % 4);
         for (let o = 0; o < outer; o++) {
           const base = o * block;
           const oo = o * inner;
-          for (let k = 0; k < k4; k += 4) {
+          let k0 = 0;
+          for (; k0 + 8 <= inner; k0 += 8) {
+            let s0 = 0;
+            let s1 = 0;
+            let s2 = 0;
+            let s3 = 0;
+            let s4 = 0;
+            let s5 = 0;
+            let s6 = 0;
+            let s7 = 0;
+            for (let j = 0, i = base + k0; j < len; j++, i += inner) {
+              s0 += X[i];
+              s1 += X[i + 1];
+              s2 += X[i + 2];
+              s3 += X[i + 3];
+              s4 += X[i + 4];
+              s5 += X[i + 5];
+              s6 += X[i + 6];
+              s7 += X[i + 7];
+            }
+            const q = oo + k0;
+            O[q] = s0;
+            O[q + 1] = s1;
+            O[q + 2] = s2;
+            O[q + 3] = s3;
+            O[q + 4] = s4;
+            O[q + 5] = s5;
+            O[q + 6] = s6;
+            O[q + 7] = s7;
+          }
+          for (let k = k0; k < k4; k += 4) {
             let s0 = 0;
             let s1 = 0;
             let s2 = 0;

@@ -1,6 +1,18 @@
+import { needsGrad, recordOp } from '../../autograd/graph.js';
+import { noGrad } from '../../engine.js';
 import { DTypeError, ShapeError, shapeStr, ValueError } from '../../errors.js';
+import { defineFused } from '../../fused/program.js';
+import { runFused } from '../../fused/run.js';
 import { where } from '../../ops/elementwise.js';
-import { checkSameBackend, sameShape } from '../../ops/util.js';
+import { broadcastTo } from '../../ops/mathOp.js';
+import {
+  allocOut,
+  broadcastShapes,
+  checkSameBackend,
+  numelOf,
+  sameShape,
+  sumToShape,
+} from '../../ops/util.js';
 import { Tensor } from '../../tensor.js';
 
 /** How a loss combines its per-element values: PyTorch's `reduction`. */
@@ -40,14 +52,63 @@ export function warnShape(what: string, input: Tensor, target: Tensor): void {
   }
 }
 
-/** `torch.nn.functional.mse_loss`: mean (or sum, or none) of (input - target)². */
+/**
+ * mse_loss's forward: the difference, stored (so rounded to the dtype, as PyTorch's
+ * `input - target`), and its square from the stored value.
+ */
+const mseForward = defineFused('mse_loss', ['input', 'target', 'diff', 'sq'], [], (b) => {
+  b.store('diff', b.buf.input.sub(b.buf.target));
+  b.store('sq', b.buf.diff.mul(b.buf.diff));
+});
+
+/** PyTorch's `mse_loss_backward`: `norm · (input - target) · grad`, norm 2/N (mean) or 2. */
+const mseBackward = defineFused('mse_loss_backward', ['diff', 'g', 'gradInput'], ['norm'], (b) => {
+  b.store('gradInput', b.buf.diff.mul(b.s.norm).mul(b.buf.g));
+});
+
+/**
+ * `torch.nn.functional.mse_loss`: mean (or sum, or none) of (input - target)². One node,
+ * PyTorch's `MseLossBackward0`, whose backward is one pass; the forward is one pass and
+ * the reduction. Operands of different dtypes go through the composed ops (promotion).
+ */
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkTensors('mse_loss', input, target);
   const reduction = checkReduction(opts.reduction ?? 'mean');
   checkFloat('mse_loss', input, 'input');
   warnShape('mse_loss', input, target);
-  const sq = input.sub(target).square();
-  return reduce(sq, reduction);
+  if (target.dtype !== input.dtype) return reduce(input.sub(target).square(), reduction);
+  const shape = broadcastShapes(input.shape, target.shape);
+  const diff = allocOut(shape, input.dtype, input.backend);
+  const sq = allocOut(shape, input.dtype, input.backend);
+  const x = broadcastTo(input, shape);
+  const y = broadcastTo(target, shape);
+  runFused(mseForward, [{ buffers: { input: x, target: y, diff, sq }, scalars: {} }]);
+  if (x !== input) x.dispose();
+  if (y !== target) y.dispose();
+  let loss = sq;
+  if (reduction !== 'none') {
+    loss = noGrad(() => reduce(sq, reduction));
+    sq.dispose();
+  }
+  if (!needsGrad(input, target)) {
+    diff.dispose();
+    return loss;
+  }
+  const norm = reduction === 'mean' ? 2 / numelOf(shape) : 2;
+  return recordOp(
+    loss,
+    'MseLossBackward0',
+    [input, target],
+    (g, needs) => {
+      const gradInput = allocOut(shape, input.dtype, input.backend);
+      const gb = broadcastTo(g, shape);
+      runFused(mseBackward, [{ buffers: { diff, g: gb, gradInput }, scalars: { norm } }]);
+      if (gb !== g) gb.dispose();
+      const gTarget = needs[1] ? sumToShape(gradInput.neg(), target.shape) : null;
+      return [needs[0] ? sumToShape(gradInput, input.shape) : null, gTarget];
+    },
+    [diff],
+  );
 }
 
 /** `torch.nn.functional.l1_loss`: mean (or sum, or none) of |input - target|. */

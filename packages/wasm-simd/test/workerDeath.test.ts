@@ -5,6 +5,7 @@ import { cpuJs } from '@stepwise/cpu-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WasmWorkerError, wasmSimd } from '../src/index.js';
 import { SHARE_SLOTS } from '../src/threads/jobs.js';
+import { STUCK_MS } from '../src/threads/workerPool.js';
 import type { WasmSimdBackend } from '../src/wasmSimdBackend.js';
 import { randomData, rng } from './helpers.js';
 
@@ -118,11 +119,11 @@ describe('a dead worker (issue 10 item 2)', () => {
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/worker 2 exited with code 1/));
   });
 
-  it('dead in the middle of its share: a clear WasmWorkerError in about a second, then one thread', async () => {
+  it('dead in the middle of its share: a clear WasmWorkerError after STUCK_MS, then one thread', async () => {
     const b = (await wasmSimd({ initialMemoryMB: 64, threads: 3 })) as WasmSimdBackend;
     // The harness claims worker 1's share of the next job (as worker 1 would on waking)
     // and never finishes it; the real worker 1 is terminated so it cannot claim it first.
-    harnesses.push(await harness(b, { releaseAfterMs: 5000, claim: 1 }));
+    harnesses.push(await harness(b, { releaseAfterMs: 3 * STUCK_MS, claim: 1 }));
     void poolOf(b).workers[0]!.terminate();
     const t0 = performance.now();
     let err: unknown;
@@ -136,7 +137,8 @@ describe('a dead worker (issue 10 item 2)', () => {
     expect(String(err)).toMatch(
       /stopped in the middle of a parallel kernel.*the result of this call is lost/,
     );
-    expect(ms).toBeLessThan(2000);
+    expect(ms).toBeGreaterThanOrEqual(STUCK_MS);
+    expect(ms).toBeLessThan(2 * STUCK_MS);
     expect(b.threads).toBe(1);
     expectRight(matmul(b), 'on one thread');
   });

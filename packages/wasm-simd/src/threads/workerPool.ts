@@ -41,9 +41,14 @@ import {
 } from './jobs.js';
 
 /** A share unclaimed this long after the job was posted belongs to a dead worker. */
-const START_MS = 500;
-/** A claimed share unfinished this long (at least) after the caller finished its own: the worker died in it. */
-const STUCK_MS = 1000;
+export const START_MS = 500;
+/**
+ * A claimed share unfinished this long (at least) after the caller finished its own: the
+ * worker died in it. Long, because the verdict throws: a live worker that the OS left
+ * unscheduled for a second did happen on a 2-core machine at load ~20, and a worker that
+ * truly dies mid-share (terminated from outside, crashed) is rare enough to wait for.
+ */
+export const STUCK_MS = 5000;
 /** The caller re-checks the workers this often while it waits. */
 const SLICE_MS = 20;
 

@@ -78,7 +78,9 @@ const SPECS: WorkloadSpec[] = [
     key: 'seed002',
     label: 'seed 002: 1-20-1 MLP, 1000 points, 1000 Adam steps',
     unit: 's',
-    rounds: q(3, 2),
+    // Five rounds: a round is one short experiment (0.08-0.3 s), and one slow round in
+    // three (a GC, the machine) moved a run's median by half.
+    rounds: q(5, 2),
     steps: 1000,
     warmup: 0,
     batch: 1000,

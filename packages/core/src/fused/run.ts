@@ -2,7 +2,7 @@
  * Runs a fused program on tensors: the one door from optimizers to `Backend.fused` (or, on
  * a backend without it, to the composed fallback).
  */
-import type { FusedTensorArgs } from '../backend.js';
+import type { FusedTensorArgs, Storage } from '../backend.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError, shapeStr, ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -42,46 +42,65 @@ export function runFused<B extends string, S extends string>(
   options: RunFusedOptions = {},
 ): void {
   if (entries.length === 0) return;
-  const what = `fused program '${program.name}'`;
-  const tensors = entries.map((entry, k) => {
-    const buffers = program.buffers.map((name) => {
-      const t = (entry.buffers as Record<string, unknown>)[name];
+  // Plain loops, the message built only on a throw: this runs for every optimizer step,
+  // ReLU backward and loss of a training step, and small models pay for its overhead.
+  const names = program.buffers;
+  const scalarNames = program.scalars;
+  const tensors: { buffers: Tensor[]; scalars: number[] }[] = new Array(entries.length);
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k]!;
+    const byName = entry.buffers as Record<string, unknown>;
+    const buffers: Tensor[] = new Array(names.length);
+    for (let i = 0; i < names.length; i++) {
+      const t = byName[names[i]!];
       if (!(t instanceof Tensor)) {
-        throw new ValueError(`${what}: entry ${k} has no tensor for buffer '${name}' (got ${typeOf(t)})`);
+        throw new ValueError(
+          `fused program '${program.name}': entry ${k} has no tensor for buffer '${names[i]}' (got ${typeOf(t)})`,
+        );
       }
-      return t;
-    });
-    const scalars = program.scalars.map((name) => {
-      const v = (entry.scalars as Record<string, unknown>)[name];
+      buffers[i] = t;
+    }
+    const numbers = entry.scalars as Record<string, unknown>;
+    const scalars: number[] = new Array(scalarNames.length);
+    for (let i = 0; i < scalarNames.length; i++) {
+      const v = numbers[scalarNames[i]!];
       if (typeof v !== 'number') {
-        throw new ValueError(`${what}: entry ${k} has no number for scalar '${name}' (got ${typeOf(v)})`);
+        throw new ValueError(
+          `fused program '${program.name}': entry ${k} has no number for scalar '${scalarNames[i]}' (got ${typeOf(v)})`,
+        );
       }
-      return v;
-    });
-    return { buffers, scalars };
-  });
+      scalars[i] = v;
+    }
+    tensors[k] = { buffers, scalars };
+  }
   const first = tensors[0]!.buffers[0];
   if (first === undefined) return;
   const backend = first.backend;
   for (const { buffers } of tensors) {
     const lead = buffers[0]!;
-    if (!isFloat(lead.dtype)) throw new DTypeError(`${what} needs floating point buffers, got ${lead.dtype}`);
-    buffers.forEach((b, i) => {
-      if (b.numel() !== lead.numel() || b.dtype !== lead.dtype || b.backend !== backend) {
+    if (!isFloat(lead.dtype))
+      throw new DTypeError(`fused program '${program.name}' needs floating point buffers, got ${lead.dtype}`);
+    const n = lead.numel();
+    for (let i = 1; i < buffers.length; i++) {
+      const b = buffers[i]!;
+      if (b.dtype !== lead.dtype || b.backend !== backend || b.numel() !== n) {
         throw new ValueError(
-          `${what}: buffer '${program.buffers[i]}' is ${b.dtype} ${shapeStr(b.shape)} on '${b.backend.name}', expected ${lead.dtype} ${shapeStr(lead.shape)} on '${backend.name}'`,
+          `fused program '${program.name}': buffer '${names[i]}' is ${b.dtype} ${shapeStr(b.shape)} on '${b.backend.name}', expected ${lead.dtype} ${shapeStr(lead.shape)} on '${backend.name}'`,
         );
       }
-    });
+    }
   }
   if (options.composed || backend.fused === undefined) {
     runFusedComposed(program, tensors);
     return;
   }
-  const args: FusedTensorArgs[] = tensors.map(({ buffers, scalars }) => ({
-    buffers: buffers.map((b) => b.storage),
-    scalars,
-  }));
+  const args: FusedTensorArgs[] = new Array(tensors.length);
+  for (let k = 0; k < tensors.length; k++) {
+    const { buffers, scalars } = tensors[k]!;
+    const storages: Storage[] = new Array(buffers.length);
+    for (let i = 0; i < buffers.length; i++) storages[i] = buffers[i]!.storage;
+    args[k] = { buffers: storages, scalars };
+  }
   backend.fused(program, args);
   const stores = lowerFused(program).stores;
   for (const { buffers } of tensors) {

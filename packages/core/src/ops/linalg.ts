@@ -27,6 +27,19 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tens
   if (k !== kb) {
     throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${kb}x${n})`);
   }
+  if (ar === 2 && br === 2) {
+    // Two matrices (every Linear layer): no batch shapes to slice and broadcast.
+    const out = (k > 0 ? allocOut : alloc)([m, n], a.dtype, backend);
+    const opts = { transA, transB, aBatchStride: 0, bBatchStride: 0 };
+    backend.matmul(
+      a.storage,
+      b.storage,
+      out.storage,
+      { batch: 1, m, k, n },
+      bias ? { ...opts, bias: bias.storage } : opts,
+    );
+    return out;
+  }
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
   const batchShape = broadcastShapes(aBatch, bBatch);

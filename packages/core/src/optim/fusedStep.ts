@@ -6,6 +6,22 @@ import type { FusedProgram } from '../fused/program.js';
 import { type FusedEntry, runFused } from '../fused/run.js';
 
 const cache = new WeakMap<object, Map<string, unknown>>();
+/** The configuration each owner saw last and what it built: a step's usual answer, found without serialising. */
+const last = new WeakMap<object, { config: unknown; value: unknown }>();
+
+/** Two flat configurations (records of primitives) with the same keys and values. */
+function sameConfig(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] !== y[k] || (typeof x[k] === 'object' && x[k] !== null)) return false;
+    n++;
+  }
+  for (const _ in y) n--;
+  return n === 0;
+}
 
 /**
  * What `build` makes of one configuration of `owner` (an optimizer's update: its program
@@ -17,11 +33,14 @@ export function perConfiguration<O extends object, C, T>(
   config: C,
   build: (owner: O, config: C) => T,
 ): T {
+  const seen = last.get(owner);
+  if (seen !== undefined && sameConfig(config, seen.config)) return seen.value as T;
   let built = cache.get(owner);
   if (!built) cache.set(owner, (built = new Map()));
   const key = JSON.stringify(config);
   let v = built.get(key) as T | undefined;
   if (v === undefined) built.set(key, (v = build(owner, config)));
+  last.set(owner, { config, value: v });
   return v;
 }
 

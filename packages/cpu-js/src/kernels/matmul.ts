@@ -242,7 +242,9 @@ export function matmulKernel(
     const b = bi * bBatchStride;
     const o = bi * m * n;
     if (f32 && n === 1) columnF32(A, a, asi, asp, B, b, bsp, O, o, m, k);
-    else if (f32 && m === 1) rowF32(A, a, asp, B, b, bsp, bsj, O, o, k, n);
+    // m = 1 (a weight gradient `[k, 1]ᵀ @ [k, n]`) is the same loop with the operands'
+    // roles swapped: O[j] = Σ_p B(p, j) · A(p), the products (commutative) unchanged.
+    else if (f32 && m === 1) columnF32(B, b, bsj, bsp, A, a, asp, O, o, n, k);
     else matmulOne(A, a, asi, asp, B, b, bsp, bsj, O, o, m, k, n);
   }
   if (bias !== null) addBias(O, batch * m, n, bias);
@@ -252,7 +254,8 @@ export function matmulKernel(
  * A float32 product with n = 1, `O[i] = Σ_p A(i, p) · B(p)` (a layer with one output, a
  * weight gradient `[k, m]ᵀ @ [k, 1]`): eight sums per pass over B (then four, then one), so
  * the p-loop's cost (V8 reloads the arrays' bookkeeping every iteration) is shared by eight
- * outputs. The same sums, in the same order, as `matmulOne`'s.
+ * outputs. The same sums, in the same order, as `matmulOne`'s. With the operands swapped it
+ * also computes m = 1 products.
  */
 function columnF32(
   A: Float32Array,
@@ -321,79 +324,6 @@ function columnF32(
     O[o + 3] = c3;
   }
   for (; i < m; i++) O[oBase + i] = dot(A, aBase + i * asi, asp, B, bBase, bsp, k);
-}
-
-/**
- * A float32 product with m = 1, `O[j] = Σ_p A(p) · B(p, j)` (a weight gradient
- * `[k, 1]ᵀ @ [k, n]`): eight sums per pass over A, as `columnF32`.
- */
-function rowF32(
-  A: Float32Array,
-  aBase: number,
-  asp: number,
-  B: Float32Array,
-  bBase: number,
-  bsp: number,
-  bsj: number,
-  O: Float32Array,
-  oBase: number,
-  k: number,
-  n: number,
-): void {
-  let j = 0;
-  for (; j + 8 <= n; j += 8) {
-    let c0 = 0;
-    let c1 = 0;
-    let c2 = 0;
-    let c3 = 0;
-    let c4 = 0;
-    let c5 = 0;
-    let c6 = 0;
-    let c7 = 0;
-    let pa = aBase;
-    let pb = bBase + j * bsj;
-    for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
-      const x = A[pa];
-      c0 += x * B[pb];
-      c1 += x * B[pb + bsj];
-      c2 += x * B[pb + 2 * bsj];
-      c3 += x * B[pb + 3 * bsj];
-      c4 += x * B[pb + 4 * bsj];
-      c5 += x * B[pb + 5 * bsj];
-      c6 += x * B[pb + 6 * bsj];
-      c7 += x * B[pb + 7 * bsj];
-    }
-    const o = oBase + j;
-    O[o] = c0;
-    O[o + 1] = c1;
-    O[o + 2] = c2;
-    O[o + 3] = c3;
-    O[o + 4] = c4;
-    O[o + 5] = c5;
-    O[o + 6] = c6;
-    O[o + 7] = c7;
-  }
-  for (; j + 4 <= n; j += 4) {
-    let c0 = 0;
-    let c1 = 0;
-    let c2 = 0;
-    let c3 = 0;
-    let pa = aBase;
-    let pb = bBase + j * bsj;
-    for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
-      const x = A[pa];
-      c0 += x * B[pb];
-      c1 += x * B[pb + bsj];
-      c2 += x * B[pb + 2 * bsj];
-      c3 += x * B[pb + 3 * bsj];
-    }
-    const o = oBase + j;
-    O[o] = c0;
-    O[o + 1] = c1;
-    O[o + 2] = c2;
-    O[o + 3] = c3;
-  }
-  for (; j < n; j++) O[oBase + j] = dot(A, aBase, asp, B, bBase + j * bsj, bsp, k);
 }
 
 /**

@@ -20,7 +20,14 @@ import {
   lowerFused,
 } from '@stepwise/core';
 import type { PooledBuffer } from '../pool.js';
-import { BIND_ALIGN_ELEMENTS, type Binding, paramBytesFor, type Runtime, WORKGROUP } from '../runtime.js';
+import {
+  BIND_ALIGN_ELEMENTS,
+  type Binding,
+  type Kernel,
+  paramBytesFor,
+  type Runtime,
+  WORKGROUP,
+} from '../runtime.js';
 import type { GpuStorage } from '../storage.js';
 import { f32Literal, WGSL_MATH } from './wgslMath.js';
 import { WGSL_MATH_EXTRA, WGSL_MATH_EXTRA_FUNCTIONS } from './wgslMathExtra.js';
@@ -60,6 +67,17 @@ const UNARY_WGSL: Record<FusedUnaryOp, (x: string) => string> = {
   isnan: (x) => `select(0.0, 1.0, is_nan(${x}))`,
   isinf: (x) => `select(0.0, 1.0, is_inf(${x}))`,
 };
+
+/**
+ * Each runtime's fused kernels by program object, then by variant (slots, aliasing): found
+ * without hashing `program.key`, the program's whole text, on every dispatch.
+ */
+const kernelsByRuntime = new WeakMap<Runtime, WeakMap<FusedProgram, Map<string, Kernel>>>();
+function kernelsOf(rt: Runtime): WeakMap<FusedProgram, Map<string, Kernel>> {
+  let m = kernelsByRuntime.get(rt);
+  if (!m) kernelsByRuntime.set(rt, (m = new WeakMap()));
+  return m;
+}
 
 /** How the binary ops beyond arithmetic and comparisons are written in WGSL. */
 const BINARY_WGSL: Partial<Record<FusedBinaryOp, (a: string, b: string) => string>> = {
@@ -211,12 +229,19 @@ export function fused(rt: Runtime, program: FusedProgram, tensors: readonly Fuse
       }
     }
     const aliasKey = binds.length === binding.length ? '' : `:alias(${binding.join(',')})`;
-    const kernel = rt.kernel(
-      `fused:${slots}${aliasKey}:${program.key}`,
-      'w'.repeat(binds.length),
-      paramBytesFor(words),
-      () => source(low, slots, binding, binds.length),
-    );
+    const variant = `${slots}${aliasKey}`;
+    let byVariant = kernelsOf(rt).get(program);
+    if (!byVariant) kernelsOf(rt).set(program, (byVariant = new Map()));
+    let kernel = byVariant.get(variant);
+    if (!kernel) {
+      kernel = rt.kernel(
+        `fused:${variant}:${program.key}`,
+        'w'.repeat(binds.length),
+        paramBytesFor(words),
+        () => source(low, slots, binding, binds.length),
+      );
+      byVariant.set(variant, kernel);
+    }
     const off = rt.beginParams(kernel);
     const p = rt.params;
     let total = 0;

@@ -240,6 +240,13 @@ export interface MatmulOptions {
    * followed by a broadcast add, in one call (`F.linear`, PyTorch's `addmm(bias, x, w.T)`).
    */
   readonly bias?: Storage;
+  /**
+   * ReLU applied last, to each output as stored (after the bias): `max(v, 0)` with -0 and
+   * NaN kept, as PyTorch's relu — the values of a `relu` op on the product, in the same
+   * call (an `nn.Sequential`'s Linear followed by ReLU; tfjs fuses its Dense layers the
+   * same way).
+   */
+  readonly relu?: boolean;
 }
 
 /**

@@ -302,6 +302,7 @@ export class CpuJsBackend implements Backend {
       opts.aBatchStride,
       opts.bBatchStride,
       opts.bias ? dataOf(opts.bias) : null,
+      opts.relu === true,
     );
   }
 

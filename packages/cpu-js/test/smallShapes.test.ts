@@ -129,6 +129,38 @@ describe('small shapes take their fast paths with the general path’s exact res
             dtype === 'float32' ? Float32Array.from(want) : want,
             `${dtype} ${batch}x${m}x${k}x${n} tB=${transB} with bias`,
           );
+          // ReLU in the same call: relu of each stored value (-0 kept), with and without the bias.
+          for (const withBias of [true, false]) {
+            const outRelu = b.empty(dtype, batch * m * n);
+            b.matmul(
+              makeStorage(b, dtype, ad),
+              makeStorage(b, dtype, bd),
+              outRelu,
+              { batch, m, k, n },
+              {
+                transA: false,
+                transB,
+                aBatchStride: m * k,
+                bBatchStride: 0,
+                relu: true,
+                ...(withBias ? { bias: makeStorage(b, dtype, bias) } : {}),
+              },
+            );
+            const wantRelu = new Float64Array(batch * m * n);
+            for (let bi = 0; bi < batch; bi++) {
+              const prod = refMatmul(ad.slice(bi * m * k, (bi + 1) * m * k), bd, m, k, n, false, transB);
+              for (let i = 0; i < m * n; i++) {
+                const v = withBias ? round(round(prod[i]!) + bias[i % n]!) : round(prod[i]!);
+                // biome-ignore lint/complexity/useMathMinMax: Math.max(-0, 0) is 0; PyTorch's relu keeps -0.
+                wantRelu[bi * m * n + i] = v < 0 ? 0 : v;
+              }
+            }
+            expectSameValues(
+              read(b, outRelu),
+              dtype === 'float32' ? Float32Array.from(wantRelu) : wantRelu,
+              `${dtype} ${batch}x${m}x${k}x${n} tB=${transB} relu, bias=${withBias}`,
+            );
+          }
         }
     });
   }

@@ -244,14 +244,17 @@ export class WasmSimdBackend implements Backend {
     opts: MatmulOptions,
   ): void {
     matmul(this.rt, ws(a), ws(b), ws(out), dims, opts);
-    // The bias goes in as a second, in-place pass of the SIMD row-broadcast add: the GEMM's
-    // tiles are written in an order that leaves no single place to add it.
+    // The bias goes in as a second, in-place pass of the SIMD row-broadcast add (the GEMM's
+    // tiles are written in an order that leaves no single place to add it), ReLU a third.
     if (opts.bias) {
       const shape = [dims.batch * dims.m, dims.n];
       const product: View = { storage: out, shape, strides: [dims.n, 1], offset: 0 };
       const bias: View = { storage: opts.bias, shape, strides: [0, 1], offset: 0 };
       binary(this.rt, 'add', product, bias, ws(out), shape);
     }
+    // ReLU in place, SIMD, over the stored values (unary's elementwise loop reads each
+    // element before it writes it).
+    if (opts.relu) unary(this.rt, 'relu', ws(out), ws(out));
   }
 
   // ---- indexing ----

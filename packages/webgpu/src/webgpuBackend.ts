@@ -270,25 +270,27 @@ export class WebGPUBackend implements Backend {
     opts: MatmulOptions,
   ): void {
     this.fits('matmul', a, b, dst);
-    if (!opts.bias) {
+    if (!opts.bias && !opts.relu) {
       matmul(this.rt, this.inp(a), this.inp(b), out(dst), dims, opts);
       return;
     }
-    // The product goes to a scratch buffer and the broadcast add writes dst: a storage
-    // buffer cannot be bound for reading and writing in one dispatch.
-    const product = this.alloc(dst.dtype, dst.size);
+    // The epilogue passes write each result to a fresh buffer, the last one to dst: a
+    // storage buffer cannot be bound for reading and writing in one dispatch.
+    const shape = [dims.batch * dims.m, dims.n];
+    const view = (storage: Storage, strides: number[]) => ({ storage, shape, strides, offset: 0 });
+    let cur = this.alloc(dst.dtype, dst.size);
     try {
-      matmul(this.rt, this.inp(a), this.inp(b), out(product), dims, opts);
-      const shape = [dims.batch * dims.m, dims.n];
-      this.binary(
-        'add',
-        { storage: product, shape, strides: [dims.n, 1], offset: 0 },
-        { storage: opts.bias, shape, strides: [0, 1], offset: 0 },
-        dst,
-        shape,
-      );
+      matmul(this.rt, this.inp(a), this.inp(b), out(cur), dims, opts);
+      if (opts.bias) {
+        const target = opts.relu ? this.alloc(dst.dtype, dst.size) : dst;
+        this.binary('add', view(cur, [dims.n, 1]), view(opts.bias, [0, 1]), target, shape);
+        if (target === dst) return;
+        this.free(cur);
+        cur = target;
+      }
+      this.unary('relu', cur, dst);
     } finally {
-      this.free(product);
+      this.free(cur);
     }
   }
 

@@ -69,7 +69,7 @@ export function registerMatmulKernels(h: () => KernelHarness, dtypes: KernelScop
         }
       }
     }
-    it('adds a bias along every output row (k = 1, k > 1, batched, either layout of b)', () => {
+    it('adds a bias and applies ReLU as the product is stored (k = 1, k > 1, batched, either layout of b)', () => {
       for (const dtype of dtypes(['float32', 'float64'])) {
         if (!h().supports(dtype)) continue;
         const rng = new SeededRng(77 + dtype.length);
@@ -81,21 +81,28 @@ export function registerMatmulKernels(h: () => KernelHarness, dtypes: KernelScop
           [1, 130, 257, 9],
         ] as const) {
           for (const transB of [false, true]) {
-            const a = h().input(dtype, rng.values(batch * m * k, -3, 3));
-            const b = h().input(dtype, rng.values(k * n, -3, 3));
-            const bias = h().input(dtype, rng.values(n, -3, 3));
-            const out = h().output(dtype, batch * m * n);
-            const dims = { batch, m, k, n };
-            const opts = { transA: false, transB, aBatchStride: m * k, bBatchStride: 0 };
-            h().run((kk, s) => kk.matmul(s(a), s(b), s(out), dims, { ...opts, bias: s(bias) }));
-            const mag = h().referenceLike(out);
-            h().reference.matmul(h().absOf(a), h().absOf(b), mag, dims, { ...opts, bias: h().absOf(bias) });
-            h().expect(
-              out,
-              'accumulated',
-              `matmul ${dtype} [${batch}, ${m}, ${k}, ${n}] transB=${transB} + bias`,
-              mag,
-            );
+            for (const [withBias, relu] of [
+              [true, false],
+              [true, true],
+              [false, true],
+            ] as const) {
+              const a = h().input(dtype, rng.values(batch * m * k, -3, 3));
+              const b = h().input(dtype, rng.values(k * n, -3, 3));
+              const bias = h().input(dtype, rng.values(n, -3, 3));
+              const out = h().output(dtype, batch * m * n);
+              const dims = { batch, m, k, n };
+              const opts = { transA: false, transB, aBatchStride: m * k, bBatchStride: 0, relu };
+              h().run((kk, s) =>
+                kk.matmul(s(a), s(b), s(out), dims, withBias ? { ...opts, bias: s(bias) } : opts),
+              );
+              const mag = h().referenceLike(out);
+              const magOpts = withBias
+                ? { ...opts, relu: false, bias: h().absOf(bias) }
+                : { ...opts, relu: false };
+              h().reference.matmul(h().absOf(a), h().absOf(b), mag, dims, magOpts);
+              const what = `matmul ${dtype} [${batch}, ${m}, ${k}, ${n}] transB=${transB} bias=${withBias} relu=${relu}`;
+              h().expect(out, 'accumulated', what, mag);
+            }
           }
         }
       }

@@ -233,6 +233,40 @@ export function registerNnTests(ctx: ConformanceContext): void {
       if (c.gradBias) await expectT(b!.grad, c.gradBias, c.dtype, 'gradBias');
     });
 
+    it('in a Sequential, Linear then ReLU run as one call with the two ops’ values, gradients and nodes', async () => {
+      torch.manualSeed(3);
+      const seq = new torch.nn.Sequential(
+        new torch.nn.Linear(3, 4),
+        new torch.nn.ReLU(),
+        new torch.nn.Linear(4, 2),
+      );
+      const [lin1, , lin2] = [...seq] as [torch.nn.Linear, torch.nn.ReLU, torch.nn.Linear];
+      const params = [lin1.weight, lin1.bias!, lin2.weight, lin2.bias!];
+      const data = torch.randn([7, 3]);
+      const run = async (forward: (x: Tensor) => Tensor) => {
+        const x = data.clone().requiresGrad_();
+        const y = forward(x);
+        y.square().sum().backward();
+        const grads = await Promise.all([x, ...params].map((t) => t.grad!.data()));
+        for (const p of params) p.grad = null;
+        return { y, values: await y.data(), grads };
+      };
+      const fused = await run((x) => seq.forward(x));
+      const separate = await run((x) => lin2.forward(F.relu(lin1.forward(x))));
+      expect(Array.from(fused.values)).toEqual(Array.from(separate.values));
+      fused.grads.forEach((g, i) => {
+        expect(Array.from(g), `gradient ${i}`).toEqual(Array.from(separate.grads[i]!));
+      });
+      const names = (t: Tensor) => {
+        const addmm2 = t.gradFn!;
+        const relu = addmm2.next.find((e) => e !== null && 'node' in e) as { node: typeof addmm2 };
+        const addmm1 = relu.node.next[0] as { node: typeof addmm2 };
+        return [addmm2.name, relu.node.name, addmm1.node.name];
+      };
+      expect(names(fused.y)).toEqual(['AddmmBackward0', 'ReluBackward0', 'AddmmBackward0']);
+      expect(names(fused.y)).toEqual(names(separate.y));
+    });
+
     it('a wrong input size names both shapes', () => {
       const lin = new torch.nn.Linear(3, 2);
       expect(() => lin.forward(torch.zeros([4, 5]))).toThrow(/\[4, 5\][\s\S]*\[2, 3\]/);

@@ -62,10 +62,32 @@ export function nodeFor(
   backward: BackwardFn,
   saved: readonly Tensor[] = [],
 ): GradNode {
-  // Counted until backward consumes the node: loop boundaries spare these while a live
-  // tensor can still reach the node (loopMemory.ts).
   const next = new Array<GradEdge | null>(inputs.length);
   for (let i = 0; i < inputs.length; i++) next[i] = edgeOf(inputs[i]!);
+  return nodeWithEdges(name, next, backward, saved);
+}
+
+/**
+ * A node whose one input is the output of `from`, a node with no tensor of its own: two
+ * PyTorch ops that ran as one kernel (Linear and ReLU in `nn.Sequential`) keep both nodes.
+ */
+export function nodeAfter(
+  name: string,
+  from: GradNode,
+  backward: BackwardFn,
+  saved: readonly Tensor[],
+): GradNode {
+  return nodeWithEdges(name, [{ node: from }], backward, saved);
+}
+
+function nodeWithEdges(
+  name: string,
+  next: readonly (GradEdge | null)[],
+  backward: BackwardFn,
+  saved: readonly Tensor[],
+): GradNode {
+  // Counted until backward consumes the node: loop boundaries spare these while a live
+  // tensor can still reach the node (loopMemory.ts).
   const kept = new Array<{ readonly tensor: Tensor; readonly version: number }>(saved.length);
   for (let i = 0; i < saved.length; i++) {
     const tensor = saved[i]!;

@@ -1,5 +1,14 @@
 import { ValueError } from '../errors.js';
-import { describe, Module } from './module.js';
+import { Tensor } from '../tensor.js';
+import { ReLU } from './activation.js';
+import { linearRelu } from './functional/linear.js';
+import { Linear } from './linear.js';
+import { describe, expectRank, Module } from './module.js';
+
+/** Whether `m` is exactly a `C`, running `C`'s own forward. */
+function plain<C extends abstract new (...args: never[]) => Module>(m: Module, C: C): m is InstanceType<C> {
+  return m.constructor === C && !Object.hasOwn(m, 'forward');
+}
 
 /**
  * `torch.nn.Sequential`: runs its modules in order, each on the previous one's output.
@@ -51,8 +60,20 @@ export class Sequential extends Module {
   }
 
   forward(input: any): any {
+    const items = this.#items;
     let x = input;
-    for (const m of this.#items) x = m.forward(x);
+    for (let i = 0; i < items.length; i++) {
+      const m = items[i]!;
+      // A Linear followed by a ReLU runs as one backend call (ReLU applied as the product
+      // is stored: one pass over the activation fewer), with PyTorch's values and graph
+      // nodes; only for the library's own classes with their own forward, so a subclass
+      // or a patched forward runs as written.
+      if (x instanceof Tensor && plain(m, Linear) && i + 1 < items.length && plain(items[i + 1]!, ReLU)) {
+        expectRank('Linear', x, [1, 2, 3, 4, 5, 6]);
+        x = linearRelu(x, m.weight, m.bias);
+        i++;
+      } else x = m.forward(x);
+    }
     return x;
   }
 }

@@ -2,21 +2,23 @@
  * `torch.matmul` in all its forms (dot, mv, mm, batched with broadcasting), and `bmm`, `mv`,
  * `outer`, `addmm`, `baddbmm`, `trace`.
  */
-import { recordOp } from '../autograd/graph.js';
+import { type BackwardFn, needsGrad, nodeAfter, nodeFor, recordOp } from '../autograd/graph.js';
 import { isFloat } from '../dtype.js';
 import { noGrad, tidy } from '../engine.js';
 import { DTypeError, ShapeError, shapeStr } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { resultType } from './elementwise.js';
+import { reluBackward } from './math.js';
 import { diagonal, placeInto } from './shape.js';
 import { alloc, allocOut, broadcastShapes, checkSameBackend, numelOf, sumToShape } from './util.js';
 
 /**
  * Batched product of `a` [..., m, k] and `b` [..., k, n] (batch dims broadcast), plus `bias`
- * [n] along each row when given, with no autograd. `transA`/`transB` read a stored [..., k, m] / [..., n, k] transposed, which
- * lets backward avoid materialising transposes.
+ * [n] along each row when given, then ReLU when `relu`, with no autograd. `transA`/`transB`
+ * read a stored [..., k, m] / [..., n, k] transposed, which lets backward avoid
+ * materialising transposes.
  */
-function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tensor): Tensor {
+function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tensor, relu = false): Tensor {
   const backend = checkSameBackend('matmul', a, b);
   const ar = a.dim();
   const br = b.dim();
@@ -27,6 +29,9 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tens
   if (k !== kb) {
     throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${kb}x${n})`);
   }
+  // The epilogue of the product: a bias and ReLU (F.linear, nn.Sequential's Linear + ReLU).
+  const epilogue =
+    bias || relu ? { ...(bias ? { bias: bias.storage } : {}), ...(relu ? { relu } : {}) } : null;
   if (ar === 2 && br === 2) {
     // Two matrices (every Linear layer): no batch shapes to slice and broadcast.
     const out = (k > 0 ? allocOut : alloc)([m, n], a.dtype, backend);
@@ -36,7 +41,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tens
       b.storage,
       out.storage,
       { batch: 1, m, k, n },
-      bias ? { ...opts, bias: bias.storage } : opts,
+      epilogue ? { ...opts, ...epilogue } : opts,
     );
     return out;
   }
@@ -59,7 +64,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tens
         transB,
         aBatchStride: aN === 1 ? 0 : m * k,
         bBatchStride: bN === 1 ? 0 : k * n,
-        ...(bias ? { bias: bias.storage } : {}),
+        ...epilogue,
       },
     );
     return out;
@@ -68,7 +73,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tens
   out.dispose();
   const ae = a.expand([...batchShape, ...a.shape.slice(-2)]);
   const be = b.expand([...batchShape, ...b.shape.slice(-2)]);
-  const r = bmm(ae, be, transA, transB, bias);
+  const r = bmm(ae, be, transA, transB, bias, relu);
   ae.dispose();
   be.dispose();
   return r;
@@ -189,22 +194,23 @@ function checkLinearDTypes(input: Tensor, weight: Tensor): void {
 /**
  * `F.linear` of a 2-D input with a bias: PyTorch's `addmm(bias, input, weight.T)`, one
  * backend call (the bias added as the product is stored) and one node, `AddmmBackward0`.
- * The values are those of the product followed by the broadcast add.
+ * The values are those of the product followed by the broadcast add. With `relu` (an
+ * `nn.Sequential`'s Linear followed by ReLU), ReLU runs in the same call and the graph
+ * keeps PyTorch's two nodes: `ReluBackward0`, whose input is `AddmmBackward0`'s output.
  */
-export function linearWithBias(input: Tensor, weight: Tensor, bias: Tensor): Tensor {
+export function linearWithBias(input: Tensor, weight: Tensor, bias: Tensor, relu = false): Tensor {
   checkLinearDTypes(input, weight);
-  const out = bmm(input, weight, false, true, bias);
-  return recordOp(
-    out,
-    'AddmmBackward0',
-    [bias, input, weight],
-    (g, needs) => [
-      needs[0] ? sumToShape(g, bias.shape) : null,
-      needs[1] ? bmm(g, weight, false, false) : null,
-      needs[2] ? bmm(g, input, true, false) : null,
-    ],
-    [input, weight],
-  );
+  const out = bmm(input, weight, false, true, bias, relu);
+  const addmmBackward: BackwardFn = (g, needs) => [
+    needs[0] ? sumToShape(g, bias.shape) : null,
+    needs[1] ? bmm(g, weight, false, false) : null,
+    needs[2] ? bmm(g, input, true, false) : null,
+  ];
+  if (!relu) return recordOp(out, 'AddmmBackward0', [bias, input, weight], addmmBackward, [input, weight]);
+  if (!needsGrad(bias, input, weight)) return out;
+  const addmm = nodeFor('AddmmBackward0', [bias, input, weight], addmmBackward, [input, weight]);
+  out._setGradFn(nodeAfter('ReluBackward0', addmm, (g) => [reluBackward(g, out)], [out]));
+  return out;
 }
 
 function checkMatmulDTypes(op: string, ...ts: readonly Tensor[]): void {

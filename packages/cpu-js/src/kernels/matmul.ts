@@ -212,6 +212,7 @@ export function matmulKernel(
   aBatchStride: number,
   bBatchStride: number,
   bias: TypedArray | null = null,
+  relu = false,
 ): void {
   // A stored [m, k] (or [k, m] when transposed); B stored [k, n] (or [n, k]).
   const asi = transA ? 1 : k;
@@ -232,6 +233,7 @@ export function matmulKernel(
         m,
         n,
         bias as Float32Array,
+        relu,
       );
     }
     return;
@@ -248,6 +250,12 @@ export function matmulKernel(
     else matmulOne(A, a, asi, asp, B, b, bsp, bsj, O, o, m, k, n);
   }
   if (bias !== null) addBias(O, batch * m, n, bias);
+  if (relu) reluInPlace(O, batch * m * n);
+}
+
+/** `O = relu(O)` as stored (the unary relu's values: -0 and NaN kept). */
+function reluInPlace(O: TypedArray, size: number): void {
+  for (let i = 0; i < size; i++) if (O[i] < 0) O[i] = 0;
 }
 
 /**
@@ -345,7 +353,12 @@ function outerF32(
   m: number,
   n: number,
   bias: Float32Array | null,
+  relu: boolean,
 ): void {
+  if (relu) {
+    outerBiasReluF32(A, aBase, asi, B, bBase, bsj, O, oBase, m, n, bias);
+    return;
+  }
   let i = 0;
   for (; i + 8 <= m; i += 8) {
     const a = aBase + i * asi;
@@ -395,4 +408,56 @@ function outerF32(
       O[o + j] = bias === null ? p : Math.fround(p) + bias[j];
     }
   }
+}
+
+/**
+ * `outerF32` with the bias (if any) and ReLU in the same store: `relu(fround(fround(A[i] ·
+ * B[j]) + bias[j]))`, the sum rounded as stored before ReLU looks at it (a sum that rounds
+ * to -0 stays -0, as PyTorch's relu of the stored addmm result).
+ */
+function outerBiasReluF32(
+  A: Float32Array,
+  aBase: number,
+  asi: number,
+  B: Float32Array,
+  bBase: number,
+  bsj: number,
+  O: Float32Array,
+  oBase: number,
+  m: number,
+  n: number,
+  bias: Float32Array | null,
+): void {
+  // biome-ignore-start lint/complexity/useMathMinMax: Math.max(-0, 0) is 0; PyTorch keeps -0.
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a = aBase + i * asi;
+    const x0 = A[a];
+    const x1 = A[a + asi];
+    const x2 = A[a + 2 * asi];
+    const x3 = A[a + 3 * asi];
+    const o = oBase + i * n;
+    for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
+      const y = B[pb];
+      const c = bias === null ? 0 : bias[j];
+      const oj = o + j;
+      const v0 = Math.fround(Math.fround(x0 * y + 0) + c);
+      const v1 = Math.fround(Math.fround(x1 * y + 0) + c);
+      const v2 = Math.fround(Math.fround(x2 * y + 0) + c);
+      const v3 = Math.fround(Math.fround(x3 * y + 0) + c);
+      O[oj] = v0 < 0 ? 0 : v0;
+      O[oj + n] = v1 < 0 ? 0 : v1;
+      O[oj + 2 * n] = v2 < 0 ? 0 : v2;
+      O[oj + 3 * n] = v3 < 0 ? 0 : v3;
+    }
+  }
+  for (; i < m; i++) {
+    const x = A[aBase + i * asi];
+    const o = oBase + i * n;
+    for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
+      const v = Math.fround(Math.fround(x * B[pb] + 0) + (bias === null ? 0 : bias[j]));
+      O[o + j] = v < 0 ? 0 : v;
+    }
+  }
+  // biome-ignore-end lint/complexity/useMathMinMax: see above
 }

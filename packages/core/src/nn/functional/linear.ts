@@ -11,6 +11,24 @@ export function linear(
   weight: Tensor,
   biasOrOpts: Tensor | null | { bias?: Tensor | null } = null,
 ): Tensor {
+  return linearThen(input, weight, biasOrOpts, false);
+}
+
+/**
+ * @internal `relu(linear(input, weight, bias))`: ReLU in the same backend call where the
+ * linear is an addmm (nn.Sequential's Linear followed by ReLU), the values and graph nodes
+ * (`ReluBackward0` over `AddmmBackward0`) those of the two ops.
+ */
+export function linearRelu(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  return linearThen(input, weight, bias, true);
+}
+
+function linearThen(
+  input: Tensor,
+  weight: Tensor,
+  biasOrOpts: Tensor | null | { bias?: Tensor | null },
+  relu: boolean,
+): Tensor {
   const bias = biasOrOpts instanceof Tensor || biasOrOpts === null ? biasOrOpts : (biasOrOpts.bias ?? null);
   if (!(input instanceof Tensor) || !(weight instanceof Tensor)) {
     throw new TypeError('linear(input, weight, bias): input and weight must be Tensors');
@@ -29,8 +47,9 @@ export function linear(
   // A 2-D input takes PyTorch's addmm path (one kernel, `AddmmBackward0`), as in PyTorch;
   // other ranks a product and a broadcast add, as PyTorch's matmul + add_.
   if (bias && input.dim() === 2 && bias.dtype === input.dtype && bias.backend === input.backend) {
-    return linearWithBias(input, weight, bias);
+    return linearWithBias(input, weight, bias, relu);
   }
   const y = matmulWeightT(input, weight);
-  return bias ? y.add(bias) : y;
+  const z = bias ? y.add(bias) : y;
+  return relu ? z.relu() : z;
 }

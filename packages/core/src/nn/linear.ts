@@ -3,7 +3,7 @@ import type { DType } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { kaimingUniformParameter, uniformBiasParameter } from './defaultInit.js';
-import { linear } from './functional/linear.js';
+import { linear, linearRelu } from './functional/linear.js';
 import { expectRank, Module } from './module.js';
 import type { Parameter } from './parameter.js';
 
@@ -14,6 +14,9 @@ export interface FactoryOptions {
   /** The backend (a registered name or a `Backend`) to create the tensors on (PyTorch's `device`). */
   backend?: string | Backend;
 }
+
+/** The input ranks `nn.Linear` takes (PyTorch's `(*, in_features)`, here up to 5 leading dims). */
+const INPUT_RANKS = [1, 2, 3, 4, 5, 6];
 
 /**
  * `torch.nn.Linear`: y = x Wᵀ + b. `weight` [out, in] and `bias` [out] start as PyTorch's:
@@ -45,8 +48,17 @@ export class Linear extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    expectRank('Linear', input, [1, 2, 3, 4, 5, 6]);
+    expectRank('Linear', input, INPUT_RANKS);
     return linear(input, this.weight, this.bias);
+  }
+
+  /**
+   * @internal `relu(this.forward(input))` in one backend call where the product is an
+   * addmm: what `nn.Sequential` runs for a Linear followed by a ReLU.
+   */
+  _forwardRelu(input: Tensor): Tensor {
+    expectRank('Linear', input, INPUT_RANKS);
+    return linearRelu(input, this.weight, this.bias);
   }
 
   override extraRepr(): string {

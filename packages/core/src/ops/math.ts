@@ -638,7 +638,7 @@ const inplaceName = (inplace: boolean | undefined, name: string) => (inplace ? {
 
 /** `specs.reluBackward` as one program over same-shaped `g` and `out`, for the first-order case. */
 const reluBackwardProgram = defineFused('threshold_backward', ['g', 'out', 'gradInput'], [], (b) => {
-  b.store('gradInput', Ex.select(b.buf.out.le(0), 0, b.buf.g));
+  b.store('gradInput', (specs.reluBackward as MathSpec).forward([b.buf.g, b.buf.out], { p: {}, let: b.let }));
 });
 
 /**

@@ -1,4 +1,5 @@
 import type { TypedArray } from '@stepwise/core';
+import { reluF32, unaryKernel } from './unary.js';
 
 /** Σ_p A(i, p) B(p, j) for one output element, on strided operands. */
 function dot(
@@ -196,8 +197,8 @@ function addBias(O: TypedArray, rows: number, n: number, bias: TypedArray): void
 
 /**
  * Batched matrix product (torch.matmul / torch.bmm after core's shape handling): for each
- * batch index, `out[i] = op(a[i]) @ op(b[i])` (plus `bias` along each row); a batch stride
- * of 0 broadcasts.
+ * batch index, `out[i] = op(a[i]) @ op(b[i])` (plus `bias` along each row, then ReLU when
+ * `relu`: `MatmulOptions`); a batch stride of 0 broadcasts.
  */
 export function matmulKernel(
   A: TypedArray,
@@ -219,7 +220,8 @@ export function matmulKernel(
   const asp = transA ? m : 1;
   const bsp = transB ? 1 : n;
   const bsj = transB ? k : 1;
-  if (k === 1 && O instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array) {
+  const f32 = O instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array;
+  if (f32 && k === 1) {
     for (let bi = 0; bi < batch; bi++) {
       outerF32(
         A,
@@ -238,7 +240,6 @@ export function matmulKernel(
     }
     return;
   }
-  const f32 = O instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array;
   for (let bi = 0; bi < batch; bi++) {
     const a = bi * aBatchStride;
     const b = bi * bBatchStride;
@@ -250,12 +251,12 @@ export function matmulKernel(
     else matmulOne(A, a, asi, asp, B, b, bsp, bsj, O, o, m, k, n);
   }
   if (bias !== null) addBias(O, batch * m, n, bias);
-  if (relu) reluInPlace(O, batch * m * n);
-}
-
-/** `O = relu(O)` as stored (the unary relu's values: -0 and NaN kept). */
-function reluInPlace(O: TypedArray, size: number): void {
-  for (let i = 0; i < size; i++) if (O[i] < 0) O[i] = 0;
+  // ReLU over the stored values, in place: the unary kernels read each element before
+  // writing it.
+  if (relu) {
+    if (O instanceof Float32Array) reluF32(O, O, batch * m * n);
+    else unaryKernel('relu', O, O, batch * m * n, false);
+  }
 }
 
 /**

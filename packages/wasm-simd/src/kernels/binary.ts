@@ -102,10 +102,6 @@ export function addInPlace(rt: Runtime, out: WasmStorage, partial: number): void
   binaryRow(rt, 'add', out.ptr, out.dtype, 1, partial, out.dtype, 1, out, false);
 }
 
-/**
- * One collapsed dimension of `out.size` elements, operands at byte offsets `aPtr`/`bPtr`
- * with element strides `sa`/`sb`: split across the pool when large, else one kernel call.
- */
 /** Whether `strides` walk `shape` row-major and contiguously (size-1 dimensions aside). */
 function rowMajor(strides: readonly number[], shape: readonly number[]): boolean {
   let step = 1;
@@ -117,6 +113,10 @@ function rowMajor(strides: readonly number[], shape: readonly number[]): boolean
   return true;
 }
 
+/**
+ * One collapsed dimension of `out.size` elements, operands at byte offsets `aPtr`/`bPtr`
+ * with element strides `sa`/`sb`: split across the pool when large, else one kernel call.
+ */
 function binaryRow(
   rt: Runtime,
   op: BinaryOp,

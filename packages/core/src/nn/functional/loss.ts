@@ -1,5 +1,4 @@
 import { needsGrad, recordOp } from '../../autograd/graph.js';
-import { noGrad } from '../../engine.js';
 import { DTypeError, ShapeError, shapeStr, ValueError } from '../../errors.js';
 import { defineFused } from '../../fused/program.js';
 import { runFused } from '../../fused/run.js';
@@ -87,7 +86,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduc
   if (y !== target) y.dispose();
   let loss = sq;
   if (reduction !== 'none') {
-    loss = noGrad(() => reduce(sq, reduction));
+    loss = reduce(sq, reduction);
     sq.dispose();
   }
   if (!needsGrad(input, target)) {

@@ -247,6 +247,21 @@ export interface MatmulOptions {
    * same way).
    */
   readonly relu?: boolean;
+  /**
+   * A ReLU's output, of out's shape and dtype (contiguous): each output where it is ≤ 0 is
+   * stored as 0 and the rest as the product — ReLU's backward, `threshold_backward(product,
+   * reluOut, 0)`, applied as the product is stored (a NaN passes the product, as there).
+   * The input gradient of an `nn.Sequential`'s Linear that follows a ReLU, in one call.
+   * Not given together with `bias` or `relu`.
+   */
+  readonly reluBackwardOf?: Storage;
+  /**
+   * Where to store, beside the product, each row's sum of op(a): `Σ_p op(a)[i, p]`, m
+   * values of out's dtype (batch 1 only), equal to what `reduce('sum', …)` gives for them.
+   * A Linear's weight gradient `gᵀ @ x` and bias gradient `g.sum(0)` (PyTorch's
+   * `AddmmBackward0`) from one pass over `g`.
+   */
+  readonly rowSumsOfA?: Storage;
 }
 
 /**

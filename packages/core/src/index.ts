@@ -177,6 +177,7 @@ export {
   type NanToNumOptions,
   nanToNum,
   type RoundingMode,
+  reluBackwardProgram,
   remainder,
   round,
   sin,

@@ -303,6 +303,8 @@ export class CpuJsBackend implements Backend {
       opts.bBatchStride,
       opts.bias ? dataOf(opts.bias) : null,
       opts.relu === true,
+      opts.reluBackwardOf ? dataOf(opts.reluBackwardOf) : null,
+      opts.rowSumsOfA ? dataOf(opts.rowSumsOfA) : null,
     );
   }
 

@@ -89,6 +89,48 @@ describe('small shapes take their fast paths with the general path’s exact res
   }
 
   for (const dtype of ['float32', 'float64'] as DType[]) {
+    it(`${dtype} matmul with ReLU's backward and with op(a)'s row sums: the general path's values`, () => {
+      const rng = new Rng(13);
+      for (const [m, k, n] of [
+        [1000, 1, 20],
+        [13, 1, 3],
+        [20, 1000, 1],
+        [1, 1000, 20],
+        [6, 5, 1],
+        [9, 4, 6],
+      ] as [number, number, number][])
+        for (const transA of [false, true]) {
+          const ad = withZeros(rng, dtype, m * k);
+          const bd = withZeros(rng, dtype, k * n);
+          // A ReLU output: positive, ±0 and NaN.
+          const reluOut = randomData(rng, dtype, m * n, { lo: 0.5, hi: 2 });
+          for (let i = 0; i < m * n; i += 3) reluOut[i] = [0, -0, Number.NaN][(i / 3) % 3]!;
+          const a = makeStorage(b, dtype, ad);
+          const bs = makeStorage(b, dtype, bd);
+          const opts = { transA, transB: false, aBatchStride: 0, bBatchStride: 0 };
+          const dims = { batch: 1, m, k, n };
+          const what = `${dtype} ${m}x${k}x${n} tA=${transA}`;
+          const product = b.empty(dtype, m * n);
+          b.matmul(a, bs, product, dims, opts);
+          const masked = b.empty(dtype, m * n);
+          b.matmul(a, bs, masked, dims, { ...opts, reluBackwardOf: makeStorage(b, dtype, reluOut) });
+          const p = read(b, product);
+          expectSameValues(
+            read(b, masked),
+            p.map((v, i) => (reluOut[i]! <= 0 ? 0 : v)),
+            `${what} reluBackwardOf`,
+          );
+          const sums = b.empty(dtype, m);
+          const withSums = b.empty(dtype, m * n);
+          b.matmul(a, bs, withSums, dims, { ...opts, rowSumsOfA: sums });
+          const wantSums = b.empty(dtype, m);
+          if (transA) b.reduce('sum', a, 1, k, m, wantSums);
+          else b.reduce('sum', a, m, k, 1, wantSums);
+          expectSameValues(read(b, withSums), p, `${what} product beside the row sums`);
+          expectSameValues(read(b, sums), read(b, wantSums), `${what} rowSumsOfA`);
+        }
+    });
+
     it(`${dtype} matmul with a bias: the product rounded, plus the bias, rounded (k = 1 and the rest)`, () => {
       const rng = new Rng(9);
       const round = dtype === 'float32' ? Math.fround : (x: number) => x;

@@ -13,7 +13,7 @@ import type {
   UnaryOp,
   View,
 } from '@stepwise/core';
-import { bytesPerElement } from '@stepwise/core';
+import { bytesPerElement, reluBackwardProgram } from '@stepwise/core';
 import { WasmOutOfMemoryError } from './errors.js';
 import { binary, binaryScalar } from './kernels/binary.js';
 import { conv } from './kernels/conv2d.js';
@@ -255,6 +255,15 @@ export class WasmSimdBackend implements Backend {
     // ReLU in place, SIMD, over the stored values (unary's elementwise loop reads each
     // element before it writes it).
     if (opts.relu) unary(this.rt, 'relu', ws(out), ws(out));
+    // ReLU's backward in place, as core's own fused program (SIMD, each vector read
+    // before it is written); op(a)'s row sums by the sum reduction itself.
+    if (opts.reluBackwardOf) {
+      fused(this.rt, reluBackwardProgram, [{ buffers: [out, opts.reluBackwardOf, out], scalars: [] }]);
+    }
+    if (opts.rowSumsOfA) {
+      if (opts.transA) reduce(this.rt, 'sum', ws(a), 1, dims.k, dims.m, ws(opts.rowSumsOfA));
+      else reduce(this.rt, 'sum', ws(a), dims.m, dims.k, 1, ws(opts.rowSumsOfA));
+    }
   }
 
   // ---- indexing ----

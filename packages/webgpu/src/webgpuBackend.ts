@@ -19,6 +19,7 @@ import type {
   UnaryOp,
   View,
 } from '@stepwise/core';
+import { reluBackwardProgram } from '@stepwise/core';
 import { WebGPUOutOfMemoryError } from './errors.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './kernels/conv2d.js';
 import { copyToView } from './kernels/copyToView.js';
@@ -270,6 +271,22 @@ export class WebGPUBackend implements Backend {
     opts: MatmulOptions,
   ): void {
     this.fits('matmul', a, b, dst);
+    // op(a)'s row sums by the sum reduction itself (a Linear's bias gradient).
+    if (opts.rowSumsOfA) {
+      if (opts.transA) this.reduce('sum', a, 1, dims.k, dims.m, opts.rowSumsOfA);
+      else this.reduce('sum', a, dims.m, dims.k, 1, opts.rowSumsOfA);
+    }
+    if (opts.reluBackwardOf) {
+      // ReLU's backward as core's own fused program, from a scratch product into dst.
+      const product = this.alloc(dst.dtype, dst.size);
+      try {
+        matmul(this.rt, this.inp(a), this.inp(b), out(product), dims, opts);
+        this.fused(reluBackwardProgram, [{ buffers: [product, opts.reluBackwardOf, dst], scalars: [] }]);
+      } finally {
+        this.free(product);
+      }
+      return;
+    }
     if (!opts.bias && !opts.relu) {
       matmul(this.rt, this.inp(a), this.inp(b), out(dst), dims, opts);
       return;

@@ -154,6 +154,18 @@ export class KernelHarness {
     this.#pending.push(check);
   }
 
+  /**
+   * Checks that two of the backend's storages hold the same values, to the bit: one kernel
+   * promises another's results (a fused extra output and the op it stands for).
+   */
+  expectSameAs(out: Pair, like: Pair, what: string): void {
+    const check = Promise.all([this.backend.read(out.b), this.backend.read(like.b)]).then(([got, want]) =>
+      expectClose(got, want, { rtol: 0, atol: 0 }, `${this.backend.name} ${what}`),
+    );
+    check.catch(() => {}); // rejected in `settle`, not as an unhandled rejection
+    this.#pending.push(check);
+  }
+
   /** Completes the test's checks; the first failure fails the test. */
   async settle(): Promise<void> {
     await Promise.all(this.#pending.splice(0));

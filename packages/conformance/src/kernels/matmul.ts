@@ -107,6 +107,77 @@ export function registerMatmulKernels(h: () => KernelHarness, dtypes: KernelScop
         }
       }
     });
+    it("applies ReLU's backward as the product is stored (0 where the ReLU output is ≤ 0, NaN passes)", () => {
+      for (const dtype of dtypes(['float32', 'float64'])) {
+        if (!h().supports(dtype)) continue;
+        const rng = new SeededRng(91 + dtype.length);
+        for (const [m, k, n] of [
+          [1000, 1, 20],
+          [33, 1, 7],
+          [33, 20, 9],
+          [130, 257, 9],
+        ] as const) {
+          for (const transB of [false, true]) {
+            const a = h().input(dtype, rng.values(m * k, -3, 3));
+            const b = h().input(dtype, rng.values(k * n, -3, 3));
+            // A ReLU output: positive, +0 and -0 (kept by relu), and NaN.
+            const pick = [() => rng.values(1, 0.01, 3)[0]!, () => 0, () => -0, () => Number.NaN];
+            const reluOut = h().input(
+              dtype,
+              Array.from({ length: m * n }, (_, i) => pick[i % 7 < 4 ? 0 : i % 3]!()),
+            );
+            const out = h().output(dtype, m * n);
+            const dims = { batch: 1, m, k, n };
+            const opts = { transA: false, transB, aBatchStride: 0, bBatchStride: 0 };
+            h().run((kk, s) => kk.matmul(s(a), s(b), s(out), dims, { ...opts, reluBackwardOf: s(reluOut) }));
+            const mag = h().referenceLike(out);
+            h().reference.matmul(h().absOf(a), h().absOf(b), mag, dims, opts);
+            h().expect(
+              out,
+              'accumulated',
+              `matmul ${dtype} [${m}, ${k}, ${n}] transB=${transB} reluBackwardOf`,
+              mag,
+            );
+          }
+        }
+      }
+    });
+    it("stores op(a)'s row sums beside the product, as the sum reduction gives them", () => {
+      for (const dtype of dtypes(['float32', 'float64'])) {
+        if (!h().supports(dtype)) continue;
+        const rng = new SeededRng(93 + dtype.length);
+        for (const [m, k, n] of [
+          [20, 1000, 1],
+          [1, 1000, 20],
+          [7, 33, 5],
+          [70, 37, 67],
+        ] as const) {
+          for (const transA of [false, true]) {
+            const a = h().input(dtype, rng.values(m * k, -3, 3));
+            const b = h().input(dtype, rng.values(k * n, -3, 3));
+            const out = h().output(dtype, m * n);
+            const sums = h().output(dtype, m);
+            const sumsByReduce = h().output(dtype, m);
+            const dims = { batch: 1, m, k, n };
+            const opts = { transA, transB: false, aBatchStride: 0, bBatchStride: 0 };
+            h().run((kk, s) => {
+              kk.matmul(s(a), s(b), s(out), dims, { ...opts, rowSumsOfA: s(sums) });
+              if (transA) kk.reduce('sum', s(a), 1, k, m, s(sumsByReduce));
+              else kk.reduce('sum', s(a), m, k, 1, s(sumsByReduce));
+            });
+            const what = `matmul ${dtype} [${m}, ${k}, ${n}] transA=${transA} rowSumsOfA`;
+            const mag = h().referenceLike(out);
+            h().reference.matmul(h().absOf(a), h().absOf(b), mag, dims, opts);
+            h().expect(out, 'accumulated', what, mag);
+            const sumMag = h().referenceLike(sums);
+            if (transA) h().reference.reduce('sum', h().absOf(a), 1, k, m, sumMag);
+            else h().reference.reduce('sum', h().absOf(a), m, k, 1, sumMag);
+            h().expect(sums, 'accumulated', `${what}: the sums`, sumMag);
+            h().expectSameAs(sums, sumsByReduce, `${what}: the sums equal reduce('sum')`);
+          }
+        }
+      }
+    });
     it('propagates NaN and Inf through zero entries like IEEE arithmetic', () => {
       for (const dtype of dtypes(['float32', 'float64'])) {
         if (!h().supports(dtype)) continue;

@@ -233,39 +233,54 @@ export function registerNnTests(ctx: ConformanceContext): void {
       if (c.gradBias) await expectT(b!.grad, c.gradBias, c.dtype, 'gradBias');
     });
 
-    it('in a Sequential, Linear then ReLU run as one call with the two ops’ values, gradients and nodes', async () => {
-      torch.manualSeed(3);
-      const seq = new torch.nn.Sequential(
-        new torch.nn.Linear(3, 4),
-        new torch.nn.ReLU(),
-        new torch.nn.Linear(4, 2),
-      );
-      const [lin1, , lin2] = [...seq] as [torch.nn.Linear, torch.nn.ReLU, torch.nn.Linear];
-      const params = [lin1.weight, lin1.bias!, lin2.weight, lin2.bias!];
-      const data = torch.randn([7, 3]);
-      const run = async (forward: (x: Tensor) => Tensor) => {
-        const x = data.clone().requiresGrad_();
-        const y = forward(x);
-        y.square().sum().backward();
-        const grads = await Promise.all([x, ...params].map((t) => t.grad!.data()));
-        for (const p of params) p.grad = null;
-        return { y, values: await y.data(), grads };
-      };
-      const fused = await run((x) => seq.forward(x));
-      const separate = await run((x) => lin2.forward(F.relu(lin1.forward(x))));
-      expect(Array.from(fused.values)).toEqual(Array.from(separate.values));
-      fused.grads.forEach((g, i) => {
-        expect(Array.from(g), `gradient ${i}`).toEqual(Array.from(separate.grads[i]!));
+    // Each ReLU after the first Linear gets its backward inside the next Linear's input
+    // gradient; 1-6-1 is seed 002's shape (outer products), 3-4-5-2 a layer with both.
+    for (const sizes of [
+      [3, 4, 2],
+      [1, 6, 1],
+      [3, 4, 5, 2],
+    ]) {
+      it(`in a Sequential ${sizes.join('-')}, Linear then ReLU run as one call with the ops’ values, gradients and nodes`, async () => {
+        torch.manualSeed(3);
+        const layers = sizes.slice(1).map((n, i) => new torch.nn.Linear(sizes[i]!, n));
+        const seq = new torch.nn.Sequential(
+          ...layers.flatMap((l, i) => (i + 1 < layers.length ? [l, new torch.nn.ReLU()] : [l])),
+        );
+        const params = layers.flatMap((l) => [l.weight, l.bias!]);
+        const data = torch.randn([7, sizes[0]!]);
+        const run = async (forward: (x: Tensor) => Tensor) => {
+          const x = data.clone().requiresGrad_();
+          const y = forward(x);
+          y.square().sum().backward();
+          const grads = await Promise.all([x, ...params].map((t) => t.grad!.data()));
+          for (const p of params) p.grad = null;
+          return { y, values: await y.data(), grads };
+        };
+        const fused = await run((x) => seq.forward(x));
+        const separate = await run((x) =>
+          layers.reduce((h, l, i) => (i + 1 < layers.length ? F.relu(l.forward(h)) : l.forward(h)), x),
+        );
+        expect(Array.from(fused.values)).toEqual(Array.from(separate.values));
+        fused.grads.forEach((g, i) => {
+          expect(Array.from(g), `gradient ${i}`).toEqual(Array.from(separate.grads[i]!));
+        });
+        // The chain of nodes from the output, following each node's first node input.
+        const names = (t: Tensor) => {
+          const out: string[] = [];
+          for (let n = t.gradFn; n; ) {
+            out.push(n.name);
+            const e = n.next.find((e) => e !== null && 'node' in e) as { node: typeof n } | undefined;
+            n = e?.node ?? null;
+          }
+          return out;
+        };
+        const want = layers.flatMap((_, i) =>
+          i + 1 < layers.length ? ['AddmmBackward0', 'ReluBackward0'] : ['AddmmBackward0'],
+        );
+        expect(names(fused.y)).toEqual(want);
+        expect(names(fused.y)).toEqual(names(separate.y));
       });
-      const names = (t: Tensor) => {
-        const addmm2 = t.gradFn!;
-        const relu = addmm2.next.find((e) => e !== null && 'node' in e) as { node: typeof addmm2 };
-        const addmm1 = relu.node.next[0] as { node: typeof addmm2 };
-        return [addmm2.name, relu.node.name, addmm1.node.name];
-      };
-      expect(names(fused.y)).toEqual(['AddmmBackward0', 'ReluBackward0', 'AddmmBackward0']);
-      expect(names(fused.y)).toEqual(names(separate.y));
-    });
+    }
 
     it('a wrong input size names both shapes', () => {
       const lin = new torch.nn.Linear(3, 2);

@@ -2,7 +2,15 @@
  * `torch.matmul` in all its forms (dot, mv, mm, batched with broadcasting), and `bmm`, `mv`,
  * `outer`, `addmm`, `baddbmm`, `trace`.
  */
-import { type BackwardFn, needsGrad, nodeAfter, nodeFor, recordOp } from '../autograd/graph.js';
+import {
+  type BackwardFn,
+  type GradNode,
+  needsGrad,
+  nodeAfter,
+  nodeFor,
+  recordOp,
+} from '../autograd/graph.js';
+import type { MatmulOptions } from '../backend.js';
 import { isFloat } from '../dtype.js';
 import { noGrad, tidy } from '../engine.js';
 import { DTypeError, ShapeError, shapeStr } from '../errors.js';
@@ -13,12 +21,33 @@ import { diagonal, placeInto } from './shape.js';
 import { alloc, allocOut, broadcastShapes, checkSameBackend, numelOf, sumToShape } from './util.js';
 
 /**
- * Batched product of `a` [..., m, k] and `b` [..., k, n] (batch dims broadcast), plus `bias`
- * [n] along each row when given, then ReLU when `relu`, with no autograd. `transA`/`transB`
- * read a stored [..., k, m] / [..., n, k] transposed, which lets backward avoid
- * materialising transposes.
+ * What a product does as it is stored, as tensors (`MatmulOptions` has their storages):
+ * a bias [n] added to each row, then ReLU, or ReLU's backward against a ReLU output of the
+ * product's shape; and op(a)'s row sums written to `rowSumsOfA` [m].
  */
-function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tensor, relu = false): Tensor {
+interface Epilogue {
+  readonly bias?: Tensor;
+  readonly relu?: boolean;
+  readonly reluBackwardOf?: Tensor;
+  readonly rowSumsOfA?: Tensor;
+}
+
+function epilogueStorages(e: Epilogue): Partial<MatmulOptions> {
+  return {
+    ...(e.bias ? { bias: e.bias.storage } : {}),
+    ...(e.relu ? { relu: true } : {}),
+    ...(e.reluBackwardOf ? { reluBackwardOf: e.reluBackwardOf.storage } : {}),
+    ...(e.rowSumsOfA ? { rowSumsOfA: e.rowSumsOfA.storage } : {}),
+  };
+}
+
+/**
+ * Batched product of `a` [..., m, k] and `b` [..., k, n] (batch dims broadcast), with an
+ * optional `epilogue` (the extras are for two matrices), with no autograd.
+ * `transA`/`transB` read a stored [..., k, m] / [..., n, k] transposed, which lets
+ * backward avoid materialising transposes.
+ */
+function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, epilogue?: Epilogue): Tensor {
   const backend = checkSameBackend('matmul', a, b);
   const ar = a.dim();
   const br = b.dim();
@@ -29,9 +58,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tens
   if (k !== kb) {
     throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${kb}x${n})`);
   }
-  // The epilogue of the product: a bias and ReLU (F.linear, nn.Sequential's Linear + ReLU).
-  const epilogue =
-    bias || relu ? { ...(bias ? { bias: bias.storage } : {}), ...(relu ? { relu } : {}) } : null;
+  const extra = epilogue ? epilogueStorages(epilogue) : null;
   if (ar === 2 && br === 2) {
     // Two matrices (every Linear layer): no batch shapes to slice and broadcast.
     const out = (k > 0 ? allocOut : alloc)([m, n], a.dtype, backend);
@@ -41,7 +68,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tens
       b.storage,
       out.storage,
       { batch: 1, m, k, n },
-      epilogue ? { ...opts, ...epilogue } : opts,
+      extra ? { ...opts, ...extra } : opts,
     );
     return out;
   }
@@ -64,7 +91,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tens
         transB,
         aBatchStride: aN === 1 ? 0 : m * k,
         bBatchStride: bN === 1 ? 0 : k * n,
-        ...epilogue,
+        ...extra,
       },
     );
     return out;
@@ -73,7 +100,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bias?: Tens
   out.dispose();
   const ae = a.expand([...batchShape, ...a.shape.slice(-2)]);
   const be = b.expand([...batchShape, ...b.shape.slice(-2)]);
-  const r = bmm(ae, be, transA, transB, bias, relu);
+  const r = bmm(ae, be, transA, transB, epilogue);
   ae.dispose();
   be.dispose();
   return r;
@@ -200,17 +227,50 @@ function checkLinearDTypes(input: Tensor, weight: Tensor): void {
  */
 export function linearWithBias(input: Tensor, weight: Tensor, bias: Tensor, relu = false): Tensor {
   checkLinearDTypes(input, weight);
-  const out = bmm(input, weight, false, true, bias, relu);
-  const addmmBackward: BackwardFn = (g, needs) => [
-    needs[0] ? sumToShape(g, bias.shape) : null,
-    needs[1] ? bmm(g, weight, false, false) : null,
-    needs[2] ? bmm(g, input, true, false) : null,
-  ];
+  const out = bmm(input, weight, false, true, { bias, relu });
+  // An input made by a fused Linear + ReLU (inside nn.Sequential, where no one else sees
+  // it) gets its gradient with ReLU's backward already applied, in the product's store;
+  // that ReLU node then passes it on (see `inputGradient`).
+  const afterRelu = fusedReluNodes.has(input.gradFn as GradNode);
+  const addmmBackward: BackwardFn = (g, needs) => {
+    // The bias gradient (g summed over the batch) comes out of the weight gradient's pass over g.
+    const gb = needs[0] && needs[2] ? allocOut(bias.shape, g.dtype, g.backend) : null;
+    return [
+      gb ?? (needs[0] ? sumToShape(g, bias.shape) : null),
+      needs[1] ? (afterRelu ? reluMaskedProduct(g, weight, input) : bmm(g, weight, false, false)) : null,
+      needs[2] ? bmm(g, input, true, false, gb ? { rowSumsOfA: gb } : undefined) : null,
+    ];
+  };
   if (!relu) return recordOp(out, 'AddmmBackward0', [bias, input, weight], addmmBackward, [input, weight]);
   if (!needsGrad(bias, input, weight)) return out;
   const addmm = nodeFor('AddmmBackward0', [bias, input, weight], addmmBackward, [input, weight]);
-  out._setGradFn(nodeAfter('ReluBackward0', addmm, (g) => [reluBackward(g, out)], [out]));
+  const node = nodeAfter(
+    'ReluBackward0',
+    addmm,
+    (g) => [reluMasked.get(g) === out ? g : reluBackward(g, out)],
+    [out],
+  );
+  fusedReluNodes.add(node);
+  out._setGradFn(node);
   return out;
+}
+
+/** The ReluBackward0 nodes of fused Linear + ReLU calls: their output is seen by nothing but the next layer. */
+const fusedReluNodes = new WeakSet<GradNode>();
+
+/**
+ * Gradients that already went through the backward of the ReLU whose output they are
+ * keyed to. A gradient summed from several uses is a new tensor, not in here, and gets
+ * ReLU's backward in full: masking is linear and idempotent, so a masked part in the sum
+ * is still right.
+ */
+const reluMasked = new WeakMap<Tensor, Tensor>();
+
+/** `threshold_backward(g @ weight, reluOut, 0)` in one backend call, marked as such. */
+function reluMaskedProduct(g: Tensor, weight: Tensor, reluOut: Tensor): Tensor {
+  const gx = bmm(g, weight, false, false, { reluBackwardOf: reluOut });
+  reluMasked.set(gx, reluOut);
+  return gx;
 }
 
 function checkMatmulDTypes(op: string, ...ts: readonly Tensor[]): void {

@@ -636,8 +636,12 @@ export function hardtanh(x: Tensor, opts: { minVal?: number; maxVal?: number } =
 // In place, PyTorch names these two nodes ...Backward1 (they save the result instead).
 const inplaceName = (inplace: boolean | undefined, name: string) => (inplace ? { gradFn: name } : {});
 
-/** `specs.reluBackward` as one program over same-shaped `g` and `out`, for the first-order case. */
-const reluBackwardProgram = defineFused('threshold_backward', ['g', 'out', 'gradInput'], [], (b) => {
+/**
+ * `specs.reluBackward` as one program over same-shaped `g` and `out`, for the first-order
+ * case; exported for backends that apply `MatmulOptions.reluBackwardOf` as a pass of their
+ * own (buffers `g`, `out`, `gradInput`; `g` may be `gradInput`, read before it is written).
+ */
+export const reluBackwardProgram = defineFused('threshold_backward', ['g', 'out', 'gradInput'], [], (b) => {
   b.store('gradInput', (specs.reluBackward as MathSpec).forward([b.buf.g, b.buf.out], { p: {}, let: b.let }));
 });
 

@@ -1,4 +1,5 @@
 import type { TypedArray } from '@stepwise/core';
+import { reduceKernel } from './reduce.js';
 import { reluF32, unaryKernel } from './unary.js';
 
 /** Σ_p A(i, p) B(p, j) for one output element, on strided operands. */
@@ -198,7 +199,8 @@ function addBias(O: TypedArray, rows: number, n: number, bias: TypedArray): void
 /**
  * Batched matrix product (torch.matmul / torch.bmm after core's shape handling): for each
  * batch index, `out[i] = op(a[i]) @ op(b[i])` (plus `bias` along each row, then ReLU when
- * `relu`: `MatmulOptions`); a batch stride of 0 broadcasts.
+ * `relu`, or ReLU's backward against `reluOut`; and op(a)'s row sums into `rowSums`:
+ * `MatmulOptions`); a batch stride of 0 broadcasts.
  */
 export function matmulKernel(
   A: TypedArray,
@@ -214,13 +216,76 @@ export function matmulKernel(
   bBatchStride: number,
   bias: TypedArray | null = null,
   relu = false,
+  reluOut: TypedArray | null = null,
+  rowSums: TypedArray | null = null,
 ): void {
+  const summed = product(
+    A,
+    B,
+    O,
+    batch,
+    m,
+    k,
+    n,
+    transA,
+    transB,
+    aBatchStride,
+    bBatchStride,
+    bias,
+    relu,
+    reluOut,
+    rowSums,
+  );
+  // op(A)'s row sums by the sum reduction itself (batch 1), where the product's loop did
+  // not take them: A stored [k, m] sums down its columns, [m, k] along its rows.
+  if (rowSums !== null && !summed) {
+    if (transA) reduceKernel('sum', A, 1, k, m, rowSums, A instanceof Float64Array);
+    else reduceKernel('sum', A, m, k, 1, rowSums, A instanceof Float64Array);
+  }
+}
+
+/** `matmulKernel`'s product and its epilogue; true when it also stored the row sums. */
+function product(
+  A: TypedArray,
+  B: TypedArray,
+  O: TypedArray,
+  batch: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  aBatchStride: number,
+  bBatchStride: number,
+  bias: TypedArray | null,
+  relu: boolean,
+  reluOut: TypedArray | null,
+  rowSums: TypedArray | null,
+): boolean {
   // A stored [m, k] (or [k, m] when transposed); B stored [k, n] (or [n, k]).
   const asi = transA ? 1 : k;
   const asp = transA ? m : 1;
   const bsp = transB ? 1 : n;
   const bsj = transB ? k : 1;
   const f32 = O instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array;
+  if (f32 && k === 1 && reluOut instanceof Float32Array) {
+    for (let bi = 0; bi < batch; bi++) {
+      outerReluBackwardF32(
+        A,
+        bi * aBatchStride,
+        asi,
+        B,
+        bi * bBatchStride,
+        bsj,
+        O,
+        bi * m * n,
+        m,
+        n,
+        reluOut,
+      );
+    }
+    return false;
+  }
   if (f32 && k === 1) {
     for (let bi = 0; bi < batch; bi++) {
       outerF32(
@@ -238,13 +303,17 @@ export function matmulKernel(
         relu,
       );
     }
-    return;
+    return false;
   }
+  let summed = false;
   for (let bi = 0; bi < batch; bi++) {
     const a = bi * aBatchStride;
     const b = bi * bBatchStride;
     const o = bi * m * n;
-    if (f32 && n === 1) columnF32(A, a, asi, asp, B, b, bsp, O, o, m, k);
+    if (f32 && n === 1 && rowSums instanceof Float32Array) {
+      columnRowSumsF32(A, a, asi, asp, B, b, bsp, O, o, m, k, rowSums);
+      summed = true;
+    } else if (f32 && n === 1) columnF32(A, a, asi, asp, B, b, bsp, O, o, m, k);
     // m = 1 (a weight gradient `[k, 1]ᵀ @ [k, n]`) is the same loop with the operands'
     // roles swapped: O[j] = Σ_p B(p, j) · A(p), the products (commutative) unchanged.
     else if (f32 && m === 1) columnF32(B, b, bsj, bsp, A, a, asp, O, o, n, k);
@@ -256,6 +325,133 @@ export function matmulKernel(
   if (relu) {
     if (O instanceof Float32Array) reluF32(O, O, batch * m * n);
     else unaryKernel('relu', O, O, batch * m * n, false);
+  }
+  if (reluOut !== null) reluBackwardInPlace(O, reluOut, batch * m * n);
+  return summed;
+}
+
+/**
+ * `columnF32` that also stores op(A)'s row sums, `S[i] = Σ_p A(i, p)` (a Linear's bias
+ * gradient beside its weight gradient `gᵀ @ x`): four rows per pass, each sum added in p
+ * order from 0 in float64, as the sum reduction adds them (`reduceKernel`), so the values
+ * are the same. Four, not eight: sixteen running sums would not stay in registers.
+ */
+function columnRowSumsF32(
+  A: Float32Array,
+  aBase: number,
+  asi: number,
+  asp: number,
+  B: Float32Array,
+  bBase: number,
+  bsp: number,
+  O: Float32Array,
+  oBase: number,
+  m: number,
+  k: number,
+  S: Float32Array,
+): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let pa = aBase + i * asi;
+    let pb = bBase;
+    for (let p = 0; p < k; p++, pa += asp, pb += bsp) {
+      const y = B[pb];
+      const a0 = A[pa];
+      const a1 = A[pa + asi];
+      const a2 = A[pa + 2 * asi];
+      const a3 = A[pa + 3 * asi];
+      c0 += a0 * y;
+      c1 += a1 * y;
+      c2 += a2 * y;
+      c3 += a3 * y;
+      s0 += a0;
+      s1 += a1;
+      s2 += a2;
+      s3 += a3;
+    }
+    O[oBase + i] = c0;
+    O[oBase + i + 1] = c1;
+    O[oBase + i + 2] = c2;
+    O[oBase + i + 3] = c3;
+    S[i] = s0;
+    S[i + 1] = s1;
+    S[i + 2] = s2;
+    S[i + 3] = s3;
+  }
+  for (; i < m; i++) {
+    let c = 0;
+    let t = 0;
+    for (let p = 0, pa = aBase + i * asi, pb = bBase; p < k; p++, pa += asp, pb += bsp) {
+      const v = A[pa];
+      c += v * B[pb];
+      t += v;
+    }
+    O[oBase + i] = c;
+    S[i] = t;
+  }
+}
+
+/** ReLU's backward over the stored product, in place: 0 where `reluOut` is ≤ 0. */
+function reluBackwardInPlace(O: TypedArray, reluOut: TypedArray, size: number): void {
+  for (let i = 0; i < size; i++) if (reluOut[i]! <= 0) O[i] = 0;
+}
+
+/**
+ * `outerF32` with ReLU's backward in the same store (`MatmulOptions.reluBackwardOf`):
+ * `reluOut[i, j] ≤ 0 ? 0 : A[i] · B[j]`, the product rounded as stored, as
+ * `threshold_backward` of the stored product. The input gradient of a one-output Linear
+ * after a ReLU (seed 002's second layer) without a second pass over the activation.
+ */
+function outerReluBackwardF32(
+  A: Float32Array,
+  aBase: number,
+  asi: number,
+  B: Float32Array,
+  bBase: number,
+  bsj: number,
+  O: Float32Array,
+  oBase: number,
+  m: number,
+  n: number,
+  R: Float32Array,
+): void {
+  let i = 0;
+  for (; i + 8 <= m; i += 8) {
+    const a = aBase + i * asi;
+    const x0 = A[a];
+    const x1 = A[a + asi];
+    const x2 = A[a + 2 * asi];
+    const x3 = A[a + 3 * asi];
+    const x4 = A[a + 4 * asi];
+    const x5 = A[a + 5 * asi];
+    const x6 = A[a + 6 * asi];
+    const x7 = A[a + 7 * asi];
+    const o = oBase + i * n;
+    for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
+      const y = B[pb];
+      const oj = o + j;
+      O[oj] = R[oj] <= 0 ? 0 : x0 * y + 0;
+      O[oj + n] = R[oj + n] <= 0 ? 0 : x1 * y + 0;
+      O[oj + 2 * n] = R[oj + 2 * n] <= 0 ? 0 : x2 * y + 0;
+      O[oj + 3 * n] = R[oj + 3 * n] <= 0 ? 0 : x3 * y + 0;
+      O[oj + 4 * n] = R[oj + 4 * n] <= 0 ? 0 : x4 * y + 0;
+      O[oj + 5 * n] = R[oj + 5 * n] <= 0 ? 0 : x5 * y + 0;
+      O[oj + 6 * n] = R[oj + 6 * n] <= 0 ? 0 : x6 * y + 0;
+      O[oj + 7 * n] = R[oj + 7 * n] <= 0 ? 0 : x7 * y + 0;
+    }
+  }
+  for (; i < m; i++) {
+    const x = A[aBase + i * asi];
+    const o = oBase + i * n;
+    for (let j = 0, pb = bBase; j < n; j++, pb += bsj) O[o + j] = R[o + j] <= 0 ? 0 : x * B[pb] + 0;
   }
 }
 
@@ -414,7 +610,10 @@ function outerF32(
 /**
  * `outerF32` with the bias (if any) and ReLU in the same store: `relu(fround(fround(A[i] ·
  * B[j]) + bias[j]))`, the sum rounded as stored before ReLU looks at it (a sum that rounds
- * to -0 stays -0, as PyTorch's relu of the stored addmm result).
+ * to -0 stays -0, as PyTorch's relu of the stored addmm result; NaN stays NaN). The sum is
+ * tested before it is rounded, and rounded once, by the store: a sum of two float32 values
+ * is a multiple of 2^-149, so it is below 0 exactly when its rounding is, and the test gives
+ * the same values for one conversion fewer an element (most of this loop's cost in V8).
  */
 function outerBiasReluF32(
   A: Float32Array,
@@ -431,32 +630,44 @@ function outerBiasReluF32(
 ): void {
   // biome-ignore-start lint/complexity/useMathMinMax: Math.max(-0, 0) is 0; PyTorch keeps -0.
   let i = 0;
-  for (; i + 4 <= m; i += 4) {
+  for (; i + 8 <= m; i += 8) {
     const a = aBase + i * asi;
     const x0 = A[a];
     const x1 = A[a + asi];
     const x2 = A[a + 2 * asi];
     const x3 = A[a + 3 * asi];
+    const x4 = A[a + 4 * asi];
+    const x5 = A[a + 5 * asi];
+    const x6 = A[a + 6 * asi];
+    const x7 = A[a + 7 * asi];
     const o = oBase + i * n;
     for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
       const y = B[pb];
       const c = bias === null ? 0 : bias[j];
       const oj = o + j;
-      const v0 = Math.fround(Math.fround(x0 * y + 0) + c);
-      const v1 = Math.fround(Math.fround(x1 * y + 0) + c);
-      const v2 = Math.fround(Math.fround(x2 * y + 0) + c);
-      const v3 = Math.fround(Math.fround(x3 * y + 0) + c);
+      const v0 = Math.fround(x0 * y + 0) + c;
+      const v1 = Math.fround(x1 * y + 0) + c;
+      const v2 = Math.fround(x2 * y + 0) + c;
+      const v3 = Math.fround(x3 * y + 0) + c;
+      const v4 = Math.fround(x4 * y + 0) + c;
+      const v5 = Math.fround(x5 * y + 0) + c;
+      const v6 = Math.fround(x6 * y + 0) + c;
+      const v7 = Math.fround(x7 * y + 0) + c;
       O[oj] = v0 < 0 ? 0 : v0;
       O[oj + n] = v1 < 0 ? 0 : v1;
       O[oj + 2 * n] = v2 < 0 ? 0 : v2;
       O[oj + 3 * n] = v3 < 0 ? 0 : v3;
+      O[oj + 4 * n] = v4 < 0 ? 0 : v4;
+      O[oj + 5 * n] = v5 < 0 ? 0 : v5;
+      O[oj + 6 * n] = v6 < 0 ? 0 : v6;
+      O[oj + 7 * n] = v7 < 0 ? 0 : v7;
     }
   }
   for (; i < m; i++) {
     const x = A[aBase + i * asi];
     const o = oBase + i * n;
     for (let j = 0, pb = bBase; j < n; j++, pb += bsj) {
-      const v = Math.fround(Math.fround(x * B[pb] + 0) + (bias === null ? 0 : bias[j]));
+      const v = Math.fround(x * B[pb] + 0) + (bias === null ? 0 : bias[j]);
       O[o + j] = v < 0 ? 0 : v;
     }
   }

@@ -32,12 +32,27 @@ interface Epilogue {
   readonly rowSumsOfA?: Tensor;
 }
 
-function epilogueStorages(e: Epilogue): Partial<MatmulOptions> {
+/**
+ * `MatmulOptions` for a product, built as one object literal of one shape (the absent
+ * extras undefined): spreading optional parts made each call's options a new shape, which
+ * cost V8 more than a small layer's kernel.
+ */
+function matmulOptions(
+  transA: boolean,
+  transB: boolean,
+  aBatchStride: number,
+  bBatchStride: number,
+  e: Epilogue | undefined,
+): MatmulOptions {
   return {
-    ...(e.bias ? { bias: e.bias.storage } : {}),
-    ...(e.relu ? { relu: true } : {}),
-    ...(e.reluBackwardOf ? { reluBackwardOf: e.reluBackwardOf.storage } : {}),
-    ...(e.rowSumsOfA ? { rowSumsOfA: e.rowSumsOfA.storage } : {}),
+    transA,
+    transB,
+    aBatchStride,
+    bBatchStride,
+    bias: e?.bias?.storage,
+    relu: e?.relu,
+    reluBackwardOf: e?.reluBackwardOf?.storage,
+    rowSumsOfA: e?.rowSumsOfA?.storage,
   };
 }
 
@@ -58,17 +73,15 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, epilogue?: 
   if (k !== kb) {
     throw new ShapeError(`mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${kb}x${n})`);
   }
-  const extra = epilogue ? epilogueStorages(epilogue) : null;
   if (ar === 2 && br === 2) {
     // Two matrices (every Linear layer): no batch shapes to slice and broadcast.
     const out = (k > 0 ? allocOut : alloc)([m, n], a.dtype, backend);
-    const opts = { transA, transB, aBatchStride: 0, bBatchStride: 0 };
     backend.matmul(
       a.storage,
       b.storage,
       out.storage,
       { batch: 1, m, k, n },
-      extra ? { ...opts, ...extra } : opts,
+      matmulOptions(transA, transB, 0, 0, epilogue),
     );
     return out;
   }
@@ -86,13 +99,7 @@ function bmm(a: Tensor, b: Tensor, transA: boolean, transB: boolean, epilogue?: 
       b.storage,
       out.storage,
       { batch, m, k, n },
-      {
-        transA,
-        transB,
-        aBatchStride: aN === 1 ? 0 : m * k,
-        bBatchStride: bN === 1 ? 0 : k * n,
-        ...extra,
-      },
+      matmulOptions(transA, transB, aN === 1 ? 0 : m * k, bN === 1 ? 0 : k * n, epilogue),
     );
     return out;
   }

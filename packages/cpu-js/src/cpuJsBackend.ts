@@ -31,6 +31,12 @@ import { maxPool2dBackwardKernel, maxPool2dKernel } from './kernels/maxPool2d.js
 import { reduceKernel } from './kernels/reduce.js';
 import { reluF32, unaryKernel } from './kernels/unary.js';
 import { whereKernel } from './kernels/where.js';
+import {
+  conv2dBackwardInputWinograd,
+  conv2dBackwardWeightWinograd,
+  conv2dWinograd,
+  winogradFits,
+} from './kernels/winograd.js';
 import { CpuStorage, dataOf } from './storage.js';
 
 /** The most elements one cpu-js storage holds (core's bound too; see `alloc`). */
@@ -334,16 +340,24 @@ export class CpuJsBackend implements Backend {
 
   // ---- convolution and pooling ----
 
+  // float32 5×5 convolutions take Winograd's algorithm (kernels/winograd.ts: about a third
+  // of the operations), unless an input is not finite.
   conv2d(x: Storage, w: Storage, out: Storage, g: Conv2dGeometry): void {
-    conv2dKernel(dataOf(x), dataOf(w), dataOf(out), g);
+    const [X, W, O] = [dataOf(x), dataOf(w), dataOf(out)];
+    if (winogradFits(g, X, W, O) && conv2dWinograd(X, W, O, g)) return;
+    conv2dKernel(X, W, O, g);
   }
 
   conv2dBackwardInput(gradOut: Storage, w: Storage, gradX: Storage, g: Conv2dGeometry): void {
-    conv2dBackwardInputKernel(dataOf(gradOut), dataOf(w), dataOf(gradX), g);
+    const [GO, W, GX] = [dataOf(gradOut), dataOf(w), dataOf(gradX)];
+    if (winogradFits(g, GO, W, GX) && conv2dBackwardInputWinograd(GO, W, GX, g)) return;
+    conv2dBackwardInputKernel(GO, W, GX, g);
   }
 
   conv2dBackwardWeight(gradOut: Storage, x: Storage, gradW: Storage, g: Conv2dGeometry): void {
-    conv2dBackwardWeightKernel(dataOf(gradOut), dataOf(x), dataOf(gradW), g);
+    const [GO, X, GW] = [dataOf(gradOut), dataOf(x), dataOf(gradW)];
+    if (winogradFits(g, GO, X, GW) && conv2dBackwardWeightWinograd(GO, X, GW, g)) return;
+    conv2dBackwardWeightKernel(GO, X, GW, g);
   }
 
   maxPool2d(x: Storage, out: Storage, argmax: Storage, g: Pool2dGeometry): void {

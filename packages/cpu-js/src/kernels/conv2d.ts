@@ -43,15 +43,15 @@ function isPointwise(g: Conv2dGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
 }
 
-const STORE = 0;
-const ADD = 1;
+export const STORE = 0;
+export const ADD = 1;
 
 /**
  * The 4×4 micro-kernel: sums s(i, j) = Σ_{p<kc} P[ap + 4p + i]·P[bp + 4p + j] (both panels in
  * `P`), then O[o + i·ld + j] = s (STORE) or += s (ADD) for the first `mr` rows and `nr`
  * columns.
  */
-function micro(
+export function micro(
   kc: number,
   P: Float64Array,
   ap: number,

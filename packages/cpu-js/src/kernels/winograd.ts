@@ -1,0 +1,515 @@
+import type { Conv2dGeometry, TypedArray } from '@stepwise/core';
+import { ADD, micro, STORE } from './conv2d.js';
+
+/**
+ * float32 5×5 convolutions (stride 1, no dilation, one group: the seed-004 CNN's layers) by
+ * Winograd's minimal filtering, F(4×4, 5×5) for the forward and the input gradient and
+ * F(5×5, 4×4) for the weight gradient, in float64.
+ *
+ * Why: cpu-js's im2col GEMM runs near what scalar JS issues here (~5 GFLOP/s from a 4×4
+ * float64 register tile), so a faster CNN needs fewer operations. Each 4×4 output tile
+ * costs 64 multiply-adds per input channel in the transformed domain instead of 400, and
+ * the transforms are shared: the input's across output channels, the filter's across the
+ * batch. The 64 products of a tile are 64 GEMMs over the channels, run on the im2col path's
+ * packed micro-kernel.
+ *
+ * Values: every step is float64, each output rounded once to float32 as before, but the
+ * sums are no longer those of the direct loop in its order: the transforms mix a tile's
+ * inputs and cancel them out again, exactly in real arithmetic and to ~1e-15 of the tile's
+ * magnitude in float64, far below float32's rounding. A result that is exactly 0 directly
+ * may come out as such a tiny number. A tile mixes all its inputs, so an Inf or NaN would
+ * reach outputs that do not see it: non-finite inputs take the direct path. float64
+ * tensors always do (cpu-js in float64 is the conformance suites' reference).
+ *
+ * The matrices are Toom-Cook's for the points 0, ±1, ±2, ±1/2 and ∞: for `y = g ⋆ d`
+ * (correlation, y of m, g of r, d of α = m + r − 1), `y = Aᵀ[(G g) ⊙ (Bᵀ d)]`, where G
+ * evaluates g at the points (the Vandermonde rows, the last one g's top coefficient), Aᵀ is
+ * that evaluation transposed for y, and Bᵀ the transposed Lagrange interpolation (its rows
+ * the interpolating polynomials' coefficients, the last one the product of all (x − a)).
+ * The points come in ± pairs, so each transform computes the even and odd parts once for
+ * both rows of a pair.
+ */
+
+/** Tiles handled per pass: their transformed inputs (and products) stay in cache. */
+const TILE_BLOCK = 64;
+const ALPHA = 8;
+const XI = ALPHA * ALPHA;
+
+/** Bᵀ, 8×8, derived (not typed in): see `interpolationRows`. */
+const BT = interpolationRows([0, 1, -1, 2, -2, 0.5, -0.5]);
+
+function polyMul(p: readonly number[], q: readonly number[]): number[] {
+  const out = new Array<number>(p.length + q.length - 1).fill(0);
+  for (let i = 0; i < p.length; i++) for (let j = 0; j < q.length; j++) out[i + j]! += p[i]! * q[j]!;
+  return out;
+}
+
+/**
+ * Bᵀ for finite `points` and ∞: row j < α − 1 the coefficients of the Lagrange polynomial
+ * of point j (1 there, 0 at the others), row α − 1 those of Π (x − a).
+ */
+function interpolationRows(points: readonly number[]): Float64Array {
+  const n = points.length + 1;
+  const bt = new Float64Array(n * n);
+  points.forEach((aj, j) => {
+    let p = [1];
+    let den = 1;
+    points.forEach((al, l) => {
+      if (l === j) return;
+      p = polyMul(p, [-al, 1]);
+      den *= aj - al;
+    });
+    p.forEach((c, k) => {
+      bt[j * n + k] = c / den;
+    });
+  });
+  let all = [1];
+  for (const a of points) all = polyMul(all, [-a, 1]);
+  all.forEach((c, k) => {
+    bt[(n - 1) * n + k] = c;
+  });
+  return bt;
+}
+
+// Bᵀ's entries by name: row 0 and 7 and the ± pairs' even (e) and odd (o) coefficients.
+const b = (i: number, k: number) => BT[i * ALPHA + k]!;
+const [R0_0, R0_2, R0_4, R0_6] = [b(0, 0), b(0, 2), b(0, 4), b(0, 6)];
+const [R7_1, R7_3, R7_5, R7_7] = [b(7, 1), b(7, 3), b(7, 5), b(7, 7)];
+const [E1_2, E1_4, E1_6, O1_1, O1_3, O1_5] = [b(1, 2), b(1, 4), b(1, 6), b(1, 1), b(1, 3), b(1, 5)];
+const [E3_2, E3_4, E3_6, O3_1, O3_3, O3_5] = [b(3, 2), b(3, 4), b(3, 6), b(3, 1), b(3, 3), b(3, 5)];
+const [E5_2, E5_4, E5_6, O5_1, O5_3, O5_5] = [b(5, 2), b(5, 4), b(5, 6), b(5, 1), b(5, 3), b(5, 5)];
+
+/** The 1-D Bᵀ on 8 values `s[s0 + k·ss]` into `t[t0 + i·ts]`. */
+function inputTransform1d(
+  s: Float64Array,
+  s0: number,
+  ss: number,
+  t: Float64Array,
+  t0: number,
+  ts: number,
+): void {
+  const d0 = s[s0]!;
+  const d1 = s[s0 + ss]!;
+  const d2 = s[s0 + 2 * ss]!;
+  const d3 = s[s0 + 3 * ss]!;
+  const d4 = s[s0 + 4 * ss]!;
+  const d5 = s[s0 + 5 * ss]!;
+  const d6 = s[s0 + 6 * ss]!;
+  const d7 = s[s0 + 7 * ss]!;
+  t[t0] = R0_0 * d0 + R0_2 * d2 + R0_4 * d4 + R0_6 * d6;
+  let e = E1_2 * d2 + E1_4 * d4 + E1_6 * d6;
+  let o = O1_1 * d1 + O1_3 * d3 + O1_5 * d5;
+  t[t0 + ts] = e + o;
+  t[t0 + 2 * ts] = e - o;
+  e = E3_2 * d2 + E3_4 * d4 + E3_6 * d6;
+  o = O3_1 * d1 + O3_3 * d3 + O3_5 * d5;
+  t[t0 + 3 * ts] = e + o;
+  t[t0 + 4 * ts] = e - o;
+  e = E5_2 * d2 + E5_4 * d4 + E5_6 * d6;
+  o = O5_1 * d1 + O5_3 * d3 + O5_5 * d5;
+  t[t0 + 5 * ts] = e + o;
+  t[t0 + 6 * ts] = e - o;
+  t[t0 + 7 * ts] = R7_1 * d1 + R7_3 * d3 + R7_5 * d5 + R7_7 * d7;
+}
+
+/**
+ * The 1-D G (evaluation at 0, ±1, ±2, ±1/2, ∞) of `r` coefficients `s[s0 + k·ss]` into 8
+ * values `t[t0 + i·ts]`.
+ */
+function evaluate1d(
+  s: Float64Array,
+  s0: number,
+  ss: number,
+  r: number,
+  t: Float64Array,
+  t0: number,
+  ts: number,
+): void {
+  const g0 = s[s0]!;
+  // Even and odd parts at a = 1, 2, 1/2: Σ g_k a^k over even k, and over odd k.
+  let e1 = g0;
+  let o1 = 0;
+  let e2 = g0;
+  let o2 = 0;
+  let eh = g0;
+  let oh = 0;
+  for (let k = 1, p2 = 2, ph = 0.5; k < r; k++, p2 *= 2, ph *= 0.5) {
+    const g = s[s0 + k * ss]!;
+    if (k & 1) {
+      o1 += g;
+      o2 += g * p2;
+      oh += g * ph;
+    } else {
+      e1 += g;
+      e2 += g * p2;
+      eh += g * ph;
+    }
+  }
+  t[t0] = g0;
+  t[t0 + ts] = e1 + o1;
+  t[t0 + 2 * ts] = e1 - o1;
+  t[t0 + 3 * ts] = e2 + o2;
+  t[t0 + 4 * ts] = e2 - o2;
+  t[t0 + 5 * ts] = eh + oh;
+  t[t0 + 6 * ts] = eh - oh;
+  t[t0 + 7 * ts] = s[s0 + (r - 1) * ss]!;
+}
+
+/**
+ * The 1-D Aᵀ for `m` outputs (4 or 5): y_i = Σ_j a_j^i m_j over the finite points, plus
+ * m_7 in the last.
+ */
+function output1d(
+  s: Float64Array,
+  s0: number,
+  ss: number,
+  m: number,
+  t: Float64Array,
+  t0: number,
+  ts: number,
+): void {
+  const m0 = s[s0]!;
+  const s1 = s[s0 + ss]! + s[s0 + 2 * ss]!;
+  const d1 = s[s0 + ss]! - s[s0 + 2 * ss]!;
+  const s2 = s[s0 + 3 * ss]! + s[s0 + 4 * ss]!;
+  const d2 = s[s0 + 3 * ss]! - s[s0 + 4 * ss]!;
+  const s3 = s[s0 + 5 * ss]! + s[s0 + 6 * ss]!;
+  const d3 = s[s0 + 5 * ss]! - s[s0 + 6 * ss]!;
+  const m7 = s[s0 + 7 * ss]!;
+  t[t0] = m0 + s1 + s2 + s3;
+  t[t0 + ts] = d1 + 2 * d2 + 0.5 * d3;
+  t[t0 + 2 * ts] = s1 + 4 * s2 + 0.25 * s3;
+  if (m === 4) {
+    t[t0 + 3 * ts] = d1 + 8 * d2 + 0.125 * d3 + m7;
+    return;
+  }
+  t[t0 + 3 * ts] = d1 + 8 * d2 + 0.125 * d3;
+  t[t0 + 4 * ts] = s1 + 16 * s2 + 0.0625 * s3 + m7;
+}
+
+const patch = new Float64Array(XI);
+const half = new Float64Array(XI);
+const small = new Float64Array(40);
+
+/**
+ * Bᵀ d B of the 8×8 patch of one plane (`h`×`w` at `base`) whose top-left is (r0, c0),
+ * zero outside the plane, into `out[at + ξ·stride]` (ξ = 8i + j: straight into a panel).
+ */
+function inputTile(
+  X: TypedArray,
+  base: number,
+  h: number,
+  w: number,
+  r0: number,
+  c0: number,
+  out: Float64Array,
+  at: number,
+  stride: number,
+): void {
+  const d = patch;
+  if (r0 >= 0 && c0 >= 0 && r0 + ALPHA <= h && c0 + ALPHA <= w) {
+    for (let i = 0, q = base + r0 * w + c0; i < ALPHA; i++, q += w) {
+      const o = i * ALPHA;
+      d[o] = X[q]!;
+      d[o + 1] = X[q + 1]!;
+      d[o + 2] = X[q + 2]!;
+      d[o + 3] = X[q + 3]!;
+      d[o + 4] = X[q + 4]!;
+      d[o + 5] = X[q + 5]!;
+      d[o + 6] = X[q + 6]!;
+      d[o + 7] = X[q + 7]!;
+    }
+  } else {
+    for (let i = 0; i < ALPHA; i++) {
+      const r = r0 + i;
+      for (let j = 0; j < ALPHA; j++) {
+        const c = c0 + j;
+        d[i * ALPHA + j] = r >= 0 && r < h && c >= 0 && c < w ? X[base + r * w + c]! : 0;
+      }
+    }
+  }
+  for (let j = 0; j < ALPHA; j++) inputTransform1d(d, j, ALPHA, half, j, ALPHA);
+  for (let i = 0; i < ALPHA; i++) inputTransform1d(half, i * ALPHA, 1, out, at + i * ALPHA * stride, stride);
+}
+
+/** G g Gᵀ of an r×r filter (`flip`: rotated 180°) into `out`. */
+function filterTile(Wt: TypedArray, base: number, r: number, flip: boolean, out: Float64Array): void {
+  const g = small;
+  for (let i = 0; i < r * r; i++) g[i] = Wt[base + (flip ? r * r - 1 - i : i)]!;
+  for (let j = 0; j < r; j++) evaluate1d(g, j, r, r, half, j, r);
+  for (let i = 0; i < ALPHA; i++) evaluate1d(half, i * r, 1, r, out, i * ALPHA, 1);
+}
+
+/** Aᵀ M A of an 8×8 `M` (ξ = 8i + j at `M[at + ξ·stride]`) into an m×m `out`. */
+function outputTile(M: Float64Array, at: number, stride: number, m: number, out: Float64Array): void {
+  for (let j = 0; j < ALPHA; j++) output1d(M, at + j * stride, ALPHA * stride, m, half, j, ALPHA);
+  for (let i = 0; i < m; i++) output1d(half, i * ALPHA, 1, m, out, i * m, 1);
+}
+
+/** True when every element is finite (x − x is NaN for ±Inf and NaN). */
+function allFinite(a: TypedArray, n: number): boolean {
+  let acc = 0;
+  for (let i = 0; i < n; i++) acc += a[i]! - a[i]!;
+  return acc === 0;
+}
+
+/** Whether `g` is a convolution these kernels compute (and is worth it). */
+export function winogradFits(g: Conv2dGeometry, ...arrays: TypedArray[]): boolean {
+  return (
+    g.kH === 5 &&
+    g.kW === 5 &&
+    g.strideH === 1 &&
+    g.strideW === 1 &&
+    g.dilationH === 1 &&
+    g.dilationW === 1 &&
+    g.groups === 1 &&
+    g.inChannels >= 4 &&
+    g.outChannels >= 4 &&
+    arrays.every((a) => a instanceof Float32Array)
+  );
+}
+
+let scratch: Float64Array = new Float64Array(1 << 16);
+let products: Float64Array = new Float64Array(1 << 14);
+const tileIn = new Float64Array(XI);
+const tileOut = new Float64Array(XI);
+
+function grown(buf: Float64Array, n: number): Float64Array {
+  return buf.length >= n ? buf : new Float64Array(Math.max(n, buf.length * 2));
+}
+
+/**
+ * A stride-1 5×5 correlation of `X` [N, IC, H, W] into `O` [N, OC, OH, OW] with padding
+ * (padH, padW), the filter of (oc, ic) at `filterBase(oc, ic)` in `Wt` (rotated when
+ * `flip`): the forward (filters [OC, IC]) and, with the roles swapped, the input gradient.
+ * Returns false, computing nothing, when an input is not finite.
+ */
+function correlate(
+  X: TypedArray,
+  IC: number,
+  H: number,
+  W: number,
+  Wt: TypedArray,
+  filterBase: (oc: number, ic: number) => number,
+  flip: boolean,
+  O: TypedArray,
+  OC: number,
+  OH: number,
+  OW: number,
+  N: number,
+  padH: number,
+  padW: number,
+): boolean {
+  if (!allFinite(X, N * IC * H * W) || !allFinite(Wt, OC * IC * 25)) return false;
+  const tilesH = Math.ceil(OH / 4);
+  const tilesW = Math.ceil(OW / 4);
+  const perImage = tilesH * tilesW;
+  const T = N * perImage;
+  const OCp = Math.ceil(OC / 4) * 4;
+  const uSize = XI * OCp * IC;
+  const vSize = XI * TILE_BLOCK * IC;
+  scratch = grown(scratch, uSize + vSize);
+  products = grown(products, XI * OCp * TILE_BLOCK);
+  const P = scratch;
+  const M = products;
+  // U: per ξ, row panels of 4 output channels, interleaved per input channel.
+  P.fill(0, 0, uSize);
+  for (let oc = 0; oc < OC; oc++)
+    for (let ic = 0; ic < IC; ic++) {
+      filterTile(Wt, filterBase(oc, ic), 5, flip, tileIn);
+      const at = ((oc >> 2) * IC + ic) * 4 + (oc & 3);
+      for (let x = 0; x < XI; x++) P[x * OCp * IC + at] = tileIn[x]!;
+    }
+  const planeIn = H * W;
+  const planeOut = OH * OW;
+  for (let t0 = 0; t0 < T; t0 += TILE_BLOCK) {
+    const count = Math.min(TILE_BLOCK, T - t0);
+    // V: per ξ, column panels of 4 tiles, interleaved per input channel.
+    P.fill(0, uSize, uSize + vSize);
+    for (let tl = 0; tl < count; tl++) {
+      const t = t0 + tl;
+      const n = (t / perImage) | 0;
+      const rest = t - n * perImage;
+      const th = (rest / tilesW) | 0;
+      const tw = rest - th * tilesW;
+      for (let ic = 0; ic < IC; ic++) {
+        const at = uSize + ((tl >> 2) * IC + ic) * 4 + (tl & 3);
+        inputTile(X, (n * IC + ic) * planeIn, H, W, th * 4 - padH, tw * 4 - padW, P, at, TILE_BLOCK * IC);
+      }
+    }
+    // The 64 products, M_ξ [OCp, TILE_BLOCK] = U_ξ V_ξ.
+    const tilePanels = Math.ceil(count / 4);
+    for (let x = 0; x < XI; x++) {
+      const u = x * OCp * IC;
+      const v = uSize + x * TILE_BLOCK * IC;
+      const mo = x * OCp * TILE_BLOCK;
+      for (let jp = 0; jp < tilePanels; jp++)
+        for (let ip = 0; ip < OCp / 4; ip++)
+          micro(
+            IC,
+            P,
+            u + ip * IC * 4,
+            v + jp * IC * 4,
+            M,
+            mo + ip * 4 * TILE_BLOCK + jp * 4,
+            TILE_BLOCK,
+            STORE,
+            4,
+            4,
+          );
+    }
+    // Aᵀ M A per output channel and tile, clipped at the plane's edge.
+    for (let oc = 0; oc < OC; oc++)
+      for (let tl = 0; tl < count; tl++) {
+        outputTile(M, oc * TILE_BLOCK + tl, OCp * TILE_BLOCK, 4, tileOut);
+        const t = t0 + tl;
+        const n = (t / perImage) | 0;
+        const rest = t - n * perImage;
+        const th = (rest / tilesW) | 0;
+        const tw = rest - th * tilesW;
+        const oBase = (n * OC + oc) * planeOut;
+        const rows = Math.min(4, OH - th * 4);
+        const cols = Math.min(4, OW - tw * 4);
+        for (let i = 0; i < rows; i++)
+          for (let j = 0; j < cols; j++) O[oBase + (th * 4 + i) * OW + tw * 4 + j] = tileOut[i * 4 + j]!;
+      }
+  }
+  return true;
+}
+
+/** conv2d's forward by F(4×4, 5×5); false (nothing written) when an input is not finite. */
+export function conv2dWinograd(X: TypedArray, Wt: TypedArray, O: TypedArray, g: Conv2dGeometry): boolean {
+  const { inChannels: C, outChannels: K } = g;
+  return correlate(
+    X,
+    C,
+    g.inH,
+    g.inW,
+    Wt,
+    (oc, ic) => (oc * C + ic) * 25,
+    false,
+    O,
+    K,
+    g.outH,
+    g.outW,
+    g.batch,
+    g.padH,
+    g.padW,
+  );
+}
+
+/**
+ * conv2d's input gradient: the correlation of the output gradient with the filters rotated
+ * 180° and their channels swapped, padded by 4 − pad (4 − pad ≥ 0 rows of the output
+ * gradient reach each input row).
+ */
+export function conv2dBackwardInputWinograd(
+  GO: TypedArray,
+  Wt: TypedArray,
+  GX: TypedArray,
+  g: Conv2dGeometry,
+): boolean {
+  const { inChannels: C, outChannels: K } = g;
+  return correlate(
+    GO,
+    K,
+    g.outH,
+    g.outW,
+    Wt,
+    (c, k) => (k * C + c) * 25,
+    true,
+    GX,
+    C,
+    g.inH,
+    g.inW,
+    g.batch,
+    4 - g.padH,
+    4 - g.padW,
+  );
+}
+
+/**
+ * conv2d's weight gradient by F(5×5, 4×4): each 4×4 tile of the output gradient is the
+ * filter, the input patch under it the data, and the 5×5 result a tile's share of the
+ * gradient. The shares are summed over every tile of every image in the transformed
+ * domain — 64 GEMMs over the tiles — and transformed back once per (out, in) channel pair.
+ */
+export function conv2dBackwardWeightWinograd(
+  GO: TypedArray,
+  X: TypedArray,
+  GW: TypedArray,
+  g: Conv2dGeometry,
+): boolean {
+  const { batch: N, inChannels: C, outChannels: K, inH: H, inW: W, outH: OH, outW: OW } = g;
+  if (!allFinite(GO, N * K * OH * OW) || !allFinite(X, N * C * H * W)) return false;
+  const tilesH = Math.ceil(OH / 4);
+  const tilesW = Math.ceil(OW / 4);
+  const perImage = tilesH * tilesW;
+  const T = N * perImage;
+  const Kp = Math.ceil(K / 4) * 4;
+  const Cp = Math.ceil(C / 4) * 4;
+  const aSize = XI * Kp * TILE_BLOCK;
+  const bSize = XI * Cp * TILE_BLOCK;
+  scratch = grown(scratch, aSize + bSize);
+  products = grown(products, XI * Kp * Cp);
+  const P = scratch;
+  const Z = products;
+  const planeIn = H * W;
+  const planeOut = OH * OW;
+  const gTile = small;
+  for (let t0 = 0; t0 < T; t0 += TILE_BLOCK) {
+    const count = Math.min(TILE_BLOCK, T - t0);
+    P.fill(0, 0, aSize + bSize);
+    for (let tl = 0; tl < count; tl++) {
+      const t = t0 + tl;
+      const n = (t / perImage) | 0;
+      const rest = t - n * perImage;
+      const th = (rest / tilesW) | 0;
+      const tw = rest - th * tilesW;
+      const rows = Math.min(4, OH - th * 4);
+      const cols = Math.min(4, OW - tw * 4);
+      // A: per ξ, row panels of 4 output channels, interleaved per tile.
+      for (let k = 0; k < K; k++) {
+        const base = (n * K + k) * planeOut + th * 4 * OW + tw * 4;
+        for (let i = 0; i < 4; i++)
+          for (let j = 0; j < 4; j++) gTile[i * 4 + j] = i < rows && j < cols ? GO[base + i * OW + j]! : 0;
+        for (let j = 0; j < 4; j++) evaluate1d(gTile, j, 4, 4, half, j, 4);
+        for (let i = 0; i < ALPHA; i++) evaluate1d(half, i * 4, 1, 4, tileIn, i * ALPHA, 1);
+        const at = ((k >> 2) * TILE_BLOCK + tl) * 4 + (k & 3);
+        for (let x = 0; x < XI; x++) P[x * Kp * TILE_BLOCK + at] = tileIn[x]!;
+      }
+      // B: per ξ, column panels of 4 input channels, interleaved per tile.
+      for (let c = 0; c < C; c++) {
+        const at = aSize + ((c >> 2) * TILE_BLOCK + tl) * 4 + (c & 3);
+        inputTile(X, (n * C + c) * planeIn, H, W, th * 4 - g.padH, tw * 4 - g.padW, P, at, Cp * TILE_BLOCK);
+      }
+    }
+    const mode = t0 === 0 ? STORE : ADD;
+    for (let x = 0; x < XI; x++) {
+      const a = x * Kp * TILE_BLOCK;
+      const bb = aSize + x * Cp * TILE_BLOCK;
+      const zo = x * Kp * Cp;
+      for (let jp = 0; jp < Cp / 4; jp++)
+        for (let ip = 0; ip < Kp / 4; ip++)
+          micro(
+            count,
+            P,
+            a + ip * TILE_BLOCK * 4,
+            bb + jp * TILE_BLOCK * 4,
+            Z,
+            zo + ip * 4 * Cp + jp * 4,
+            Cp,
+            mode,
+            4,
+            4,
+          );
+    }
+  }
+  for (let k = 0; k < K; k++)
+    for (let c = 0; c < C; c++) {
+      outputTile(Z, k * Cp + c, Kp * Cp, 5, tileOut);
+      const o = (k * C + c) * 25;
+      for (let i = 0; i < 25; i++) GW[o + i] = tileOut[i]!;
+    }
+  return true;
+}

@@ -6,17 +6,28 @@
  */
 import type { Conv2dGeometry } from '@stepwise/core';
 import { describe, expect, it } from 'vitest';
-import { conv2dBackwardInputKernel, conv2dBackwardWeightKernel, conv2dKernel } from '../src/kernels/conv2d.js';
+import { CpuJsBackend } from '../src/index.js';
+import {
+  conv2dBackwardInputKernel,
+  conv2dBackwardWeightKernel,
+  conv2dKernel,
+} from '../src/kernels/conv2d.js';
 import {
   conv2dBackwardInputWinograd,
   conv2dBackwardWeightWinograd,
   conv2dWinograd,
   winogradFits,
 } from '../src/kernels/winograd.js';
-import { CpuJsBackend } from '../src/index.js';
 import { makeStorage, Rng, randomData, read } from './helpers.js';
 
-function geometry(batch: number, cin: number, cout: number, h: number, w: number, pad: number): Conv2dGeometry {
+function geometry(
+  batch: number,
+  cin: number,
+  cout: number,
+  h: number,
+  w: number,
+  pad: number,
+): Conv2dGeometry {
   return {
     batch,
     inChannels: cin,
@@ -102,6 +113,7 @@ describe('Winograd 5×5 convolutions agree with the direct kernels', () => {
     expect(winogradFits({ ...g, strideH: 2 }, x, w)).toBe(false);
     expect(winogradFits({ ...g, groups: 2 }, x, w)).toBe(false);
     expect(winogradFits({ ...g, inChannels: 1 }, x, w)).toBe(false);
+    expect(winogradFits({ ...g, inChannels: 512, outChannels: 512 }, x, w)).toBe(false);
     expect(winogradFits(g, new Float64Array(4 * 64), w)).toBe(false);
     // An Inf reaches only the outputs that see it: through the backend, the direct kernel.
     x[0] = Number.POSITIVE_INFINITY;

@@ -253,9 +253,17 @@ function allFinite(a: TypedArray, n: number): boolean {
   return acc === 0;
 }
 
+/**
+ * The most output × input channel pairs: the transformed filters (and the weight
+ * gradient's sums) take 64 float64 values a pair, 32 MiB at this bound, held (grown, never
+ * shrunk) in module scratch; a wider layer takes the direct kernels.
+ */
+const MAX_CHANNEL_PAIRS = 1 << 16;
+
 /** Whether `g` is a convolution these kernels compute (and is worth it). */
 export function winogradFits(g: Conv2dGeometry, ...arrays: TypedArray[]): boolean {
   return (
+    g.inChannels * g.outChannels <= MAX_CHANNEL_PAIRS &&
     g.kH === 5 &&
     g.kW === 5 &&
     g.strideH === 1 &&

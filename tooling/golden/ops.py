@@ -68,6 +68,7 @@ OPS = {
     'mulScalar': lambda x, a: x[0].mul(a[0]),
     'divScalar': lambda x, a: x[0].div(a[0]),
     'powScalar': lambda x, a: x[0].pow(a[0]),
+    'powScalarBase': lambda x, a: torch.pow(a[0], x[0]),
     # torch.* function forms
     'fn.add': lambda x, a: torch.add(x[0], x[1]),
     'fn.mul': lambda x, a: torch.mul(x[0], x[1]),
@@ -363,6 +364,13 @@ for dn, dt in TORCH_DTYPES.items():
     case('sign', dn, [sp([-inf, inf, nan, -0.0, 0.0])], grad=False, tag='special')
     case('div', dn, [sp([1.0, -1.0, 0.0, inf]), sp([0.0, 0.0, 0.0, inf])], grad=False, tag='special')
     case('pow', dn, [sp([-8.0, -2.0, 0.0, 0.0, 2.0]), sp([1 / 3, 2.0, 0.0, -1.0, inf])], grad=False, tag='special')
+    # C's pow, every base against every exponent: ±0, ±1 (1 to any power is 1, -1 to ±inf
+    # is 1), ±inf, NaN, fractions, odd and even integers.
+    bases = [0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5, inf, -inf, nan, 3.0]
+    exps = [0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -0.5, 3.0, -3.0, inf, -inf, nan, 2.5]
+    case('pow', dn, [sp(bases).reshape(-1, 1), sp(exps)], grad=False, tag='special grid')
+    for e in [0.5, -0.5, 2.5, 3, -3]:
+        case('powScalar', dn, [sp([1.0, -1.0, -inf, inf, -0.0, nan, -2.0])], [e], grad=False, tag=f'special ** {e}')
     case('maximum', dn, [sp([nan, 1.0, -inf]), sp([1.0, nan, 3.0])], grad=False, tag='special')
     case('minimum', dn, [sp([nan, 1.0, inf]), sp([1.0, nan, 3.0])], grad=False, tag='special')
     case('max', dn, [sp([1.0, nan, 3.0])], grad=False, tag='special')
@@ -377,6 +385,17 @@ for dn, dt in TORCH_DTYPES.items():
     case('logsumexp', dn, [sp([[-inf, -inf], [inf, 1.0]])], [1, False], grad=False, tag='special')
     case('contiguous', dn, [randn((3, 5), dt)])
     case('transposeContiguous', dn, [randn((3, 5), dt)])
+
+# int32 powers: PyTorch's integer power (by squaring, wrapping; a negative exponent gives
+# 1, ±1 or 0), an integer base to an integer tensor, a float exponent promoting.
+i32t = lambda v: torch.tensor(v, dtype=torch.int32)
+case('pow', 'int32', [i32t([0, 2, -1, 1, -2, 3, 0, 5, -3, 7]), i32t([-1, -1, -3, -2, -1, 40, 0, 13, 21, 11])], grad=False, tag='int32')
+case('powScalar', 'int32', [i32t([0, 2, -1, 1, -2, 3, 7])], [3], grad=False, tag='int32 ** 3')
+case('powScalar', 'int32', [i32t([0, 2, -1, 1, -2, 3, 7])], [0], grad=False, tag='int32 ** 0')
+case('powScalar', 'int32', [i32t([1, 2, 3, 4])], [0.5], grad=False, tag='int32 float exponent')
+case('powScalarBase', 'int32', [i32t([-1, 0, 2, 30, 31, 40])], [2], grad=False, tag='2 ** int32')
+case('powScalarBase', 'int32', [i32t([-2, 0, 3])], [-3], grad=False, tag='-3 ** int32')
+case('powScalarBase', 'int32', [i32t([-1, 0, 2])], [2.5], grad=False, tag='int32 float base')
 
 write('ops', {
     'meta': meta('ops.py', 'Tensor ops: values, gradients of sum(out * cot) and grad_fn names, float32 and float64', notes=[

@@ -104,6 +104,7 @@ OPS = {
     'maxMethod2': lambda x, a: x[0].max(x[1]),
     # activations: nn.functional and the modules
     'gelu': lambda x, a: F.gelu(x[0], approximate=a[0]) if a else F.gelu(x[0]),
+    'powScalar': lambda x, a: x[0].pow(a[0]),
     'silu': lambda x, a: F.silu(x[0]),
     'mish': lambda x, a: F.mish(x[0]),
     'hardtanh': lambda x, a: F.hardtanh(x[0], *a),
@@ -407,6 +408,7 @@ for op, args in [('gelu', []), ('silu', []), ('mish', []), ('leakyRelu', []), ('
     error(op, [ia], args, phrase='not implemented')
 error('hypot', [ia, ib], phrase='not implemented')
 error('addcdiv', [randn((8,), torch.float32), ia, ib], phrase='Integer division with addcdiv')
+error('powScalar', [ia], [-1], phrase='Integers to negative integer powers are not allowed')
 
 write('ops_math', {
     'meta': meta('ops_math.py', 'elementwise math (issue 13): values, gradients of sum(out * cot) and grad_fn names; '

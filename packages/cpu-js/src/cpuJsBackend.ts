@@ -241,7 +241,7 @@ export class CpuJsBackend implements Backend {
       b.offset,
       O,
       outShape,
-      op === 'mul' && out.dtype === 'int32',
+      out.dtype === 'int32' && (op === 'mul' || op === 'pow'),
     );
     if (out.dtype === 'bool' && isArithmetic(op)) normaliseBool(O, out.size);
   }
@@ -257,9 +257,9 @@ export class CpuJsBackend implements Backend {
       return;
     const cell = this.scalarCell;
     cell[0] = s;
-    const intMul = op === 'mul' && out.dtype === 'int32';
-    if (scalarFirst) binaryRun(op, cell, 0, 0, A, 0, 1, O, 0, a.size, intMul);
-    else binaryRun(op, A, 0, 1, cell, 0, 0, O, 0, a.size, intMul);
+    const int32Arith = out.dtype === 'int32' && (op === 'mul' || op === 'pow');
+    if (scalarFirst) binaryRun(op, cell, 0, 0, A, 0, 1, O, 0, a.size, int32Arith);
+    else binaryRun(op, A, 0, 1, cell, 0, 0, O, 0, a.size, int32Arith);
     if (out.dtype === 'bool' && isArithmetic(op)) normaliseBool(O, out.size);
   }
 

@@ -290,6 +290,30 @@ export function unary(op: i32, dt: i32, odt: i32, x: usize, out: usize, n: i32):
 
 // ---- binary ----
 
+/**
+ * C's pow (PyTorch's): 1 for base 1 whatever the exponent (NaN included) and for base -1
+ * with an infinite exponent, where the pow beneath gives NaN.
+ */
+function floatPow(x: f64, y: f64): f64 {
+  if (x == 1.0 || (x == -1.0 && (y == Infinity || y == -Infinity))) return 1.0;
+  return x ** y;
+}
+
+/**
+ * PyTorch's int32 power: by squaring with wrapping products; a negative exponent gives 1
+ * for base 1, ±1 for base -1 and 0 otherwise (the integer part of the reciprocal).
+ */
+function intPow(x: i32, y: i32): i32 {
+  if (y < 0) return x == 1 ? 1 : x == -1 ? ((y & 1) != 0 ? -1 : 1) : 0;
+  let r = 1;
+  let base = x;
+  for (let e = <u32>y; e != 0; e >>= 1) {
+    if ((e & 1) != 0) r *= base;
+    base *= base;
+  }
+  return r;
+}
+
 function arith<T>(op: i32, a: T, b: T): T {
   switch (op) {
     case B_ADD:
@@ -302,7 +326,8 @@ function arith<T>(op: i32, a: T, b: T): T {
       if (isInteger<T>()) return <T>(<f64>a / <f64>b);
       return a / b;
     case B_POW:
-      return <T>(<f64>a ** <f64>b);
+      if (isInteger<T>()) return <T>intPow(<i32>a, <i32>b);
+      return <T>floatPow(<f64>a, <f64>b);
     case B_MAX:
       // PyTorch: NaN propagates, ties (0 vs -0) keep the first operand.
       return a >= b || nan<T>(a) ? a : b;
@@ -670,8 +695,12 @@ function genericRow(
   po: usize,
   n: i32,
 ): void {
+  // An int32 power stays integer arithmetic (a scalar exponent arrives here as an f64 cell).
+  const intPower = op === B_POW && odt === I32;
   for (let i = 0; i < n; i++) {
-    stAny(odt, po, i, binF64(op, ldAny(adt, pa, <isize>i * sa), ldAny(bdt, pb, <isize>i * sb)));
+    const x = ldAny(adt, pa, <isize>i * sa);
+    const y = ldAny(bdt, pb, <isize>i * sb);
+    stAny(odt, po, i, intPower ? <f64>intPow(<i32>x, <i32>y) : binF64(op, x, y));
   }
 }
 

@@ -42,6 +42,7 @@ export const opTable: Record<string, OpCall> = {
   mulScalar: ([x], [v]) => x!.mul(v),
   divScalar: ([x], [v]) => x!.div(v),
   powScalar: ([x], [v]) => x!.pow(v),
+  powScalarBase: ([x], [v]) => torch.pow(v, x!),
 
   'fn.add': ([a, b]) => torch.add(a!, b!),
   'fn.mul': ([a, b]) => torch.mul(a!, b!),

@@ -22,7 +22,7 @@ import {
 export interface OpCase {
   readonly id: string;
   readonly op: string;
-  readonly dtype: 'float32' | 'float64';
+  readonly dtype: 'float32' | 'float64' | 'int32';
   readonly args: any[];
   readonly inputs: TensorSpec[];
   readonly requiresGrad: boolean[];

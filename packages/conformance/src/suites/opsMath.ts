@@ -84,6 +84,7 @@ export const mathOpTable: Record<string, Call> = {
   min2: ([a, b]) => torch.min(a!, b!),
   maxMethod2: ([a, b]) => a!.max(b!),
   gelu: ([x], a) => F.gelu(x!, a.length ? { approximate: a[0] } : undefined),
+  powScalar: ([x], [v]) => x!.pow(v),
   silu: ([x]) => F.silu(x!),
   mish: ([x]) => F.mish(x!),
   hardtanh: ([x], a) => F.hardtanh(x!, a.length ? { minVal: a[0], maxVal: a[1] } : undefined),

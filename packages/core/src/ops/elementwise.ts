@@ -4,7 +4,7 @@
 import { needsGrad2, recordOp } from '../autograd/graph.js';
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { type DType, getDefaultDtype, isFloat, promoteTypes, promoteWithScalar } from '../dtype.js';
-import { DTypeError } from '../errors.js';
+import { DTypeError, ValueError } from '../errors.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { toDType } from './convert.js';
 import { divRounded, type RoundingMode, reluBackward, softplusWith } from './math.js';
@@ -72,6 +72,14 @@ function rawUnary(op: UnaryOp, a: Tensor, outDType = a.dtype): Tensor {
   return out;
 }
 
+/**
+ * PyTorch computes a float `x ** 0.5` as `sqrt(x)` and `x ** -0.5` as `rsqrt(x)`: the
+ * same but at -0 (sqrt keeps it, pow gives +0) and -inf (NaN, pow gives +inf).
+ */
+function powAsRoot(op: BinaryOp, s: number, d: DType): boolean {
+  return op === 'pow' && (s === 0.5 || s === -0.5) && isFloat(d);
+}
+
 function checkNumber(v: unknown, op: string): number {
   if (typeof v !== 'number') {
     throw new TypeError(`${op}(): expected a Tensor or a number as the other operand, got ${typeof v}`);
@@ -99,7 +107,7 @@ function arith(
     let d = promoteWithScalar(a.dtype, s);
     if (floatResult && !isFloat(d)) d = getDefaultDtype();
     const x = as(a, d);
-    const out = rawScalar(op, x, s, d);
+    const out = powAsRoot(op, s, d) ? rawUnary(s > 0 ? 'sqrt' : 'rsqrt', x) : rawScalar(op, x, s, d);
     // No graph to record (grad mode off, or no input needs a gradient): no closures either.
     if (!needsGrad2(x, null)) return out;
     const g = grads(x, s, out);
@@ -193,6 +201,11 @@ export function div(a: Tensor, b: TensorOrScalar, opts?: DivOptions): Tensor {
 export function pow(a: Tensor, e: TensorOrScalar): Tensor {
   if (!(e instanceof Tensor)) {
     const s = checkNumber(e, 'pow');
+    if (!isFloat(a.dtype) && Number.isInteger(s) && s < 0) {
+      throw new ValueError(
+        `pow(): Integers to negative integer powers are not allowed (a ${a.dtype} tensor to the power ${s}); use a float tensor or exponent`,
+      );
+    }
     return arith('pow', a, s, ['PowBackward1', 'PowBackward0'], (x) => (g) => [
       s === 0 ? g.mul(0) : g.mul(x.pow(s - 1).mul(s)),
     ]);
@@ -214,9 +227,12 @@ export function pow(a: Tensor, e: TensorOrScalar): Tensor {
   );
 }
 
-/** `base ** t` for a number base (`torch.pow(2, t)`). */
+/**
+ * `base ** t` for a number base (`torch.pow(2, t)`): an integer base to an integer tensor
+ * stays int32 (PyTorch's integer power), any other pair is floating.
+ */
 export function powScalarBase(base: number, t: Tensor): Tensor {
-  const d = isFloat(t.dtype) ? t.dtype : getDefaultDtype();
+  const d = isFloat(t.dtype) ? t.dtype : Number.isInteger(base) ? 'int32' : getDefaultDtype();
   const x = as(t, d);
   const out = rawScalar('pow', x, base, d, true);
   return recordOp(out, 'PowBackward2', [x], (g) => [g.mul(out).mul(Math.log(base))], [out]);

@@ -2,10 +2,34 @@ import type { BinaryOp, TypedArray } from '@stepwise/core';
 import { collapseDims, isNaturalContiguous, numelOf } from './strided.js';
 
 /**
+ * C's pow (PyTorch's): JavaScript's `**` differs only where the base is 1 (1 for any
+ * exponent, NaN included) or -1 with an infinite exponent (1); JS gives NaN for both.
+ */
+export function floatPow(x: number, y: number): number {
+  return x === 1 || (x === -1 && (y === Number.POSITIVE_INFINITY || y === Number.NEGATIVE_INFINITY))
+    ? 1
+    : x ** y;
+}
+
+/**
+ * PyTorch's int32 power: by squaring with wrapping products (exact where a float64 power
+ * would round past 2^53); a negative exponent gives 1 for base 1, ±1 for base -1 and 0
+ * otherwise (the integer part of the reciprocal).
+ */
+export function intPow(x: number, y: number): number {
+  if (y < 0) return x === 1 ? 1 : x === -1 ? (y & 1 ? -1 : 1) : 0;
+  let r = 1;
+  for (let base = x, e = y; e !== 0; e >>>= 1, base = Math.imul(base, base))
+    if (e & 1) r = Math.imul(r, base);
+  return r;
+}
+
+/**
  * One run of a binary op (torch.add, torch.maximum, torch.lt, ...): `n` outputs written
  * contiguously from `io`, inputs read from `ia`/`ib` stepping `sa`/`sb` (0 broadcasts).
- * The switch runs once per run, never per element. `intMul` selects wrapping int32
- * multiplication (Math.imul), which a float64 product would get wrong past 2^53.
+ * The switch runs once per run, never per element. `int32Arith` selects int32 arithmetic
+ * for mul and pow: wrapping multiplication (Math.imul), which a float64 product would get
+ * wrong past 2^53, and PyTorch's integer powers (`intPow`).
  * maximum/minimum propagate NaN and, on ties (0 and -0), return the first operand, as
  * PyTorch's CPU kernels do.
  */
@@ -20,7 +44,7 @@ export function binaryRun(
   O: TypedArray,
   io: number,
   n: number,
-  intMul: boolean,
+  int32Arith: boolean,
 ): void {
   const end = io + n;
   switch (op) {
@@ -31,14 +55,15 @@ export function binaryRun(
       for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = A[ia] - B[ib];
       return;
     case 'mul':
-      if (intMul) for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = Math.imul(A[ia], B[ib]);
+      if (int32Arith) for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = Math.imul(A[ia], B[ib]);
       else for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = A[ia] * B[ib];
       return;
     case 'div':
       for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = A[ia] / B[ib];
       return;
     case 'pow':
-      for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = A[ia] ** B[ib];
+      if (int32Arith) for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = intPow(A[ia], B[ib]);
+      else for (let i = io; i < end; i++, ia += sa, ib += sb) O[i] = floatPow(A[ia], B[ib]);
       return;
     case 'maximum':
       for (let i = io; i < end; i++, ia += sa, ib += sb) {
@@ -454,14 +479,14 @@ export function binaryKernel(
   bOffset: number,
   O: TypedArray,
   outShape: readonly number[],
-  intMul: boolean,
+  int32Arith: boolean,
 ): void {
   const total = numelOf(outShape);
   if (total === 0) return;
   const f32 = A instanceof Float32Array && B instanceof Float32Array && O instanceof Float32Array;
   if (isNaturalContiguous(aShape, aStrides, aOffset) && isNaturalContiguous(bShape, bStrides, bOffset)) {
     if (f32 && binaryF32(op, A, 0, 0, 1, B, 0, 0, 1, O, 1, total)) return;
-    binaryRun(op, A, 0, 1, B, 0, 1, O, 0, total, intMul);
+    binaryRun(op, A, 0, 1, B, 0, 1, O, 0, total, int32Arith);
     return;
   }
   const c = collapseDims(outShape, [aStrides, bStrides]);
@@ -484,7 +509,7 @@ export function binaryKernel(
     if (binaryF32(op, A, aOffset, ra, sa, B, bOffset, rb, sb, O, rows, n)) return;
   }
   if (r === 1) {
-    binaryRun(op, A, aOffset, sa, B, bOffset, sb, O, 0, n, intMul);
+    binaryRun(op, A, aOffset, sa, B, bOffset, sb, O, 0, n, int32Arith);
     return;
   }
   const rows = total / n;
@@ -492,7 +517,7 @@ export function binaryKernel(
   let ia = aOffset;
   let ib = bOffset;
   for (let row = 0, io = 0; row < rows; row++, io += n) {
-    binaryRun(op, A, ia, sa, B, ib, sb, O, io, n, intMul);
+    binaryRun(op, A, ia, sa, B, ib, sb, O, io, n, int32Arith);
     for (let d = r - 2; d >= 0; d--) {
       ia += stA[d];
       ib += stB[d];

@@ -118,16 +118,18 @@ fn min_f(a: f32, b: f32) -> f32 {
   return min(a, b);
 }
 
-// Math.pow semantics on f32.
+// C's pow (PyTorch's) on f32: 1 for base 1 whatever the exponent and for base -1 with an
+// infinite one; a negative finite base to a non-integer power is NaN.
 fn pow_f(a: f32, b: f32) -> f32 {
-  if (b == 0.0) { return 1.0; }
+  if (b == 0.0 || a == 1.0) { return 1.0; }
   if (is_nan(a) || is_nan(b)) { return f_nan(); }
   if (b == 1.0) { return a; }
   if (b == 2.0) { return a * a; }
-  if (b == 0.5 && a >= 0.0) { return sqrt(a); }
+  if (b == 0.5 && a > 0.0 && !is_inf(a)) { return sqrt(a); }
   if (b == -1.0) { return 1.0 / a; }
   let bi = b == trunc(b);
-  if (a < 0.0 && !bi && !is_inf(b)) { return f_nan(); }
+  if (a == -1.0 && is_inf(b)) { return 1.0; }
+  if (a < 0.0 && !bi && !is_inf(b) && !is_inf(a)) { return f_nan(); }
   let aa = abs(a);
   var r: f32;
   if (aa == 0.0) {
@@ -135,9 +137,21 @@ fn pow_f(a: f32, b: f32) -> f32 {
   } else if (is_inf(aa)) {
     if (b > 0.0) { r = f_inf(); } else { r = 0.0; }
   } else if (is_inf(b)) {
-    if (aa == 1.0) { return f_nan(); }
     if ((aa > 1.0) == (b > 0.0)) { r = f_inf(); } else { r = 0.0; }
     return r;
+  } else if (bi && abs(b) <= 64.0) {
+    // Small integer powers by squaring: a few roundings, where exp(b·log|a|) is off by
+    // about |b·log|a|| ulps.
+    var e = u32(abs(b));
+    var x = aa;
+    r = 1.0;
+    loop {
+      if (e == 0u) { break; }
+      if ((e & 1u) == 1u) { r = r * x; }
+      x = x * x;
+      e = e >> 1u;
+    }
+    if (b < 0.0) { r = 1.0 / r; }
   } else {
     r = exp_f(b * log_f(aa));
   }

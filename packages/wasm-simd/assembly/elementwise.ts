@@ -295,7 +295,7 @@ export function unary(op: i32, dt: i32, odt: i32, x: usize, out: usize, n: i32):
  * with an infinite exponent, where the pow beneath gives NaN.
  */
 function floatPow(x: f64, y: f64): f64 {
-  if (x == 1.0 || (x == -1.0 && (y == Infinity || y == -Infinity))) return 1.0;
+  if (x === 1.0 || (x === -1.0 && (y === Infinity || y === -Infinity))) return 1.0;
   return x ** y;
 }
 
@@ -304,11 +304,11 @@ function floatPow(x: f64, y: f64): f64 {
  * for base 1, ±1 for base -1 and 0 otherwise (the integer part of the reciprocal).
  */
 function intPow(x: i32, y: i32): i32 {
-  if (y < 0) return x == 1 ? 1 : x == -1 ? ((y & 1) != 0 ? -1 : 1) : 0;
+  if (y < 0) return x === 1 ? 1 : x === -1 ? ((y & 1) !== 0 ? -1 : 1) : 0;
   let r = 1;
   let base = x;
-  for (let e = <u32>y; e != 0; e >>= 1) {
-    if ((e & 1) != 0) r *= base;
+  for (let e = <u32>y; e !== 0; e >>= 1) {
+    if ((e & 1) !== 0) r *= base;
     base *= base;
   }
   return r;

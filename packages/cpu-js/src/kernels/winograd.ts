@@ -279,7 +279,7 @@ export function winogradFits(g: Conv2dGeometry, ...arrays: TypedArray[]): boolea
 
 let scratch: Float64Array = new Float64Array(1 << 16);
 let products: Float64Array = new Float64Array(1 << 14);
-const tileIn = new Float64Array(XI);
+const transformedFilter = new Float64Array(XI);
 const tileOut = new Float64Array(XI);
 
 function grown(buf: Float64Array, n: number): Float64Array {
@@ -309,10 +309,7 @@ function correlate(
   padW: number,
 ): boolean {
   if (!allFinite(X, N * IC * H * W) || !allFinite(Wt, OC * IC * 25)) return false;
-  const tilesH = Math.ceil(OH / 4);
-  const tilesW = Math.ceil(OW / 4);
-  const perImage = tilesH * tilesW;
-  const T = N * perImage;
+  const tiles = new TileGrid(N, OH, OW);
   const OCp = Math.ceil(OC / 4) * 4;
   const uSize = XI * OCp * IC;
   const vSize = XI * TILE_BLOCK * IC;
@@ -324,65 +321,113 @@ function correlate(
   P.fill(0, 0, uSize);
   for (let oc = 0; oc < OC; oc++)
     for (let ic = 0; ic < IC; ic++) {
-      filterTile(Wt, filterBase(oc, ic), 5, flip, tileIn);
+      filterTile(Wt, filterBase(oc, ic), 5, flip, transformedFilter);
       const at = ((oc >> 2) * IC + ic) * 4 + (oc & 3);
-      for (let x = 0; x < XI; x++) P[x * OCp * IC + at] = tileIn[x]!;
+      for (let x = 0; x < XI; x++) P[x * OCp * IC + at] = transformedFilter[x]!;
     }
   const planeIn = H * W;
   const planeOut = OH * OW;
-  for (let t0 = 0; t0 < T; t0 += TILE_BLOCK) {
-    const count = Math.min(TILE_BLOCK, T - t0);
+  for (let t0 = 0; t0 < tiles.count; t0 += TILE_BLOCK) {
+    const count = Math.min(TILE_BLOCK, tiles.count - t0);
     // V: per ξ, column panels of 4 tiles, interleaved per input channel.
     P.fill(0, uSize, uSize + vSize);
     for (let tl = 0; tl < count; tl++) {
-      const t = t0 + tl;
-      const n = (t / perImage) | 0;
-      const rest = t - n * perImage;
-      const th = (rest / tilesW) | 0;
-      const tw = rest - th * tilesW;
+      tiles.at(t0 + tl);
       for (let ic = 0; ic < IC; ic++) {
         const at = uSize + ((tl >> 2) * IC + ic) * 4 + (tl & 3);
-        inputTile(X, (n * IC + ic) * planeIn, H, W, th * 4 - padH, tw * 4 - padW, P, at, TILE_BLOCK * IC);
+        const plane = (tiles.n * IC + ic) * planeIn;
+        inputTile(X, plane, H, W, tiles.r - padH, tiles.c - padW, P, at, TILE_BLOCK * IC);
       }
     }
     // The 64 products, M_ξ [OCp, TILE_BLOCK] = U_ξ V_ξ.
-    const tilePanels = Math.ceil(count / 4);
-    for (let x = 0; x < XI; x++) {
-      const u = x * OCp * IC;
-      const v = uSize + x * TILE_BLOCK * IC;
-      const mo = x * OCp * TILE_BLOCK;
-      for (let jp = 0; jp < tilePanels; jp++)
-        for (let ip = 0; ip < OCp / 4; ip++)
-          micro(
-            IC,
-            P,
-            u + ip * IC * 4,
-            v + jp * IC * 4,
-            M,
-            mo + ip * 4 * TILE_BLOCK + jp * 4,
-            TILE_BLOCK,
-            STORE,
-            4,
-            4,
-          );
-    }
+    productsPerPoint(
+      P,
+      IC,
+      0,
+      OCp * IC,
+      IC * 4,
+      OCp / 4,
+      uSize,
+      TILE_BLOCK * IC,
+      IC * 4,
+      Math.ceil(count / 4),
+      M,
+      OCp * TILE_BLOCK,
+      TILE_BLOCK,
+      STORE,
+    );
     // Aᵀ M A per output channel and tile, clipped at the plane's edge.
     for (let oc = 0; oc < OC; oc++)
       for (let tl = 0; tl < count; tl++) {
         outputTile(M, oc * TILE_BLOCK + tl, OCp * TILE_BLOCK, 4, tileOut);
-        const t = t0 + tl;
-        const n = (t / perImage) | 0;
-        const rest = t - n * perImage;
-        const th = (rest / tilesW) | 0;
-        const tw = rest - th * tilesW;
-        const oBase = (n * OC + oc) * planeOut;
-        const rows = Math.min(4, OH - th * 4);
-        const cols = Math.min(4, OW - tw * 4);
+        tiles.at(t0 + tl);
+        const oBase = (tiles.n * OC + oc) * planeOut + tiles.r * OW + tiles.c;
+        const rows = Math.min(4, OH - tiles.r);
+        const cols = Math.min(4, OW - tiles.c);
         for (let i = 0; i < rows; i++)
-          for (let j = 0; j < cols; j++) O[oBase + (th * 4 + i) * OW + tw * 4 + j] = tileOut[i * 4 + j]!;
+          for (let j = 0; j < cols; j++) O[oBase + i * OW + j] = tileOut[i * 4 + j]!;
       }
   }
   return true;
+}
+
+/**
+ * The 64 transformed-domain products, one per point ξ: `O[ξ·oXi + i·ld + j] (=|+=) Σ_p
+ * A_ξ(i, p) B_ξ(p, j)` over `kc` terms, A and B packed in `P` as 4-wide panels (panel q of
+ * point ξ at `base + ξ·xi + q·panel`), on the im2col path's 4×4 micro-kernel.
+ */
+function productsPerPoint(
+  P: Float64Array,
+  kc: number,
+  aBase: number,
+  aXi: number,
+  aPanel: number,
+  rowPanels: number,
+  bBase: number,
+  bXi: number,
+  bPanel: number,
+  colPanels: number,
+  O: Float64Array,
+  oXi: number,
+  ld: number,
+  mode: number,
+): void {
+  for (let x = 0; x < XI; x++) {
+    const a = aBase + x * aXi;
+    const b = bBase + x * bXi;
+    const o = x * oXi;
+    for (let jp = 0; jp < colPanels; jp++)
+      for (let ip = 0; ip < rowPanels; ip++)
+        micro(kc, P, a + ip * aPanel, b + jp * bPanel, O, o + ip * 4 * ld + jp * 4, ld, mode, 4, 4);
+  }
+}
+
+/**
+ * The 4×4 output tiles of a batch of `h`×`w` planes, numbered image by image, row by row;
+ * `at(t)` sets tile t's image `n` and its top-left output row `r` and column `c`.
+ */
+class TileGrid {
+  readonly across: number;
+  readonly perImage: number;
+  readonly count: number;
+  n = 0;
+  r = 0;
+  c = 0;
+
+  constructor(batch: number, h: number, w: number) {
+    this.across = Math.ceil(w / 4);
+    this.perImage = Math.ceil(h / 4) * this.across;
+    this.count = batch * this.perImage;
+  }
+
+  at(t: number): void {
+    const n = (t / this.perImage) | 0;
+    const rest = t - n * this.perImage;
+    const row = (rest / this.across) | 0;
+    this.n = n;
+    this.r = row * 4;
+    this.c = (rest - row * this.across) * 4;
+  }
 }
 
 /** conv2d's forward by F(4×4, 5×5); false (nothing written) when an input is not finite. */
@@ -450,10 +495,7 @@ export function conv2dBackwardWeightWinograd(
 ): boolean {
   const { batch: N, inChannels: C, outChannels: K, inH: H, inW: W, outH: OH, outW: OW } = g;
   if (!allFinite(GO, N * K * OH * OW) || !allFinite(X, N * C * H * W)) return false;
-  const tilesH = Math.ceil(OH / 4);
-  const tilesW = Math.ceil(OW / 4);
-  const perImage = tilesH * tilesW;
-  const T = N * perImage;
+  const tiles = new TileGrid(N, OH, OW);
   const Kp = Math.ceil(K / 4) * 4;
   const Cp = Math.ceil(C / 4) * 4;
   const aSize = XI * Kp * TILE_BLOCK;
@@ -465,53 +507,48 @@ export function conv2dBackwardWeightWinograd(
   const planeIn = H * W;
   const planeOut = OH * OW;
   const gTile = small;
-  for (let t0 = 0; t0 < T; t0 += TILE_BLOCK) {
-    const count = Math.min(TILE_BLOCK, T - t0);
+  for (let t0 = 0; t0 < tiles.count; t0 += TILE_BLOCK) {
+    const count = Math.min(TILE_BLOCK, tiles.count - t0);
     P.fill(0, 0, aSize + bSize);
     for (let tl = 0; tl < count; tl++) {
-      const t = t0 + tl;
-      const n = (t / perImage) | 0;
-      const rest = t - n * perImage;
-      const th = (rest / tilesW) | 0;
-      const tw = rest - th * tilesW;
-      const rows = Math.min(4, OH - th * 4);
-      const cols = Math.min(4, OW - tw * 4);
+      tiles.at(t0 + tl);
+      const rows = Math.min(4, OH - tiles.r);
+      const cols = Math.min(4, OW - tiles.c);
       // A: per ξ, row panels of 4 output channels, interleaved per tile.
       for (let k = 0; k < K; k++) {
-        const base = (n * K + k) * planeOut + th * 4 * OW + tw * 4;
+        const base = (tiles.n * K + k) * planeOut + tiles.r * OW + tiles.c;
         for (let i = 0; i < 4; i++)
           for (let j = 0; j < 4; j++) gTile[i * 4 + j] = i < rows && j < cols ? GO[base + i * OW + j]! : 0;
-        for (let j = 0; j < 4; j++) evaluate1d(gTile, j, 4, 4, half, j, 4);
-        for (let i = 0; i < ALPHA; i++) evaluate1d(half, i * 4, 1, 4, tileIn, i * ALPHA, 1);
         const at = ((k >> 2) * TILE_BLOCK + tl) * 4 + (k & 3);
-        for (let x = 0; x < XI; x++) P[x * Kp * TILE_BLOCK + at] = tileIn[x]!;
+        const stride = Kp * TILE_BLOCK;
+        for (let j = 0; j < 4; j++) evaluate1d(gTile, j, 4, 4, half, j, 4);
+        for (let i = 0; i < ALPHA; i++) evaluate1d(half, i * 4, 1, 4, P, at + i * ALPHA * stride, stride);
       }
       // B: per ξ, column panels of 4 input channels, interleaved per tile.
       for (let c = 0; c < C; c++) {
         const at = aSize + ((c >> 2) * TILE_BLOCK + tl) * 4 + (c & 3);
-        inputTile(X, (n * C + c) * planeIn, H, W, th * 4 - g.padH, tw * 4 - g.padW, P, at, Cp * TILE_BLOCK);
+        const plane = (tiles.n * C + c) * planeIn;
+        inputTile(X, plane, H, W, tiles.r - g.padH, tiles.c - g.padW, P, at, Cp * TILE_BLOCK);
       }
     }
+    // Z_ξ [Kp, Cp] += G_ξ V_ξᵀ over this block's tiles.
     const mode = t0 === 0 ? STORE : ADD;
-    for (let x = 0; x < XI; x++) {
-      const a = x * Kp * TILE_BLOCK;
-      const bb = aSize + x * Cp * TILE_BLOCK;
-      const zo = x * Kp * Cp;
-      for (let jp = 0; jp < Cp / 4; jp++)
-        for (let ip = 0; ip < Kp / 4; ip++)
-          micro(
-            count,
-            P,
-            a + ip * TILE_BLOCK * 4,
-            bb + jp * TILE_BLOCK * 4,
-            Z,
-            zo + ip * 4 * Cp + jp * 4,
-            Cp,
-            mode,
-            4,
-            4,
-          );
-    }
+    productsPerPoint(
+      P,
+      count,
+      0,
+      Kp * TILE_BLOCK,
+      TILE_BLOCK * 4,
+      Kp / 4,
+      aSize,
+      Cp * TILE_BLOCK,
+      TILE_BLOCK * 4,
+      Cp / 4,
+      Z,
+      Kp * Cp,
+      Cp,
+      mode,
+    );
   }
   for (let k = 0; k < K; k++)
     for (let c = 0; c < C; c++) {

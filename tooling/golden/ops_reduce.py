@@ -480,6 +480,17 @@ case('mode', 'int32', [torch.randint(0, 3, (3, 7), generator=G).to(I)], [1], gra
 case('median', 'int32', [ii((3, 6))], [1], grad=False)
 case('topk', 'int32', [torch.randperm(9, generator=G).to(I)], [3], grad=False)
 
+# Long rows (past a device's workgroup, not a power of two): ties and NaN, stable, both
+# directions — a sort that is not a comparison sort on the host (webgpu's bitonic network).
+# A generator of their own, so the cases above keep their values.
+G_LONG = torch.Generator().manual_seed(20261128)
+for dn, dt in TORCH_DTYPES.items():
+    for shape, dim in [((3, 777), 1), ((1500, 2), 0)]:
+        x = torch.randint(-20, 21, shape, generator=G_LONG).to(dt)
+        x[torch.rand(shape, generator=G_LONG) < 0.05] = float('nan')
+        for desc in [False, True]:
+            case('sort', dn, [x], [{'dim': dim, 'descending': desc, 'stable': True}], grad=False, tag='long ties nan')
+
 write('ops_reduce', {
     'meta': meta(
         'ops_reduce.py',

@@ -384,6 +384,14 @@ export interface Backend {
    * What `scatter_`, `indexCopy_` and `x[...] = v` with advanced indices lower to.
    */
   scatter(out: Storage, index: Storage, src: Storage, outer: number, lenOut: number, inner: number): void;
+  /**
+   * Optional, for backends that cannot read synchronously: the positions that sort each row
+   * of a contiguous [rows, n] `x` (float32 or int32), into the int32 [rows, n] `out`.
+   * Ascending, or descending; NaN above +inf (so first when descending); ties in position
+   * order (a stable sort). Returns false, writing nothing, for a dtype it does not sort.
+   * Without it (or on false) core ranks by comparisons: O(n²) work a row.
+   */
+  sortRows?(x: Storage, rows: number, n: number, descending: boolean, out: Storage): boolean;
 
   // ---- convolution and pooling (float dtypes) ----
   /** out [N, Cout, outH, outW] = conv2d(x [N, Cin, H, W], w); bias added by core. */

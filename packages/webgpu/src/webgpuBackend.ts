@@ -29,6 +29,7 @@ import { gather, indexAdd, indexSelect, scatter, scatterAdd } from './kernels/in
 import { matmul } from './kernels/matmul.js';
 import { maxPool2d, maxPool2dBackward } from './kernels/maxPool2d.js';
 import { reduce } from './kernels/reduce.js';
+import { paddedLength, sortRows } from './kernels/sort.js';
 import { Runtime } from './runtime.js';
 import { GpuStorage } from './storage.js';
 
@@ -309,6 +310,18 @@ export class WebGPUBackend implements Backend {
     } finally {
       this.free(cur);
     }
+  }
+
+  sortRows(x: Storage, rows: number, n: number, descending: boolean, dst: Storage): boolean {
+    this.fits('sort', x, dst);
+    const work = this.alloc('int32', rows * paddedLength(n));
+    try {
+      this.fits('sort', work);
+      sortRows(this.rt, this.inp(x), out(work), out(dst), rows, n, descending);
+    } finally {
+      this.free(work);
+    }
+    return true;
   }
 
   indexSelect(x: Storage, index: Storage, dst: Storage, outer: number, len: number, inner: number): void {

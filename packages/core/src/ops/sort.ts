@@ -7,7 +7,8 @@
  * values on the backend. Positions are found in one of two ways:
  * - on a backend that reads synchronously (cpu-js, wasm-simd), on the host: one read of the
  *   input, a stable comparison sort per slice (O(n log n)), one upload of the positions;
- * - on any other (webgpu), without reading anything back, by ranking: element i's place is
+ * - on a backend with its own sort (`Backend.sortRows`: webgpu's bitonic network), there;
+ * - on any other, without reading anything back, by ranking: element i's place is
  *   the number of elements that sort before it, ties broken by position (so the order is
  *   stable), computed with broadcast comparisons and one sum per block of rows, then one
  *   `scatter` of the positions to their places. That is O(n²) work per slice (in blocks of at
@@ -178,12 +179,25 @@ function rankedSortIndices(x: Tensor, d: number, descending: boolean): Tensor {
   });
 }
 
+/** The sorting positions by the backend's own sort (`Backend.sortRows`); null where it has none for x. */
+function backendSortIndices(x: Tensor, d: number, descending: boolean): Tensor | null {
+  const sortRows = x.backend.sortRows;
+  if (!sortRows || x.numel() === 0) return null;
+  return tidy(() => {
+    const x2 = rowsOf(x, d).contiguous();
+    const [R, n] = x2.shape as [number, number];
+    const idx = alloc([R, n], 'int32', x.backend);
+    if (!sortRows.call(x.backend, x2.storage, R, n, descending, idx.storage)) return null;
+    return fromRows(idx, x, d);
+  });
+}
+
 /** int32 positions along `d` that sort each slice of `x` (stable; NaN above +inf). No autograd. */
 export function sortIndices(x: Tensor, d: number, descending: boolean): Tensor {
   return noGrad(() =>
     x.backend.syncReads && x.backend.readSync
       ? hostSortIndices(x, d, descending)
-      : rankedSortIndices(x, d, descending),
+      : (backendSortIndices(x, d, descending) ?? rankedSortIndices(x, d, descending)),
   );
 }
 

@@ -43,7 +43,8 @@ const binaryRef: Record<BinaryOp, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: (a, b) => a ** b,
+  // C's pow (PyTorch's): 1 for base 1 whatever the exponent, and for -1 to ±inf.
+  pow: (a, b) => (a === 1 || (a === -1 && Math.abs(b) === Number.POSITIVE_INFINITY) ? 1 : a ** b),
   // NaN wins; on a tie (0 vs -0) the first operand, as torch.maximum/minimum on CPU.
   maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a === b ? a : Math.max(a, b)),
   minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a === b ? a : Math.min(a, b)),
@@ -75,8 +76,24 @@ function outDTypeOf(op: BinaryOp, dtype: DType): DType {
   return COMPARE.includes(op) || op === 'and' || op === 'or' ? 'bool' : dtype;
 }
 
+/**
+ * PyTorch's int32 power, computed exactly with BigInt (square and multiply modulo 2^32); a
+ * negative exponent gives 1 for base 1, ±1 for base -1 and 0 otherwise.
+ */
+function intPowRef(a: number, b: number): number {
+  if (b < 0) return a === 1 ? 1 : a === -1 ? (b % 2 === 0 ? 1 : -1) : 0;
+  let r = 1n;
+  let base = BigInt.asUintN(32, BigInt(a));
+  for (let e = BigInt(b); e > 0n; e >>= 1n) {
+    if (e & 1n) r = BigInt.asUintN(32, r * base);
+    base = BigInt.asUintN(32, base * base);
+  }
+  return Number(BigInt.asIntN(32, r));
+}
+
 function binaryExpected(op: BinaryOp, outDType: DType, a: number, b: number): number {
   if (op === 'mul' && outDType === 'int32') return intMulRef(a, b);
+  if (op === 'pow' && outDType === 'int32') return intPowRef(a, b);
   const v = binaryRef[op](a, b);
   return outDType === 'bool' && !COMPARE.includes(op) ? Number(v !== 0) : v;
 }

@@ -59,14 +59,12 @@ const kindOf = (exact: boolean, dtype: DType) =>
   exact || dtype === 'int32' || dtype === 'bool' ? 'exact' : 'elementwise';
 
 /**
- * Random operands of `dtype` for `op`: floats with ties, signed zeros, NaN and infinities
- * (unless the op's row says finite); int32 over the op's domain, `second` picking the right
+ * Random operands of `dtype` for `op`: floats with ties, signed zeros, NaN and infinities;
+ * int32 over the op's domain, `second` picking the right
  * operand's (pow's exponent).
  */
 function operand(rng: SeededRng, dtype: DType, n: number, op?: BinaryInfo, second = false): number[] {
-  const specials = op?.finite
-    ? [0, -0, Number.NaN]
-    : [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  const specials = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
   return Array.from({ length: n }, () => {
     if (dtype === 'bool') return rng.next() < 0.5 ? 1 : 0;
     if (dtype === 'int32') {

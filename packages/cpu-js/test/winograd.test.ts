@@ -27,6 +27,7 @@ function geometry(
   h: number,
   w: number,
   pad: number,
+  k: number,
 ): Conv2dGeometry {
   return {
     batch,
@@ -34,10 +35,10 @@ function geometry(
     inH: h,
     inW: w,
     outChannels: cout,
-    outH: h + 2 * pad - 4,
-    outW: w + 2 * pad - 4,
-    kH: 5,
-    kW: 5,
+    outH: h + 2 * pad - k + 1,
+    outW: w + 2 * pad - k + 1,
+    kH: k,
+    kW: k,
     strideH: 1,
     strideW: 1,
     padH: pad,
@@ -65,22 +66,27 @@ function expectWithinRounding(got: Float32Array, want: Float32Array, magnitude: 
   }
 }
 
-describe('Winograd 5×5 convolutions agree with the direct kernels', () => {
-  // [batch, in, out, h, w, pad]: one tile block and several (80 tiles: a partial last
-  // block), ragged edges, no padding, padding past the kernel's reach.
-  const cases: [number, number, number, number, number, number][] = [
-    [2, 4, 4, 8, 8, 2],
-    [5, 4, 6, 16, 16, 2],
-    [3, 5, 7, 11, 9, 2],
-    [1, 8, 4, 7, 13, 0],
-    [2, 4, 5, 9, 9, 5],
+describe('Winograd 3×3 and 5×5 convolutions agree with the direct kernels', () => {
+  // [batch, in, out, h, w, pad, kernel]: one tile block and several (80 tiles: a partial
+  // last block), ragged edges, no padding, padding past the kernel's reach.
+  const cases: [number, number, number, number, number, number, number][] = [
+    [2, 4, 4, 8, 8, 2, 5],
+    [5, 4, 6, 16, 16, 2, 5],
+    [3, 5, 7, 11, 9, 2, 5],
+    [1, 8, 4, 7, 13, 0, 5],
+    [2, 4, 5, 9, 9, 5, 5],
+    [2, 4, 4, 8, 8, 1, 3],
+    [5, 4, 6, 16, 16, 1, 3],
+    [3, 5, 7, 11, 9, 1, 3],
+    [1, 8, 4, 7, 13, 0, 3],
+    [2, 4, 5, 9, 9, 3, 3],
   ];
-  for (const [n, cin, cout, h, w, pad] of cases) {
-    it(`[${n}, ${cin}, ${h}, ${w}] * [${cout}, ${cin}, 5, 5], padding ${pad}: forward, input and weight gradients`, () => {
-      const g = geometry(n, cin, cout, h, w, pad);
-      const rng = new Rng(n * 31 + cin + pad);
+  for (const [n, cin, cout, h, w, pad, k] of cases) {
+    it(`[${n}, ${cin}, ${h}, ${w}] * [${cout}, ${cin}, ${k}, ${k}], padding ${pad}: forward, input and weight gradients`, () => {
+      const g = geometry(n, cin, cout, h, w, pad, k);
+      const rng = new Rng(n * 31 + cin + pad + k);
       const X = randomData(rng, 'float32', n * cin * h * w, { lo: -2, hi: 2 }) as Float32Array;
-      const W = randomData(rng, 'float32', cout * cin * 25, { lo: -2, hi: 2 }) as Float32Array;
+      const W = randomData(rng, 'float32', cout * cin * k * k, { lo: -2, hi: 2 }) as Float32Array;
       const GO = randomData(rng, 'float32', n * cout * g.outH * g.outW, { lo: -2, hi: 2 }) as Float32Array;
       expect(winogradFits(g, X, W)).toBe(true);
       const out = (size: number) => [new Float32Array(size), new Float32Array(size), new Float32Array(size)];
@@ -106,10 +112,11 @@ describe('Winograd 5×5 convolutions agree with the direct kernels', () => {
   }
 
   it('leaves other geometries, float64 and non-finite inputs to the direct kernels', () => {
-    const g = geometry(1, 4, 4, 8, 8, 2);
+    const g = geometry(1, 4, 4, 8, 8, 2, 5);
     const x = new Float32Array(4 * 64).fill(1);
     const w = new Float32Array(4 * 4 * 25).fill(1);
-    expect(winogradFits({ ...g, kH: 3, kW: 3 }, x, w)).toBe(false);
+    expect(winogradFits({ ...g, kH: 7, kW: 7 }, x, w)).toBe(false);
+    expect(winogradFits({ ...g, kH: 3, kW: 5 }, x, w)).toBe(false);
     expect(winogradFits({ ...g, strideH: 2 }, x, w)).toBe(false);
     expect(winogradFits({ ...g, groups: 2 }, x, w)).toBe(false);
     expect(winogradFits({ ...g, inChannels: 1 }, x, w)).toBe(false);

@@ -2,16 +2,17 @@ import type { Conv2dGeometry, TypedArray } from '@stepwise/core';
 import { ADD, micro, STORE } from './conv2d.js';
 
 /**
- * float32 5×5 convolutions (stride 1, no dilation, one group: the seed-004 CNN's layers) by
- * Winograd's minimal filtering, F(4×4, 5×5) for the forward and the input gradient and
- * F(5×5, 4×4) for the weight gradient, in float64.
+ * float32 3×3 and 5×5 convolutions (stride 1, no dilation, one group: the seed-004 CNN's
+ * layers, and most CNNs' 3×3 ones) by Winograd's minimal filtering: F(4×4, r×r) for the
+ * forward and the input gradient and F(r×r, 4×4) for the weight gradient, α = r + 3 points
+ * a side, in float64.
  *
  * Why: cpu-js's im2col GEMM runs near what scalar JS issues here (~5 GFLOP/s from a 4×4
  * float64 register tile), so a faster CNN needs fewer operations. Each 4×4 output tile
- * costs 64 multiply-adds per input channel in the transformed domain instead of 400, and
- * the transforms are shared: the input's across output channels, the filter's across the
- * batch. The 64 products of a tile are 64 GEMMs over the channels, run on the im2col path's
- * packed micro-kernel.
+ * costs α² multiply-adds per input channel in the transformed domain (64 for 5×5, 36 for
+ * 3×3) instead of 16·r² (400, 144), and the transforms are shared: the input's across
+ * output channels, the filter's across the batch. The α² products of a tile are α² GEMMs
+ * over the channels, run on the im2col path's packed micro-kernel.
  *
  * Values: every step is float64, each output rounded once to float32 as before, but the
  * sums are no longer those of the direct loop in its order: the transforms mix a tile's
@@ -21,7 +22,7 @@ import { ADD, micro, STORE } from './conv2d.js';
  * reach outputs that do not see it: non-finite inputs take the direct path. float64
  * tensors always do (cpu-js in float64 is the conformance suites' reference).
  *
- * The matrices are Toom-Cook's for the points 0, ±1, ±2, ±1/2 and ∞: for `y = g ⋆ d`
+ * The matrices are Toom-Cook's for the points 0, ±1, ±2 (±1/2 for α = 8) and ∞: for `y = g ⋆ d`
  * (correlation, y of m, g of r, d of α = m + r − 1), `y = Aᵀ[(G g) ⊙ (Bᵀ d)]`, where G
  * evaluates g at the points (the Vandermonde rows, the last one g's top coefficient), Aᵀ is
  * that evaluation transposed for y, and Bᵀ the transposed Lagrange interpolation (its rows
@@ -32,11 +33,9 @@ import { ADD, micro, STORE } from './conv2d.js';
 
 /** Tiles handled per pass: their transformed inputs (and products) stay in cache. */
 const TILE_BLOCK = 64;
-const ALPHA = 8;
-const XI = ALPHA * ALPHA;
-
-/** Bᵀ, 8×8, derived (not typed in): see `interpolationRows`. */
-const BT = interpolationRows([0, 1, -1, 2, -2, 0.5, -0.5]);
+/** The largest α (5×5 filters) and its α² transformed points. */
+const MAX_ALPHA = 8;
+const MAX_XI = MAX_ALPHA * MAX_ALPHA;
 
 function polyMul(p: readonly number[], q: readonly number[]): number[] {
   const out = new Array<number>(p.length + q.length - 1).fill(0);
@@ -71,16 +70,24 @@ function interpolationRows(points: readonly number[]): Float64Array {
   return bt;
 }
 
-// Bᵀ's entries by name: row 0 and 7 and the ± pairs' even (e) and odd (o) coefficients.
-const b = (i: number, k: number) => BT[i * ALPHA + k]!;
-const [R0_0, R0_2, R0_4, R0_6] = [b(0, 0), b(0, 2), b(0, 4), b(0, 6)];
-const [R7_1, R7_3, R7_5, R7_7] = [b(7, 1), b(7, 3), b(7, 5), b(7, 7)];
-const [E1_2, E1_4, E1_6, O1_1, O1_3, O1_5] = [b(1, 2), b(1, 4), b(1, 6), b(1, 1), b(1, 3), b(1, 5)];
-const [E3_2, E3_4, E3_6, O3_1, O3_3, O3_5] = [b(3, 2), b(3, 4), b(3, 6), b(3, 1), b(3, 3), b(3, 5)];
-const [E5_2, E5_4, E5_6, O5_1, O5_3, O5_5] = [b(5, 2), b(5, 4), b(5, 6), b(5, 1), b(5, 3), b(5, 5)];
+// Bᵀ (derived, not typed in) by name: the first and last rows and the ± pairs' even (E)
+// and odd (O) coefficients. α = 8: points 0, ±1, ±2, ±1/2; α = 6: 0, ±1, ±2.
+const B8 = interpolationRows([0, 1, -1, 2, -2, 0.5, -0.5]);
+const b8 = (i: number, k: number) => B8[i * 8 + k]!;
+const [R0_0, R0_2, R0_4, R0_6] = [b8(0, 0), b8(0, 2), b8(0, 4), b8(0, 6)];
+const [R7_1, R7_3, R7_5, R7_7] = [b8(7, 1), b8(7, 3), b8(7, 5), b8(7, 7)];
+const [E1_2, E1_4, E1_6, O1_1, O1_3, O1_5] = [b8(1, 2), b8(1, 4), b8(1, 6), b8(1, 1), b8(1, 3), b8(1, 5)];
+const [E3_2, E3_4, E3_6, O3_1, O3_3, O3_5] = [b8(3, 2), b8(3, 4), b8(3, 6), b8(3, 1), b8(3, 3), b8(3, 5)];
+const [E5_2, E5_4, E5_6, O5_1, O5_3, O5_5] = [b8(5, 2), b8(5, 4), b8(5, 6), b8(5, 1), b8(5, 3), b8(5, 5)];
+const B6 = interpolationRows([0, 1, -1, 2, -2]);
+const b6 = (i: number, k: number) => B6[i * 6 + k]!;
+const [S0_0, S0_2, S0_4, S5_1, S5_3, S5_5] = [b6(0, 0), b6(0, 2), b6(0, 4), b6(5, 1), b6(5, 3), b6(5, 5)];
+const [F1_2, F1_4, P1_1, P1_3] = [b6(1, 2), b6(1, 4), b6(1, 1), b6(1, 3)];
+const [F3_2, F3_4, P3_1, P3_3] = [b6(3, 2), b6(3, 4), b6(3, 1), b6(3, 3)];
 
-/** The 1-D Bᵀ on 8 values `s[s0 + k·ss]` into `t[t0 + i·ts]`. */
+/** The 1-D Bᵀ on α values `s[s0 + k·ss]` into `t[t0 + i·ts]`. */
 function inputTransform1d(
+  alpha: number,
   s: Float64Array,
   s0: number,
   ss: number,
@@ -94,6 +101,19 @@ function inputTransform1d(
   const d3 = s[s0 + 3 * ss]!;
   const d4 = s[s0 + 4 * ss]!;
   const d5 = s[s0 + 5 * ss]!;
+  if (alpha === 6) {
+    t[t0] = S0_0 * d0 + S0_2 * d2 + S0_4 * d4;
+    let e = F1_2 * d2 + F1_4 * d4;
+    let o = P1_1 * d1 + P1_3 * d3;
+    t[t0 + ts] = e + o;
+    t[t0 + 2 * ts] = e - o;
+    e = F3_2 * d2 + F3_4 * d4;
+    o = P3_1 * d1 + P3_3 * d3;
+    t[t0 + 3 * ts] = e + o;
+    t[t0 + 4 * ts] = e - o;
+    t[t0 + 5 * ts] = S5_1 * d1 + S5_3 * d3 + S5_5 * d5;
+    return;
+  }
   const d6 = s[s0 + 6 * ss]!;
   const d7 = s[s0 + 7 * ss]!;
   t[t0] = R0_0 * d0 + R0_2 * d2 + R0_4 * d4 + R0_6 * d6;
@@ -113,10 +133,11 @@ function inputTransform1d(
 }
 
 /**
- * The 1-D G (evaluation at 0, ±1, ±2, ±1/2, ∞) of `r` coefficients `s[s0 + k·ss]` into 8
- * values `t[t0 + i·ts]`.
+ * The 1-D G (evaluation at 0, ±1, ±2, ±1/2 when α = 8, ∞) of `r` coefficients
+ * `s[s0 + k·ss]` into α values `t[t0 + i·ts]`.
  */
 function evaluate1d(
+  alpha: number,
   s: Float64Array,
   s0: number,
   ss: number,
@@ -150,16 +171,23 @@ function evaluate1d(
   t[t0 + 2 * ts] = e1 - o1;
   t[t0 + 3 * ts] = e2 + o2;
   t[t0 + 4 * ts] = e2 - o2;
-  t[t0 + 5 * ts] = eh + oh;
-  t[t0 + 6 * ts] = eh - oh;
-  t[t0 + 7 * ts] = s[s0 + (r - 1) * ss]!;
+  if (alpha === 8) {
+    t[t0 + 5 * ts] = eh + oh;
+    t[t0 + 6 * ts] = eh - oh;
+  }
+  t[t0 + (alpha - 1) * ts] = s[s0 + (r - 1) * ss]!;
 }
 
+/** Powers of 2 and of 1/2, for the output transform's rows. */
+const POW2 = [1, 2, 4, 8, 16];
+const POWH = [1, 0.5, 0.25, 0.125, 0.0625];
+
 /**
- * The 1-D Aᵀ for `m` outputs (4 or 5): y_i = Σ_j a_j^i m_j over the finite points, plus
- * m_7 in the last.
+ * The 1-D Aᵀ for `m` outputs (3 to 5): y_i = Σ_j a_j^i m_j over the finite points, plus
+ * the last (∞) value in y_{m−1}. The ± pairs enter as sums (even i) and differences (odd).
  */
 function output1d(
+  alpha: number,
   s: Float64Array,
   s0: number,
   ss: number,
@@ -173,29 +201,26 @@ function output1d(
   const d1 = s[s0 + ss]! - s[s0 + 2 * ss]!;
   const s2 = s[s0 + 3 * ss]! + s[s0 + 4 * ss]!;
   const d2 = s[s0 + 3 * ss]! - s[s0 + 4 * ss]!;
-  const s3 = s[s0 + 5 * ss]! + s[s0 + 6 * ss]!;
-  const d3 = s[s0 + 5 * ss]! - s[s0 + 6 * ss]!;
-  const m7 = s[s0 + 7 * ss]!;
+  const s3 = alpha === 8 ? s[s0 + 5 * ss]! + s[s0 + 6 * ss]! : 0;
+  const d3 = alpha === 8 ? s[s0 + 5 * ss]! - s[s0 + 6 * ss]! : 0;
+  const last = s[s0 + (alpha - 1) * ss]!;
   t[t0] = m0 + s1 + s2 + s3;
-  t[t0 + ts] = d1 + 2 * d2 + 0.5 * d3;
-  t[t0 + 2 * ts] = s1 + 4 * s2 + 0.25 * s3;
-  if (m === 4) {
-    t[t0 + 3 * ts] = d1 + 8 * d2 + 0.125 * d3 + m7;
-    return;
+  for (let i = 1; i < m; i++) {
+    const v = i & 1 ? d1 + POW2[i]! * d2 + POWH[i]! * d3 : s1 + POW2[i]! * s2 + POWH[i]! * s3;
+    t[t0 + i * ts] = i === m - 1 ? v + last : v;
   }
-  t[t0 + 3 * ts] = d1 + 8 * d2 + 0.125 * d3;
-  t[t0 + 4 * ts] = s1 + 16 * s2 + 0.0625 * s3 + m7;
 }
 
-const patch = new Float64Array(XI);
-const half = new Float64Array(XI);
+const patch = new Float64Array(MAX_XI);
+const half = new Float64Array(MAX_XI);
 const small = new Float64Array(40);
 
 /**
- * Bᵀ d B of the 8×8 patch of one plane (`h`×`w` at `base`) whose top-left is (r0, c0),
- * zero outside the plane, into `out[at + ξ·stride]` (ξ = 8i + j: straight into a panel).
+ * Bᵀ d B of the α×α patch of one plane (`h`×`w` at `base`) whose top-left is (r0, c0),
+ * zero outside the plane, into `out[at + ξ·stride]` (ξ = αi + j: straight into a panel).
  */
 function inputTile(
+  alpha: number,
   X: TypedArray,
   base: number,
   h: number,
@@ -207,43 +232,53 @@ function inputTile(
   stride: number,
 ): void {
   const d = patch;
-  if (r0 >= 0 && c0 >= 0 && r0 + ALPHA <= h && c0 + ALPHA <= w) {
-    for (let i = 0, q = base + r0 * w + c0; i < ALPHA; i++, q += w) {
-      const o = i * ALPHA;
-      d[o] = X[q]!;
-      d[o + 1] = X[q + 1]!;
-      d[o + 2] = X[q + 2]!;
-      d[o + 3] = X[q + 3]!;
-      d[o + 4] = X[q + 4]!;
-      d[o + 5] = X[q + 5]!;
-      d[o + 6] = X[q + 6]!;
-      d[o + 7] = X[q + 7]!;
+  if (r0 >= 0 && c0 >= 0 && r0 + alpha <= h && c0 + alpha <= w) {
+    for (let i = 0, q = base + r0 * w + c0; i < alpha; i++, q += w) {
+      const o = i * alpha;
+      for (let j = 0; j < alpha; j++) d[o + j] = X[q + j]!;
     }
   } else {
-    for (let i = 0; i < ALPHA; i++) {
+    for (let i = 0; i < alpha; i++) {
       const r = r0 + i;
-      for (let j = 0; j < ALPHA; j++) {
+      for (let j = 0; j < alpha; j++) {
         const c = c0 + j;
-        d[i * ALPHA + j] = r >= 0 && r < h && c >= 0 && c < w ? X[base + r * w + c]! : 0;
+        d[i * alpha + j] = r >= 0 && r < h && c >= 0 && c < w ? X[base + r * w + c]! : 0;
       }
     }
   }
-  for (let j = 0; j < ALPHA; j++) inputTransform1d(d, j, ALPHA, half, j, ALPHA);
-  for (let i = 0; i < ALPHA; i++) inputTransform1d(half, i * ALPHA, 1, out, at + i * ALPHA * stride, stride);
+  for (let j = 0; j < alpha; j++) inputTransform1d(alpha, d, j, alpha, half, j, alpha);
+  for (let i = 0; i < alpha; i++)
+    inputTransform1d(alpha, half, i * alpha, 1, out, at + i * alpha * stride, stride);
 }
 
-/** G g Gᵀ of an r×r filter (`flip`: rotated 180°) into `out`. */
-function filterTile(Wt: TypedArray, base: number, r: number, flip: boolean, out: Float64Array): void {
+/** G g Gᵀ of an r×r filter (`flip`: rotated 180°) into `out[at + ξ·stride]`. */
+function filterTile(
+  alpha: number,
+  Wt: TypedArray,
+  base: number,
+  r: number,
+  flip: boolean,
+  out: Float64Array,
+  at: number,
+  stride: number,
+): void {
   const g = small;
   for (let i = 0; i < r * r; i++) g[i] = Wt[base + (flip ? r * r - 1 - i : i)]!;
-  for (let j = 0; j < r; j++) evaluate1d(g, j, r, r, half, j, r);
-  for (let i = 0; i < ALPHA; i++) evaluate1d(half, i * r, 1, r, out, i * ALPHA, 1);
+  for (let j = 0; j < r; j++) evaluate1d(alpha, g, j, r, r, half, j, r);
+  for (let i = 0; i < alpha; i++) evaluate1d(alpha, half, i * r, 1, r, out, at + i * alpha * stride, stride);
 }
 
-/** Aᵀ M A of an 8×8 `M` (ξ = 8i + j at `M[at + ξ·stride]`) into an m×m `out`. */
-function outputTile(M: Float64Array, at: number, stride: number, m: number, out: Float64Array): void {
-  for (let j = 0; j < ALPHA; j++) output1d(M, at + j * stride, ALPHA * stride, m, half, j, ALPHA);
-  for (let i = 0; i < m; i++) output1d(half, i * ALPHA, 1, m, out, i * m, 1);
+/** Aᵀ M A of an α×α `M` (ξ = αi + j at `M[at + ξ·stride]`) into an m×m `out`. */
+function outputTile(
+  alpha: number,
+  M: Float64Array,
+  at: number,
+  stride: number,
+  m: number,
+  out: Float64Array,
+): void {
+  for (let j = 0; j < alpha; j++) output1d(alpha, M, at + j * stride, alpha * stride, m, half, j, alpha);
+  for (let i = 0; i < m; i++) output1d(alpha, half, i * alpha, 1, m, out, i * m, 1);
 }
 
 /** True when every element is finite (x − x is NaN for ±Inf and NaN). */
@@ -255,17 +290,17 @@ function allFinite(a: TypedArray, n: number): boolean {
 
 /**
  * The most output × input channel pairs: the transformed filters (and the weight
- * gradient's sums) take 64 float64 values a pair, 32 MiB at this bound, held (grown, never
- * shrunk) in module scratch; a wider layer takes the direct kernels.
+ * gradient's sums) take α² ≤ 64 float64 values a pair, 32 MiB at this bound, held (grown,
+ * never shrunk) in module scratch; a wider layer takes the direct kernels.
  */
 const MAX_CHANNEL_PAIRS = 1 << 16;
 
-/** Whether `g` is a convolution these kernels compute (and is worth it). */
+/** Whether `g` is a convolution these kernels compute (and is worth it): 3×3 or 5×5, stride 1. */
 export function winogradFits(g: Conv2dGeometry, ...arrays: TypedArray[]): boolean {
   return (
     g.inChannels * g.outChannels <= MAX_CHANNEL_PAIRS &&
-    g.kH === 5 &&
-    g.kW === 5 &&
+    g.kH === g.kW &&
+    (g.kH === 3 || g.kH === 5) &&
     g.strideH === 1 &&
     g.strideW === 1 &&
     g.dilationH === 1 &&
@@ -279,20 +314,20 @@ export function winogradFits(g: Conv2dGeometry, ...arrays: TypedArray[]): boolea
 
 let scratch: Float64Array = new Float64Array(1 << 16);
 let products: Float64Array = new Float64Array(1 << 14);
-const transformedFilter = new Float64Array(XI);
-const tileOut = new Float64Array(XI);
+const tileOut = new Float64Array(MAX_XI);
 
 function grown(buf: Float64Array, n: number): Float64Array {
   return buf.length >= n ? buf : new Float64Array(Math.max(n, buf.length * 2));
 }
 
 /**
- * A stride-1 5×5 correlation of `X` [N, IC, H, W] into `O` [N, OC, OH, OW] with padding
+ * A stride-1 r×r correlation of `X` [N, IC, H, W] into `O` [N, OC, OH, OW] with padding
  * (padH, padW), the filter of (oc, ic) at `filterBase(oc, ic)` in `Wt` (rotated when
- * `flip`): the forward (filters [OC, IC]) and, with the roles swapped, the input gradient.
- * Returns false, computing nothing, when an input is not finite.
+ * `flip`), by F(4×4, r×r) (α = r + 3): the forward (filters [OC, IC]) and, with the roles
+ * swapped, the input gradient. Returns false, computing nothing, when an input is not finite.
  */
 function correlate(
+  r: number,
   X: TypedArray,
   IC: number,
   H: number,
@@ -308,22 +343,23 @@ function correlate(
   padH: number,
   padW: number,
 ): boolean {
-  if (!allFinite(X, N * IC * H * W) || !allFinite(Wt, OC * IC * 25)) return false;
+  if (!allFinite(X, N * IC * H * W) || !allFinite(Wt, OC * IC * r * r)) return false;
+  const alpha = r + 3;
+  const xi = alpha * alpha;
   const tiles = new TileGrid(N, OH, OW);
   const OCp = Math.ceil(OC / 4) * 4;
-  const uSize = XI * OCp * IC;
-  const vSize = XI * TILE_BLOCK * IC;
+  const uSize = xi * OCp * IC;
+  const vSize = xi * TILE_BLOCK * IC;
   scratch = grown(scratch, uSize + vSize);
-  products = grown(products, XI * OCp * TILE_BLOCK);
+  products = grown(products, xi * OCp * TILE_BLOCK);
   const P = scratch;
   const M = products;
   // U: per ξ, row panels of 4 output channels, interleaved per input channel.
   P.fill(0, 0, uSize);
   for (let oc = 0; oc < OC; oc++)
     for (let ic = 0; ic < IC; ic++) {
-      filterTile(Wt, filterBase(oc, ic), 5, flip, transformedFilter);
       const at = ((oc >> 2) * IC + ic) * 4 + (oc & 3);
-      for (let x = 0; x < XI; x++) P[x * OCp * IC + at] = transformedFilter[x]!;
+      filterTile(alpha, Wt, filterBase(oc, ic), r, flip, P, at, OCp * IC);
     }
   const planeIn = H * W;
   const planeOut = OH * OW;
@@ -336,11 +372,12 @@ function correlate(
       for (let ic = 0; ic < IC; ic++) {
         const at = uSize + ((tl >> 2) * IC + ic) * 4 + (tl & 3);
         const plane = (tiles.n * IC + ic) * planeIn;
-        inputTile(X, plane, H, W, tiles.r - padH, tiles.c - padW, P, at, TILE_BLOCK * IC);
+        inputTile(alpha, X, plane, H, W, tiles.r - padH, tiles.c - padW, P, at, TILE_BLOCK * IC);
       }
     }
-    // The 64 products, M_ξ [OCp, TILE_BLOCK] = U_ξ V_ξ.
+    // The products, M_ξ [OCp, TILE_BLOCK] = U_ξ V_ξ.
     productsPerPoint(
+      xi,
       P,
       IC,
       0,
@@ -359,7 +396,7 @@ function correlate(
     // Aᵀ M A per output channel and tile, clipped at the plane's edge.
     for (let oc = 0; oc < OC; oc++)
       for (let tl = 0; tl < count; tl++) {
-        outputTile(M, oc * TILE_BLOCK + tl, OCp * TILE_BLOCK, 4, tileOut);
+        outputTile(alpha, M, oc * TILE_BLOCK + tl, OCp * TILE_BLOCK, 4, tileOut);
         tiles.at(t0 + tl);
         const oBase = (tiles.n * OC + oc) * planeOut + tiles.r * OW + tiles.c;
         const rows = Math.min(4, OH - tiles.r);
@@ -372,11 +409,12 @@ function correlate(
 }
 
 /**
- * The 64 transformed-domain products, one per point ξ: `O[ξ·oXi + i·ld + j] (=|+=) Σ_p
- * A_ξ(i, p) B_ξ(p, j)` over `kc` terms, A and B packed in `P` as 4-wide panels (panel q of
- * point ξ at `base + ξ·xi + q·panel`), on the im2col path's 4×4 micro-kernel.
+ * The transformed-domain products, one per point ξ < xi: `O[ξ·oXi + i·ld + j] (=|+=)
+ * Σ_p A_ξ(i, p) B_ξ(p, j)` over `kc` terms, A and B packed in `P` as 4-wide panels (panel q
+ * of point ξ at `base + ξ·xi + q·panel`), on the im2col path's 4×4 micro-kernel.
  */
 function productsPerPoint(
+  xi: number,
   P: Float64Array,
   kc: number,
   aBase: number,
@@ -392,7 +430,7 @@ function productsPerPoint(
   ld: number,
   mode: number,
 ): void {
-  for (let x = 0; x < XI; x++) {
+  for (let x = 0; x < xi; x++) {
     const a = aBase + x * aXi;
     const b = bBase + x * bXi;
     const o = x * oXi;
@@ -430,16 +468,17 @@ class TileGrid {
   }
 }
 
-/** conv2d's forward by F(4×4, 5×5); false (nothing written) when an input is not finite. */
+/** conv2d's forward by F(4×4, r×r); false (nothing written) when an input is not finite. */
 export function conv2dWinograd(X: TypedArray, Wt: TypedArray, O: TypedArray, g: Conv2dGeometry): boolean {
-  const { inChannels: C, outChannels: K } = g;
+  const { inChannels: C, outChannels: K, kH: r } = g;
   return correlate(
+    r,
     X,
     C,
     g.inH,
     g.inW,
     Wt,
-    (oc, ic) => (oc * C + ic) * 25,
+    (oc, ic) => (oc * C + ic) * r * r,
     false,
     O,
     K,
@@ -453,8 +492,8 @@ export function conv2dWinograd(X: TypedArray, Wt: TypedArray, O: TypedArray, g: 
 
 /**
  * conv2d's input gradient: the correlation of the output gradient with the filters rotated
- * 180° and their channels swapped, padded by 4 − pad (4 − pad ≥ 0 rows of the output
- * gradient reach each input row).
+ * 180° and their channels swapped, padded by r − 1 − pad (the output-gradient rows that
+ * reach each input row).
  */
 export function conv2dBackwardInputWinograd(
   GO: TypedArray,
@@ -462,30 +501,31 @@ export function conv2dBackwardInputWinograd(
   GX: TypedArray,
   g: Conv2dGeometry,
 ): boolean {
-  const { inChannels: C, outChannels: K } = g;
+  const { inChannels: C, outChannels: K, kH: r } = g;
   return correlate(
+    r,
     GO,
     K,
     g.outH,
     g.outW,
     Wt,
-    (c, k) => (k * C + c) * 25,
+    (c, k) => (k * C + c) * r * r,
     true,
     GX,
     C,
     g.inH,
     g.inW,
     g.batch,
-    4 - g.padH,
-    4 - g.padW,
+    r - 1 - g.padH,
+    r - 1 - g.padW,
   );
 }
 
 /**
- * conv2d's weight gradient by F(5×5, 4×4): each 4×4 tile of the output gradient is the
- * filter, the input patch under it the data, and the 5×5 result a tile's share of the
+ * conv2d's weight gradient by F(r×r, 4×4): each 4×4 tile of the output gradient is the
+ * filter, the input patch under it the data, and the r×r result a tile's share of the
  * gradient. The shares are summed over every tile of every image in the transformed
- * domain — 64 GEMMs over the tiles — and transformed back once per (out, in) channel pair.
+ * domain — α² GEMMs over the tiles — and transformed back once per (out, in) channel pair.
  */
 export function conv2dBackwardWeightWinograd(
   GO: TypedArray,
@@ -493,15 +533,17 @@ export function conv2dBackwardWeightWinograd(
   GW: TypedArray,
   g: Conv2dGeometry,
 ): boolean {
-  const { batch: N, inChannels: C, outChannels: K, inH: H, inW: W, outH: OH, outW: OW } = g;
+  const { batch: N, inChannels: C, outChannels: K, inH: H, inW: W, outH: OH, outW: OW, kH: r } = g;
   if (!allFinite(GO, N * K * OH * OW) || !allFinite(X, N * C * H * W)) return false;
+  const alpha = r + 3;
+  const xi = alpha * alpha;
   const tiles = new TileGrid(N, OH, OW);
   const Kp = Math.ceil(K / 4) * 4;
   const Cp = Math.ceil(C / 4) * 4;
-  const aSize = XI * Kp * TILE_BLOCK;
-  const bSize = XI * Cp * TILE_BLOCK;
+  const aSize = xi * Kp * TILE_BLOCK;
+  const bSize = xi * Cp * TILE_BLOCK;
   scratch = grown(scratch, aSize + bSize);
-  products = grown(products, XI * Kp * Cp);
+  products = grown(products, xi * Kp * Cp);
   const P = scratch;
   const Z = products;
   const planeIn = H * W;
@@ -521,19 +563,21 @@ export function conv2dBackwardWeightWinograd(
           for (let j = 0; j < 4; j++) gTile[i * 4 + j] = i < rows && j < cols ? GO[base + i * OW + j]! : 0;
         const at = ((k >> 2) * TILE_BLOCK + tl) * 4 + (k & 3);
         const stride = Kp * TILE_BLOCK;
-        for (let j = 0; j < 4; j++) evaluate1d(gTile, j, 4, 4, half, j, 4);
-        for (let i = 0; i < ALPHA; i++) evaluate1d(half, i * 4, 1, 4, P, at + i * ALPHA * stride, stride);
+        for (let j = 0; j < 4; j++) evaluate1d(alpha, gTile, j, 4, 4, half, j, 4);
+        for (let i = 0; i < alpha; i++)
+          evaluate1d(alpha, half, i * 4, 1, 4, P, at + i * alpha * stride, stride);
       }
       // B: per ξ, column panels of 4 input channels, interleaved per tile.
       for (let c = 0; c < C; c++) {
         const at = aSize + ((c >> 2) * TILE_BLOCK + tl) * 4 + (c & 3);
         const plane = (tiles.n * C + c) * planeIn;
-        inputTile(X, plane, H, W, tiles.r - g.padH, tiles.c - g.padW, P, at, Cp * TILE_BLOCK);
+        inputTile(alpha, X, plane, H, W, tiles.r - g.padH, tiles.c - g.padW, P, at, Cp * TILE_BLOCK);
       }
     }
     // Z_ξ [Kp, Cp] += G_ξ V_ξᵀ over this block's tiles.
     const mode = t0 === 0 ? STORE : ADD;
     productsPerPoint(
+      xi,
       P,
       count,
       0,
@@ -552,9 +596,9 @@ export function conv2dBackwardWeightWinograd(
   }
   for (let k = 0; k < K; k++)
     for (let c = 0; c < C; c++) {
-      outputTile(Z, k * Cp + c, Kp * Cp, 5, tileOut);
-      const o = (k * C + c) * 25;
-      for (let i = 0; i < 25; i++) GW[o + i] = tileOut[i]!;
+      outputTile(alpha, Z, k * Cp + c, Kp * Cp, r, tileOut);
+      const o = (k * C + c) * r * r;
+      for (let i = 0; i < r * r; i++) GW[o + i] = tileOut[i]!;
     }
   return true;
 }

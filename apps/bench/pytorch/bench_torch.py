@@ -16,6 +16,7 @@ as the stepwise ones in pytorch.ts:
 - cnn32: seed 004's CNN as issue 15 defines it, Conv2d(1,32,5,p2) MaxPool2d(2)
   Conv2d(32,32,5,p2) MaxPool2d(2) Conv2d(32,64,5,p2) MaxPool2d(2) Flatten Linear(1024,64)
   Linear(64,10), cross-entropy, SGD(lr 0.01), batch 64 of Fashion-MNIST padded to 32x32.
+- cnn32k3: the same network with 3x3 filters (padding 1).
 - nnreally: the "What is torch.nn really?" CNN (three Conv2d(.,.,3,stride 2,padding 1) with
   ReLU, avg_pool2d(4)), batch 64 of 28x28 images, cross-entropy, SGD(lr 0.1, momentum 0.9).
 - mlp: 784-256-256-10 MLP, ReLU, batch 128 of random data, cross-entropy, Adam(lr 1e-3).
@@ -114,13 +115,14 @@ class Batches:
 def make(cmd):
     w = cmd["workload"]
     torch.manual_seed(0)
-    if w == "cnn32":
+    if w in ("cnn32", "cnn32k3"):
+        k = 5 if w == "cnn32" else 3
         model = nn.Sequential(
-            nn.Conv2d(1, 32, 5, padding=2),
+            nn.Conv2d(1, 32, k, padding=k // 2),
             nn.MaxPool2d(2),
-            nn.Conv2d(32, 32, 5, padding=2),
+            nn.Conv2d(32, 32, k, padding=k // 2),
             nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 5, padding=2),
+            nn.Conv2d(32, 64, k, padding=k // 2),
             nn.MaxPool2d(2),
             nn.Flatten(),
             nn.Linear(1024, 64),

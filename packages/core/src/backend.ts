@@ -265,6 +265,19 @@ export interface MatmulOptions {
 }
 
 /**
+ * The `reduce('sum', a, outer, len, inner)` geometry whose sums are op(a)'s row sums
+ * (`MatmulOptions.rowSumsOfA`): a stored [k, m] (transposed) sums down its columns, a
+ * stored [m, k] along its rows.
+ */
+export function rowSumsGeometry(
+  m: number,
+  k: number,
+  transA: boolean,
+): [outer: number, len: number, inner: number] {
+  return transA ? [1, k, m] : [m, k, 1];
+}
+
+/**
  * What a backend implements: storage, kernels and reads. Core does everything else (shapes, broadcasting,
  * dtype promotion, argument checks, autograd), and validates every call before it reaches a backend.
  */

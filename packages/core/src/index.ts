@@ -29,7 +29,7 @@ export type {
   UnaryOp,
   View,
 } from './backend.js';
-export { conv2dGeometryValues, pool2dGeometryValues } from './backend.js';
+export { conv2dGeometryValues, pool2dGeometryValues, rowSumsGeometry } from './backend.js';
 export { DataLoader, TensorDataset } from './data/index.js';
 export {
   bytesPerElement,

@@ -13,7 +13,7 @@ import type {
   UnaryOp,
   View,
 } from '@stepwise/core';
-import { bytesPerElement, reluBackwardProgram } from '@stepwise/core';
+import { bytesPerElement, reluBackwardProgram, rowSumsGeometry } from '@stepwise/core';
 import { WasmOutOfMemoryError } from './errors.js';
 import { binary, binaryScalar } from './kernels/binary.js';
 import { conv } from './kernels/conv2d.js';
@@ -261,8 +261,8 @@ export class WasmSimdBackend implements Backend {
       fused(this.rt, reluBackwardProgram, [{ buffers: [out, opts.reluBackwardOf, out], scalars: [] }]);
     }
     if (opts.rowSumsOfA) {
-      if (opts.transA) reduce(this.rt, 'sum', ws(a), 1, dims.k, dims.m, ws(opts.rowSumsOfA));
-      else reduce(this.rt, 'sum', ws(a), dims.m, dims.k, 1, ws(opts.rowSumsOfA));
+      const [outer, len, inner] = rowSumsGeometry(dims.m, dims.k, opts.transA);
+      reduce(this.rt, 'sum', ws(a), outer, len, inner, ws(opts.rowSumsOfA));
     }
   }
 

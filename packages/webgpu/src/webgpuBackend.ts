@@ -19,7 +19,7 @@ import type {
   UnaryOp,
   View,
 } from '@stepwise/core';
-import { reluBackwardProgram } from '@stepwise/core';
+import { reluBackwardProgram, rowSumsGeometry } from '@stepwise/core';
 import { WebGPUOutOfMemoryError } from './errors.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './kernels/conv2d.js';
 import { copyToView } from './kernels/copyToView.js';
@@ -274,8 +274,8 @@ export class WebGPUBackend implements Backend {
     this.fits('matmul', a, b, dst);
     // op(a)'s row sums by the sum reduction itself (a Linear's bias gradient).
     if (opts.rowSumsOfA) {
-      if (opts.transA) this.reduce('sum', a, 1, dims.k, dims.m, opts.rowSumsOfA);
-      else this.reduce('sum', a, dims.m, dims.k, 1, opts.rowSumsOfA);
+      const [outer, len, inner] = rowSumsGeometry(dims.m, dims.k, opts.transA);
+      this.reduce('sum', a, outer, len, inner, opts.rowSumsOfA);
     }
     if (opts.reluBackwardOf) {
       // ReLU's backward as core's own fused program, from a scratch product into dst.

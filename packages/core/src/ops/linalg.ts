@@ -237,7 +237,7 @@ export function linearWithBias(input: Tensor, weight: Tensor, bias: Tensor, relu
   const out = bmm(input, weight, false, true, { bias, relu });
   // An input made by a fused Linear + ReLU (inside nn.Sequential, where no one else sees
   // it) gets its gradient with ReLU's backward already applied, in the product's store;
-  // that ReLU node then passes it on (see `inputGradient`).
+  // that ReLU node then passes it on (see `reluMasked`).
   const afterRelu = fusedReluNodes.has(input.gradFn as GradNode);
   const addmmBackward: BackwardFn = (g, needs) => {
     // The bias gradient (g summed over the batch) comes out of the weight gradient's pass over g.

@@ -5,7 +5,7 @@ import { collapseDims, isNaturalContiguous, numelOf } from './strided.js';
  * C's pow (PyTorch's): JavaScript's `**` differs only where the base is 1 (1 for any
  * exponent, NaN included) or -1 with an infinite exponent (1); JS gives NaN for both.
  */
-export function floatPow(x: number, y: number): number {
+function floatPow(x: number, y: number): number {
   return x === 1 || (x === -1 && (y === Number.POSITIVE_INFINITY || y === Number.NEGATIVE_INFINITY))
     ? 1
     : x ** y;
@@ -16,7 +16,7 @@ export function floatPow(x: number, y: number): number {
  * would round past 2^53); a negative exponent gives 1 for base 1, ±1 for base -1 and 0
  * otherwise (the integer part of the reciprocal).
  */
-export function intPow(x: number, y: number): number {
+function intPow(x: number, y: number): number {
   if (y < 0) return x === 1 ? 1 : x === -1 ? (y & 1 ? -1 : 1) : 0;
   let r = 1;
   for (let base = x, e = y; e !== 0; e >>>= 1, base = Math.imul(base, base))

@@ -1,4 +1,4 @@
-import type { TypedArray } from '@stepwise/core';
+import { rowSumsGeometry, type TypedArray } from '@stepwise/core';
 import { reduceKernel } from './reduce.js';
 import { reluF32, unaryKernel } from './unary.js';
 
@@ -237,10 +237,10 @@ export function matmulKernel(
     rowSums,
   );
   // op(A)'s row sums by the sum reduction itself (batch 1), where the product's loop did
-  // not take them: A stored [k, m] sums down its columns, [m, k] along its rows.
+  // not take them.
   if (rowSums !== null && !summed) {
-    if (transA) reduceKernel('sum', A, 1, k, m, rowSums, A instanceof Float64Array);
-    else reduceKernel('sum', A, m, k, 1, rowSums, A instanceof Float64Array);
+    const [outer, len, inner] = rowSumsGeometry(m, k, transA);
+    reduceKernel('sum', A, outer, len, inner, rowSums, A instanceof Float64Array);
   }
 }
 
